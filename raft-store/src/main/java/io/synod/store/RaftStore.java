@@ -1,0 +1,475 @@
+package io.synod.store;
+
+import com.alipay.sofa.jraft.CliService;
+import com.alipay.sofa.jraft.Node;
+import com.alipay.sofa.jraft.RaftGroupService;
+import com.alipay.sofa.jraft.RaftServiceFactory;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.closure.ReadIndexClosure;
+import com.alipay.sofa.jraft.conf.Configuration;
+import com.alipay.sofa.jraft.entity.PeerId;
+import com.alipay.sofa.jraft.entity.Task;
+import com.alipay.sofa.jraft.error.InvokeTimeoutException;
+import com.alipay.sofa.jraft.error.RemotingException;
+import com.alipay.sofa.jraft.option.CliOptions;
+import com.alipay.sofa.jraft.option.NodeOptions;
+import com.alipay.sofa.jraft.option.RpcOptions;
+import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
+import com.alipay.sofa.jraft.rpc.RpcClient;
+import com.alipay.sofa.jraft.rpc.RpcContext;
+import com.alipay.sofa.jraft.rpc.RpcProcessor;
+import com.alipay.sofa.jraft.rpc.RpcServer;
+import com.alipay.sofa.jraft.util.Endpoint;
+import com.alipay.sofa.jraft.util.RpcFactoryHelper;
+import io.synod.store.kv.Command;
+import io.synod.store.kv.CommandResult;
+import io.synod.store.kv.KvEntry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One peer of the cluster store: a SOFAJRaft node running the {@link KvStateMachine}, plus the
+ * write forwarding that lets any peer accept writes. Every call is bounded by
+ * {@link StoreOptions#requestTimeoutMs()}; past it the caller gets a {@link StoreException}.
+ */
+public final class RaftStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftStore.class);
+  private static final long RETRY_PAUSE_MS = 20;
+  private static final long EXPIRY_SCAN_MS = 20;
+
+  private final StoreOptions opts;
+  private final KvStateMachine fsm = new KvStateMachine();
+  private RaftGroupService group;
+  private Node node;
+  private RpcClient rpcClient;
+  private CliService cli;
+  private ScheduledExecutorService timer;
+  private volatile boolean closed = true;
+
+  public RaftStore(StoreOptions opts) {
+    this.opts = opts;
+  }
+
+  public synchronized RaftStore start() {
+    try {
+      Files.createDirectories(opts.dataDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("raft.data_dir " + opts.dataDir() + ": cannot create: " + e.getMessage(), e);
+    }
+    PeerId self = peer(opts.self());
+    RpcServer rpcServer = RaftRpcServerFactory.createRaftRpcServer(self.getEndpoint());
+    rpcServer.registerProcessor(new ForwardProcessor());
+
+    NodeOptions no = new NodeOptions();
+    no.setFsm(fsm);
+    no.setElectionTimeoutMs(opts.electionTimeoutMs());
+    // jraft adds up to maxElectionDelayMs (default 1 s) of random delay; keep it at one timeout.
+    no.getRaftOptions().setMaxElectionDelayMs(opts.electionTimeoutMs());
+    no.setLogUri(opts.dataDir().resolve("log").toString());
+    no.setRaftMetaUri(opts.dataDir().resolve("meta").toString());
+    no.setSnapshotUri(opts.dataDir().resolve("snapshot").toString());
+    no.setSnapshotIntervalSecs(opts.snapshotIntervalSecs());
+    Configuration conf = new Configuration();
+    opts.peers().forEach(p -> conf.addPeer(peer(p)));
+    no.setInitialConf(conf);
+
+    group = new RaftGroupService(opts.groupId(), self, no, rpcServer);
+    node = group.start();
+    if (node == null) {
+      throw new StoreException(StoreException.Kind.REJECTED, "raft: could not start peer " + opts.self() + " in " + opts.dataDir());
+    }
+    rpcClient = RpcFactoryHelper.rpcFactory().createRpcClient();
+    rpcClient.init(new RpcOptions());
+    cli = RaftServiceFactory.createAndInitCliService(new CliOptions());
+    timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "synod-lease-expiry");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.scheduleWithFixedDelay(this::expireDueLeases, EXPIRY_SCAN_MS, EXPIRY_SCAN_MS, TimeUnit.MILLISECONDS);
+    closed = false;
+    LOG.info("raft: peer {} started in group {} with peers {}", opts.self(), opts.groupId(), opts.peers());
+    return this;
+  }
+
+  // --- writes ------------------------------------------------------------------------------
+
+  /**
+   * Proposes a command through Raft, from any peer, and waits for it to be applied.
+   *
+   * @throws StoreException NO_QUORUM when no leader could be found before the timeout; TIMEOUT
+   *     when the leader did not confirm in time (the write may still be applied later)
+   */
+  public CommandResult write(Command c) {
+    ensureOpen();
+    byte[] payload = Codec.encode(c);
+    long deadline = System.nanoTime() + opts.requestTimeoutMs() * 1_000_000L;
+    String lastLeader = null;
+    while (true) {
+      long left = (deadline - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) {
+        throw lastLeader == null
+            ? new StoreException(StoreException.Kind.NO_QUORUM,
+                "no Raft leader within " + opts.requestTimeoutMs() + " ms: a majority of " + opts.peers() + " is unreachable")
+            : new StoreException(StoreException.Kind.TIMEOUT,
+                "Raft leader " + lastLeader + " could not be reached within " + opts.requestTimeoutMs() + " ms");
+      }
+      PeerId leader = node.getLeaderId();
+      if (leader == null || leader.isEmpty()) {
+        pause(Math.min(RETRY_PAUSE_MS, left));
+        continue;
+      }
+      lastLeader = leader.getEndpoint().toString();
+      if (fsm.isLeader()) {
+        return applyLocally(payload, left);
+      }
+      StoreRpc.Request req = new StoreRpc.Request();
+      req.groupId = opts.groupId();
+      req.command = payload;
+      StoreRpc.Response resp;
+      try {
+        resp = (StoreRpc.Response) rpcClient.invokeSync(leader.getEndpoint(), req, left);
+      } catch (InvokeTimeoutException e) {
+        throw new StoreException(StoreException.Kind.TIMEOUT,
+            "Raft leader " + lastLeader + " did not answer within " + left + " ms; the write may or may not be applied", e);
+      } catch (RemotingException e) {
+        // Not delivered (connection refused/reset): safe to retry once a leader is known again.
+        pause(Math.min(RETRY_PAUSE_MS, left));
+        continue;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreException(StoreException.Kind.CLOSED, "interrupted", e);
+      }
+      if (resp.error == null) {
+        try {
+          return Codec.decodeResult(resp.result);
+        } catch (IOException e) {
+          throw new StoreException(StoreException.Kind.REJECTED, "unreadable answer from " + lastLeader, e);
+        }
+      }
+      switch (resp.error) {
+        case "NOT_LEADER" -> pause(Math.min(RETRY_PAUSE_MS, left));
+        case "TIMEOUT" -> throw new StoreException(StoreException.Kind.TIMEOUT, "Raft leader " + lastLeader + ": " + resp.message);
+        default -> throw new StoreException(StoreException.Kind.REJECTED, "Raft leader " + lastLeader + ": " + resp.message);
+      }
+    }
+  }
+
+  private CommandResult applyLocally(byte[] payload, long timeoutMs) {
+    KvStateMachine.ApplyClosure done = new KvStateMachine.ApplyClosure();
+    node.apply(new Task(ByteBuffer.wrap(payload), done));
+    try {
+      return done.future.get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new StoreException(StoreException.Kind.TIMEOUT,
+          "not committed within " + timeoutMs + " ms (a majority may be unreachable); the write may still be applied");
+    } catch (ExecutionException e) {
+      throw new StoreException(StoreException.Kind.TIMEOUT,
+          "not applied: " + e.getCause().getMessage() + "; leadership changed, the outcome is unknown", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(StoreException.Kind.CLOSED, "interrupted", e);
+    }
+  }
+
+  /** The leader applies writes forwarded by followers. */
+  private final class ForwardProcessor implements RpcProcessor<StoreRpc.Request> {
+    @Override
+    public void handleRequest(RpcContext ctx, StoreRpc.Request req) {
+      StoreRpc.Response resp = new StoreRpc.Response();
+      if (!opts.groupId().equals(req.groupId)) {
+        resp.error = "REJECTED";
+        resp.message = "wrong Raft group " + req.groupId + " (this peer serves " + opts.groupId() + ")";
+        ctx.sendResponse(resp);
+        return;
+      }
+      if (closed || !fsm.isLeader()) {
+        resp.error = "NOT_LEADER";
+        PeerId l = node == null ? null : node.getLeaderId();
+        resp.leaderHint = l == null ? null : l.toString();
+        ctx.sendResponse(resp);
+        return;
+      }
+      KvStateMachine.ApplyClosure done = new KvStateMachine.ApplyClosure();
+      node.apply(new Task(ByteBuffer.wrap(req.command), done));
+      done.future.orTimeout(opts.requestTimeoutMs(), TimeUnit.MILLISECONDS).whenComplete((r, err) -> {
+        if (err == null) {
+          resp.result = Codec.encode(r);
+        } else if (err instanceof TimeoutException) {
+          resp.error = "TIMEOUT";
+          resp.message = "not committed within " + opts.requestTimeoutMs() + " ms";
+        } else {
+          resp.error = "TIMEOUT";
+          resp.message = "not applied: " + err.getMessage() + "; the outcome is unknown";
+        }
+        ctx.sendResponse(resp);
+      });
+    }
+
+    @Override
+    public String interest() {
+      return StoreRpc.Request.class.getName();
+    }
+  }
+
+  // --- reads -------------------------------------------------------------------------------
+
+  public Optional<KvEntry> get(String key, ReadMode mode) {
+    awaitReadable(mode);
+    return Optional.ofNullable(fsm.state.get(key));
+  }
+
+  public List<KvEntry> list(String prefix, ReadMode mode) {
+    awaitReadable(mode);
+    return fsm.state.list(prefix);
+  }
+
+  /** The revision (log index) this replica has applied: the point a watch re-arms from. */
+  public long revision() {
+    return fsm.state.appliedIndex();
+  }
+
+  private void awaitReadable(ReadMode mode) {
+    ensureOpen();
+    if (mode == ReadMode.LOCAL) {
+      return;
+    }
+    long deadline = System.nanoTime() + opts.requestTimeoutMs() * 1_000_000L;
+    Status last = null;
+    while (true) {
+      long left = (deadline - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) {
+        throw new StoreException(StoreException.Kind.NO_QUORUM,
+            "linearizable read failed within " + opts.requestTimeoutMs() + " ms: " + (last == null ? "no Raft leader" : last));
+      }
+      CompletableFuture<Status> f = new CompletableFuture<>();
+      node.readIndex(new byte[0], new ReadIndexClosure(left) {
+        @Override
+        public void run(Status status, long index, byte[] reqCtx) {
+          f.complete(status);
+        }
+      });
+      try {
+        last = f.get(left + 50, TimeUnit.MILLISECONDS);
+        if (last.isOk()) {
+          return;
+        }
+      } catch (TimeoutException e) {
+        last = new Status(-1, "timed out");
+      } catch (ExecutionException e) {
+        last = new Status(-1, e.getCause().toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreException(StoreException.Kind.CLOSED, "interrupted", e);
+      }
+      pause(Math.min(RETRY_PAUSE_MS, Math.max(1, (deadline - System.nanoTime()) / 1_000_000L)));
+    }
+  }
+
+  // --- watches -----------------------------------------------------------------------------
+
+  /**
+   * Waits until this replica applies a change under {@code prefix} after {@code afterRevision}.
+   *
+   * @return the revision of that change, or -1 when the timeout passed first
+   */
+  public long awaitChange(String prefix, long afterRevision, Duration timeout) {
+    ensureOpen();
+    try {
+      return fsm.watches.watch(prefix, afterRevision).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return -1;
+    } catch (ExecutionException e) {
+      throw new StoreException(StoreException.Kind.REJECTED, "watch failed", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** Async form of {@link #awaitChange}, for callers that multiplex watches. */
+  public CompletableFuture<Long> watch(String prefix, long afterRevision) {
+    return fsm.watches.watch(prefix, afterRevision);
+  }
+
+  // --- lease expiry (leader only) ----------------------------------------------------------
+
+  private void expireDueLeases() {
+    try {
+      if (closed || !fsm.isLeader()) {
+        return;
+      }
+      for (Map.Entry<String, Long> e : fsm.leases.due(System.nanoTime()).entrySet()) {
+        KvStateMachine.ApplyClosure done = new KvStateMachine.ApplyClosure();
+        node.apply(new Task(KvStateMachine.encode(Command.expire(e.getKey(), e.getValue())), done));
+        done.future.whenComplete((r, err) -> {
+          if (err != null) {
+            fsm.leases.retry(e.getKey(), e.getValue());
+          } else if (r.succeeded()) {
+            LOG.info("lease of {} expired (revision {})", e.getKey(), e.getValue());
+          }
+        });
+      }
+    } catch (RuntimeException ex) {
+      LOG.warn("lease expiry scan failed: {}", ex.toString());
+    }
+  }
+
+  /** The lease time left on a key as the Raft leader sees it; -1 on followers or untracked keys. */
+  public long leaseRemainingMs(String key) {
+    return fsm.leases.remainingMs(key, System.nanoTime());
+  }
+
+  // --- status and membership ---------------------------------------------------------------
+
+  public boolean isLeader() {
+    return !closed && fsm.isLeader();
+  }
+
+  public String leader() {
+    PeerId l = node == null ? null : node.getLeaderId();
+    return l == null || l.isEmpty() ? null : l.getEndpoint().toString();
+  }
+
+  public long term() {
+    return fsm.term.get();
+  }
+
+  public StoreStatus status() {
+    ensureOpen();
+    List<String> peers = fsm.isLeader() ? names(node.listPeers()) : names(currentPeers());
+    List<String> alive = fsm.isLeader() ? names(node.listAlivePeers()) : List.of();
+    return new StoreStatus(opts.self(), leader(), fsm.isLeader(), term(), String.valueOf(node.getNodeState()),
+        node.getLastLogIndex(), node.getLastCommittedIndex(), node.getLastAppliedLogIndex(), peers, alive);
+  }
+
+  /** Adds a voting peer online (joint consensus through the leader). */
+  public void addPeer(String addr) {
+    membership("add", addr, cli.addPeer(opts.groupId(), knownConf(), peer(addr)));
+  }
+
+  /** Removes a voting peer online. Removing down to two voters loses tolerance to any failure. */
+  public void removePeer(String addr) {
+    membership("remove", addr, cli.removePeer(opts.groupId(), knownConf(), peer(addr)));
+  }
+
+  /** Asks the current leader to hand leadership to {@code addr} (used for planned maintenance). */
+  public void transferLeadership(String addr) {
+    membership("transfer leadership to", addr, cli.transferLeader(opts.groupId(), knownConf(), peer(addr)));
+  }
+
+  /** Takes a snapshot now (and lets jraft truncate the log before it). */
+  public void snapshot() {
+    ensureOpen();
+    CompletableFuture<Status> f = new CompletableFuture<>();
+    node.snapshot(f::complete);
+    try {
+      Status s = f.get(opts.requestTimeoutMs() * 5, TimeUnit.MILLISECONDS);
+      if (!s.isOk()) {
+        throw new StoreException(StoreException.Kind.REJECTED, "snapshot failed: " + s);
+      }
+    } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      throw new StoreException(StoreException.Kind.TIMEOUT, "snapshot did not finish: " + e);
+    }
+  }
+
+  private void membership(String verb, String addr, Status s) {
+    if (!s.isOk()) {
+      throw new StoreException(StoreException.Kind.REJECTED, "cannot " + verb + " Raft peer " + addr + ": " + s.getErrorMsg());
+    }
+    LOG.info("raft: {} peer {}: done", verb, addr);
+  }
+
+  private List<PeerId> currentPeers() {
+    try {
+      List<PeerId> p = cli.getPeers(opts.groupId(), knownConf());
+      return p == null ? List.of() : p;
+    } catch (RuntimeException e) {
+      return List.of();
+    }
+  }
+
+  private Configuration knownConf() {
+    Set<PeerId> peers = new LinkedHashSet<>();
+    opts.peers().forEach(p -> peers.add(peer(p)));
+    if (node != null) {
+      peers.addAll(node.listPeers());
+    }
+    return new Configuration(new ArrayList<>(peers));
+  }
+
+  private static List<String> names(List<PeerId> ids) {
+    return ids.stream().map(p -> p.getEndpoint().toString()).sorted().toList();
+  }
+
+  static PeerId peer(String addr) {
+    PeerId p = new PeerId();
+    if (!p.parse(addr)) {
+      throw new IllegalArgumentException("not a Raft peer address (host:port): " + addr);
+    }
+    return p;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new StoreException(StoreException.Kind.CLOSED, "the store is not running");
+    }
+  }
+
+  private static void pause(long ms) {
+    try {
+      Thread.sleep(Math.max(1, ms));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(StoreException.Kind.CLOSED, "interrupted", e);
+    }
+  }
+
+  /** How many snapshots this peer loaded since it started (at start-up, or installed from the leader). */
+  public int snapshotLoads() {
+    return fsm.snapshotLoads.get();
+  }
+
+  public StoreOptions options() {
+    return opts;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    timer.shutdownNow();
+    try {
+      cli.shutdown();
+      rpcClient.shutdown();
+    } catch (RuntimeException e) {
+      LOG.debug("closing rpc client: {}", e.toString());
+    }
+    group.shutdown();
+    try {
+      group.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LOG.info("raft: peer {} stopped", opts.self());
+  }
+}

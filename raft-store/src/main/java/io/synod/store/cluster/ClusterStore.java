@@ -1,0 +1,61 @@
+package io.synod.store.cluster;
+
+import io.synod.store.ReadMode;
+import io.synod.store.StoreStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The DCS as the HA engine and the bridges see it: Patroni's keys, typed. Every method is bounded
+ * by the store's request timeout and throws {@link io.synod.store.StoreException} past it.
+ */
+public interface ClusterStore {
+  Keys keys();
+
+  /** Reads every key of the cluster at one revision. */
+  Cluster load(ReadMode mode);
+
+  /** Creates the leader key for {@code name} if nobody holds it (the leader race). */
+  LeaseGrant takeLeader(String name, Duration ttl);
+
+  /** Renews the lock, only if {@code name} still holds it (CAS on the value, as Patroni). */
+  LeaseGrant renewLeader(String name, Duration ttl);
+
+  /** Deletes the leader key if {@code name} holds it (graceful step-down). */
+  boolean releaseLeader(String name);
+
+  /** Writes this member's key with a lease of {@code ttl}. */
+  void touchMember(String name, Map<String, Object> data, Duration ttl);
+
+  void removeMember(String name);
+
+  /** Wins the bootstrap race: writes the system identifier only if no one did. */
+  boolean initialize(String sysid);
+
+  boolean cancelInitialization();
+
+  /** Writes the dynamic config; with {@code expectedRevision} &gt;= 0 only if unchanged since (0: absent). */
+  boolean setConfig(Map<String, Object> config, long expectedRevision);
+
+  /** The leader's optime and slot positions (status key). */
+  void setStatus(long optime, Map<String, Object> slots);
+
+  void setHistory(List<List<Object>> history);
+
+  boolean setFailover(FailoverRequest request, long expectedRevision);
+
+  boolean clearFailover(long expectedRevision);
+
+  void setSync(String leader, List<String> syncStandbys);
+
+  void setFailsafe(Map<String, Object> members);
+
+  /** patronictl remove: wipes every key of the cluster. */
+  void deleteCluster();
+
+  /** Blocks until a key of the cluster changes after {@code afterRevision}; -1 on timeout. */
+  long awaitChange(long afterRevision, Duration timeout);
+
+  StoreStatus raftStatus();
+}

@@ -1,0 +1,77 @@
+package io.synod.store.cluster;
+
+import java.util.Map;
+
+/**
+ * A member key's content, Patroni's touch_member() JSON: conn_url, api_url, state, role,
+ * xlog_location, timeline, tags, ... Kept as a map so fields added by newer nodes survive.
+ */
+public record Member(String name, Map<String, Object> data, long revision) {
+  public String apiUrl() {
+    return str("api_url");
+  }
+
+  public String connUrl() {
+    return str("conn_url");
+  }
+
+  public String state() {
+    return str("state");
+  }
+
+  public String role() {
+    return str("role");
+  }
+
+  public long xlogLocation() {
+    return num("xlog_location", 0);
+  }
+
+  public long timeline() {
+    return num("timeline", 0);
+  }
+
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> tags() {
+    Object t = data.get("tags");
+    return t instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  }
+
+  /** Patroni: nofailover, or failover_priority &lt;= 0, keeps a member from ever being promoted. */
+  public boolean noFailover() {
+    Object nf = tags().get("nofailover");
+    if (Boolean.TRUE.equals(nf) || "true".equalsIgnoreCase(String.valueOf(nf))) {
+      return true;
+    }
+    return failoverPriority() <= 0;
+  }
+
+  public int failoverPriority() {
+    Object p = tags().get("failover_priority");
+    if (p instanceof Number n) {
+      return n.intValue();
+    }
+    try {
+      return p == null ? 1 : Integer.parseInt(p.toString());
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  private String str(String k) {
+    Object v = data.get(k);
+    return v == null ? null : v.toString();
+  }
+
+  private long num(String k, long dflt) {
+    Object v = data.get(k);
+    if (v instanceof Number n) {
+      return n.longValue();
+    }
+    try {
+      return v == null ? dflt : Long.parseLong(v.toString());
+    } catch (NumberFormatException e) {
+      return dflt;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package io.synod.store.kv;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LeaseTrackerTest {
+  private static final long MS = 1_000_000L;
+  private final LeaseTracker t = new LeaseTracker();
+
+  private static KvEntry leased(String key, long rev, long ttlMs) {
+    return new KvEntry(key, "v", rev, rev, ttlMs, "o");
+  }
+
+  private static WatchEvent put(KvEntry e) {
+    return new WatchEvent(WatchEvent.Type.PUT, e.key(), e, e.modRevision());
+  }
+
+  @Test
+  void followersNeverReportDueLeases() {
+    t.onEvent(put(leased("/l", 5, 1000)), 0);
+    assertEquals(Map.of(), t.due(10_000 * MS));
+  }
+
+  @Test
+  void newLeaderGrantsAFullTtlFromItsStart() {
+    // The key was last renewed long ago on the old leader; the new one still waits a full TTL.
+    long start = 50_000 * MS;
+    t.becomeLeader(List.of(leased("/l", 5, 3000)), start);
+    assertEquals(Map.of(), t.due(start + 2999 * MS));
+    assertEquals(Map.of("/l", 5L), t.due(start + 3000 * MS));
+  }
+
+  @Test
+  void renewalPushesTheDeadlineAndIsReportedOnce() {
+    t.becomeLeader(List.of(), 0);
+    t.onEvent(put(leased("/l", 7, 1000)), 0);
+    t.onEvent(put(leased("/l", 9, 1000)), 800 * MS);
+    assertEquals(Map.of(), t.due(1500 * MS));
+    assertEquals(Map.of("/l", 9L), t.due(1800 * MS));
+    assertEquals(Map.of(), t.due(1900 * MS), "an expiry is proposed once per revision");
+    t.retry("/l", 9);
+    assertEquals(Map.of("/l", 9L), t.due(1950 * MS), "a failed proposal may be retried");
+  }
+
+  @Test
+  void deletedOrUnleasedKeysAreForgotten() {
+    t.becomeLeader(List.of(leased("/l", 1, 1000)), 0);
+    t.onEvent(new WatchEvent(WatchEvent.Type.DELETE, "/l", null, 2), 10 * MS);
+    t.onEvent(put(new KvEntry("/c", "v", 3, 3, 0, null)), 10 * MS);
+    assertEquals(Map.of(), t.due(5000 * MS));
+    assertEquals(-1, t.remainingMs("/l", 0));
+  }
+
+  @Test
+  void steppingDownDropsEverything() {
+    t.becomeLeader(List.of(leased("/l", 1, 1000)), 0);
+    t.stepDown();
+    assertFalse(t.isLeader());
+    assertEquals(Map.of(), t.due(5000 * MS));
+  }
+}
