@@ -1,0 +1,173 @@
+package io.synod.store;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.synod.store.testing.PeerProcess;
+import io.synod.store.testing.Ports;
+import io.synod.store.testing.TempDirs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three store peers, each its own JVM, killed with SIGKILL. Asserts behaviour only; the
+ * re-election times it prints are measurements (bench/ has the benchmark).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MultiProcessStoreTest {
+  static final int ELECTION_MS = 300;
+  static final long REQUEST_MS = 2000;
+  static final long TTL_MS = 3000;
+  static Path root;
+  static List<String> addrs = new ArrayList<>();
+  static PeerProcess[] peers = new PeerProcess[3];
+
+  @BeforeAll
+  static void startThree() throws Exception {
+    root = Files.createTempDirectory("synod-store-mp");
+    for (int i = 0; i < 3; i++) {
+      addrs.add("127.0.0.1:" + Ports.free());
+    }
+    for (int i = 0; i < 3; i++) {
+      peers[i] = peer(i).start();
+    }
+  }
+
+  static PeerProcess peer(int i) {
+    return new PeerProcess("mp", root.resolve("p" + i), addrs.get(i), addrs, ELECTION_MS, REQUEST_MS, root.resolve("p" + i + ".log"));
+  }
+
+  @AfterAll
+  static void stopAll() throws Exception {
+    for (PeerProcess p : peers) {
+      if (p != null) {
+        p.kill();
+      }
+    }
+    if (System.getenv("SYNOD_KEEP_TEST_DIRS") == null) {
+      TempDirs.delete(root);
+    }
+  }
+
+  /** Index of the peer that is the Raft leader, asking the live ones. */
+  static int leaderIndex() throws Exception {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      for (int i = 0; i < 3; i++) {
+        if (peers[i].alive() && peers[i].ask("leader").split(" ")[2].equals("true")) {
+          return i;
+        }
+      }
+      Thread.sleep(50);
+    }
+    fail("no Raft leader among the live peers");
+    return -1;
+  }
+
+  static String waitFor(PeerProcess p, String cmd, String prefix) throws Exception {
+    String a = null;
+    for (int attempt = 0; attempt < 300; attempt++) {
+      a = p.ask(cmd);
+      if (a.startsWith(prefix)) {
+        return a;
+      }
+      Thread.sleep(50);
+    }
+    fail("'" + cmd + "' never answered " + prefix + "; last: " + a);
+    return a;
+  }
+
+  @Test
+  @Order(1)
+  void followerWritesReachTheLeaderAndReadsAreLinearizable() throws Exception {
+    int l = leaderIndex();
+    int f1 = (l + 1) % 3;
+    int f2 = (l + 2) % 3;
+    assertTrue(peers[f1].ask("put /t/a 1 0").startsWith("OK "));
+    assertEquals("VAL 1", peers[f2].ask("get /t/a linear").substring(0, 5), "a linearizable read on another follower sees the write");
+    assertEquals("FAIL 1", peers[l].ask("put /t/a 2 0 absent"), "create-if-absent loses against an existing key");
+    assertTrue(peers[f2].ask("put /t/a 3 0 value=1").startsWith("OK "), "CAS on value");
+  }
+
+  @Test
+  @Order(2)
+  void killingTheLeaderElectsANewOneAndItsLeaseExpiresOnlyAfterTtl() throws Exception {
+    int l = leaderIndex();
+    assertTrue(peers[l].ask("put /t/leader node" + l + " " + TTL_MS + " absent").startsWith("OK "));
+    int survivor = (l + 1) % 3;
+    long killedAt = System.nanoTime();
+    peers[l].kill();
+    // a write from a survivor succeeds once a new leader is elected
+    String ok = waitFor(peers[survivor], "put /t/after-kill x 0", "OK ");
+    long electedMs = (System.nanoTime() - killedAt) / 1_000_000;
+    System.out.println("MEASURED raft re-election after kill -9 of the leader: write committed " + electedMs + " ms after the kill");
+    // The new leader granted the dead node's lease a full TTL from its start: still held now.
+    assertTrue(peers[survivor].ask("get /t/leader linear").startsWith("VAL node" + l),
+        "the lease must not expire early on a leader change");
+    assertTrue(peers[survivor].ask("put /t/leader other " + TTL_MS + " absent").startsWith("FAIL"), "nobody can take a live lease");
+    // ...and then it expires, by a command, and another node can take it.
+    waitFor(peers[survivor], "get /t/leader linear", "NONE");
+    long goneMs = (System.nanoTime() - killedAt) / 1_000_000;
+    System.out.println("MEASURED lease of the killed holder gone " + goneMs + " ms after the kill (TTL " + TTL_MS + " ms)");
+    assertTrue(goneMs >= TTL_MS, "expired before its TTL: " + goneMs);
+    int other = (l + 2) % 3;
+    // (a long TTL: nobody renews it while the killed peer restarts)
+    assertTrue(peers[other].ask("put /t/leader node" + other + " 600000 absent").startsWith("OK "));
+    assertNotNull(ok);
+
+    // the killed node restarts and catches up with what was written while it was down
+    peers[l] = peer(l).start();
+    waitFor(peers[l], "get /t/after-kill local", "VAL x");
+    waitFor(peers[l], "get /t/leader local", "VAL node" + other);
+  }
+
+  @Test
+  @Order(3)
+  void aPeerLeftAloneCannotWriteAndSaysSoInBoundedTime() throws Exception {
+    int alone = leaderIndex();
+    int a = (alone + 1) % 3;
+    int b = (alone + 2) % 3;
+    peers[a].kill();
+    peers[b].kill();
+    long t0 = System.nanoTime();
+    String answer = peers[alone].ask("put /t/lonely x 0");
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertTrue(answer.startsWith("ERR NO_QUORUM") || answer.startsWith("ERR TIMEOUT"), answer);
+    System.out.println("MEASURED isolated peer's write failed after " + ms + " ms with: " + answer);
+    String read = peers[alone].ask("get /t/a linear");
+    assertTrue(read.startsWith("ERR NO_QUORUM"), "a linearizable read without a majority fails: " + read);
+    peers[a] = peer(a).start();
+    peers[b] = peer(b).start();
+    waitFor(peers[alone], "put /t/together-again y 0", "OK ");
+  }
+
+  @Test
+  @Order(4)
+  void aWipedPeerRejoinsBySnapshot() throws Exception {
+    int l = leaderIndex();
+    for (int i = 0; i < 20; i++) {
+      assertTrue(peers[l].ask("put /t/bulk" + i + " v" + i + " 0").startsWith("OK "));
+    }
+    // jraft keeps the log since the last-but-one snapshot, so snapshot twice to truncate it
+    for (int round = 0; round < 2; round++) {
+      for (PeerProcess p : peers) {
+        assertEquals("OK", p.ask("snapshot"));
+      }
+      assertTrue(peers[l].ask("put /t/round" + round + " r 0").startsWith("OK "));
+    }
+    assertTrue(peers[l].ask("put /t/after-snapshot z 0").startsWith("OK "));
+    int victim = (l + 1) % 3;
+    peers[victim].kill();
+    TempDirs.delete(root.resolve("p" + victim));
+    peers[victim] = peer(victim).start();
+    waitFor(peers[victim], "get /t/after-snapshot local", "VAL z");
+    assertEquals("VAL v7", peers[victim].ask("get /t/bulk7 local").substring(0, 6));
+    assertEquals("SNAPSHOTS 1", peers[victim].ask("snapshots"), "the wiped peer was rebuilt from the leader's snapshot");
+  }
+}
