@@ -51,6 +51,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaftStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftStore.class);
+
+  static {
+    // sofa-bolt's logging otherwise writes its own files under ~/logs; route it through SLF4J
+    // (quieted to ERROR in our logback config) instead. Must run before any bolt class loads.
+    if (System.getProperty("sofa.middleware.log.disable") == null) {
+      System.setProperty("sofa.middleware.log.disable", "true");
+    }
+  }
   private static final long RETRY_PAUSE_MS = 20;
   private static final long EXPIRY_SCAN_MS = 20;
 
