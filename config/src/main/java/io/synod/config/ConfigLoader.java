@@ -169,15 +169,17 @@ public final class ConfigLoader {
     }
 
     /**
-     * A Raft leader change blocks DCS writes; measured worst case is about 3x election_timeout_ms. If that
-     * exceeds retry_timeout, losing a Raft leader can make a healthy primary demote (safe, but an outage).
+     * A Raft leader change blocks DCS writes; measured worst case is about 3x election_timeout_ms. The primary
+     * renews its lease every loop_wait and is fenced 0.3 s before the lease could expire, so a leader change
+     * longer than ttl - loop_wait - 0.3 s can make a healthy primary demote (safe, but an outage).
      */
     private static void checkRaftTiming(Section root, RaftConfig raft, DynamicConfig dcs) {
         double electionWorst = 3 * raft.electionTimeoutMs() / 1000.0;
-        if (electionWorst > dcs.retryTimeoutSeconds()) {
+        double slack = dcs.ttlSeconds() - dcs.loopWaitSeconds() - 0.3;
+        if (electionWorst > slack) {
             root.warn("raft.election_timeout_ms", raft.electionTimeoutMs() + " ms: a Raft leader change can take "
-                    + "about 3x that (" + Problems.num(electionWorst) + " s), more than bootstrap.dcs.retry_timeout ("
-                    + Problems.num(dcs.retryTimeoutSeconds()) + " s); the primary may demote during one");
+                    + "about 3x that (" + Problems.num(electionWorst) + " s), more than the lease slack ttl - loop_wait - 0.3 ("
+                    + Problems.num(slack) + " s); the primary may demote during one");
         }
     }
 

@@ -19,9 +19,9 @@ import java.util.regex.Pattern;
  * <table>
  * <caption>Defaults, Synod vs Patroni</caption>
  * <tr><th>key</th><th>Synod</th><th>Patroni</th><th>Synod minimum</th></tr>
- * <tr><td>ttl</td><td>3 s</td><td>30 s</td><td>1 s</td></tr>
+ * <tr><td>ttl</td><td>2 s</td><td>30 s</td><td>1 s</td></tr>
  * <tr><td>loop_wait</td><td>0.5 s</td><td>10 s</td><td>0.1 s</td></tr>
- * <tr><td>retry_timeout</td><td>1 s</td><td>10 s</td><td>0.2 s</td></tr>
+ * <tr><td>retry_timeout</td><td>0.5 s</td><td>10 s</td><td>0.2 s</td></tr>
  * <tr><td>raft.election_timeout_ms</td><td>300 ms</td><td>(pysyncobj)</td><td>100 ms</td></tr>
  * </table>
  *
@@ -30,7 +30,9 @@ import java.util.regex.Pattern;
  * database hosts themselves: a write is a Raft commit over loopback or the LAN (milliseconds), and a new Raft
  * leader is elected in 0.34-0.87 s with a 300 ms election timeout (measured, 2 cores, SIGKILL of the leader).
  * The product goal is a crash failover in about 2 s; with the leader key expiring {@code ttl} after the last
- * renewal, {@code ttl = 3} gives detection in 2.5-3 s. Times are seconds and may be fractional
+ * renewal every {@code loop_wait}, {@code ttl = 2} gives detection 1.5-2 s after a crash, and a
+ * promotion a few hundred milliseconds later. The engine's watchdog fences a primary 0.3 s before its lease could
+ * expire, so a healthy leader can miss up to two renewals (a Raft leader change takes 0.3-0.9 s) without demoting. Times are seconds and may be fractional
  * ({@code ttl: 2.5}, or strings such as {@code "500ms"}).
  *
  * <p>The minimums sit well above a Raft commit (milliseconds), so one slow commit or GC pause cannot by itself
@@ -43,12 +45,12 @@ import java.util.regex.Pattern;
  * promote relies on this: a cut-off leader must have stopped accepting writes before its key can expire and a
  * replica can take the lock. A loop that started just before the outage (up to {@code loop_wait}) plus a failed
  * attempt and its retries ({@code 2*retry_timeout}) must still end inside {@code ttl}. With the defaults:
- * 0.5 + 2*1 = 2.5 &lt;= 3.
+ * 0.5 + 2*0.5 = 1.5 &lt;= 2.
  */
 public final class DynamicConfig {
-    public static final double DEFAULT_TTL = 3;
+    public static final double DEFAULT_TTL = 2;
     public static final double DEFAULT_LOOP_WAIT = 0.5;
-    public static final double DEFAULT_RETRY_TIMEOUT = 1;
+    public static final double DEFAULT_RETRY_TIMEOUT = 0.5;
     public static final double MIN_TTL = 1;
     public static final double MIN_LOOP_WAIT = 0.1;
     public static final double MIN_RETRY_TIMEOUT = 0.2;

@@ -14,8 +14,8 @@ import java.util.Set;
  * @param selfAddr             this node's Raft endpoint, reachable by the partners (required)
  * @param partnerAddrs         the other members' Raft endpoints; empty = single-node group
  * @param electionTimeoutMs    SOFAJRaft electionTimeoutMs, default {@value #DEFAULT_ELECTION_TIMEOUT_MS}: measured
- *                             0.34-0.87 s to a new Raft leader after a SIGKILL on 2 cores, which fits inside the
- *                             default retry_timeout of 1 s
+ *                             0.34-0.87 s to a new Raft leader after a SIGKILL on 2 cores; 3x the default
+ *                             (0.9 s) fits inside the default lease slack, ttl - loop_wait - 0.3 = 1.2 s
  * @param snapshotIntervalSecs SOFAJRaft snapshotIntervalSecs, default {@value #DEFAULT_SNAPSHOT_INTERVAL_SECS};
  *                             0 disables snapshots
  */

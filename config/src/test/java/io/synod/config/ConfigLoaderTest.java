@@ -194,9 +194,9 @@ class ConfigLoaderTest {
 
         DynamicConfig d = c.dynamic();
         assertEquals(DynamicConfig.defaults(), d);
-        assertEquals(Duration.ofSeconds(3), d.ttl());
+        assertEquals(Duration.ofSeconds(2), d.ttl());
         assertEquals(Duration.ofMillis(500), d.loopWait());
-        assertEquals(Duration.ofSeconds(1), d.retryTimeout());
+        assertEquals(Duration.ofMillis(500), d.retryTimeout());
         assertEquals(1048576L, d.maximumLagOnFailover());
         assertEquals(-1L, d.maximumLagOnSyncnode());
         assertEquals(Duration.ofSeconds(300), d.primaryStartTimeout());
@@ -244,6 +244,8 @@ class ConfigLoaderTest {
                 bootstrap:
                   dcs:
                     ttl: 2
+                    loop_wait: 0.5
+                    retry_timeout: 1
                 """, "node1.yml", Map.of()));
         assertEquals(List.of(
                 "node1.yml: name: required",
@@ -403,12 +405,25 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void slowRaftElectionAgainstRetryTimeoutIsAWarning() {
-        SynodConfig c = load(TestYaml.MINIMAL.replace("self_addr: 127.0.0.1:8300",
-                "self_addr: 127.0.0.1:8300\n  election_timeout_ms: 1000"));
+    void slowRaftElectionAgainstLeaseSlackIsAWarning() {
+        String slow = TestYaml.MINIMAL.replace("self_addr: 127.0.0.1:8300",
+                "self_addr: 127.0.0.1:8300\n  election_timeout_ms: 1000");
+        // Defaults: slack = ttl - loop_wait - 0.3 = 2 - 0.5 - 0.3 = 1.2 s < 3 x 1000 ms.
         assertEquals(List.of("node1.yml: raft.election_timeout_ms: 1000 ms: a Raft leader change can take about 3x "
-                + "that (3 s), more than bootstrap.dcs.retry_timeout (1 s); the primary may demote during one"),
-                c.warnings());
+                + "that (3 s), more than the lease slack ttl - loop_wait - 0.3 (1.2 s); the primary may demote "
+                + "during one"), load(slow).warnings());
+        // The default election timeout fits the default slack (0.9 s <= 1.2 s), and so does 400 ms exactly.
+        assertEquals(List.of(), load(TestYaml.MINIMAL).warnings());
+        assertEquals(List.of(), load(TestYaml.MINIMAL.replace("self_addr: 127.0.0.1:8300",
+                "self_addr: 127.0.0.1:8300\n  election_timeout_ms: 400")).warnings());
+        // The slack is ttl - loop_wait - 0.3: a longer ttl absorbs the slow election (5 - 0.5 - 0.3 = 4.2 s)...
+        assertEquals(List.of(), load(slow + "bootstrap:\n  dcs:\n    ttl: 5\n").warnings());
+        // ...a longer loop_wait eats into it (5 - 2 - 0.3 = 2.7 s), and retry_timeout plays no part.
+        assertEquals(List.of("node1.yml: raft.election_timeout_ms: 1000 ms: a Raft leader change can take about 3x "
+                + "that (3 s), more than the lease slack ttl - loop_wait - 0.3 (2.7 s); the primary may demote "
+                + "during one"), load(slow + "bootstrap:\n  dcs:\n    ttl: 5\n    loop_wait: 2\n"
+                + "    retry_timeout: 0.2\n").warnings());
+        assertEquals(List.of(), load(slow + "bootstrap:\n  dcs:\n    ttl: 5\n    retry_timeout: 2\n").warnings());
     }
 
     @Test

@@ -26,9 +26,9 @@ class DynamicConfigTest {
     @Test
     void defaultsAreSynods() {
         DynamicConfig d = DynamicConfig.defaults();
-        assertEquals(3.0, d.ttlSeconds());
+        assertEquals(2.0, d.ttlSeconds());
         assertEquals(0.5, d.loopWaitSeconds());
-        assertEquals(1.0, d.retryTimeoutSeconds());
+        assertEquals(0.5, d.retryTimeoutSeconds());
         assertTrue(d.loopWaitSeconds() + 2 * d.retryTimeoutSeconds() <= d.ttlSeconds());
         assertEquals(List.of(), d.warnings());
         assertEquals(d, dyn(null));
@@ -37,9 +37,13 @@ class DynamicConfigTest {
     @Test
     void ttlRule() {
         // Equal is allowed: 0.5 + 2*1 = 2.5.
-        assertEquals(Duration.ofMillis(2500), dyn(Map.of("ttl", 2.5)).ttl());
+        assertEquals(Duration.ofMillis(2500), dyn(Map.of("ttl", 2.5, "loop_wait", 0.5, "retry_timeout", 1)).ttl());
         assertEquals(List.of("dcs: config key: ttl: 2.4 is less than loop_wait + 2*retry_timeout (2.5)"),
-                problems(Map.of("ttl", 2.4), "dcs: config key"));
+                problems(Map.of("ttl", 2.4, "loop_wait", 0.5, "retry_timeout", 1), "dcs: config key"));
+        // Against the defaults (0.5 + 2*0.5 = 1.5): equal is allowed, below is not, even at the ttl minimum.
+        assertEquals(Duration.ofMillis(1500), dyn(Map.of("ttl", 1.5)).ttl());
+        assertEquals(List.of("dcs: config key: ttl: 1 is less than loop_wait + 2*retry_timeout (1.5)"),
+                problems(Map.of("ttl", 1), "dcs: config key"));
         assertEquals(List.of("dcs: config key: ttl: 20 is less than loop_wait + 2*retry_timeout (30)"),
                 problems(Map.of("ttl", 20, "loop_wait", 10, "retry_timeout", 10), "dcs: config key"));
         // Binary floating point must not break an exact fit: 0.7 + 2*0.4 == 1.5.
@@ -115,6 +119,7 @@ class DynamicConfigTest {
     void toMapUsesPatroniNamesAndRoundTrips() {
         Map<String, Object> in = new LinkedHashMap<>();
         in.put("ttl", 2.5);
+        in.put("retry_timeout", 1.0);
         in.put("pause", true);
         in.put("postgresql", Map.of("parameters", Map.of("wal_level", "logical"), "pg_hba", List.of("local all all "
                 + "trust"), "parameters_replica", Map.of("hot_standby_feedback", "on")));
@@ -124,7 +129,7 @@ class DynamicConfigTest {
         DynamicConfig d = dyn(in);
         Map<String, Object> out = d.toMap();
         assertEquals(2.5, out.get("ttl"));
-        assertEquals(0.5, out.get("loop_wait"));
+        assertEquals(0.5, out.get("loop_wait"), "defaults are written too");
         assertEquals(Integer.valueOf(1), out.get("retry_timeout"), "whole seconds are written as integers");
         assertEquals(1048576L, out.get("maximum_lag_on_failover"));
         assertEquals(true, out.get("pause"));
@@ -161,7 +166,7 @@ class DynamicConfigTest {
         patch.put("synchronous_mode", "quorum");
         DynamicConfig merged = base.merge(patch);
 
-        assertEquals(Duration.ofSeconds(3), merged.ttl(), "null deletes: back to Synod's default");
+        assertEquals(Duration.ofSeconds(2), merged.ttl(), "null deletes: back to Synod's default");
         assertEquals(Duration.ofSeconds(1), merged.loopWait(), "untouched keys stay");
         assertEquals(Map.of("max_connections", 100, "shared_buffers", "1GB"), merged.postgresqlParameters());
         assertEquals(List.of("c"), merged.pgHba(), "lists are replaced, not merged");
@@ -173,13 +178,13 @@ class DynamicConfigTest {
     void invalidMergeIsRejected() {
         DynamicConfig base = DynamicConfig.defaults();
         ConfigException e = assertThrows(ConfigException.class, () -> base.merge(Map.of("loop_wait", 2)));
-        assertEquals(List.of("config patch: ttl: 3 is less than loop_wait + 2*retry_timeout (4)"), e.problems());
+        assertEquals(List.of("config patch: ttl: 2 is less than loop_wait + 2*retry_timeout (3)"), e.problems());
     }
 
     @Test
     void originWithDottedPathIsJoined() {
         assertEquals(List.of("node1.yml: bootstrap.dcs.ttl: 2 is less than loop_wait + 2*retry_timeout (2.5)"),
-                problems(Map.of("ttl", 2), "node1.yml: bootstrap.dcs"));
+                problems(Map.of("ttl", 2, "loop_wait", 0.5, "retry_timeout", 1), "node1.yml: bootstrap.dcs"));
     }
 
     @Test
