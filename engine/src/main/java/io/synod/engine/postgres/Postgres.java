@@ -78,7 +78,10 @@ public final class Postgres implements AutoCloseable {
         return settings.dataDir();
     }
 
-    /** The replication source set by {@link #configureAsReplica} (or a clone/rewind), empty when primary. */
+    /**
+     * The replication source set by {@link #configureAsReplica} (or a clone/rewind); empty after
+     * {@link #configureAsPrimary}/{@link #configureAsStandby} and on a new instance (nothing is read back from disk).
+     */
     public Optional<ReplicaTarget> replicaTarget() {
         return Optional.ofNullable(replicaTarget);
     }
@@ -197,6 +200,22 @@ public final class Postgres implements AutoCloseable {
     public boolean configureAsReplica(String leaderHost, int leaderPort, String leaderName) {
         synchronized (configLock) {
             replicaTarget = new ReplicaTarget(leaderHost, leaderPort, leaderName);
+            if (!hasCluster()) {
+                return false;
+            }
+            boolean changed = writeSignal(dataDir().resolve("standby.signal"));
+            return writeConfig() | changed;
+        }
+    }
+
+    /**
+     * Makes this node a standby that replicates from nobody yet (standby.signal, no primary_conninfo): Patroni's
+     * state for a replica while no leader is known, or for a demoted primary. It replays what it has and waits;
+     * {@link #configureAsReplica} later names a source. Returns whether anything changed.
+     */
+    public boolean configureAsStandby() {
+        synchronized (configLock) {
+            replicaTarget = null;
             if (!hasCluster()) {
                 return false;
             }
@@ -594,6 +613,11 @@ public final class Postgres implements AutoCloseable {
             return 0;
         }
         return callbacks.runSync("pre_promote", s.prePromote(), List.of(), Map.of(), s.pgCtlTimeout());
+    }
+
+    /** {@link #runPostBootstrap(Duration)} with a 10 minute limit (Patroni has none; a hung script must not block forever). */
+    public int runPostBootstrap() {
+        return runPostBootstrap(Duration.ofMinutes(10));
     }
 
     /**

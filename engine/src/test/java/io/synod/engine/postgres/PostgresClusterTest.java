@@ -270,6 +270,22 @@ class PostgresClusterTest {
 
     @Test
     @Order(10)
+    void standbyWithoutSourceReplaysAndWaits() throws Exception {
+        assertTrue(m1.configureAsStandby());
+        assertTrue(m1.replicaTarget().isEmpty());
+        assertTrue(Files.exists(m1.dataDir().resolve("standby.signal")));
+        assertFalse(Files.readString(m1.dataDir().resolve("postgresql.conf")).contains("primary_conninfo"));
+        assertTrue(m1.start());
+        PgState st = m1.state();
+        assertTrue(st.isReplica(), st::toString);
+        assertNull(st.walReceiver());
+        assertFalse(st.isStreaming());
+        assertEquals("4", m1.queryValue("SELECT count(*) FROM t"));
+        m1.stop(StopMode.FAST);
+    }
+
+    @Test
+    @Order(11)
     void failedRewindKeepsOrRemovesDataAsConfiguredThenReclone() throws Exception {
         int deadPort = PgFixture.freePort();
         RewindResult kept = m1.rewind("127.0.0.1", deadPort, WAIT);
