@@ -33,6 +33,9 @@ public interface ClusterStore {
   /** Wins the bootstrap race: writes the system identifier only if no one did. */
   boolean initialize(String sysid);
 
+  /** Records the system identifier once bootstrap finished (overwrites the race's placeholder). */
+  void setInitialize(String sysid);
+
   boolean cancelInitialization();
 
   /** Writes the dynamic config; with {@code expectedRevision} &gt;= 0 only if unchanged since (0: absent). */

@@ -149,6 +149,11 @@ public final class RaftClusterStore implements ClusterStore {
   }
 
   @Override
+  public void setInitialize(String sysid) {
+    store.write(Command.put(keys.key(Keys.INITIALIZE), sysid, 0, null, Expect.ANY));
+  }
+
+  @Override
   public boolean cancelInitialization() {
     return store.write(Command.delete(keys.key(Keys.INITIALIZE), Expect.ANY)).succeeded();
   }

@@ -1,0 +1,113 @@
+package io.synod.engine;
+
+import io.synod.config.DynamicConfig;
+import io.synod.config.HostPort;
+import io.synod.config.RaftConfig;
+import io.synod.config.SynodConfig;
+import io.synod.engine.api.HttpServer;
+import io.synod.engine.api.RestApi;
+import io.synod.engine.ha.HaActions;
+import io.synod.engine.ha.HaLoop;
+import io.synod.engine.ha.NodeIdentity;
+import io.synod.engine.postgres.PgSettings;
+import io.synod.engine.postgres.PgProcess;
+import io.synod.engine.postgres.Postgres;
+import io.synod.engine.watchdog.Watchdog;
+import io.synod.store.RaftStore;
+import io.synod.store.StoreOptions;
+import io.synod.store.cluster.RaftClusterStore;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One Synod node: the store peer, PostgreSQL control, the HA loop and the REST API, wired together. */
+public final class SynodNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SynodNode.class);
+
+  private final SynodConfig cfg;
+  private RaftStore raft;
+  private Postgres pg;
+  private HaActions actions;
+  private HaLoop loop;
+  private Thread loopThread;
+  private HttpServer http;
+
+  public SynodNode(SynodConfig cfg) {
+    this.cfg = cfg;
+  }
+
+  public SynodNode start() {
+    RaftConfig r = cfg.raft();
+    if (r == null) {
+      throw new IllegalStateException(cfg.source() + ": raft: required (Synod runs its own Raft store; "
+          + "etcd3/zookeeper/consul are mirror targets, not the source of truth)");
+    }
+    DynamicConfig dcs = cfg.dynamic();
+    List<String> peers = new ArrayList<>();
+    for (HostPort hp : r.peers()) {
+      peers.add(hp.host() + ":" + hp.port());
+    }
+    StoreOptions so = new StoreOptions(cfg.scope(), r.dataDir(), r.selfAddr().host() + ":" + r.selfAddr().port(), peers,
+        r.electionTimeoutMs(), r.snapshotIntervalSecs(), dcs.retryTimeout().toMillis());
+    raft = new RaftStore(so).start();
+    RaftClusterStore store = new RaftClusterStore(raft, cfg.namespace(), cfg.scope());
+
+    PgSettings ps = PgSettingsFactory.build(cfg, dcs);
+    pg = new Postgres(ps);
+    NodeIdentity id = new NodeIdentity(cfg.name(), ps.connectHost(), ps.port(), cfg.restapi().apiUrl(),
+        cfg.tags().asMap(), cfg.tags().nofailover(), cfg.tags().failoverPriority());
+    List<String> stop = new ArrayList<>(List.of(ps.binDir().resolve("pg_ctl").toString(), "stop", "-m", "immediate", "-w",
+        "-D", ps.dataDir().toString()));
+    Watchdog watchdog = new Watchdog(r.dataDir(), PgProcess.asPostgres(stop));
+    actions = new HaActions(id, store, pg, watchdog, dcs, d -> onDynamicConfig(d));
+    loop = new HaLoop(id, store, raft, pg, actions, dcs, cfg.postgresql().usePgRewind());
+    RestApi api = new RestApi(cfg.scope(), cfg.tags().asMap(), loop::status, dcs.maximumLagOnFailover(), dcs.ttlSeconds());
+    http = new HttpServer().start(cfg.restapi().host(), cfg.restapi().port(), api::handle);
+    loopThread = new Thread(loop, "synod-ha-loop");
+    loopThread.start();
+    LOG.info("node {} of cluster {} started (REST {}, PostgreSQL {}:{}, Raft {})", cfg.name(), cfg.scope(),
+        cfg.restapi().apiUrl(), ps.connectHost(), ps.port(), so.self());
+    return this;
+  }
+
+  /** A change of the dynamic config: rewrite postgresql.conf and reload when parameters changed. */
+  private void onDynamicConfig(DynamicConfig d) {
+    PgSettings next = PgSettingsFactory.build(cfg, d);
+    if (!next.parameters().equals(pg.settings().parameters()) || !next.pgHba().equals(pg.settings().pgHba())) {
+      pg.updateSettings(next);
+      if (pg.writeConfig() && pg.isRunning()) {
+        pg.reload();
+        pg.runCallback("on_reload", pg.state().isPrimary() ? "primary" : "replica");
+      }
+    }
+  }
+
+  public HaLoop loop() {
+    return loop;
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    loopThread.join();
+  }
+
+  /** Clean stop: the leader hands over (releases its lock) and PostgreSQL shuts down fast. */
+  @Override
+  public synchronized void close() {
+    if (loop == null) {
+      return;
+    }
+    LOG.info("node {} shutting down", cfg.name());
+    loop.stop();
+    try {
+      loopThread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    actions.shutdown();
+    pg.close();
+    http.close();
+    raft.close();
+    loop = null;
+  }
+}

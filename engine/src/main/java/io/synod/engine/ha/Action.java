@@ -1,0 +1,35 @@
+package io.synod.engine.ha;
+
+/** What the HA loop does this cycle. The executor ({@link HaActions}) maps each to I/O. */
+public enum Action {
+  /** Nothing to change (a replica in place, paused, waiting, or an ineligible candidate). */
+  NONE,
+  /** The leader holds a valid lease and stays: renew it, refresh status and slots. */
+  RENEW,
+  /** No cluster yet and an empty data dir: win the initialize race, initdb, take the lease. */
+  BOOTSTRAP,
+  /** No cluster key but data on disk: claim the cluster with this data's system identifier. */
+  CLAIM_EXISTING,
+  /** Empty data dir, a leader exists: pg_basebackup from it (or the clonefrom member). */
+  CLONE,
+  /** PostgreSQL is stopped and this node is not the leader: start it as a standby of {@code target}. */
+  START_REPLICA,
+  /** This node's data last ran as a primary and another node leads: pg_rewind, then follow. */
+  REWIND,
+  /** This node holds the lease but its postmaster is gone: restart it in place as primary. */
+  RESTART_PRIMARY,
+  /** This node holds the lease and PostgreSQL is a standby: promote it. */
+  PROMOTE,
+  /** The lock is free and this node is the best candidate: take the lease, then promote. */
+  TAKE_LEASE_AND_PROMOTE,
+  /** A running primary without a lock: try to take the lease; demote if someone else gets it. */
+  TAKE_LEASE,
+  /** A primary that lost (or never had) the lease: stop writes now, then follow the leader. */
+  DEMOTE,
+  /** A standby following the wrong upstream: repoint primary_conninfo at {@code target}. */
+  FOLLOW,
+  /** A planned switchover away from this leader: shut down cleanly, release the lease, follow. */
+  STEP_DOWN,
+  /** The leader drops a switchover/failover request it cannot honour (bad or unhealthy candidate), and renews. */
+  REJECT_FAILOVER
+}

@@ -1,0 +1,401 @@
+package io.synod.engine.ha;
+
+import io.synod.config.DynamicConfig;
+import io.synod.engine.postgres.Lsn;
+import io.synod.engine.postgres.PgException;
+import io.synod.engine.postgres.PgState;
+import io.synod.engine.postgres.Postgres;
+import io.synod.engine.postgres.RewindResult;
+import io.synod.engine.postgres.StopMode;
+import io.synod.engine.watchdog.Watchdog;
+import io.synod.store.StoreException;
+import io.synod.store.cluster.Cluster;
+import io.synod.store.cluster.ClusterStore;
+import io.synod.store.cluster.FailoverRequest;
+import io.synod.store.cluster.LeaseGrant;
+import io.synod.store.cluster.Member;
+import java.net.URI;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out HA decisions: the I/O half of the loop (store writes, PostgreSQL control). Each
+ * method returns a short outcome line for the log, or null when there is nothing to add.
+ */
+public final class HaActions {
+  private static final Logger LOG = LoggerFactory.getLogger("io.synod.ha");
+  /** The watchdog fences this long before the lease deadline: time for an immediate shutdown. */
+  static final long FENCE_MARGIN_MS = 300;
+
+  private final NodeIdentity id;
+  private final ClusterStore store;
+  private final Postgres pg;
+  private final Watchdog watchdog;
+  private final DynamicConfig bootstrapDcs;
+  private final Consumer<DynamicConfig> onDynamicConfig;
+  private final LeaseState lease = new LeaseState();
+  private volatile boolean rewindFailed;
+  private volatile boolean postmasterCrashed;
+  private long primaryStartDeadline;
+
+  public HaActions(NodeIdentity id, ClusterStore store, Postgres pg, Watchdog watchdog, DynamicConfig bootstrapDcs,
+      Consumer<DynamicConfig> onDynamicConfig) {
+    this.id = id;
+    this.store = store;
+    this.pg = pg;
+    this.watchdog = watchdog;
+    this.bootstrapDcs = bootstrapDcs;
+    this.onDynamicConfig = onDynamicConfig;
+  }
+
+  LeaseState lease() {
+    return lease;
+  }
+
+  boolean rewindFailed() {
+    return rewindFailed;
+  }
+
+  boolean postmasterCrashed() {
+    return postmasterCrashed;
+  }
+
+  void applyDynamicConfig(DynamicConfig d) {
+    onDynamicConfig.accept(d);
+  }
+
+  String execute(Decision d, Cluster c, HaSettings s) {
+    try {
+      return switch (d.action()) {
+        case NONE -> null;
+        case RENEW -> renew(c, s);
+        case BOOTSTRAP -> bootstrap(s);
+        case CLAIM_EXISTING -> store.initialize(pg.sysid()) ? "claimed the cluster with system identifier " + pg.sysid() : null;
+        case CLONE -> cloneFrom(c, d.target());
+        case START_REPLICA -> startReplica(c, d.target());
+        case REWIND -> rewind(c, d.target());
+        case RESTART_PRIMARY -> restartPrimary(s);
+        case PROMOTE -> promote(c, s);
+        case TAKE_LEASE_AND_PROMOTE -> takeLeaseAndPromote(c, s);
+        case TAKE_LEASE -> takeLease(s);
+        case DEMOTE -> demote("lost the lease");
+        case FOLLOW -> follow(c, d.target());
+        case STEP_DOWN -> stepDown(c, d.target());
+        case REJECT_FAILOVER -> {
+          store.clearFailover(c.failover() == null ? 0 : c.failover().revision());
+          yield renew(c, s);
+        }
+      };
+    } catch (StoreException e) {
+      // A failed store call: if that leaves us primary past our lease, fence now.
+      if (pg.state().isPrimary() && !lease.valid()) {
+        return demote("the store failed (" + e.getMessage() + ") and my lease ran out");
+      }
+      return "store call failed: " + e.getMessage();
+    } catch (PgException e) {
+      return d.action() + " failed: " + e.getMessage();
+    }
+  }
+
+  // --- the leader's cycle ------------------------------------------------------------------
+
+  private String renew(Cluster c, HaSettings s) {
+    LeaseGrant g = store.renewLeader(id.name(), s.ttl());
+    lease.update(g);
+    if (!g.held()) {
+      return demote("the lock now belongs to " + g.holder());
+    }
+    PgState st = pg.state();
+    if (st.isPrimary()) {
+      watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
+      primaryStartDeadline = 0;
+      store.setStatus(st.currentLsn(), slotPositions(st));
+      if (s.useSlots()) {
+        pg.createOrUpdateSlots(otherMembers(c));
+      }
+    } else if (!st.running() || !st.acceptingConnections()) {
+      if (primaryStartDeadline == 0) {
+        primaryStartDeadline = System.nanoTime() + s.primaryStartTimeout().toNanos();
+      } else if (System.nanoTime() - primaryStartDeadline > 0) {
+        store.releaseLeader(id.name());
+        lease.lose();
+        return "PostgreSQL did not come up within primary_start_timeout: released the lease";
+      }
+    }
+    return null;
+  }
+
+  private Map<String, Object> slotPositions(PgState st) {
+    Map<String, Object> slots = new HashMap<>();
+    for (PgState.ReplicationRow r : st.replication()) {
+      if (r.applicationName() != null) {
+        slots.put(Postgres.slotNameFor(r.applicationName()), r.flushLsn());
+      }
+    }
+    return slots;
+  }
+
+  private Set<String> otherMembers(Cluster c) {
+    Set<String> names = new java.util.HashSet<>(c.members().keySet());
+    names.remove(id.name());
+    return names;
+  }
+
+  // --- bootstrap and replicas ----------------------------------------------------------------
+
+  private String bootstrap(HaSettings s) {
+    if (!store.initialize("")) {
+      return "another node won the bootstrap race";
+    }
+    try {
+      pg.initdb();
+      pg.configureAsPrimary();
+      if (!pg.start()) {
+        throw new PgException("PostgreSQL did not start after initdb; see " + pg.logFile());
+      }
+      pg.createUsers();
+      LeaseGrant g = store.takeLeader(id.name(), s.ttl());
+      lease.update(g);
+      if (!g.held()) {
+        throw new PgException("the leader lock was taken by " + g.holder() + " during bootstrap");
+      }
+      watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
+      pg.runPostBootstrap();
+      store.setConfig(bootstrapDcs.toMap(), 0);
+      store.setInitialize(pg.sysid());
+      pg.runCallback("on_start", "primary");
+      return "bootstrapped a new cluster (system identifier " + pg.sysid() + ")";
+    } catch (RuntimeException e) {
+      LOG.error("bootstrap failed: {}; removing the data directory so it can be retried", e.getMessage());
+      watchdog.disarm();
+      safeStop(StopMode.IMMEDIATE);
+      pg.removeDataDirectory();
+      store.releaseLeader(id.name());
+      store.cancelInitialization();
+      throw e;
+    }
+  }
+
+  private String cloneFrom(Cluster c, String leader) {
+    Member source = cloneSource(c, leader);
+    URI u = URI.create(source.connUrl());
+    pg.createReplica(u.getHost(), u.getPort());
+    Member lm = c.member(leader);
+    URI l = URI.create(lm.connUrl());
+    pg.configureAsReplica(l.getHost(), l.getPort(), leader);
+    if (!pg.start()) {
+      return "cloned from " + source.name() + " but PostgreSQL did not start; see " + pg.logFile();
+    }
+    pg.runCallback("on_start", "replica");
+    return "cloned from " + source.name() + " and started as a replica of " + leader;
+  }
+
+  /** A running member tagged clonefrom, else the leader (Patroni's rule). */
+  private static Member cloneSource(Cluster c, String leader) {
+    for (Member m : c.members().values()) {
+      Object cf = m.tags().get("clonefrom");
+      if ((Boolean.TRUE.equals(cf) || "true".equals(String.valueOf(cf))) && "running".equals(m.state()) && m.connUrl() != null) {
+        return m;
+      }
+    }
+    return c.member(leader);
+  }
+
+  private String startReplica(Cluster c, String leader) {
+    Member lm = leader == null ? null : c.member(leader);
+    if (lm != null && lm.connUrl() != null) {
+      URI u = URI.create(lm.connUrl());
+      pg.configureAsReplica(u.getHost(), u.getPort(), leader);
+    } else {
+      pg.configureAsStandby();
+    }
+    boolean ok = pg.start();
+    postmasterCrashed = false;
+    if (ok) {
+      pg.runCallback("on_start", "replica");
+    }
+    return ok ? "started as a replica" + (lm == null ? " (no leader yet)" : " of " + leader) : "PostgreSQL did not start; see " + pg.logFile();
+  }
+
+  private String rewind(Cluster c, String leader) {
+    Member lm = c.member(leader);
+    if (lm == null || lm.connUrl() == null || !"running".equals(lm.state())) {
+      return "waiting for leader " + leader + " to be running before rewinding against it";
+    }
+    URI u = URI.create(lm.connUrl());
+    RewindResult r = pg.rewind(u.getHost(), u.getPort());
+    switch (r.status()) {
+      case REWOUND -> {
+        return "pg_rewind against " + leader + " done; " + startReplica(c, leader);
+      }
+      case FAILED_DATA_REMOVED -> {
+        return "pg_rewind failed (" + r.detail() + "); the data directory was removed and will be cloned again";
+      }
+      default -> {
+        rewindFailed = true;
+        return "pg_rewind failed: " + r.detail() + "; staying stopped (remove_data_directory_on_rewind_failure is off)";
+      }
+    }
+  }
+
+  private String follow(Cluster c, String leader) {
+    Member lm = c.member(leader);
+    if (lm == null || lm.connUrl() == null) {
+      return "leader " + leader + " has no member key yet";
+    }
+    URI u = URI.create(lm.connUrl());
+    if (pg.configureAsReplica(u.getHost(), u.getPort(), leader)) {
+      pg.reload(); // primary_conninfo is reloadable since PostgreSQL 13
+      pg.runCallback("on_role_change", "replica");
+      return "now following " + leader;
+    }
+    return null;
+  }
+
+  // --- promotion ---------------------------------------------------------------------------
+
+  private String restartPrimary(HaSettings s) {
+    LeaseGrant g = store.renewLeader(id.name(), s.ttl());
+    lease.update(g);
+    if (!g.held()) {
+      return "lost the lock while PostgreSQL was down; not restarting it as primary";
+    }
+    postmasterCrashed = true;
+    pg.configureAsPrimary();
+    boolean ok = pg.start(s.primaryStartTimeout().isZero() ? Duration.ofSeconds(60) : s.primaryStartTimeout());
+    if (ok) {
+      postmasterCrashed = false;
+      watchdog.arm(lease.remainingMs() - FENCE_MARGIN_MS);
+      pg.runCallback("on_restart", "primary");
+      return "restarted the crashed postmaster in place; still the leader";
+    }
+    return "PostgreSQL did not restart; see " + pg.logFile();
+  }
+
+  private String takeLeaseAndPromote(Cluster c, HaSettings s) {
+    LeaseGrant g = store.takeLeader(id.name(), s.ttl());
+    lease.update(g);
+    if (!g.held()) {
+      return "lost the leader race to " + g.holder();
+    }
+    return promote(c, s);
+  }
+
+  private String promote(Cluster c, HaSettings s) {
+    if (!lease.valid()) {
+      LeaseGrant g = store.renewLeader(id.name(), s.ttl());
+      lease.update(g);
+      if (!g.held()) {
+        return "not promoting: the lock belongs to " + g.holder();
+      }
+    }
+    int rc = pg.runPrePromote();
+    if (rc != 0) {
+      store.releaseLeader(id.name());
+      lease.lose();
+      return "pre_promote exited with " + rc + ": promotion aborted and the lease released";
+    }
+    PgState before = pg.state();
+    pg.configureAsPrimary();
+    pg.promote();
+    watchdog.arm(lease.remainingMs() - FENCE_MARGIN_MS);
+    PgState after = pg.state();
+    appendHistory(c, before.timeline(), before.walPosition(), s);
+    FailoverRequest f = c.failover();
+    if (f != null) {
+      store.clearFailover(f.revision());
+    }
+    store.setStatus(after.currentLsn(), Map.of());
+    pg.runCallback("on_role_change", "primary");
+    return "promoted: now the primary on timeline " + after.timeline();
+  }
+
+  private void appendHistory(Cluster c, int oldTimeline, long lsn, HaSettings s) {
+    List<List<Object>> h = new ArrayList<>(c.history());
+    h.add(List.of(oldTimeline, lsn, "no recovery target specified", OffsetDateTime.now().toString(), id.name()));
+    int keep = s.dynamic().maxTimelinesHistory();
+    if (keep > 0 && h.size() > keep) {
+      h = new ArrayList<>(h.subList(h.size() - keep, h.size()));
+    }
+    store.setHistory(h);
+  }
+
+  private String takeLease(HaSettings s) {
+    LeaseGrant g = store.takeLeader(id.name(), s.ttl());
+    lease.update(g);
+    if (g.held()) {
+      watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
+      return "took the free lock: still the primary";
+    }
+    return demote("lost the leader race to " + g.holder());
+  }
+
+  // --- stepping down -----------------------------------------------------------------------
+
+  /** Stops writes now. Immediate mode: another node may promote as soon as the lease expires. */
+  String demote(String why) {
+    boolean wasPrimary = pg.state().isPrimary();
+    safeStop(StopMode.IMMEDIATE);
+    watchdog.disarm();
+    if (lease.valid()) {
+      store.releaseLeader(id.name());
+    }
+    lease.lose();
+    pg.configureAsStandby();
+    if (wasPrimary) {
+      pg.runCallback("on_role_change", "replica");
+    }
+    return "demoted (" + why + "): PostgreSQL stopped; it rejoins as a replica";
+  }
+
+  private String stepDown(Cluster c, String candidate) {
+    // A clean (fast) shutdown ships the final WAL to the standbys, so the candidate has it all.
+    watchdog.disarm();
+    safeStop(StopMode.FAST);
+    store.releaseLeader(id.name());
+    lease.lose();
+    Member cm = candidate == null ? null : c.member(candidate);
+    if (cm != null && cm.connUrl() != null) {
+      URI u = URI.create(cm.connUrl());
+      pg.configureAsReplica(u.getHost(), u.getPort(), candidate);
+    } else {
+      pg.configureAsStandby();
+    }
+    pg.start();
+    pg.runCallback("on_role_change", "replica");
+    return "stepped down for " + (candidate == null ? "the healthiest replica" : candidate) + "; running as a replica";
+  }
+
+  private void safeStop(StopMode mode) {
+    try {
+      if (pg.isRunning()) {
+        pg.stop(mode);
+      }
+    } catch (PgException e) {
+      LOG.error("stopping PostgreSQL ({}) failed: {}", mode, e.getMessage());
+    }
+  }
+
+  /** Graceful node shutdown: a leader releases its lock so a replica takes over at once. */
+  public void shutdown() {
+    watchdog.disarm();
+    boolean leader = lease.valid();
+    safeStop(StopMode.FAST);
+    if (leader) {
+      try {
+        store.releaseLeader(id.name());
+      } catch (StoreException e) {
+        LOG.warn("could not release the leader lock on shutdown: {}", e.getMessage());
+      }
+    }
+    lease.lose();
+  }
+}

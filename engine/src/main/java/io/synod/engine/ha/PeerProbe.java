@@ -1,0 +1,62 @@
+package io.synod.engine.ha;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synod.store.cluster.Cluster;
+import io.synod.store.cluster.Member;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Asks the other members' REST APIs ({@code GET /patroni}) in parallel during the leader race,
+ * as Patroni's fetch_nodes_statuses does. A member that does not answer in time is unreachable.
+ */
+final class PeerProbe {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+
+  Map<String, PeerStatus> probe(Cluster c, String me, Duration timeout) {
+    Map<String, CompletableFuture<PeerStatus>> pending = new HashMap<>();
+    for (Member m : c.members().values()) {
+      if (m.name().equals(me) || m.apiUrl() == null) {
+        continue;
+      }
+      HttpRequest req;
+      try {
+        req = HttpRequest.newBuilder(URI.create(m.apiUrl())).timeout(timeout).GET().build();
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      pending.put(m.name(), http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+          .thenApply(r -> parse(m.name(), r.body()))
+          .exceptionally(e -> PeerStatus.unreachable(m.name()))
+          .completeOnTimeout(PeerStatus.unreachable(m.name()), timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+    }
+    Map<String, PeerStatus> out = new HashMap<>();
+    pending.forEach((name, f) -> out.put(name, f.join()));
+    return out;
+  }
+
+  static PeerStatus parse(String name, String body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      boolean running = "running".equals(n.path("state").asText());
+      boolean primary = "primary".equals(n.path("role").asText()) || "master".equals(n.path("role").asText());
+      JsonNode x = n.path("xlog");
+      long wal = primary ? x.path("location").asLong(0)
+          : Math.max(x.path("received_location").asLong(0), x.path("replayed_location").asLong(0));
+      JsonNode tags = n.path("tags");
+      boolean nofailover = tags.path("nofailover").asBoolean(false);
+      int prio = tags.has("failover_priority") ? tags.path("failover_priority").asInt(1) : 1;
+      return new PeerStatus(name, true, running, primary, wal, nofailover || prio <= 0, prio);
+    } catch (Exception e) {
+      return PeerStatus.unreachable(name);
+    }
+  }
+}

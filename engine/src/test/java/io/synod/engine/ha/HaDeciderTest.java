@@ -1,0 +1,277 @@
+package io.synod.engine.ha;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.synod.store.cluster.Cluster;
+import io.synod.store.cluster.FailoverRequest;
+import io.synod.store.cluster.Leader;
+import io.synod.store.cluster.Member;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The HA decision as a table of cases: no PostgreSQL, no store, no clock. */
+class HaDeciderTest {
+  static final OffsetDateTime NOW = OffsetDateTime.parse("2026-11-26T12:00:00Z");
+  static final long MAX_LAG = 1_048_576;
+
+  // --- builders ------------------------------------------------------------------------------
+
+  static LocalPg primary(long wal) {
+    return new LocalPg(false, true, false, 2, wal, "7000", true, null, true);
+  }
+
+  static LocalPg replica(long wal, String following) {
+    return new LocalPg(false, true, true, 2, wal, "7000", false, following, true);
+  }
+
+  static LocalPg stopped(boolean wasPrimary) {
+    return new LocalPg(false, false, false, 2, 0, "7000", wasPrimary, null, false);
+  }
+
+  static Member member(String name, String state, Map<String, Object> tags) {
+    Map<String, Object> d = new HashMap<>();
+    d.put("state", state);
+    d.put("role", "replica");
+    d.put("tags", tags);
+    return new Member(name, d, 1);
+  }
+
+  static final class C {
+    String init = "7000";
+    String leader;
+    Map<String, Member> members = new LinkedHashMap<>();
+    long optime;
+    boolean paused;
+    FailoverRequest failover;
+    List<List<Object>> history = List.of();
+
+    C leader(String l) {
+      leader = l;
+      return this;
+    }
+
+    C members(String... names) {
+      for (String n : names) {
+        members.put(n, member(n, "running", Map.of()));
+      }
+      return this;
+    }
+
+    Cluster build() {
+      Map<String, Object> cfg = paused ? Map.of("pause", true) : Map.of();
+      return new Cluster(init, cfg, 1, leader == null ? null : new Leader(leader, 5, 2000), members, optime, Map.of(),
+          history, null, failover, Map.of(), 10);
+    }
+  }
+
+  static HaInput in(String me, Cluster c, LocalPg pg, boolean leaseValid, Map<String, PeerStatus> peers) {
+    return new HaInput(me, false, 1, c, c == null ? "no quorum" : null, pg, leaseValid, leaseValid ? 1500 : 0, peers, MAX_LAG, true, NOW);
+  }
+
+  static PeerStatus peer(String name, long wal) {
+    return new PeerStatus(name, true, true, false, wal, false, 1);
+  }
+
+  static void expect(Action a, Decision d) {
+    assertEquals(a, d.action(), () -> "reason: " + d.reason());
+    assertFalse(d.reason().isBlank());
+  }
+
+  // --- cases --------------------------------------------------------------------------------
+
+  @Test
+  void leaderWithLeaseRenewsAndSaysSo() {
+    Decision d = HaDecider.decide(in("node1", new C().leader("node1").members("node1", "node2").build(), primary(100), true, null));
+    expect(Action.RENEW, d);
+    assertEquals("no action: I am node1, the leader with the lease", d.reason());
+  }
+
+  @Test
+  void healthyReplicaDoesNothing() {
+    Decision d = HaDecider.decide(in("node2", new C().leader("node1").build(), replica(100, "node1"), false, null));
+    expect(Action.NONE, d);
+    assertEquals("no action: I am node2, a healthy replica following node1", d.reason());
+  }
+
+  @Test
+  void replicaFollowsANewLeader() {
+    Decision d = HaDecider.decide(in("node2", new C().leader("node3").build(), replica(100, "node1"), false, null));
+    expect(Action.FOLLOW, d);
+    assertEquals("node3", d.target());
+  }
+
+  @Test
+  void primaryWhoseLockBelongsToAnotherDemotes() {
+    expect(Action.DEMOTE, HaDecider.decide(in("node1", new C().leader("node2").build(), primary(100), false, null)));
+  }
+
+  @Test
+  void storeUnreachablePrimaryKeepsRunningWhileLeaseLastsThenDemotes() {
+    expect(Action.NONE, HaDecider.decide(in("node1", null, primary(100), true, null)));
+    expect(Action.DEMOTE, HaDecider.decide(in("node1", null, primary(100), false, null)));
+    expect(Action.NONE, HaDecider.decide(in("node2", null, replica(100, "node1"), false, null)));
+  }
+
+  @Test
+  void bootstrapOnlyWithoutInitializeAndEmptyDir() {
+    C c = new C();
+    c.init = null;
+    expect(Action.BOOTSTRAP, HaDecider.decide(in("node1", c.build(), LocalPg.empty(), false, null)));
+    expect(Action.CLAIM_EXISTING, HaDecider.decide(in("node1", c.build(), stopped(true), false, null)));
+    C boot = new C();
+    boot.init = "";
+    expect(Action.NONE, HaDecider.decide(in("node2", boot.build(), LocalPg.empty(), false, null)));
+  }
+
+  @Test
+  void emptyDirClonesFromARunningLeaderOnly() {
+    Decision d = HaDecider.decide(in("node2", new C().leader("node1").members("node1").build(), LocalPg.empty(), false, null));
+    expect(Action.CLONE, d);
+    assertEquals("node1", d.target());
+    C notRunning = new C().leader("node1");
+    notRunning.members.put("node1", member("node1", "starting", Map.of()));
+    expect(Action.NONE, HaDecider.decide(in("node2", notRunning.build(), LocalPg.empty(), false, null)));
+    expect(Action.NONE, HaDecider.decide(in("node2", new C().build(), LocalPg.empty(), false, null)));
+  }
+
+  @Test
+  void foreignDataIsRefused() {
+    LocalPg other = new LocalPg(false, true, true, 1, 5, "9999", false, "node1", true);
+    Decision d = HaDecider.decide(in("node2", new C().leader("node1").build(), other, false, null));
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("9999"));
+  }
+
+  @Test
+  void crashedPostmasterOnTheLeaderIsRestartedInPlace() {
+    expect(Action.RESTART_PRIMARY, HaDecider.decide(in("node1", new C().leader("node1").build(), stopped(true), true, null)));
+  }
+
+  @Test
+  void formerPrimaryRewindsBeforeFollowing() {
+    Decision d = HaDecider.decide(in("node1", new C().leader("node2").build(), stopped(true), false, null));
+    expect(Action.REWIND, d);
+    assertEquals("node2", d.target());
+    expect(Action.START_REPLICA, HaDecider.decide(in("node3", new C().leader("node2").build(), stopped(false), false, null)));
+  }
+
+  @Test
+  void aStartingPostmasterIsWaitedForAndTheLeaderKeepsItsLease() {
+    LocalPg starting = new LocalPg(false, true, true, 2, 0, "7000", true, null, false);
+    expect(Action.RENEW, HaDecider.decide(in("node1", new C().leader("node1").build(), starting, true, null)));
+    expect(Action.NONE, HaDecider.decide(in("node2", new C().leader("node1").build(), starting, false, null)));
+  }
+
+  @Test
+  void lockHolderRunningAStandbyPromotes() {
+    expect(Action.PROMOTE, HaDecider.decide(in("node2", new C().leader("node2").build(), replica(100, "node1"), true, null)));
+  }
+
+  @Test
+  void healthiestReplicaTakesTheFreeLock() {
+    C c = new C().members("node2", "node3");
+    c.optime = 1000;
+    Map<String, PeerStatus> peers = Map.of("node3", peer("node3", 900), "node1", PeerStatus.unreachable("node1"));
+    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(in("node2", c.build(), replica(1000, "node1"), false, peers)));
+  }
+
+  @Test
+  void aReplicaBehindAnotherLeavesTheRaceToIt() {
+    Map<String, PeerStatus> peers = Map.of("node3", peer("node3", 2000));
+    Decision d = HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, peers));
+    expect(Action.NONE, d);
+    assertEquals("node3", d.target());
+  }
+
+  @Test
+  void equalWalGoesToHigherFailoverPriority() {
+    Map<String, PeerStatus> peers = Map.of("node3", new PeerStatus("node3", true, true, false, 1000, false, 5));
+    expect(Action.NONE, HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, peers)));
+  }
+
+  @Test
+  void laggingReplicaIsNotPromoted() {
+    C c = new C();
+    c.optime = 10 * MAX_LAG;
+    Decision d = HaDecider.decide(in("node2", c.build(), replica(1000, "node1"), false, Map.of()));
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("maximum_lag_on_failover"), d.reason());
+  }
+
+  @Test
+  void nofailoverIsRespected() {
+    HaInput i = new HaInput("node2", true, 1, new C().build(), null, replica(1000, "node1"), false, 0, Map.of(), MAX_LAG, true, NOW);
+    Decision d = HaDecider.decide(i);
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("nofailover"));
+  }
+
+  @Test
+  void noRaceWithoutAskingThePeersFirst() {
+    expect(Action.NONE, HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, null)));
+  }
+
+  @Test
+  void aPeerStillRunningAsPrimaryIsNotRaced() {
+    Map<String, PeerStatus> peers = Map.of("node1", new PeerStatus("node1", true, true, true, 1000, false, 1));
+    expect(Action.NONE, HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, peers)));
+  }
+
+  @Test
+  void pauseStopsAutomaticFailoverButTheLeaderKeepsItsLock() {
+    C c = new C();
+    c.paused = true;
+    expect(Action.NONE, HaDecider.decide(in("node2", c.build(), replica(1000, "node1"), false, Map.of())));
+    C led = new C().leader("node1");
+    led.paused = true;
+    expect(Action.RENEW, HaDecider.decide(in("node1", led.build(), primary(1000), true, null)));
+    expect(Action.NONE, HaDecider.decide(in("node1", c.build(), stopped(true), false, null)));
+  }
+
+  @Test
+  void switchoverToAHealthyCandidateStepsDown() {
+    C c = new C().leader("node1").members("node1", "node2");
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    Decision d = HaDecider.decide(in("node1", c.build(), primary(100), true, null));
+    expect(Action.STEP_DOWN, d);
+    assertEquals("node2", d.target());
+  }
+
+  @Test
+  void switchoverToAnUnhealthyCandidateIsDropped() {
+    C c = new C().leader("node1").members("node1");
+    c.members.put("node2", member("node2", "running", Map.of("nofailover", true)));
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    expect(Action.REJECT_FAILOVER, HaDecider.decide(in("node1", c.build(), primary(100), true, null)));
+  }
+
+  @Test
+  void scheduledSwitchoverWaitsForItsTime() {
+    C c = new C().leader("node1").members("node1", "node2");
+    c.failover = new FailoverRequest("node1", "node2", NOW.plusMinutes(5), 7);
+    expect(Action.RENEW, HaDecider.decide(in("node1", c.build(), primary(100), true, null)));
+  }
+
+  @Test
+  void theNamedCandidateTakesTheLockAndOthersWait() {
+    C c = new C().members("node2", "node3");
+    c.failover = new FailoverRequest("node1", "node3", null, 7);
+    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(in("node3", c.build(), replica(10, "node1"), false, Map.of())));
+    // node2 is further ahead but the request names node3
+    expect(Action.NONE, HaDecider.decide(in("node2", c.build(), replica(99, "node1"), false, Map.of())));
+  }
+
+  @Test
+  void stalePrimaryWithoutLockDemotesWhenTheClusterMovedOn() {
+    C c = new C();
+    c.history = List.of(List.of(1, 100, "promote", "t", "node1"), List.of(2, 200, "promote", "t", "node2"));
+    LocalPg oldTl = new LocalPg(false, true, false, 2, 500, "7000", true, null, true);
+    expect(Action.DEMOTE, HaDecider.decide(in("node1", c.build(), oldTl, false, null)));
+    LocalPg current = new LocalPg(false, true, false, 3, 500, "7000", true, null, true);
+    expect(Action.TAKE_LEASE, HaDecider.decide(in("node1", c.build(), current, false, null)));
+  }
+}
