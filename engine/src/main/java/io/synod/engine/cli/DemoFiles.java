@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The demo's per-node YAML and process launch. */
-final class DemoFiles {
+public final class DemoFiles {
   private DemoFiles() {}
 
   /** What to install when PostgreSQL's server binaries are missing, or null when they are there. */
@@ -26,26 +26,39 @@ final class DemoFiles {
   static Path writeNodeConfig(Path dir, String scope, int i, int restPort, int pgPort, int raftPort) throws IOException {
     Path nodeDir = dir.resolve("node" + i);
     Files.createDirectories(nodeDir);
-    List<String> partners = new ArrayList<>();
-    for (int j = 1; j <= 3; j++) {
-      if (j != i) {
-        partners.add("127.0.0.1:" + (raftPort + j - 1));
-      }
-    }
-    String yml = """
-        # Written by 'synod demo'. Patroni's format; raft is Synod's own store.
+    List<String> raft = List.of("127.0.0.1:" + raftPort, "127.0.0.1:" + (raftPort + 1), "127.0.0.1:" + (raftPort + 2));
+    String yml = nodeYaml(scope, "node" + i, restPort + i - 1, pgPort + i - 1, raft, i - 1, nodeDir, "", "");
+    Path file = dir.resolve("node" + i + ".yml");
+    Files.writeString(file, yml);
+    return file;
+  }
+
+  /**
+   * One node's YAML (Patroni's format plus Synod's raft section), as the demo and the test fixtures
+   * write it: everything on 127.0.0.1, data under {@code nodeDir}.
+   *
+   * @param raftPeers every node's Raft address; {@code self} indexes this node's
+   * @param extraDcs YAML lines added under bootstrap.dcs (indented by 4), e.g. "    ttl: 3\n"
+   * @param tags YAML lines under a top-level tags section (indented by 2), or empty
+   */
+  public static String nodeYaml(String scope, String name, int restPort, int pgPort, List<String> raftPeers, int self,
+      Path nodeDir, String extraDcs, String tags) {
+    List<String> partners = new ArrayList<>(raftPeers);
+    partners.remove(self);
+    return """
+        # Written by Synod (demo or test fixture). Patroni's format; raft is Synod's own store.
         scope: %s
-        name: node%d
+        name: %s
         restapi:
           listen: 127.0.0.1:%d
           connect_address: 127.0.0.1:%d
         raft:
           data_dir: %s
-          self_addr: 127.0.0.1:%d
+          self_addr: %s
           partner_addrs: [%s]
         bootstrap:
           dcs:
-            postgresql:
+        %s    postgresql:
               use_pg_rewind: true
               parameters:
                 max_connections: 50
@@ -65,15 +78,13 @@ final class DemoFiles {
             replication:
               username: replicator
               password: replicator
-        """.formatted(scope, i, restPort + i - 1, restPort + i - 1, nodeDir.resolve("raft"), raftPort + i - 1,
-        String.join(", ", partners), pgPort + i - 1, pgPort + i - 1, nodeDir.resolve("pgdata"));
-    Path file = dir.resolve("node" + i + ".yml");
-    Files.writeString(file, yml);
-    return file;
+        """.formatted(scope, name, restPort, restPort, nodeDir.resolve("raft"), raftPeers.get(self),
+        String.join(", ", partners), extraDcs, pgPort, pgPort, nodeDir.resolve("pgdata"))
+        + (tags.isEmpty() ? "" : "tags:\n" + tags);
   }
 
   /** Starts {@code synod run NODE_YML} as its own JVM, output appended to {@code log}. */
-  static Process startNode(Path yml, Path log) throws IOException {
+  public static Process startNode(Path yml, Path log) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m"));
     cmd.addAll(JvmFlags.REQUIRED);

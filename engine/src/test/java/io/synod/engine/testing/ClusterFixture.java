@@ -1,0 +1,247 @@
+package io.synod.engine.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synod.engine.cli.DemoFiles;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Synod cluster for integration tests: each node a `synod run` JVM with its own YAML,
+ * PostgreSQL 15 underneath, free loopback ports, one temp dir. {@link #close()} kills every JVM
+ * and postmaster it started (by PID) and deletes the dir, also from a shutdown hook.
+ */
+public final class ClusterFixture implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+  public final Path dir;
+  public final String scope;
+  private final List<NodeProc> nodes = new ArrayList<>();
+  private final Thread hook = new Thread(this::close, "cluster-fixture-cleanup");
+
+  /** One node: its ports, files and process. */
+  public final class NodeProc {
+    public final String name;
+    public final int restPort;
+    public final int pgPort;
+    public final Path yml;
+    public final Path nodeDir;
+    Process proc;
+
+    NodeProc(String name, int restPort, int pgPort, Path yml, Path nodeDir) {
+      this.name = name;
+      this.restPort = restPort;
+      this.pgPort = pgPort;
+      this.yml = yml;
+      this.nodeDir = nodeDir;
+    }
+
+    public Path dataDir() {
+      return nodeDir.resolve("pgdata");
+    }
+
+    public Path log() {
+      return nodeDir.resolve("synod.log");
+    }
+
+    public void start() throws IOException {
+      proc = DemoFiles.startNode(yml, log());
+    }
+
+    public boolean alive() {
+      return proc != null && proc.isAlive();
+    }
+
+    /** kill -9 of the engine JVM only; its postmaster (if any) is left alone. */
+    public void killEngine() throws InterruptedException {
+      if (proc != null) {
+        proc.destroyForcibly();
+        proc.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+
+    /** kill -9 of the postmaster only (the engine stays). */
+    public void killPostmaster() {
+      postmasterPid().ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    }
+
+    /** The whole node dies: engine and postmaster, both with SIGKILL. */
+    public void killNode() throws InterruptedException {
+      Optional<Long> pm = postmasterPid();
+      killEngine();
+      pm.ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    }
+
+    public Optional<Long> postmasterPid() {
+      try {
+        String first = Files.readAllLines(dataDir().resolve("postmaster.pid")).get(0).trim();
+        return Optional.of(Long.parseLong(first));
+      } catch (IOException | RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+
+    /** GET /patroni (null when the node does not answer). */
+    public JsonNode patroni() {
+      return get(restPort, "/patroni");
+    }
+
+    public int status(String path) {
+      try {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path)).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode();
+      } catch (IOException e) {
+        return -1;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+    }
+
+    public Connection connect() throws SQLException {
+      Properties p = new Properties();
+      p.setProperty("user", "postgres");
+      p.setProperty("password", "postgres");
+      p.setProperty("connectTimeout", "2");
+      p.setProperty("socketTimeout", "5");
+      return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", p);
+    }
+  }
+
+  /**
+   * @param extraDcs YAML lines under bootstrap.dcs, indented by 4 spaces (e.g. "    ttl: 2\n")
+   * @param tags per node (index 0..n-1): YAML lines under tags, indented by 2, or ""
+   */
+  public ClusterFixture(String scope, int n, String extraDcs, List<String> tags) throws IOException {
+    PgFixture.requireBinaries(PgFixture.BIN_DIR);
+    this.scope = scope;
+    dir = Files.createTempDirectory("synod-it-");
+    // PostgreSQL runs as the postgres user and must reach its data dir below this one.
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Runtime.getRuntime().addShutdownHook(hook);
+    List<String> raft = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      raft.add("127.0.0.1:" + PgFixture.freePort());
+    }
+    for (int i = 0; i < n; i++) {
+      String name = "node" + (i + 1);
+      Path nodeDir = dir.resolve(name);
+      Files.createDirectories(nodeDir);
+      int rest = PgFixture.freePort();
+      int pg = PgFixture.freePort();
+      String yml = DemoFiles.nodeYaml(scope, name, rest, pg, raft, i, nodeDir, extraDcs,
+          tags == null || tags.size() <= i ? "" : tags.get(i));
+      Path file = dir.resolve(name + ".yml");
+      Files.writeString(file, yml);
+      nodes.add(new NodeProc(name, rest, pg, file, nodeDir));
+    }
+  }
+
+  public ClusterFixture startAll() throws IOException {
+    for (NodeProc p : nodes) {
+      p.start();
+    }
+    return this;
+  }
+
+  public List<NodeProc> nodes() {
+    return nodes;
+  }
+
+  public NodeProc node(String name) {
+    return nodes.stream().filter(n -> n.name.equals(name)).findFirst().orElseThrow();
+  }
+
+  /** The member holding the leader lock per any live node's /cluster, else null. */
+  public String leader() {
+    for (NodeProc p : nodes) {
+      if (!p.alive()) {
+        continue;
+      }
+      JsonNode c = get(p.restPort, "/cluster");
+      if (c == null) {
+        continue;
+      }
+      for (JsonNode m : c.path("members")) {
+        if ("leader".equals(m.path("role").asText()) && "running".equals(m.path("state").asText())) {
+          return m.path("name").asText();
+        }
+      }
+      return null;
+    }
+    return null;
+  }
+
+  /** Names of live members whose /patroni says they stream from a primary. */
+  public List<String> streamingReplicas() {
+    List<String> out = new ArrayList<>();
+    for (NodeProc p : nodes) {
+      JsonNode s = p.alive() ? p.patroni() : null;
+      if (s != null && "streaming".equals(s.path("replication_state").asText())) {
+        out.add(p.name);
+      }
+    }
+    return out;
+  }
+
+  /** Which node answers 200 on /primary (HAProxy's view); null when none does. */
+  public String writablePrimary() {
+    for (NodeProc p : nodes) {
+      if (p.alive() && p.status("/primary") == 200) {
+        return p.name;
+      }
+    }
+    return null;
+  }
+
+  public static JsonNode get(int port, String path) {
+    try {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+      return JSON.readTree(r.body());
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    for (NodeProc p : nodes) {
+      try {
+        p.killNode();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      PgFixture.stopByPid(p.dataDir());
+    }
+    if (System.getenv("SYNOD_KEEP_TEST_DIRS") == null) {
+      io.synod.engine.postgres.PgFiles.deleteRecursively(dir);
+    } else {
+      System.err.println("kept " + dir);
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down
+    }
+  }
+}
