@@ -34,6 +34,7 @@ public final class HaActions {
   private static final Logger LOG = LoggerFactory.getLogger("io.synod.ha");
   /** The watchdog fences this long before the lease deadline: time for an immediate shutdown. */
   static final long FENCE_MARGIN_MS = 300;
+  private static final Duration REPLICA_START_WAIT = Duration.ofSeconds(10);
 
   private final NodeIdentity id;
   private final ClusterStore store;
@@ -42,9 +43,11 @@ public final class HaActions {
   private final DynamicConfig bootstrapDcs;
   private final Consumer<DynamicConfig> onDynamicConfig;
   private final LeaseState lease = new LeaseState();
+  private LeaseKeeper keeper;
   private volatile boolean rewindFailed;
   private volatile boolean postmasterCrashed;
   private long primaryStartDeadline;
+  private final Map<String, Long> lastSeen = new java.util.concurrent.ConcurrentHashMap<>();
 
   public HaActions(NodeIdentity id, ClusterStore store, Postgres pg, Watchdog watchdog, DynamicConfig bootstrapDcs,
       Consumer<DynamicConfig> onDynamicConfig) {
@@ -60,6 +63,31 @@ public final class HaActions {
     return lease;
   }
 
+  /** Starts the lease keeper; the loop passes its live settings. */
+  void startKeeper(java.util.function.Supplier<HaSettings> settings, Runnable wakeLoop) {
+    keeper = new LeaseKeeper(id.name(), store, lease, watchdog, settings, () -> {
+      fence();
+      wakeLoop.run();
+    });
+  }
+
+  LeaseKeeper keeper() {
+    return keeper;
+  }
+
+  /** Lost the lock outside the loop: stop writes at once; the next loop completes the demotion. */
+  private void fence() {
+    lease.lose();
+    watchdog.disarm();
+    safeStop(StopMode.IMMEDIATE);
+  }
+
+  private void keep(boolean on) {
+    if (keeper != null) {
+      keeper.keep(on);
+    }
+  }
+
   boolean rewindFailed() {
     return rewindFailed;
   }
@@ -70,6 +98,14 @@ public final class HaActions {
 
   void applyDynamicConfig(DynamicConfig d) {
     onDynamicConfig.accept(d);
+  }
+
+  /** Every loop, on every node: remember who was a member, so a new leader keeps their slots. */
+  void observe(Cluster c) {
+    if (c != null) {
+      long now = System.nanoTime();
+      c.members().keySet().forEach(m -> lastSeen.put(m, now));
+    }
   }
 
   String execute(Decision d, Cluster c, HaSettings s) {
@@ -116,10 +152,11 @@ public final class HaActions {
     PgState st = pg.state();
     if (st.isPrimary()) {
       watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
+      keep(true);
       primaryStartDeadline = 0;
       store.setStatus(st.currentLsn(), slotPositions(st));
       if (s.useSlots()) {
-        pg.createOrUpdateSlots(otherMembers(c));
+        pg.createOrUpdateSlots(slotMembers(s));
       }
     } else if (!st.running() || !st.acceptingConnections()) {
       if (primaryStartDeadline == 0) {
@@ -143,8 +180,14 @@ public final class HaActions {
     return slots;
   }
 
-  private Set<String> otherMembers(Cluster c) {
-    Set<String> names = new java.util.HashSet<>(c.members().keySet());
+  /**
+   * Members that keep a slot: those with a member key now, and those seen within member_slots_ttl
+   * (a replica busy cloning or restarting can miss its key refresh; its slot must hold the WAL).
+   */
+  private Set<String> slotMembers(HaSettings s) {
+    long now = System.nanoTime();
+    lastSeen.values().removeIf(t -> now - t > s.dynamic().memberSlotsTtl().toNanos());
+    Set<String> names = new java.util.HashSet<>(lastSeen.keySet());
     names.remove(id.name());
     return names;
   }
@@ -152,34 +195,47 @@ public final class HaActions {
   // --- bootstrap and replicas ----------------------------------------------------------------
 
   private String bootstrap(HaSettings s) {
-    if (!store.initialize("")) {
-      return "another node won the bootstrap race";
+    LeaseGrant g = lease.valid() ? store.renewLeader(id.name(), s.ttl()) : store.takeLeader(id.name(), s.ttl());
+    lease.update(g);
+    if (!g.held()) {
+      return g.holder() + " won the bootstrap race";
+    }
+    // Hold the lock through initdb (seconds; longer on a loaded host) without the loop renewing it.
+    keep(true);
+    if (keeper != null) {
+      keeper.busyFor(Math.max(60_000, pg.settings().pgCtlTimeout().toMillis() * 3));
     }
     try {
+      if (!pg.dataDirectoryEmpty()) {
+        safeStop(StopMode.IMMEDIATE);
+        pg.removeDataDirectory(); // an earlier attempt of ours that did not finish
+      }
       pg.initdb();
       pg.configureAsPrimary();
       if (!pg.start()) {
         throw new PgException("PostgreSQL did not start after initdb; see " + pg.logFile());
       }
+      watchdog.arm(lease.remainingMs() - FENCE_MARGIN_MS);
       pg.createUsers();
-      LeaseGrant g = store.takeLeader(id.name(), s.ttl());
-      lease.update(g);
-      if (!g.held()) {
-        throw new PgException("the leader lock was taken by " + g.holder() + " during bootstrap");
+      int rc = pg.runPostBootstrap();
+      if (rc != 0) {
+        throw new PgException("post_bootstrap exited with " + rc);
       }
-      watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
-      pg.runPostBootstrap();
       store.setConfig(bootstrapDcs.toMap(), 0);
       store.setInitialize(pg.sysid());
       pg.runCallback("on_start", "primary");
       return "bootstrapped a new cluster (system identifier " + pg.sysid() + ")";
     } catch (RuntimeException e) {
-      LOG.error("bootstrap failed: {}; removing the data directory so it can be retried", e.getMessage());
+      LOG.error("bootstrap failed: {}; removing the data directory and the lock so it can be retried", e.getMessage());
+      keep(false);
       watchdog.disarm();
       safeStop(StopMode.IMMEDIATE);
-      pg.removeDataDirectory();
-      store.releaseLeader(id.name());
-      store.cancelInitialization();
+      try {
+        pg.removeDataDirectory();
+      } finally {
+        store.releaseLeader(id.name());
+        lease.lose();
+      }
       throw e;
     }
   }
@@ -191,9 +247,7 @@ public final class HaActions {
     Member lm = c.member(leader);
     URI l = URI.create(lm.connUrl());
     pg.configureAsReplica(l.getHost(), l.getPort(), leader);
-    if (!pg.start()) {
-      return "cloned from " + source.name() + " but PostgreSQL did not start; see " + pg.logFile();
-    }
+    pg.start(REPLICA_START_WAIT);
     pg.runCallback("on_start", "replica");
     return "cloned from " + source.name() + " and started as a replica of " + leader;
   }
@@ -217,12 +271,13 @@ public final class HaActions {
     } else {
       pg.configureAsStandby();
     }
-    boolean ok = pg.start();
+    // A standby accepts connections only once consistent, which may need WAL from the leader;
+    // do not hold the loop for it (the next loops see it "starting", then "running").
+    boolean ok = pg.start(REPLICA_START_WAIT);
     postmasterCrashed = false;
-    if (ok) {
-      pg.runCallback("on_start", "replica");
-    }
-    return ok ? "started as a replica" + (lm == null ? " (no leader yet)" : " of " + leader) : "PostgreSQL did not start; see " + pg.logFile();
+    pg.runCallback("on_start", "replica");
+    return (ok ? "started as a replica" : "starting as a replica (not accepting connections yet)")
+        + (lm == null ? " (no leader yet)" : " of " + leader);
   }
 
   private String rewind(Cluster c, String leader) {
@@ -270,13 +325,20 @@ public final class HaActions {
     }
     postmasterCrashed = true;
     pg.configureAsPrimary();
-    boolean ok = pg.start(s.primaryStartTimeout().isZero() ? Duration.ofSeconds(60) : s.primaryStartTimeout());
+    Duration bound = s.primaryStartTimeout().isZero() ? Duration.ofSeconds(60) : s.primaryStartTimeout();
+    // primary_start_timeout: hold the lease while crash recovery runs, no longer
+    keep(true);
+    if (keeper != null) {
+      keeper.busyFor(bound.toMillis());
+    }
+    boolean ok = pg.start(bound);
     if (ok) {
       postmasterCrashed = false;
       watchdog.arm(lease.remainingMs() - FENCE_MARGIN_MS);
       pg.runCallback("on_restart", "primary");
       return "restarted the crashed postmaster in place; still the leader";
     }
+    keep(false);
     return "PostgreSQL did not restart; see " + pg.logFile();
   }
 
@@ -304,16 +366,23 @@ public final class HaActions {
       return "pre_promote exited with " + rc + ": promotion aborted and the lease released";
     }
     PgState before = pg.state();
-    pg.configureAsPrimary();
-    pg.promote();
+    pg.promote(); // PostgreSQL removes standby.signal itself; removing it first makes promotion fail
+
     watchdog.arm(lease.remainingMs() - FENCE_MARGIN_MS);
+    keep(true);
     PgState after = pg.state();
+    // pg_rewind reads the new timeline from pg_control, which only a checkpoint updates; without
+    // it a former primary is told "no rewind required" and cannot follow (Patroni does the same).
+    pg.execute("CHECKPOINT");
     appendHistory(c, before.timeline(), before.walPosition(), s);
     FailoverRequest f = c.failover();
     if (f != null) {
       store.clearFailover(f.revision());
     }
     store.setStatus(after.currentLsn(), Map.of());
+    if (s.useSlots()) {
+      pg.createOrUpdateSlots(slotMembers(s)); // the replicas reconnect to us right away; their slots must exist
+    }
     pg.runCallback("on_role_change", "primary");
     return "promoted: now the primary on timeline " + after.timeline();
   }
@@ -333,6 +402,7 @@ public final class HaActions {
     lease.update(g);
     if (g.held()) {
       watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
+      keep(true);
       return "took the free lock: still the primary";
     }
     return demote("lost the leader race to " + g.holder());
@@ -342,6 +412,7 @@ public final class HaActions {
 
   /** Stops writes now. Immediate mode: another node may promote as soon as the lease expires. */
   String demote(String why) {
+    keep(false);
     boolean wasPrimary = pg.state().isPrimary();
     safeStop(StopMode.IMMEDIATE);
     watchdog.disarm();
@@ -358,6 +429,7 @@ public final class HaActions {
 
   private String stepDown(Cluster c, String candidate) {
     // A clean (fast) shutdown ships the final WAL to the standbys, so the candidate has it all.
+    keep(false);
     watchdog.disarm();
     safeStop(StopMode.FAST);
     store.releaseLeader(id.name());
@@ -369,7 +441,7 @@ public final class HaActions {
     } else {
       pg.configureAsStandby();
     }
-    pg.start();
+    pg.start(REPLICA_START_WAIT);
     pg.runCallback("on_role_change", "replica");
     return "stepped down for " + (candidate == null ? "the healthiest replica" : candidate) + "; running as a replica";
   }
@@ -386,6 +458,10 @@ public final class HaActions {
 
   /** Graceful node shutdown: a leader releases its lock so a replica takes over at once. */
   public void shutdown() {
+    keep(false);
+    if (keeper != null) {
+      keeper.close();
+    }
     watchdog.disarm();
     boolean leader = lease.valid();
     safeStop(StopMode.FAST);

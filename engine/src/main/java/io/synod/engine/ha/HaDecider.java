@@ -36,11 +36,18 @@ public final class HaDecider {
     boolean iLead = me.equals(leader);
 
     if (c.initialize() == null) {
+      // The bootstrap race is won by taking the leader lock (its value names the winner, so a
+      // write that timed out but was applied is still recognised as ours on the next loop).
       if (c.paused()) {
         return Decision.of(Action.NONE, "paused: the cluster is not initialized and I will not bootstrap it");
       }
-      if (pg.dataDirEmpty()) {
-        return Decision.of(Action.BOOTSTRAP, "bootstrapping a new cluster: no initialize key and my data directory is empty");
+      if (leader != null && !iLead) {
+        return Decision.of(Action.NONE, leader, "waiting: " + leader + " is bootstrapping the cluster");
+      }
+      if (pg.dataDirEmpty() || iLead) {
+        return Decision.of(Action.BOOTSTRAP, iLead
+            ? "I hold the lock of an unfinished bootstrap: bootstrapping again from an empty data directory"
+            : "bootstrapping a new cluster: no initialize key and my data directory is empty");
       }
       return Decision.of(Action.CLAIM_EXISTING, "no initialize key: claiming the cluster with my existing data (system identifier " + pg.sysid() + ")");
     }

@@ -51,6 +51,7 @@ public final class HaLoop implements Runnable {
     this.bootstrapDcs = bootstrapDcs;
     this.localUseRewind = localUseRewind;
     this.settings = HaSettings.of(bootstrapDcs, localUseRewind);
+    actions.startKeeper(() -> this.settings, this::wakeUp);
   }
 
   public NodeStatus status() {
@@ -101,6 +102,7 @@ public final class HaLoop implements Runnable {
       storeError = e.kind() + ": " + e.getMessage();
     }
     HaSettings s = settings;
+    actions.observe(cluster);
     LocalPg local = localView(pgState);
     Map<String, PeerStatus> peers = null;
     if (cluster != null && cluster.isUnlocked() && local.running() && local.inRecovery() && !cluster.paused()) {
@@ -127,6 +129,9 @@ public final class HaLoop implements Runnable {
       } catch (StoreException e) {
         LOG.warn("could not refresh my member key: {}", e.getMessage());
       }
+    }
+    if (actions.keeper() != null) {
+      actions.keeper().loopAlive();
     }
     status.set(new NodeStatus(id.name(), after, cluster, storeError, d, actions.lease().valid(), actions.lease().remainingMs(),
         Instant.now(), dcsLastSeen, role, state));

@@ -51,6 +51,8 @@ public final class Postgres implements AutoCloseable {
     private volatile Path logFile;
     private final Object configLock = new Object();
     private final Callbacks callbacks = new Callbacks();
+    private final Object sharedLock = new Object();
+    private Connection shared;
 
     public Postgres(PgSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -450,7 +452,8 @@ public final class Postgres implements AutoCloseable {
                 conn.put("connect_timeout", "10");
                 conn.put("application_name", "synod_rewind");
                 Map<String, String> env = rw.hasPassword() ? Map.of("PGPASSWORD", rw.password()) : Map.of();
-                log.info("pg_rewind {} from {}:{}", dir, leaderHost, leaderPort);
+                log.info("pg_rewind {} (timeline {}, {}) from {}:{}", dir, controlData().get(ControlData.TIMELINE),
+                        controlData().get(ControlData.CLUSTER_STATE), leaderHost, leaderPort);
                 PgProcess.Result r = PgProcess.runPg(List.of(bin("pg_rewind"), "-D", dir.toString(),
                         "--source-server=" + ConfigFiles.conninfo(conn)), env, remaining(deadline));
                 String out = (r.stdout() + "\n" + r.stderr()).strip();
@@ -499,8 +502,8 @@ public final class Postgres implements AutoCloseable {
         if (!settings.useSlots()) {
             return new SlotChanges(List.of(), List.of());
         }
-        try (Connection c = connect(settings.pgCtlTimeout())) {
-            return Slots.sync(c, dataDir(), settings.name(), members);
+        try {
+            return withSharedConnection(settings.pgCtlTimeout(), c -> Slots.sync(c, dataDir(), settings.name(), members));
         } catch (SQLException e) {
             throw new PgException("createOrUpdateSlots failed: " + e.getMessage(), e);
         }
@@ -558,6 +561,49 @@ public final class Postgres implements AutoCloseable {
             throw new SQLException("the PostgreSQL driver rejected the URL");
         }
         return c;
+    }
+
+    /** A call on a JDBC connection that may throw SQLException. */
+    @FunctionalInterface
+    public interface SqlCall<T> {
+        T apply(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code call} on one long-lived superuser connection. The HA loop reads state every loop_wait; a new
+     * connection each time costs a backend fork and a SCRAM exchange, which on a loaded host can eat the lease's
+     * slack. A broken connection (PostgreSQL restarted) is replaced once, then the error is thrown.
+     */
+    public <T> T withSharedConnection(Duration socketTimeout, SqlCall<T> call) throws SQLException {
+        synchronized (sharedLock) {
+            for (int attempt = 0; ; attempt++) {
+                boolean fresh = shared == null;
+                try {
+                    if (fresh) {
+                        shared = connect(socketTimeout);
+                    }
+                    return call.apply(shared);
+                } catch (SQLException e) {
+                    closeShared();
+                    if (fresh || attempt > 0) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    private void closeShared() {
+        synchronized (sharedLock) {
+            if (shared != null) {
+                try {
+                    shared.close();
+                } catch (SQLException ignored) {
+                    // already broken
+                }
+                shared = null;
+            }
+        }
     }
 
     /** Runs one SQL statement as the superuser (e.g. CHECKPOINT after a promotion). */
@@ -641,6 +687,7 @@ public final class Postgres implements AutoCloseable {
     /** Kills still-running callbacks. PostgreSQL itself keeps running. */
     @Override
     public void close() {
+        closeShared();
         callbacks.close();
     }
 

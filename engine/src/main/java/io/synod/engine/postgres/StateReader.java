@@ -63,7 +63,15 @@ final class StateReader {
     }
 
     private static PgState running(Postgres pg, boolean exists, boolean empty, long pid) {
-        try (Connection c = pg.connect(SOCKET_TIMEOUT); Statement st = c.createStatement()) {
+        try {
+            return pg.withSharedConnection(SOCKET_TIMEOUT, c -> query(c, exists, empty, pid));
+        } catch (SQLException | RuntimeException e) {
+            return notAccepting(pg, exists, empty, pid, e);
+        }
+    }
+
+    private static PgState query(Connection c, boolean exists, boolean empty, long pid) throws SQLException {
+        try (Statement st = c.createStatement()) {
             boolean inRecovery;
             int version;
             Instant started;
@@ -124,7 +132,11 @@ final class StateReader {
             }
             return new PgState(exists, empty, true, pid, true, inRecovery, timeline, current, receive, replay,
                     receiver, rows, sysid, version, started, pendingRestart, null, null);
-        } catch (SQLException | RuntimeException e) {
+        }
+    }
+
+    private static PgState notAccepting(Postgres pg, boolean exists, boolean empty, long pid, Exception e) {
+        {
             // starting up, shutting down, or unreachable: running but not accepting connections; pg_control still
             // tells the role (e.g. a replica that has not reached consistency) and identity
             String clusterState = null;

@@ -125,6 +125,12 @@ class HaDeciderTest {
     C boot = new C();
     boot.init = "";
     expect(Action.NONE, HaDecider.decide(in("node2", boot.build(), LocalPg.empty(), false, null)));
+    C racing = new C().leader("node1");
+    racing.init = null;
+    Decision wait = HaDecider.decide(in("node2", racing.build(), LocalPg.empty(), false, null));
+    expect(Action.NONE, wait);
+    assertEquals("node1", wait.target(), "the lock names who is bootstrapping");
+    expect(Action.BOOTSTRAP, HaDecider.decide(in("node1", racing.build(), stopped(true), false, null)));
   }
 
   @Test

@@ -1,0 +1,166 @@
+package io.synod.engine.it;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.synod.engine.testing.Await;
+import io.synod.engine.testing.ClusterFixture;
+import io.synod.engine.testing.ClusterFixture.NodeProc;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A real three-node cluster (three `synod run` JVMs, PostgreSQL 15 each) taken through the
+ * failures the engine exists for. Asserts behaviour; times are printed as MEASURED lines.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailoverIT {
+  static final Duration FORM = Duration.ofSeconds(150);
+  static final Duration FAILOVER = Duration.ofSeconds(30);
+  static ClusterFixture cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = new ClusterFixture("it-failover", 3, "", List.of()).startAll();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static NodeProc leaderNode() {
+    Await.until(FAILOVER, "a leader", () -> cluster.leader() != null);
+    return cluster.node(cluster.leader());
+  }
+
+  static void exec(NodeProc n, String sql) throws SQLException {
+    try (Connection c = n.connect(); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  static String one(NodeProc n, String sql) throws SQLException {
+    try (Connection c = n.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+      return r.next() ? r.getString(1) : null;
+    }
+  }
+
+  static boolean writable(NodeProc n) {
+    try {
+      exec(n, "INSERT INTO probe VALUES (now())");
+      return true;
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /** Waits for a node other than {@code old} that accepts writes; returns it. */
+  static NodeProc awaitNewWritablePrimary(String old) {
+    NodeProc[] found = new NodeProc[1];
+    Await.until(FAILOVER, "another node to accept writes", () -> {
+      for (NodeProc n : cluster.nodes()) {
+        if (!n.name.equals(old) && n.alive() && writable(n)) {
+          found[0] = n;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found[0];
+  }
+
+  @Test
+  @Order(1)
+  void threeNodesFromEmptyFormOnePrimaryAndTwoStreamingReplicasWithSlots() throws Exception {
+    Await.until(FORM, () -> "1 leader + 2 streaming replicas; leader=" + cluster.leader() + " streaming=" + cluster.streamingReplicas(),
+        () -> cluster.leader() != null && cluster.streamingReplicas().size() == 2);
+    NodeProc leader = leaderNode();
+    assertEquals("f", one(leader, "SELECT pg_is_in_recovery()"));
+    exec(leader, "CREATE TABLE probe (at timestamptz)");
+    exec(leader, "CREATE TABLE data (id int primary key, v text)");
+    Await.until(Duration.ofSeconds(20), "two active physical slots on the primary",
+        () -> {
+          try {
+            return "2".equals(one(leader, "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'physical' AND active"));
+          } catch (SQLException e) {
+            return false;
+          }
+        });
+    for (String r : cluster.streamingReplicas()) {
+      assertEquals("t", one(cluster.node(r), "SELECT pg_is_in_recovery()"));
+    }
+    assertEquals(cluster.leader(), cluster.writablePrimary(), "/primary answers 200 on the leader only");
+  }
+
+  @Test
+  @Order(2)
+  void killingThePrimaryNodePromotesAnotherAndTheOldOneRejoinsByRewind() throws Exception {
+    NodeProc old = leaderNode();
+    exec(old, "INSERT INTO data VALUES (1, 'before the kill')");
+    long t0 = System.nanoTime();
+    old.killNode();
+    NodeProc next = awaitNewWritablePrimary(old.name);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    System.out.println("MEASURED crash failover (kill -9 engine + postmaster of " + old.name + " -> write committed on "
+        + next.name + "): " + ms + " ms");
+    assertEquals("before the kill", one(next, "SELECT v FROM data WHERE id = 1"));
+    exec(next, "INSERT INTO data VALUES (2, 'written while the old primary was dead')");
+    Await.until(FAILOVER, "the leader key to name " + next.name, () -> next.name.equals(cluster.leader()));
+
+    old.start();
+    Await.until(Duration.ofSeconds(90), old.name + " to stream again as a replica",
+        () -> cluster.streamingReplicas().contains(old.name));
+    assertEquals("t", one(old, "SELECT pg_is_in_recovery()"));
+    Await.until(Duration.ofSeconds(20), "row 2 replicated to " + old.name, () -> {
+      try {
+        return "written while the old primary was dead".equals(one(old, "SELECT v FROM data WHERE id = 2"));
+      } catch (SQLException e) {
+        return false;
+      }
+    });
+    assertEquals(next.name, cluster.writablePrimary());
+  }
+
+  @Test
+  @Order(3)
+  void killingOnlyThePostmasterRestartsItInPlace() throws Exception {
+    NodeProc leader = leaderNode();
+    long pid = leader.postmasterPid().orElseThrow();
+    leader.killPostmaster();
+    Await.until(FAILOVER, "a new postmaster on " + leader.name, () -> leader.postmasterPid().map(p -> p != pid).orElse(false) && writable(leader));
+    Await.until(FAILOVER, "the member key of " + leader.name + " to show it running as leader again", () -> leader.name.equals(cluster.leader()));
+    for (NodeProc n : cluster.nodes()) {
+      if (!n.name.equals(leader.name)) {
+        assertEquals("t", one(n, "SELECT pg_is_in_recovery()"), n.name + " must still be a replica: no failover for a quick restart");
+      }
+    }
+    assertEquals("f", one(leader, "SELECT pg_is_in_recovery()"));
+    System.out.println("MEASURED postmaster kill -9 on the leader: restarted in place");
+  }
+
+  @Test
+  @Order(4)
+  void killingOnlyTheEngineFencesItsPrimaryAndTheRestartedEngineReconciles() throws Exception {
+    NodeProc old = leaderNode();
+    old.killEngine();
+    // The watchdog sidecar stops the orphaned primary: no writable primary without a lease.
+    Await.until(FAILOVER, "the orphaned postmaster of " + old.name + " to stop", () -> !writable(old));
+    NodeProc next = awaitNewWritablePrimary(old.name);
+    assertNotEquals(old.name, next.name);
+    old.start();
+    Await.until(Duration.ofSeconds(90), old.name + " to rejoin as a streaming replica", () -> cluster.streamingReplicas().contains(old.name));
+    assertEquals(next.name, cluster.writablePrimary(), "exactly the new leader answers /primary");
+  }
+}
