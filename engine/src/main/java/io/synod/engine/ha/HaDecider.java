@@ -44,6 +44,9 @@ public final class HaDecider {
       if (leader != null && !iLead) {
         return Decision.of(Action.NONE, leader, "waiting: " + leader + " is bootstrapping the cluster");
       }
+      if (in.noFailover() && !iLead) {
+        return Decision.of(Action.NONE, "waiting for a failover candidate to bootstrap the cluster: I have nofailover");
+      }
       if (pg.dataDirEmpty() || iLead) {
         return Decision.of(Action.BOOTSTRAP, iLead
             ? "I hold the lock of an unfinished bootstrap: bootstrapping again from an empty data directory"

@@ -217,6 +217,14 @@ class HaDeciderTest {
   }
 
   @Test
+  void aNofailoverNodeDoesNotBootstrap() {
+    C c = new C();
+    c.init = null;
+    HaInput i = new HaInput("node2", true, 1, c.build(), null, LocalPg.empty(), false, 0, null, MAX_LAG, true, NOW);
+    expect(Action.NONE, HaDecider.decide(i));
+  }
+
+  @Test
   void noRaceWithoutAskingThePeersFirst() {
     expect(Action.NONE, HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, null)));
   }
