@@ -350,6 +350,7 @@ public final class Mirror {
       Stored cur = known.get(e.key());
       if (!upToDate(cur, e)) {
         known.put(e.key(), target.put(e, cur));
+        writes.incrementAndGet();
         changed++;
       }
     }
@@ -357,10 +358,10 @@ public final class Mirror {
       if (!s.entries().containsKey(k)) {
         target.delete(k, known.get(k));
         known.remove(k);
+        writes.incrementAndGet();
         changed++;
       }
     }
-    writes.addAndGet(changed);
     resyncs.incrementAndGet();
     tenureSynced = true;
     nextFullResync = System.nanoTime() + opts.fullResyncMs() * 1_000_000L;

@@ -22,8 +22,9 @@ final class OpQueue {
   }
 
   synchronized boolean offer(Op op) {
-    Op prev = ops.remove(op.key());
+    Op prev = ops.get(op.key());
     if (prev != null) {
+      // replaced in place: the key keeps its turn, the oldest change is written first
       op = new Op(op.key(), op.entry(), Math.min(prev.sinceNanos(), op.sinceNanos()));
     } else if (ops.size() >= capacity) {
       return false;

@@ -108,7 +108,7 @@ class BridgeConfigTest {
     assertTrue(BridgeConfig.parse(map("hosts", "h:1"), null, null, map("accept_requests", true)).acceptRequests());
     assertEquals(List.of("bridge.accept_requests: \"sometimes\" is not a boolean"),
         problems(null, null, null, map("accept_requests", "sometimes")));
-    assertEquals(List.of("bridge: expected a mapping, got yes"), problems(null, null, null, "yes"));
+    assertEquals(List.of("bridge: expected a mapping, got \"yes\""), problems(null, null, null, "yes"));
     assertEquals(List.of("bridge.queue: unknown key ignored"), BridgeConfig.parse(null, null, null, map("queue", 3)).warnings());
   }
 

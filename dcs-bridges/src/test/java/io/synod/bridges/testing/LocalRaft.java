@@ -33,7 +33,7 @@ public final class LocalRaft implements AutoCloseable {
             3000)).start());
       }
       Wait.until(Duration.ofSeconds(30), "a Raft leader", () -> r.leaderIndex() >= 0);
-    } catch (IOException | RuntimeException | Error e) {
+    } catch (RuntimeException | Error e) {
       r.close();
       throw e;
     }
