@@ -417,8 +417,12 @@ public final class RaftStore implements AutoCloseable {
   private Configuration knownConf() {
     Set<PeerId> peers = new LinkedHashSet<>();
     opts.peers().forEach(p -> peers.add(peer(p)));
-    if (node != null) {
-      peers.addAll(node.listPeers());
+    if (node != null && fsm.isLeader()) {
+      try {
+        peers.addAll(node.listPeers()); // only the leader knows the current configuration
+      } catch (IllegalStateException e) {
+        // stepped down meanwhile
+      }
     }
     return new Configuration(new ArrayList<>(peers));
   }

@@ -148,6 +148,29 @@ class MultiProcessStoreTest {
   }
 
   @Test
+  @Order(5)
+  void aPeerIsAddedAndRemovedOnline() throws Exception {
+    String fourth = "127.0.0.1:" + Ports.free();
+    List<String> all = new ArrayList<>(addrs);
+    all.add(fourth);
+    PeerProcess p4 = new PeerProcess("mp", root.resolve("p3"), fourth, all, ELECTION_MS, REQUEST_MS, root.resolve("p3.log")).start();
+    try {
+      int l = leaderIndex();
+      assertEquals("OK", peers[l].ask("add " + fourth));
+      String listed = waitFor(peers[l], "peers", "PEERS [");
+      assertTrue(listed.contains(fourth), listed);
+      assertTrue(peers[l].ask("put /t/with-four 4 0").startsWith("OK "));
+      waitFor(p4, "get /t/with-four local", "VAL 4");
+      assertEquals("OK", peers[(l + 1) % 3].ask("remove " + fourth), "membership changes work from any peer");
+      String after = waitFor(peers[l], "peers", "PEERS [");
+      assertFalse(after.contains(fourth), after);
+      assertTrue(peers[l].ask("put /t/back-to-three 3 0").startsWith("OK "));
+    } finally {
+      p4.kill();
+    }
+  }
+
+  @Test
   @Order(4)
   void aWipedPeerRejoinsBySnapshot() throws Exception {
     int l = leaderIndex();
