@@ -132,7 +132,8 @@ public final class ConfigLoader {
         PostgresqlConfig postgresql = PostgresqlConfig.from(root.section("postgresql"));
         Tags tags = Tags.from(root.section("tags"));
         LogConfig log = LogConfig.from(root.section("log"));
-        root.accept("thread_pool_size", "thread_stack_size");
+        // bridge: Synod's own section for the etcd3/zookeeper/consul mirrors (typed by the dcs-bridges module)
+        root.accept("thread_pool_size", "thread_stack_size", "bridge");
         // watchdog is a fencing feature: warn loudly rather than let an operator believe it is active.
         root.notUsed("watchdog", "kubernetes", "etcd", "exhibitor", "citus");
         root.finish();
@@ -161,8 +162,9 @@ public final class ConfigLoader {
         if (configured.isEmpty()) {
             root.error("raft", "required: Synod keeps its cluster state in an embedded Raft group (or configure "
                     + "one of etcd3, zookeeper, consul)");
-        } else if (configured.size() > 1) {
-            // Members choosing different stores would each see a different leader lock.
+        } else if (configured.size() > 1 && !raft) {
+            // Members choosing different stores would each see a different leader lock. With raft, the
+            // etcd3/zookeeper/consul sections are mirror targets (dcs-bridges), any number of them.
             root.error(configured.get(1), "more than one DCS configured (" + String.join(", ", configured)
                     + "); keep exactly one");
         }

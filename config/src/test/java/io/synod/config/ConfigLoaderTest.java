@@ -431,8 +431,12 @@ class ConfigLoaderTest {
         String noDcs = "scope: demo\nname: node1\npostgresql:\n  data_dir: /tmp/pg\n";
         assertEquals(List.of("node1.yml: raft: required: Synod keeps its cluster state in an embedded Raft group "
                 + "(or configure one of etcd3, zookeeper, consul)"), problems(noDcs));
-        assertEquals(List.of("node1.yml: etcd3: more than one DCS configured (raft, etcd3); keep exactly one"),
-                problems(minimalWith("etcd3:\n  hosts: [10.0.0.1:2379]\n")));
+        // With raft, etcd3/zookeeper/consul are mirror targets (dcs-bridges): allowed, any number of them.
+        assertEquals(List.of(), load(minimalWith("etcd3:\n  hosts: [10.0.0.1:2379]\nzookeeper:\n  hosts: [z:2181]\n"
+                + "bridge:\n  accept_requests: true\n")).warnings());
+        assertEquals("raft", load(minimalWith("etcd3:\n  hosts: [10.0.0.1:2379]\n")).dcs());
+        assertEquals(List.of("node1.yml: zookeeper: more than one DCS configured (etcd3, zookeeper); keep exactly one"),
+                problems(noDcs + "etcd3:\n  hosts: [10.0.0.1:2379]\nzookeeper:\n  hosts: [z:2181]\n"));
         SynodConfig c = load(noDcs + "etcd3:\n  hosts: [10.0.0.1:2379]\n  protocol: https\n");
         assertEquals("etcd3", c.dcs());
         assertNull(c.raft());
