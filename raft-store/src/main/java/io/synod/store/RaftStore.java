@@ -383,6 +383,37 @@ public final class RaftStore implements AutoCloseable {
     membership("transfer leadership to", addr, cli.transferLeader(opts.groupId(), knownConf(), peer(addr)));
   }
 
+  /**
+   * If this peer leads the Raft group, hands leadership to another live peer (the one with the
+   * most log). The engine calls it on the PostgreSQL primary's node: when that node dies, the
+   * store then needs no election, and the dead primary's lease expires exactly one TTL after its
+   * last renewal instead of one TTL after a new Raft leader took over.
+   *
+   * @return the peer asked to take over, or null when there is nothing to do
+   */
+  public String transferLeadershipAway() {
+    if (closed || !fsm.isLeader()) {
+      return null;
+    }
+    PeerId self = peer(opts.self());
+    PeerId target = null;
+    try {
+      for (PeerId p : node.listAlivePeers()) {
+        if (!p.equals(self)) {
+          target = p;
+          break;
+        }
+      }
+    } catch (IllegalStateException e) {
+      return null; // stepped down meanwhile
+    }
+    if (target == null) {
+      return null;
+    }
+    Status st = node.transferLeadershipTo(target);
+    return st.isOk() ? target.getEndpoint().toString() : null;
+  }
+
   /** Takes a snapshot now (and lets jraft truncate the log before it). */
   public void snapshot() {
     ensureOpen();

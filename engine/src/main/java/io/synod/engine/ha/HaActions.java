@@ -47,6 +47,8 @@ public final class HaActions {
   private volatile boolean rewindFailed;
   private volatile boolean postmasterCrashed;
   private long primaryStartDeadline;
+  private long lastTransferAttempt = System.nanoTime() - TRANSFER_BACKOFF_NANOS;
+  private static final long TRANSFER_BACKOFF_NANOS = 5_000_000_000L;
   private final Map<String, Long> lastSeen = new java.util.concurrent.ConcurrentHashMap<>();
 
   public HaActions(NodeIdentity id, ClusterStore store, Postgres pg, Watchdog watchdog, DynamicConfig bootstrapDcs,
@@ -153,6 +155,7 @@ public final class HaActions {
     if (st.isPrimary()) {
       watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
       keep(true);
+      moveStoreLeadershipAway();
       primaryStartDeadline = 0;
       store.setStatus(st.currentLsn(), slotPositions(st));
       if (s.useSlots()) {
@@ -190,6 +193,22 @@ public final class HaActions {
     Set<String> names = new java.util.HashSet<>(lastSeen.keySet());
     names.remove(id.name());
     return names;
+  }
+
+  /**
+   * Keeps the Raft leader off the PostgreSQL primary's node: if both die together, the store
+   * would first elect a new leader, which then grants the dead lease a full TTL from its start.
+   */
+  private void moveStoreLeadershipAway() {
+    long now = System.nanoTime();
+    if (now - lastTransferAttempt < TRANSFER_BACKOFF_NANOS) {
+      return;
+    }
+    lastTransferAttempt = now;
+    String to = store.moveStoreLeadershipAway();
+    if (to != null) {
+      LOG.info("asked Raft peer {} to lead the store, so it does not share a node with the primary", to);
+    }
   }
 
   // --- bootstrap and replicas ----------------------------------------------------------------

@@ -61,4 +61,10 @@ public interface ClusterStore {
   long awaitChange(long afterRevision, Duration timeout);
 
   StoreStatus raftStatus();
+
+  /**
+   * Moves the store's own leadership off this node if it has it (see
+   * {@link io.synod.store.RaftStore#transferLeadershipAway()}); returns the new target or null.
+   */
+  String moveStoreLeadershipAway();
 }

@@ -227,6 +227,11 @@ public final class RaftClusterStore implements ClusterStore {
     return store.status();
   }
 
+  @Override
+  public String moveStoreLeadershipAway() {
+    return store.transferLeadershipAway();
+  }
+
   static String json(Object o) {
     try {
       return JSON.writeValueAsString(o);
