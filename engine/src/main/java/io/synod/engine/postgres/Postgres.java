@@ -371,7 +371,7 @@ public final class Postgres implements AutoCloseable {
             try {
                 viaSql = withSharedConnection(timeout.plus(PG_CTL_GRACE), c -> {
                     try (java.sql.Statement st = c.createStatement();
-                            java.sql.ResultSet rs = st.executeQuery("SELECT pg_promote(true, " + Math.max(1, timeout.toSeconds()) + ")")) {
+                            java.sql.ResultSet rs = st.executeQuery("SELECT pg_promote(false)")) {
                         return rs.next() && rs.getBoolean(1);
                     }
                 });
@@ -382,12 +382,13 @@ public final class Postgres implements AutoCloseable {
                 PgProcess.runPgChecked("pg_ctl promote", List.of(bin("pg_ctl"), "promote", "-w", "-t", seconds(timeout),
                         "-D", dataDir().toString()), null, timeout.plus(PG_CTL_GRACE));
             }
+            // pg_promote(wait) polls every 100 ms; polling ourselves every 20 ms shaves failover time
             PgState st = state();
             while (!st.isPrimary()) {
                 if (System.nanoTime() > deadline) {
                     throw new PgException("promote: still not a primary after " + timeout + " (" + st.error() + ")");
                 }
-                Postmaster.sleep(100);
+                Postmaster.sleep(20);
                 st = state();
             }
             log.info("promoted {} (timeline {})", dataDir(), st.timeline());
