@@ -153,7 +153,13 @@ public final class HaActions {
     }
     PgState st = pg.state();
     if (st.isPrimary()) {
-      watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
+      if (c.paused()) {
+        // Maintenance mode (Patroni's pause): the engine may be stopped or restarted without
+        // touching PostgreSQL, so no fence.
+        watchdog.disarm();
+      } else {
+        watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
+      }
       keep(true);
       moveStoreLeadershipAway();
       primaryStartDeadline = 0;
