@@ -28,13 +28,21 @@ public final class Bridges implements AutoCloseable {
   }
 
   /**
+   * Types the node's {@code etcd3}, {@code zookeeper}, {@code consul} and {@code bridge} sections and
+   * logs the settings it ignores. Call it before starting anything, so a bad section stops the node early.
+   *
    * @throws BridgeConfigException when a section is wrong (each problem names its field)
    */
-  public static Bridges fromConfig(SynodConfig cfg, RaftStore raft, ClusterStore store) {
+  public static BridgeConfig config(SynodConfig cfg) {
     BridgeConfig bc = BridgeConfig.parse(cfg.etcd3(), cfg.zookeeper(), cfg.consul(), cfg.raw().get("bridge"));
     for (String w : bc.warnings()) {
       LOG.warn("{}: {}", cfg.source() == null ? "config" : cfg.source().getFileName(), w);
     }
+    return bc;
+  }
+
+  /** The bridges {@code bc} asks for, reading this node's Raft replica; call {@link #start()} next. */
+  public static Bridges fromConfig(BridgeConfig bc, SynodConfig cfg, RaftStore raft, ClusterStore store) {
     MirrorOptions opts = MirrorOptions.defaults(cfg.dynamic().ttl().toMillis(), cfg.name(), bc.acceptRequests());
     return create(bc, new RaftMirrorSource(raft, store), opts);
   }

@@ -43,6 +43,9 @@ public final class EtcdBridge extends MirrorBridge {
   /** TTL in seconds -> lease id, for the TTL'd keys this writer holds. */
   private final Map<Long, Long> leases = new ConcurrentHashMap<>();
   private volatile boolean sessionLost;
+  /** A call failed: build a fresh client next time (gRPC's own reconnect backoff grows to minutes). */
+  private volatile boolean rebuild;
+  private long builtAtNanos;
 
   public EtcdBridge(EtcdSettings settings, Keys keys, MirrorSource source, MirrorOptions opts) {
     super(TARGET, source, opts);
@@ -53,9 +56,15 @@ public final class EtcdBridge extends MirrorBridge {
 
   @Override
   public synchronized void open() throws Exception {
+    if (client != null && rebuild && System.nanoTime() - builtAtNanos > 1_000_000_000L) {
+      client.close();
+      client = null;
+    }
     if (client != null) {
       return;
     }
+    rebuild = false;
+    builtAtNanos = System.nanoTime();
     ClientBuilder b = Client.builder()
         .endpoints(settings.endpoints().toArray(String[]::new))
         .connectTimeout(Duration.ofMillis(timeoutMs))
@@ -241,7 +250,13 @@ public final class EtcdBridge extends MirrorBridge {
       return f.get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       f.cancel(true);
+      rebuild = true;
       throw new TimeoutException("etcd " + settings.endpoints() + " did not answer within " + timeoutMs + " ms");
+    } catch (ExecutionException e) {
+      if (!leaseNotFound(e)) {
+        rebuild = true;
+      }
+      throw e;
     }
   }
 

@@ -198,11 +198,16 @@ public final class Mirror {
               baseline = s;
             }
           }
-          rev = baseline == null ? -1 : baseline.revision();
+          // While a resync is pending the sender takes its own snapshot: nothing to diff until then.
+          rev = baseline == null || resyncNeeded ? -1 : baseline.revision();
         }
         if (rev < 0) {
+          watch = null;
           Thread.sleep(opts.pollMs());
           continue;
+        }
+        if (watch != null && watch.isDone() && armedAt == rev) {
+          Thread.sleep(10); // fired, but the snapshot did not move past it yet: never spin
         }
         if (watch == null || armedAt != rev) {
           watch = source.watch(rev);
@@ -214,6 +219,7 @@ public final class Mirror {
           // re-check the writer role; keep the same watch armed
         } catch (ExecutionException e) {
           watch = null;
+          Thread.sleep(opts.pollMs());
         }
       } catch (InterruptedException e) {
         return;

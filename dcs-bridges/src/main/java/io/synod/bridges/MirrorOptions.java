@@ -19,7 +19,7 @@ public record MirrorOptions(long ttlMs, String nodeName, long pollMs, long reque
     long backoffMinMs, long backoffMaxMs, boolean acceptRequests, long requestPollMs, long fullResyncMs) {
 
   public static MirrorOptions defaults(long ttlMs, String nodeName, boolean acceptRequests) {
-    return new MirrorOptions(ttlMs, nodeName, 100, 2000, 1024, 100, 5000, acceptRequests, 500, 30_000);
+    return new MirrorOptions(ttlMs, nodeName, 100, 2000, 1024, 100, 2000, acceptRequests, 500, 30_000);
   }
 
   public MirrorOptions withQueueCapacity(int capacity) {

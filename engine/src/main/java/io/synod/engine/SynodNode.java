@@ -1,5 +1,7 @@
 package io.synod.engine;
 
+import io.synod.bridges.BridgeConfig;
+import io.synod.bridges.Bridges;
 import io.synod.config.DynamicConfig;
 import io.synod.config.HostPort;
 import io.synod.config.RaftConfig;
@@ -32,6 +34,7 @@ public final class SynodNode implements AutoCloseable {
   private HaLoop loop;
   private Thread loopThread;
   private HttpServer http;
+  private Bridges bridges = Bridges.none();
 
   public SynodNode(SynodConfig cfg) {
     this.cfg = cfg;
@@ -44,6 +47,7 @@ public final class SynodNode implements AutoCloseable {
           + "etcd3/zookeeper/consul are mirror targets, not the source of truth)");
     }
     DynamicConfig dcs = cfg.dynamic();
+    BridgeConfig bridgeConfig = Bridges.config(cfg); // a bad etcd3/zookeeper/consul/bridge section stops us here
     List<String> peers = new ArrayList<>();
     for (HostPort hp : r.peers()) {
       peers.add(hp.host() + ":" + hp.port());
@@ -52,6 +56,8 @@ public final class SynodNode implements AutoCloseable {
         r.electionTimeoutMs(), r.snapshotIntervalSecs(), dcs.retryTimeout().toMillis());
     raft = new RaftStore(so).start();
     RaftClusterStore store = new RaftClusterStore(raft, cfg.namespace(), cfg.scope());
+    // Mirrors of the store in etcd3/zookeeper/consul: own threads, never on the HA loop's path.
+    bridges = Bridges.fromConfig(bridgeConfig, cfg, raft, store).start();
 
     PgSettings ps = PgSettingsFactory.build(cfg, dcs);
     pg = new Postgres(ps);
@@ -83,6 +89,15 @@ public final class SynodNode implements AutoCloseable {
     }
   }
 
+  /**
+   * The DCS bridges of this node (empty when none is configured): {@code bridges().metrics()} gives
+   * {@code synod_bridge_up} / {@code synod_bridge_lag_seconds} per target, {@code bridges().prometheus()}
+   * the same as Prometheus text.
+   */
+  public Bridges bridges() {
+    return bridges;
+  }
+
   public HaLoop loop() {
     return loop;
   }
@@ -107,6 +122,7 @@ public final class SynodNode implements AutoCloseable {
     actions.shutdown();
     pg.close();
     http.close();
+    bridges.close();
     raft.close();
     loop = null;
   }
