@@ -87,7 +87,7 @@ public final class DemoFiles {
   public static Process startNode(Path yml, Path log) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m"));
-    cmd.addAll(JvmFlags.REQUIRED);
+    cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SynodMain.class.getName(), "run", yml.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

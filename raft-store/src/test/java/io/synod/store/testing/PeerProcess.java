@@ -26,7 +26,7 @@ public final class PeerProcess implements AutoCloseable {
     this.logFile = logFile;
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC"));
-    cmd.addAll(JvmArgs.OPENS);
+    cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
     cmd.addAll(List.of("-cp", cp, StorePeerMain.class.getName(), group, dataDir.toString(), self, String.join(",", peers),
         String.valueOf(electionMs), String.valueOf(requestMs)));
   }
