@@ -1,0 +1,358 @@
+package io.synod.bench;
+
+import io.synod.bench.cluster.HaCluster;
+import io.synod.bench.cluster.PatroniCluster;
+import io.synod.bench.cluster.Procs;
+import io.synod.bench.cluster.SynodCluster;
+import io.synod.bench.drill.Drills;
+import io.synod.bench.drill.MachineFacts;
+import io.synod.bench.drill.Report;
+import io.synod.bench.drill.Report.Series;
+import io.synod.bench.drill.Stats;
+import io.synod.bench.drill.TrialResult;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The drills for humans: {@code bin/synod bench failover|switchover|compare [options]}.
+ * Prints every trial and min/median/p95/max, and writes CSV, JSON and an SVG chart (with the
+ * machine facts and the settings) under bench/results/.
+ */
+public final class DrillMain {
+  static final List<String> EXTRA_STATS = List.of("write_gap_ms", "detection_ms", "race_ms", "lease_and_promote_request_ms",
+      "pg_promotion_ms", "promote_ms", "client_ms", "raft_reelection_ms", "response_ms");
+  private static final PrintStream OUT = System.out;
+
+  private int trials = 5;
+  private long seed = 42;
+  private Path out;
+  private String system = "synod";
+  private boolean install = true;
+  private final List<String> argv = new ArrayList<>();
+
+  public static void main(String[] args) {
+    int rc;
+    try {
+      rc = new DrillMain().run(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("synod bench: " + e.getMessage());
+      usage(System.err);
+      rc = 2;
+    } catch (Exception e) {
+      System.err.println("synod bench: failed: " + e);
+      e.printStackTrace();
+      rc = 1;
+    }
+    System.exit(rc);
+  }
+
+  static void usage(PrintStream p) {
+    p.println("""
+        usage: bin/synod bench COMMAND [options]
+          failover   --trials N   crash failover drill: kill -9 the primary's node at a random point of the
+                                  lease-renewal cycle, time until a write commits on the new primary
+          switchover --trials N   planned switchover drill: request -> new primary writable, and the write gap
+          compare    --trials N   both drills against Patroni + etcd (defaults, then ttl 10/loop_wait 2/retry_timeout 4)
+                                  and against Synod (defaults); one table with ratios. Installs Debian's patroni and
+                                  etcd-server with apt-get when missing (root only).
+          jmh [JMH options]       the JMH benchmarks (same as java -jar bench/target/benchmarks.jar)
+        options:
+          --trials N              trials per drill (default 5)
+          --seed S                seed of the random kill delays and candidates (default 42)
+          --system S              failover/switchover only: synod (default), patroni, patroni-fast
+          --out DIR               where results go (default bench/results)
+          --no-install            compare: never run apt-get
+        """);
+  }
+
+  int run(String[] args) throws Exception {
+    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+      usage(OUT);
+      return args.length == 0 ? 2 : 0;
+    }
+    String cmd = args[0];
+    if (cmd.equals("jmh")) {
+      String[] rest = new String[args.length - 1];
+      System.arraycopy(args, 1, rest, 0, rest.length);
+      org.openjdk.jmh.Main.main(rest);
+      return 0;
+    }
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      argv.add(a);
+      switch (a) {
+        case "--trials" -> trials = Integer.parseInt(value(args, ++i));
+        case "--seed" -> seed = Long.parseLong(value(args, ++i));
+        case "--out" -> out = Path.of(value(args, ++i));
+        case "--system" -> system = value(args, ++i);
+        case "--no-install" -> install = false;
+        default -> throw new IllegalArgumentException("unknown option " + a);
+      }
+      if (!a.equals("--no-install")) {
+        argv.add(args[i]);
+      }
+    }
+    if (trials < 1) {
+      throw new IllegalArgumentException("--trials must be at least 1");
+    }
+    if (out == null) {
+      out = defaultOut();
+    }
+    return switch (cmd) {
+      case "failover", "switchover" -> single(cmd);
+      case "compare" -> compare();
+      default -> throw new IllegalArgumentException("unknown command " + cmd);
+    };
+  }
+
+  private static String value(String[] args, int i) {
+    if (i >= args.length) {
+      throw new IllegalArgumentException(args[i - 1] + " needs a value");
+    }
+    return args[i];
+  }
+
+  static Path defaultOut() {
+    String root = System.getProperty("synod.root");
+    if (root != null) {
+      return Path.of(root, "bench", "results");
+    }
+    Path here = Path.of("bench");
+    return Files.isDirectory(here) ? here.resolve("results") : Path.of("results");
+  }
+
+  private String command(String cmd) {
+    return "bin/synod bench " + cmd + (argv.isEmpty() ? "" : " " + String.join(" ", argv));
+  }
+
+  static String runId(String what) {
+    return LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + what;
+  }
+
+  // ---------------------------------------------------------------- one drill
+
+  private int single(String drill) throws Exception {
+    Map<String, Object> machine = MachineFacts.collect();
+    printMachine(machine);
+    if (!system.equals("synod")) {
+      ensurePatroni();
+    }
+    Random rnd = new Random(seed);
+    List<Series> series = new ArrayList<>();
+    try (HaCluster c = create(system)) {
+      series.add(runDrill(c, drill, rnd));
+    }
+    machine.put("loadavg_after", MachineFacts.loadAvg());
+    String run = runId(drill + (system.equals("synod") ? "" : "-" + system));
+    List<Path> files = Report.write(out, run, command(drill), machine, series, EXTRA_STATS);
+    OUT.println();
+    OUT.println(summaryLine(series.get(0)));
+    files.forEach(f -> OUT.println("wrote " + f));
+    return series.get(0).stats().n() == trials ? 0 : 1;
+  }
+
+  private HaCluster create(String which) throws Exception {
+    return switch (which) {
+      case "synod" -> new SynodCluster("");
+      case "patroni" -> new PatroniCluster(30, 10, 10);
+      case "patroni-fast" -> new PatroniCluster(10, 2, 4);
+      default -> throw new IllegalArgumentException("unknown --system " + which + " (synod, patroni, patroni-fast)");
+    };
+  }
+
+  /** Forms the cluster (if not yet), runs the trials of one drill, prints each. */
+  private Series runDrill(HaCluster c, String drill, Random rnd) throws Exception {
+    if (c.nodes().stream().noneMatch(HaCluster.Node::alive)) {
+      OUT.println();
+      OUT.println("forming a 3-node " + c.kind() + " cluster in " + c.dir() + " (initdb, two base backups)...");
+      long t = System.nanoTime();
+      c.startAll();
+      c.awaitHealthy(Drills.HEALTHY);
+      OUT.printf(Locale.ROOT, "formed in %.1f s: %s%n", (System.nanoTime() - t) / 1e9, c.label());
+    }
+    OUT.println();
+    OUT.println(c.label() + ": " + drill + ", " + trials + " trial(s), seed " + seed);
+    List<TrialResult> results = new ArrayList<>();
+    for (int i = 1; i <= trials; i++) {
+      TrialResult r;
+      try {
+        r = drill.equals("failover") ? Drills.failoverTrial(c, rnd, i) : Drills.switchoverTrial(c, rnd, i);
+      } catch (Exception e) {
+        OUT.println("  trial " + i + ": FAILED: " + e.getMessage());
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("error", e.getMessage());
+        r = new TrialResult(i, Double.NaN, extra);
+      }
+      results.add(r);
+      if (!Double.isNaN(r.ms())) {
+        OUT.println("  trial " + i + ": " + Stats.sec(r.ms()) + "  " + describe(drill, r));
+      }
+    }
+    Map<String, Object> settings = new LinkedHashMap<>(c.settings());
+    settings.put("random kill delay", "uniform in [0, " + c.renewalPeriodMs() + " ms) (lease-renewal cycle)");
+    Series s = new Series(drill, c.kind(), c.label(), settings, c.versions(), results);
+    OUT.println("  " + s.stats().line());
+    if (drill.equals("failover") && s.extraStats("detection_ms") != null) {
+      OUT.println("  where the time went (medians): " + breakdown(s));
+    }
+    if (drill.equals("switchover") && s.extraStats("write_gap_ms") != null) {
+      OUT.println("  write gap: " + s.extraStats("write_gap_ms").line());
+    }
+    return s;
+  }
+
+  static String describe(String drill, TrialResult r) {
+    Map<String, Object> x = r.extra();
+    if (drill.equals("failover")) {
+      StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "(killed %s at +%s ms, %s took over",
+          x.get("killed"), x.get("kill_delay_ms"), x.get("new_primary")));
+      if (x.get("detection_ms") != null) {
+        b.append(String.format(Locale.ROOT, "; detection %s, race %s, promote %s, client %s", ms(x.get("detection_ms")),
+            ms(x.get("race_ms")), ms(x.get("promote_ms")), ms(x.get("client_ms"))));
+        if (x.get("pg_promotion_ms") != null) {
+          b.append(String.format(Locale.ROOT, " [promote = lease+promote request %s + PostgreSQL %s]", ms(x.get("lease_and_promote_request_ms")),
+              ms(x.get("pg_promotion_ms"))));
+        }
+        if (x.get("raft_reelection_ms") != null) {
+          b.append(", incl. Raft re-election ").append(ms(x.get("raft_reelection_ms")));
+        }
+      }
+      return b.append(")").toString();
+    }
+    return String.format(Locale.ROOT, "(%s -> %s; write gap %s; %s answered %s after %s ms)", x.get("old_primary"), x.get("candidate"),
+        ms(x.get("write_gap_ms")), x.get("via"), x.get("response_status"), x.get("response_ms"));
+  }
+
+  private static String ms(Object v) {
+    return v instanceof Number n ? Math.round(n.doubleValue()) + " ms" : "?";
+  }
+
+  static String breakdown(Series s) {
+    StringBuilder b = new StringBuilder();
+    for (String k : List.of("detection_ms", "race_ms", "lease_and_promote_request_ms", "pg_promotion_ms", "promote_ms", "client_ms",
+        "raft_reelection_ms")) {
+      Stats e = s.extraStats(k);
+      if (e != null) {
+        if (b.length() > 0) {
+          b.append(", ");
+        }
+        b.append(k.replace("_ms", "")).append(' ').append(Math.round(e.median())).append(" ms");
+        if (k.equals("raft_reelection_ms")) {
+          b.append(" (").append(e.n()).append(" trial(s) where the Raft leader died too; part of detection)");
+        }
+      }
+    }
+    return b.toString();
+  }
+
+  static String summaryLine(Series s) {
+    return s.label() + " " + s.drill() + ": " + s.stats().line();
+  }
+
+  private static void printMachine(Map<String, Object> m) {
+    OUT.println("machine: " + m.get("cores") + " cores (" + m.get("cpu") + "), " + m.get("memory_mb") + " MB, " + m.get("os")
+        + ", " + m.get("jdk") + ", " + m.get("postgresql") + ", load average " + m.get("loadavg"));
+  }
+
+  // ---------------------------------------------------------------- compare
+
+  private int compare() throws Exception {
+    Map<String, Object> machine = MachineFacts.collect();
+    printMachine(machine);
+    ensurePatroni();
+    List<Series> series = new ArrayList<>();
+    Map<String, String> loads = new LinkedHashMap<>();
+    for (String which : List.of("patroni", "patroni-fast", "synod")) {
+      Random rnd = new Random(seed);
+      String before = MachineFacts.loadAvg();
+      try (HaCluster c = create(which)) {
+        series.add(runDrill(c, "failover", rnd));
+        series.add(runDrill(c, "switchover", rnd));
+      }
+      loads.put(which, before + " -> " + MachineFacts.loadAvg());
+    }
+    machine.put("loadavg_per_system", loads);
+    machine.put("loadavg_after", MachineFacts.loadAvg());
+    String run = runId("compare");
+    String table = table(series);
+    OUT.println();
+    OUT.println(table);
+    List<Path> files = new ArrayList<>(Report.write(out, run, command("compare"), machine, series, EXTRA_STATS));
+    Path md = out.resolve(run + ".md");
+    Files.writeString(md, "# " + run + "\n\n`" + command("compare") + "`\n\nMachine: " + machine + "\n\n```\n" + table + "```\n");
+    files.add(md);
+    files.forEach(f -> OUT.println("wrote " + f));
+    return series.stream().allMatch(s -> s.stats().n() == trials) ? 0 : 1;
+  }
+
+  /** The side-by-side table: one row per system, failover and switchover columns, ratios to Synod. */
+  static String table(List<Series> series) {
+    Series synodF = find(series, "synod", "failover", null);
+    Series synodS = find(series, "synod", "switchover", null);
+    StringBuilder b = new StringBuilder();
+    b.append("Crash failover: kill -9 of the primary's node (at a random point of the lease-renewal cycle) -> first committed write on the new primary\n");
+    b.append(String.format(Locale.ROOT, "%-62s %6s %8s %8s %8s %8s %10s%n", "system (settings)", "trials", "min", "median", "p95", "max", "vs Synod"));
+    for (Series s : series) {
+      if (s.drill().equals("failover")) {
+        Stats st = s.stats();
+        b.append(String.format(Locale.ROOT, "%-62s %6d %8s %8s %8s %8s %10s%n", s.label(), st.n(), Stats.sec(st.min()), Stats.sec(st.median()),
+            Stats.sec(st.p95()), Stats.sec(st.max()), ratio(st.median(), synodF == null ? Double.NaN : synodF.stats().median())));
+      }
+    }
+    b.append('\n');
+    b.append("Switchover: request -> first committed write on the candidate; write gap = last commit on the old primary -> first on the new\n");
+    b.append(String.format(Locale.ROOT, "%-62s %6s %8s %8s %8s %10s %10s %10s%n", "system (settings)", "trials", "median", "p95", "max",
+        "gap med", "gap max", "vs Synod"));
+    for (Series s : series) {
+      if (s.drill().equals("switchover")) {
+        Stats st = s.stats();
+        Stats gap = s.extraStats("write_gap_ms");
+        b.append(String.format(Locale.ROOT, "%-62s %6d %8s %8s %8s %10s %10s %10s%n", s.label(), st.n(), Stats.sec(st.median()),
+            Stats.sec(st.p95()), Stats.sec(st.max()), gap == null ? "-" : Stats.sec(gap.median()), gap == null ? "-" : Stats.sec(gap.max()),
+            ratio(st.median(), synodS == null ? Double.NaN : synodS.stats().median())));
+      }
+    }
+    if (synodF != null && synodF.extraStats("detection_ms") != null) {
+      b.append('\n').append("Synod crash failover, where the time went (medians): ").append(breakdown(synodF)).append('\n');
+    }
+    return b.toString();
+  }
+
+  private static String ratio(double a, double synod) {
+    return Double.isNaN(a) || Double.isNaN(synod) || synod <= 0 ? "-" : String.format(Locale.ROOT, "%.1fx", a / synod);
+  }
+
+  private static Series find(List<Series> all, String system, String drill, String label) {
+    return all.stream().filter(s -> s.system().equals(system) && s.drill().equals(drill)).findFirst().orElse(null);
+  }
+
+  /** Installs Debian's patroni and etcd-server when missing (root only, unless --no-install). */
+  private void ensurePatroni() throws Exception {
+    String missing = PatroniCluster.missing();
+    if (missing == null) {
+      return;
+    }
+    if (!install || !Procs.ROOT) {
+      throw new IllegalStateException("missing Debian package(s): " + missing + "; install them with: apt-get install -y " + missing);
+    }
+    OUT.println("installing " + missing + " with apt-get (Debian packages; nothing is started by the install)...");
+    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-c",
+        "apt-get install -y --no-install-recommends " + missing + " || (apt-get update && apt-get install -y --no-install-recommends " + missing + ")"))
+        .inheritIO();
+    pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
+    int rc = pb.start().waitFor();
+    if (rc != 0 || PatroniCluster.missing() != null) {
+      throw new IllegalStateException("apt-get install " + missing + " failed (exit " + rc + ")");
+    }
+  }
+}

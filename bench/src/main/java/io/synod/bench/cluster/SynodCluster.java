@@ -1,0 +1,168 @@
+package io.synod.bench.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.synod.engine.cli.DemoFiles;
+import io.synod.store.JvmFlags;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Three {@code synod run} JVMs (the same YAML as {@code synod demo}), PostgreSQL 15 under each,
+ * on free loopback ports in a temp dir. Settings are Synod's defaults unless {@code extraDcs} says
+ * otherwise.
+ */
+public final class SynodCluster extends HaCluster {
+  public static final String SCOPE = "bench";
+  private final List<String> raftPeers = new ArrayList<>();
+  private final String extraDcs;
+  private final Path logbackXml;
+  private volatile Map<String, Object> seenSettings;
+
+  /** @param extraDcs YAML lines under bootstrap.dcs (4-space indent), "" for Synod's defaults */
+  public SynodCluster(String extraDcs) throws IOException {
+    super("synod-bench-");
+    this.extraDcs = extraDcs == null ? "" : extraDcs;
+    // One line per event with a full timestamp: the failover breakdown reads these logs.
+    logbackXml = dir.resolve("logback-bench.xml");
+    Files.writeString(logbackXml, """
+        <configuration>
+          <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+            <encoder><pattern>%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level %logger{0}: %msg%n</pattern></encoder>
+          </appender>
+          <logger name="com.alipay.sofa" level="ERROR"/>
+          <logger name="io.netty" level="WARN"/>
+          <root level="INFO"><appender-ref ref="OUT"/></root>
+        </configuration>
+        """);
+    for (int i = 0; i < 3; i++) {
+      raftPeers.add("127.0.0.1:" + Procs.freePort());
+    }
+    for (int i = 0; i < 3; i++) {
+      String name = "node" + (i + 1);
+      Path nodeDir = dir.resolve(name);
+      Files.createDirectories(nodeDir);
+      Node n = new Node(name, Procs.freePort(), Procs.freePort(), nodeDir);
+      String yml = DemoFiles.nodeYaml(SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "");
+      Files.writeString(dir.resolve(name + ".yml"), yml);
+      nodes.add(n);
+    }
+  }
+
+  public List<String> raftPeers() {
+    return raftPeers;
+  }
+
+  public String raftAddr(Node n) {
+    return raftPeers.get(nodes.indexOf(n));
+  }
+
+  @Override
+  public String kind() {
+    return "synod";
+  }
+
+  @Override
+  public String label() {
+    Map<String, Object> s = settings();
+    return "Synod (ttl " + s.get("ttl") + ", loop_wait " + s.get("loop_wait") + ", retry_timeout " + s.get("retry_timeout") + ")";
+  }
+
+  /** The dynamic settings the cluster runs with, read from GET /config once it is up. */
+  @Override
+  public Map<String, Object> settings() {
+    if (seenSettings != null) {
+      return seenSettings;
+    }
+    for (Node n : nodes) {
+      JsonNode c = n.alive() ? rest(n, "/config") : null;
+      if (c != null && c.has("ttl")) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ttl", c.path("ttl").asText());
+        m.put("loop_wait", c.path("loop_wait").asText());
+        m.put("retry_timeout", c.path("retry_timeout").asText());
+        m.put("maximum_lag_on_failover", c.path("maximum_lag_on_failover").asText());
+        m.put("raft.election_timeout_ms", "300 (default)");
+        m.put("lease renewal", "lease keeper thread, every ttl/8 in this build");
+        if (!extraDcs.isBlank()) {
+          m.put("bootstrap.dcs overrides", extraDcs.strip());
+        }
+        seenSettings = m;
+        return m;
+      }
+    }
+    return Map.of("ttl", "?", "loop_wait", "?", "retry_timeout", "?");
+  }
+
+  @Override
+  public Map<String, Object> versions() {
+    return Map.of("synod", "0.1.0-SNAPSHOT");
+  }
+
+  /**
+   * loop_wait: the lease keeper renews every ttl/8 (250 ms at the defaults), so a uniform delay in
+   * [0, loop_wait) covers whole renewal cycles and lands the crash at a uniformly random phase.
+   */
+  @Override
+  public long renewalPeriodMs() {
+    Object lw = settings().get("loop_wait");
+    try {
+      return Math.max(50, (long) (Double.parseDouble(String.valueOf(lw)) * 1000));
+    } catch (NumberFormatException e) {
+      return 500;
+    }
+  }
+
+  @Override
+  public Duration failoverTimeout() {
+    return Duration.ofSeconds(60);
+  }
+
+  @Override
+  public Path managerLog(Node n) {
+    return n.dir.resolve("synod.log");
+  }
+
+  @Override
+  public Path postgresLog(Node n) {
+    return n.dir.resolve(n.name + "-postgres.log");
+  }
+
+  @Override
+  protected void launch(Node n) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m")); // as bin/synod runs a node
+    cmd.addAll(JvmFlags.REQUIRED);
+    cmd.add("-Dlogback.configurationFile=" + logbackXml);
+    cmd.addAll(List.of("-cp", classpath(), "io.synod.engine.cli.SynodMain", "run", dir.resolve(n.name + ".yml").toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(managerLog(n).toFile()));
+    // RocksDB extracts its native library per JVM: keep it in the node dir (deleted with it)
+    pb.environment().put("ROCKSDB_SHAREDLIB_DIR", n.dir.toString());
+    n.proc = pb.start();
+  }
+
+  /** A node that logs "pg_rewind failed earlier" stays stopped until reinitialized: do that. */
+  @Override
+  protected void repairStuck() {
+    for (Node n : nodes) {
+      if (n.alive()) {
+        String t = tail(managerLog(n), 400);
+        int last = t.lastIndexOf('\n', t.length() - 2);
+        if (t.substring(Math.max(0, last)).contains("pg_rewind failed earlier")) {
+          reinitialize(n, "is stuck after a failed pg_rewind");
+        }
+      }
+    }
+  }
+
+  /** The classpath Synod nodes run from: this JVM's (benchmarks.jar, or the test classpath under Maven). */
+  static String classpath() {
+    return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+  }
+}
