@@ -2,14 +2,21 @@ package io.synod.engine;
 
 import io.synod.bridges.BridgeConfig;
 import io.synod.bridges.Bridges;
+import io.synod.config.ConfigException;
+import io.synod.config.ConfigLoader;
 import io.synod.config.DynamicConfig;
 import io.synod.config.HostPort;
 import io.synod.config.RaftConfig;
 import io.synod.config.SynodConfig;
+import io.synod.engine.api.Access;
 import io.synod.engine.api.HttpServer;
+import io.synod.engine.api.RaftControl;
 import io.synod.engine.api.RestApi;
+import io.synod.engine.api.Tls;
 import io.synod.engine.ha.HaActions;
 import io.synod.engine.ha.HaLoop;
+import io.synod.engine.ha.ManualActions;
+import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeIdentity;
 import io.synod.engine.postgres.PgSettings;
 import io.synod.engine.postgres.PgProcess;
@@ -20,6 +27,7 @@ import io.synod.store.StoreOptions;
 import io.synod.store.cluster.RaftClusterStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class SynodNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SynodNode.class);
 
-  private final SynodConfig cfg;
+  private volatile SynodConfig cfg;
+  private volatile DynamicConfig currentDcs;
+  private final AtomicReference<Access> access = new AtomicReference<>();
   private RaftStore raft;
   private Postgres pg;
   private HaActions actions;
@@ -68,8 +78,15 @@ public final class SynodNode implements AutoCloseable {
     Watchdog watchdog = new Watchdog(r.dataDir(), PgProcess.asPostgres(stop));
     actions = new HaActions(id, store, pg, watchdog, dcs, d -> onDynamicConfig(d));
     loop = new HaLoop(id, store, raft, pg, actions, dcs, cfg.postgresql().usePgRewind());
-    RestApi api = new RestApi(cfg.scope(), cfg.tags().asMap(), loop::status, dcs.maximumLagOnFailover(), dcs.ttlSeconds());
-    http = new HttpServer().start(cfg.restapi().host(), cfg.restapi().port(), api::handle);
+    currentDcs = dcs;
+    ManualRequests manual = new ManualRequests(new ManualActions(id, store, pg, actions, loop, this::reloadConfig),
+        loop::wakeUp);
+    loop.setManualRequests(manual);
+    access.set(new Access(cfg.restapi(), () -> RestApi.memberApiUrls(loop.status())));
+    RestApi api = new RestApi(new RestApi.Services(cfg.scope(), cfg.name(), cfg.tags().asMap(), loop::status, store, manual,
+        RaftControl.of(raft), loop::wakeUp, dcs, access::get, null, () -> bridges.prometheus()));
+    http = new HttpServer().start(cfg.restapi().host(), cfg.restapi().port(), Tls.serverContext(cfg.restapi()),
+        cfg.restapi().httpExtraHeaders(), api::handle);
     loopThread = new Thread(loop, "synod-ha-loop");
     loopThread.start();
     LOG.info("node {} of cluster {} started (REST {}, PostgreSQL {}:{}, Raft {})", cfg.name(), cfg.scope(),
@@ -79,6 +96,7 @@ public final class SynodNode implements AutoCloseable {
 
   /** A change of the dynamic config: rewrite postgresql.conf and reload when parameters changed. */
   private void onDynamicConfig(DynamicConfig d) {
+    currentDcs = d;
     PgSettings next = PgSettingsFactory.build(cfg, d);
     if (!next.parameters().equals(pg.settings().parameters()) || !next.pgHba().equals(pg.settings().pgHba())) {
       pg.updateSettings(next);
@@ -96,6 +114,28 @@ public final class SynodNode implements AutoCloseable {
    */
   public Bridges bridges() {
     return bridges;
+  }
+
+  /**
+   * POST /reload (on the HA loop's thread): re-reads the YAML; applies PostgreSQL parameters and
+   * pg_hba, and the REST API's authentication and allowlist. Listen addresses, TLS files, tags
+   * and the Raft section need a restart. An invalid file is logged and changes nothing.
+   */
+  private void reloadConfig() {
+    if (cfg.source() == null) {
+      return;
+    }
+    SynodConfig next;
+    try {
+      next = ConfigLoader.load(cfg.source(), System.getenv());
+    } catch (ConfigException e) {
+      LOG.error("reload: {} is invalid, keeping the running configuration: {}", cfg.source(), String.join("; ", e.problems()));
+      return;
+    }
+    cfg = next;
+    access.set(new Access(next.restapi(), () -> RestApi.memberApiUrls(loop.status())));
+    pg.updateSettings(PgSettingsFactory.build(next, currentDcs));
+    LOG.info("reload: re-read {}", next.source());
   }
 
   public HaLoop loop() {

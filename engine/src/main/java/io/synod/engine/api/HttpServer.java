@@ -6,17 +6,20 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -24,18 +27,24 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST API's transport: Netty HTTP/1.1. Requests are handed to a router on a small worker
- * pool, so a slow action (a switchover waits for the new leader) never blocks the event loop
- * that answers HAProxy's health checks.
+ * The REST API's transport: Netty HTTP/1.1, optionally over TLS. Requests are handed to a router
+ * on a small worker pool, so a slow action (a switchover waits for the new leader) never blocks the
+ * event loop that answers HAProxy's health checks.
  */
 public final class HttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
@@ -44,29 +53,69 @@ public final class HttpServer implements AutoCloseable {
 
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
   private final EventLoopGroup workers = new NioEventLoopGroup(2);
+  /** Reads and health checks: never queued behind a slow action. */
   private final ExecutorService handlers = Executors.newFixedThreadPool(4, r -> {
     Thread t = new Thread(r, "synod-rest");
     t.setDaemon(true);
     return t;
   });
+  /** POST/PUT/PATCH/DELETE: a switchover or restart holds its thread until it is done. */
+  private final ExecutorService actions = Executors.newFixedThreadPool(4, r -> {
+    Thread t = new Thread(r, "synod-rest-action");
+    t.setDaemon(true);
+    return t;
+  });
   private Channel channel;
+  private Map<String, String> extraHeaders = Map.of();
 
   public HttpServer start(String host, int port, Function<Request, Response> router) {
+    return start(host, port, null, Map.of(), router);
+  }
+
+  /**
+   * @param ssl null for plain HTTP
+   * @param extraHeaders added to every answer ({@code restapi.http_extra_headers})
+   */
+  public HttpServer start(String host, int port, SslContext ssl, Map<String, String> extraHeaders,
+      Function<Request, Response> router) {
+    this.extraHeaders = extraHeaders == null ? Map.of() : Map.copyOf(extraHeaders);
     ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY), new Handler(router));
+            ChannelPipeline p = ch.pipeline();
+            if (ssl != null) {
+              p.addLast("tls", ssl.newHandler(ch.alloc()));
+            }
+            p.addLast(new HttpServerCodec(), new Aggregator(), new Handler(router));
           }
         });
     try {
-      channel = b.bind(host, port).sync().channel();
+      channel = b.bind(host == null || host.isEmpty() ? "0.0.0.0" : host, port).sync().channel();
     } catch (Exception e) {
       close();
       throw new IllegalStateException("restapi.listen " + host + ":" + port + ": cannot listen: " + e.getMessage(), e);
     }
-    LOG.info("REST API listening on {}:{}", host, port);
+    LOG.info("REST API listening on {}://{}:{}", ssl == null ? "http" : "https", host, port);
     return this;
+  }
+
+  /** The port actually bound (tests bind port 0). */
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  /** Refuses oversized bodies with a 413 that says what the limit is. */
+  private final class Aggregator extends HttpObjectAggregator {
+    Aggregator() {
+      super(MAX_BODY);
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+      write(ctx, Response.text(413, "request body larger than " + MAX_BODY + " bytes: refused, nothing changed"),
+          false, false);
+    }
   }
 
   private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -78,13 +127,22 @@ public final class HttpServer implements AutoCloseable {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
+      DecoderResult dr = msg.decoderResult();
+      if (dr.isFailure()) {
+        write(ctx, Response.text(400, "malformed HTTP request: " + dr.cause().getMessage()), false, false);
+        return;
+      }
       QueryStringDecoder q = new QueryStringDecoder(msg.uri());
       String remote = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "";
+      Map<String, String> headers = new LinkedHashMap<>();
+      msg.headers().forEach(h -> headers.putIfAbsent(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
       Request req = new Request(msg.method().name(), q.path(), q.parameters(), msg.content().toString(StandardCharsets.UTF_8),
-          remote, msg.headers().get(HttpHeaderNames.AUTHORIZATION));
+          remote, msg.headers().get(HttpHeaderNames.AUTHORIZATION), headers, hasClientCertificate(ctx));
       boolean keepAlive = HttpUtil.isKeepAlive(msg);
       boolean head = msg.method().equals(HttpMethod.HEAD);
-      handlers.execute(() -> {
+      String m = req.method();
+      boolean safe = m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS");
+      (safe ? handlers : actions).execute(() -> {
         Response r;
         try {
           r = router.apply(req);
@@ -99,20 +157,35 @@ public final class HttpServer implements AutoCloseable {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (cause instanceof TooLongFrameException) {
-        write(ctx, Response.text(413, "request body larger than " + MAX_BODY + " bytes"), false, false);
+        write(ctx, Response.text(413, "request too large: " + cause.getMessage()), false, false);
       } else {
+        LOG.debug("REST connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
       }
     }
   }
 
-  private static void write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head) {
+  private static boolean hasClientCertificate(ChannelHandlerContext ctx) {
+    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+    if (ssl == null) {
+      return false;
+    }
+    try {
+      return ssl.engine().getSession().getPeerCertificates().length > 0;
+    } catch (SSLPeerUnverifiedException e) {
+      return false;
+    }
+  }
+
+  private void write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head) {
     byte[] body = r.body() == null ? new byte[0] : r.body().getBytes(StandardCharsets.UTF_8);
     FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
         head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
     resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
     resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, head ? 0 : body.length);
     resp.headers().set(HttpHeaderNames.SERVER, "Synod");
+    extraHeaders.forEach((k, v) -> resp.headers().set(k, v));
+    r.headers().forEach((k, v) -> resp.headers().set(k, v));
     if (keepAlive) {
       resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
       ctx.writeAndFlush(resp);
@@ -127,6 +200,7 @@ public final class HttpServer implements AutoCloseable {
       channel.close().awaitUninterruptibly();
     }
     handlers.shutdownNow();
+    actions.shutdownNow();
     boss.shutdownGracefully();
     workers.shutdownGracefully();
   }

@@ -98,6 +98,11 @@ public final class HaActions {
     return postmasterCrashed;
   }
 
+  /** After a manual reinitialize: the fresh copy needs no rewind (used by {@link ManualActions}). */
+  void clearRewindFailed() {
+    rewindFailed = false;
+  }
+
   void applyDynamicConfig(DynamicConfig d) {
     onDynamicConfig.accept(d);
   }

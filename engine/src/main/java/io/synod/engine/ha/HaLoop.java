@@ -40,6 +40,7 @@ public final class HaLoop implements Runnable {
   private volatile Instant dcsLastSeen;
   private final Object wake = new Object();
   private volatile boolean wakeRequested;
+  private volatile ManualRequests manual;
 
   public HaLoop(NodeIdentity id, ClusterStore store, io.synod.store.RaftStore raft, Postgres pg, HaActions actions,
       DynamicConfig bootstrapDcs, Boolean localUseRewind) {
@@ -56,6 +57,11 @@ public final class HaLoop implements Runnable {
 
   public NodeStatus status() {
     return status.get();
+  }
+
+  /** Restart/reinitialize/reload requests from the REST API, run at the start of each cycle. */
+  public void setManualRequests(ManualRequests m) {
+    this.manual = m;
   }
 
   public HaSettings settings() {
@@ -91,6 +97,10 @@ public final class HaLoop implements Runnable {
 
   /** One HA cycle; returns the cluster view it acted on (null when the store was unreachable). */
   Cluster runOnce() {
+    ManualRequests m = manual;
+    if (m != null) {
+      m.runPending();
+    }
     PgState pgState = pg.state();
     Cluster cluster = null;
     String storeError = null;

@@ -1,0 +1,59 @@
+package io.synod.engine.api;
+
+import io.synod.store.StoreStatus;
+
+/**
+ * What the REST API needs of the embedded Raft group ({@code io.synod.store.RaftStore}): its status
+ * for /raft and /metrics, and online membership changes for {@code synodctl members}.
+ */
+public interface RaftControl {
+  /** This peer's view (may ask the Raft leader for the peer list). */
+  StoreStatus status();
+
+  /** This peer's current term, from memory. */
+  long term();
+
+  /** Whether this peer is the Raft leader, from memory. */
+  boolean isLeader();
+
+  void addPeer(String raftAddr);
+
+  void removePeer(String raftAddr);
+
+  void transferLeadership(String raftAddr);
+
+  /** Adapts the real store. */
+  static RaftControl of(io.synod.store.RaftStore s) {
+    return new RaftControl() {
+      @Override
+      public StoreStatus status() {
+        return s.status();
+      }
+
+      @Override
+      public long term() {
+        return s.term();
+      }
+
+      @Override
+      public boolean isLeader() {
+        return s.isLeader();
+      }
+
+      @Override
+      public void addPeer(String raftAddr) {
+        s.addPeer(raftAddr);
+      }
+
+      @Override
+      public void removePeer(String raftAddr) {
+        s.removePeer(raftAddr);
+      }
+
+      @Override
+      public void transferLeadership(String raftAddr) {
+        s.transferLeadership(raftAddr);
+      }
+    };
+  }
+}

@@ -1,0 +1,199 @@
+package io.synod.engine.api;
+
+import io.synod.store.ReadMode;
+import io.synod.store.StoreException;
+import io.synod.store.StoreStatus;
+import io.synod.store.cluster.Cluster;
+import io.synod.store.cluster.ClusterStore;
+import io.synod.store.cluster.FailoverRequest;
+import io.synod.store.cluster.Keys;
+import io.synod.store.cluster.Leader;
+import io.synod.store.cluster.LeaseGrant;
+import io.synod.store.cluster.Member;
+import io.synod.store.cluster.SyncState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/** An in-memory {@link ClusterStore} for REST API tests: Patroni's keys with revisions and CAS. */
+public final class FakeStore implements ClusterStore {
+  long revision = 10;
+  public Map<String, Object> config = new LinkedHashMap<>();
+  public long configRevision;
+  public String leader;
+  public final Map<String, Map<String, Object>> members = new TreeMap<>();
+  public long optime;
+  public List<List<Object>> history = new ArrayList<>();
+  public SyncState sync;
+  public FailoverRequest failover;
+  public boolean failCas;
+  public boolean down;
+  public boolean deleted;
+  /** Called after the failover key is written (simulates the HA loops reacting). */
+  public Consumer<FakeStore> onFailover = s -> { };
+
+  public synchronized FakeStore member(String name, String role, String state, long xlog, Map<String, Object> tags,
+      int pgPort) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("conn_url", "postgres://127.0.0.1:" + pgPort + "/postgres");
+    m.put("api_url", "http://127.0.0.1:" + (pgPort + 2576) + "/patroni");
+    m.put("state", state);
+    m.put("role", role);
+    m.put("version", "synod-0.1.0");
+    m.put("xlog_location", xlog);
+    m.put("timeline", 1);
+    if (role.equals("replica")) {
+      m.put("replication_state", "streaming");
+      m.put("receive_lsn", io.synod.engine.postgres.Lsn.format(xlog));
+      m.put("replay_lsn", io.synod.engine.postgres.Lsn.format(xlog));
+    }
+    if (tags != null && !tags.isEmpty()) {
+      m.put("tags", tags);
+    }
+    members.put(name, m);
+    revision++;
+    return this;
+  }
+
+  private void check() {
+    if (down) {
+      throw new StoreException(StoreException.Kind.NO_QUORUM, "no Raft leader (test)");
+    }
+  }
+
+  @Override
+  public Keys keys() {
+    return new Keys("/service", "test");
+  }
+
+  @Override
+  public synchronized Cluster load(ReadMode mode) {
+    check();
+    Map<String, Member> ms = new TreeMap<>();
+    members.forEach((k, v) -> ms.put(k, new Member(k, new LinkedHashMap<>(v), revision)));
+    return new Cluster(deleted ? null : "7000000000000000001", RestApi.deepCopy(config), configRevision,
+        leader == null ? null : new Leader(leader, revision, 2000), ms, optime, Map.of(), new ArrayList<>(history), sync,
+        failover, Map.of(), revision);
+  }
+
+  @Override
+  public LeaseGrant takeLeader(String name, Duration ttl) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public LeaseGrant renewLeader(String name, Duration ttl) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public boolean releaseLeader(String name) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void touchMember(String name, Map<String, Object> data, Duration ttl) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void removeMember(String name) {
+    members.remove(name);
+  }
+
+  @Override
+  public boolean initialize(String sysid) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void setInitialize(String sysid) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public boolean cancelInitialization() {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public synchronized boolean setConfig(Map<String, Object> c, long expectedRevision) {
+    check();
+    if (failCas || (expectedRevision >= 0 && expectedRevision != configRevision)) {
+      return false;
+    }
+    config = RestApi.deepCopy(c);
+    configRevision = ++revision;
+    return true;
+  }
+
+  @Override
+  public void setStatus(long optime, Map<String, Object> slots) {
+    this.optime = optime;
+  }
+
+  @Override
+  public void setHistory(List<List<Object>> h) {
+    history = new ArrayList<>(h);
+  }
+
+  @Override
+  public boolean setFailover(FailoverRequest request, long expectedRevision) {
+    synchronized (this) {
+      check();
+      if (failCas) {
+        return false;
+      }
+      failover = new FailoverRequest(request.leader(), request.candidate(), request.scheduledAt(), ++revision);
+    }
+    onFailover.accept(this);
+    return true;
+  }
+
+  @Override
+  public synchronized boolean clearFailover(long expectedRevision) {
+    check();
+    if (failCas || failover == null || (expectedRevision > 0 && failover.revision() != expectedRevision)) {
+      return false;
+    }
+    failover = null;
+    revision++;
+    return true;
+  }
+
+  @Override
+  public void setSync(String leader, List<String> syncStandbys) {
+    sync = new SyncState(leader, syncStandbys, ++revision);
+  }
+
+  @Override
+  public void setFailsafe(Map<String, Object> members) {}
+
+  @Override
+  public synchronized void deleteCluster() {
+    check();
+    deleted = true;
+    members.clear();
+    config = new LinkedHashMap<>();
+    leader = null;
+  }
+
+  @Override
+  public long awaitChange(long afterRevision, Duration timeout) {
+    return -1;
+  }
+
+  @Override
+  public String moveStoreLeadershipAway() {
+    return null;
+  }
+
+  @Override
+  public StoreStatus raftStatus() {
+    throw new UnsupportedOperationException();
+  }
+}

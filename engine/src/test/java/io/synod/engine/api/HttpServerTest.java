@@ -1,0 +1,105 @@
+package io.synod.engine.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Netty transport: what HAProxy's raw checks see, oversized and malformed requests, extra headers. */
+class HttpServerTest {
+  private ApiHarness h;
+  private HttpServer server;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void start() {
+    h = new ApiHarness("node1").threeNodes().asPrimary();
+    server = new HttpServer().start("127.0.0.1", 0, null, Map.of("X-Frame-Options", "DENY"), h.api::handle);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    h.close();
+  }
+
+  /** Sends one raw HTTP/1.0 request (as HAProxy's httpchk does) and returns the whole answer. */
+  private String raw(String request) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout(5000);
+      OutputStream o = s.getOutputStream();
+      o.write(request.getBytes(StandardCharsets.ISO_8859_1));
+      o.flush();
+      InputStream in = s.getInputStream();
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        b.write(buf, 0, n);
+      }
+      return b.toString(StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
+  void haproxyStyleChecksGetAStatusLineAndNoBody() throws Exception {
+    String ok = raw("OPTIONS /primary HTTP/1.0\r\n\r\n");
+    assertTrue(ok.startsWith("HTTP/1.1 200 OK\r\n"), ok);
+    assertTrue(ok.contains("content-length: 0"), ok);
+    assertTrue(ok.endsWith("\r\n\r\n"), ok);
+    String no = raw("OPTIONS /replica HTTP/1.0\r\n\r\n");
+    assertTrue(no.startsWith("HTTP/1.1 503 Service Unavailable\r\n"), no);
+    String head = raw("HEAD /read-only HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertTrue(head.startsWith("HTTP/1.1 200 OK\r\n"), head);
+    assertTrue(head.endsWith("\r\n\r\n"), head);
+  }
+
+  @Test
+  void getAnswersJsonWithExtraHeaders() throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/patroni"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    assertTrue(r.body().contains("\"role\":\"primary\""), r.body());
+    assertEquals("DENY", r.headers().firstValue("X-Frame-Options").orElse(null));
+    assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
+  }
+
+  @Test
+  void oversizedBodiesAre413AndChangeNothing() throws Exception {
+    Map<String, Object> before = RestApi.deepCopy(h.store.config);
+    String big = "{\"x\": \"" + "a".repeat(HttpServer.MAX_BODY + 10) + "\"}";
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/config"))
+        .method("PATCH", HttpRequest.BodyPublishers.ofString(big)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, r.statusCode());
+    assertTrue(r.body().contains("larger than " + HttpServer.MAX_BODY + " bytes"), r.body());
+    assertEquals(before, h.store.config);
+  }
+
+  @Test
+  void malformedBodiesAre400ThroughTheWire() throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/switchover"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"leader\": ")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, r.statusCode());
+    assertTrue(r.body().startsWith("malformed JSON body"), r.body());
+  }
+
+  @Test
+  void garbageRequestLineIs400() throws Exception {
+    String r = raw("THIS IS NOT HTTP\r\n\r\n");
+    assertTrue(r.isEmpty() || r.startsWith("HTTP/1.1 400") || r.startsWith("HTTP/1.1 501"), r);
+  }
+}
