@@ -63,6 +63,7 @@ public final class Drills {
     WriteProbe probe = new WriteProbe(c, survivors, PROBE_INTERVAL_MS).start();
     Thread.sleep(300); // the client's connections to the replicas are open
     List<Long> pids = c.nodePids(primary);
+    Timeline.mark(c);
     long delay = (long) (rnd.nextDouble() * c.renewalPeriodMs());
     Thread.sleep(delay); // a random point of the lease-renewal cycle
     return new PreparedFailover(c, primary, survivors, probe, delay, pids);

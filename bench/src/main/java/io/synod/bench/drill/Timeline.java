@@ -47,12 +47,45 @@ public final class Timeline {
     return t.atZone(z).toInstant().toEpochMilli();
   }
 
+  /** Byte offsets of the logs when a trial started: the breakdown reads only what came after. */
+  private static final Map<Path, Long> OFFSETS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Remembers where the logs of the cluster end now (call before the timed part). */
+  public static void mark(HaCluster c) {
+    for (Node n : c.nodes()) {
+      for (Path p : List.of(c.managerLog(n), c.postgresLog(n))) {
+        try {
+          OFFSETS.put(p, Files.exists(p) ? Files.size(p) : 0L);
+        } catch (IOException e) {
+          OFFSETS.remove(p);
+        }
+      }
+    }
+  }
+
+  private static java.util.stream.Stream<String> linesFrom(Path log) throws IOException {
+    long off = OFFSETS.getOrDefault(log, 0L);
+    if (off <= 0 || Files.size(log) < off) {
+      return Files.lines(log, StandardCharsets.UTF_8);
+    }
+    java.io.InputStream in = Files.newInputStream(log);
+    in.skipNBytes(off);
+    java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+    return r.lines().onClose(() -> {
+      try {
+        r.close();
+      } catch (IOException ignored) {
+        // read-only
+      }
+    });
+  }
+
   /** The first line at or after {@code fromMs} containing any of {@code needles}: its epoch ms, or -1. */
   static long first(Path log, long fromMs, String... needles) {
     if (log == null || !Files.exists(log)) {
       return -1;
     }
-    try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
+    try (var lines = linesFrom(log)) {
       return lines.mapToLong(l -> {
         for (String n : needles) {
           if (l.contains(n)) {
