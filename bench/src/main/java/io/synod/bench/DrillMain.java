@@ -30,7 +30,8 @@ import java.util.Random;
  */
 public final class DrillMain {
   static final List<String> EXTRA_STATS = List.of("write_gap_ms", "detection_ms", "race_ms", "lease_and_promote_request_ms",
-      "pg_promotion_ms", "promote_ms", "client_ms", "raft_reelection_ms", "response_ms");
+      "pg_promotion_ms", "promote_ms", "client_ms", "raft_reelection_ms", "response_ms", "request_to_stepdown_ms",
+      "stepdown_to_take_ms");
   private static final PrintStream OUT = System.out;
 
   private int trials = 5;
@@ -207,6 +208,9 @@ public final class DrillMain {
     }
     if (drill.equals("switchover") && s.extraStats("write_gap_ms") != null) {
       OUT.println("  write gap: " + s.extraStats("write_gap_ms").line());
+      if (s.extraStats("request_to_stepdown_ms") != null) {
+        OUT.println("  where the time went (medians): " + switchoverBreakdown(s));
+      }
     }
     return s;
   }
@@ -229,8 +233,13 @@ public final class DrillMain {
       }
       return b.append(")").toString();
     }
-    return String.format(Locale.ROOT, "(%s -> %s; write gap %s; %s answered %s after %s ms)", x.get("old_primary"), x.get("candidate"),
+    String s = String.format(Locale.ROOT, "(%s -> %s; write gap %s; %s answered %s after %s ms", x.get("old_primary"), x.get("candidate"),
         ms(x.get("write_gap_ms")), x.get("via"), x.get("response_status"), x.get("response_ms"));
+    if (x.get("request_to_stepdown_ms") != null) {
+      s += String.format(Locale.ROOT, "; request->step-down %s, step-down->lease taken %s, promote %s, client %s",
+          ms(x.get("request_to_stepdown_ms")), ms(x.get("stepdown_to_take_ms")), ms(x.get("promote_ms")), ms(x.get("client_ms")));
+    }
+    return s + ")";
   }
 
   private static String ms(Object v) {
@@ -250,6 +259,17 @@ public final class DrillMain {
         if (k.equals("raft_reelection_ms")) {
           b.append(" (").append(e.n()).append(" trial(s) where the Raft leader died too; part of detection)");
         }
+      }
+    }
+    return b.toString();
+  }
+
+  static String switchoverBreakdown(Series s) {
+    StringBuilder b = new StringBuilder();
+    for (String k : List.of("request_to_stepdown_ms", "stepdown_to_take_ms", "promote_ms", "client_ms")) {
+      Stats e = s.extraStats(k);
+      if (e != null) {
+        b.append(b.length() > 0 ? ", " : "").append(k.replace("_ms", "")).append(' ').append(Math.round(e.median())).append(" ms");
       }
     }
     return b.toString();
@@ -324,6 +344,9 @@ public final class DrillMain {
     }
     if (synodF != null && synodF.extraStats("detection_ms") != null) {
       b.append('\n').append("Synod crash failover, where the time went (medians): ").append(breakdown(synodF)).append('\n');
+    }
+    if (synodS != null && synodS.extraStats("request_to_stepdown_ms") != null) {
+      b.append("Synod switchover, where the time went (medians): ").append(switchoverBreakdown(synodS)).append('\n');
     }
     return b.toString();
   }

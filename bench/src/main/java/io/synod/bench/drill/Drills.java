@@ -128,6 +128,7 @@ public final class Drills {
     final WriteProbe probe;
     SynodStoreClient storeClient;
     long startNanos;
+    long startEpochMs;
     String via;
     CompletableFuture<Object[]> response;
     long responseNanos;
@@ -158,11 +159,13 @@ public final class Drills {
       p.storeClient.put(s.raftPeers(), SynodCluster.SCOPE, "/bench-warmup", "x", 10_000);
     }
     Thread.sleep(200 + (long) (rnd.nextDouble() * c.renewalPeriodMs()));
+    Timeline.mark(c);
     return p;
   }
 
   /** The timed part: request the switchover, wait for the first commit on the candidate. Returns ms. */
   public static double switchoverAndAwaitWrite(PreparedSwitchover p) throws Exception {
+    p.startEpochMs = System.currentTimeMillis();
     p.startNanos = System.nanoTime();
     p.response = request(p);
     long[] first = p.probe.awaitFirstCommitAfter(List.of(p.candidate.name), p.startNanos, 120_000);
@@ -233,6 +236,10 @@ public final class Drills {
     extra.put("response_ms", Math.round(p.responseNanos / 1e6));
     extra.put("write_gap_ms", first == null || lastOld < 0 ? null : Math.round((first[0] - lastOld) / 1e5) / 10.0);
     extra.put("last_old_commit_after_request_ms", lastOld < 0 ? null : Math.round((lastOld - p.startNanos) / 1e5) / 10.0);
+    if (first != null && p.cluster instanceof SynodCluster) {
+      extra.putAll(Timeline.synodSwitchover(p.cluster, p.primary, p.candidate, p.startEpochMs,
+          p.startEpochMs + Math.round((first[0] - p.startNanos) / 1e6)));
+    }
     return new TrialResult(trial, ms, extra);
   }
 

@@ -135,6 +135,24 @@ public final class Timeline {
     return m;
   }
 
+  /**
+   * Synod switchover: request to the old leader's "stepping down" decision (REST, failover key,
+   * loop wake-up); then to the candidate's "taking the lease" (fast shutdown of the old primary,
+   * lock release, candidate wakes); then PostgreSQL's end of recovery; then the client's commit.
+   */
+  public static Map<String, Object> synodSwitchover(HaCluster c, Node old, Node candidate, long startMs, long commitMs) {
+    long from = startMs - 1;
+    long decided = first(c.managerLog(old), from, "switchover: stepping down");
+    long take = first(c.managerLog(candidate), from, "taking the lease");
+    long ready = first(c.postgresLog(candidate), from, "archive recovery complete");
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("request_to_stepdown_ms", span(startMs, decided));
+    m.put("stepdown_to_take_ms", span(decided, take));
+    m.put("promote_ms", span(take, ready));
+    m.put("client_ms", span(ready, commitMs));
+    return m;
+  }
+
   public static Map<String, Object> patroniFailover(HaCluster c, Node winner, long killMs, long commitMs) {
     long from = killMs - 1;
     Path log = c.managerLog(winner);
