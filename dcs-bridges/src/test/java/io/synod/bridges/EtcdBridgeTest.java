@@ -121,4 +121,36 @@ class EtcdBridgeTest extends TargetContract {
     client.getLeaseClient().revoke(old).get(5, TimeUnit.SECONDS);
     assertEquals("node1", values(s.keys()).get("leader"), "the old writer's lease ending takes nothing with it");
   }
+
+  @Test
+  void authenticatesWithUsernameAndPassword() throws Exception {
+    try (EtcdServer secured = EtcdServer.started();
+        Client admin = Client.builder().endpoints(secured.endpoint()).build()) {
+      admin.getAuthClient().userAdd(bs("root"), bs("r00t")).get(5, TimeUnit.SECONDS);
+      admin.getAuthClient().userGrantRole(bs("root"), bs("root")).get(5, TimeUnit.SECONDS);
+      admin.getAuthClient().authEnable().get(5, TimeUnit.SECONDS);
+      Setup s = cluster(scope("auth"));
+      Bridge wrong = new EtcdBridge(new EtcdSettings(List.of(secured.endpoint()), "root", "nope", null, null, null),
+          s.keys(), s.source(), options(false));
+      open.add(wrong::stop);
+      wrong.start();
+      io.synod.bridges.testing.Wait.until(WAIT, () -> "a wrong password to show as down, got " + wrong.metrics(),
+          () -> !wrong.metrics().up() && wrong.metrics().errors() > 0);
+      wrong.stop();
+      Bridge right = new EtcdBridge(new EtcdSettings(List.of(secured.endpoint()), "root", "r00t", null, null, null),
+          s.keys(), s.source(), options(false));
+      open.add(right::stop);
+      right.start();
+      try (Client reader = Client.builder().endpoints(secured.endpoint()).user(bs("root")).password(bs("r00t")).build()) {
+        io.synod.bridges.testing.Wait.until(WAIT, "the mirror in the secured etcd", () -> {
+          try {
+            return !reader.getKVClient().get(bs(s.keys().key("leader"))).get(5, TimeUnit.SECONDS).getKvs().isEmpty();
+          } catch (Exception e) {
+            return false;
+          }
+        });
+      }
+      assertTrue(right.metrics().up());
+    }
+  }
 }
