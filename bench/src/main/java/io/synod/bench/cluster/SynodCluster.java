@@ -101,7 +101,9 @@ public final class SynodCluster extends HaCluster {
 
   @Override
   public Map<String, Object> versions() {
-    return Map.of("synod", "0.1.0-SNAPSHOT");
+    String root = System.getProperty("synod.root", ".");
+    String commit = Procs.run(List.of("git", "-C", root, "describe", "--always", "--dirty"), 10);
+    return Map.of("synod", "0.1.0-SNAPSHOT", "commit", commit.isBlank() || commit.contains(" ") ? "?" : commit);
   }
 
   /**
