@@ -389,22 +389,33 @@ public final class HaActions {
         return "not promoting: the lock belongs to " + g.holder();
       }
     }
+    // Hold the lease while pre_promote and the promotion run (the standby takes no writes yet).
+    keep(true);
+    if (keeper != null) {
+      keeper.busyFor(pg.settings().pgCtlTimeout().toMillis());
+    }
     int rc = pg.runPrePromote();
     if (rc != 0) {
+      keep(false);
       store.releaseLeader(id.name());
       lease.lose();
       return "pre_promote exited with " + rc + ": promotion aborted and the lease released";
     }
     PgState before = pg.state();
     pg.promote(); // PostgreSQL removes standby.signal itself; removing it first makes promotion fail
-
-    watchdog.arm(lease.remainingMs() - FENCE_MARGIN_MS);
-    keep(true);
+    // Arm the fence from a fresh renewal: a slow promotion must not leave it only milliseconds.
+    LeaseGrant fresh = store.renewLeader(id.name(), s.ttl());
+    lease.update(fresh);
+    if (!fresh.held()) {
+      return demote("the lock went to " + fresh.holder() + " while promoting");
+    }
+    watchdog.arm(fresh.remainingMs() - FENCE_MARGIN_MS);
     PgState after = pg.state();
     // pg_rewind reads the new timeline from pg_control, which only a checkpoint updates; without
     // it a former primary is told "no rewind required" and cannot follow (Patroni does the same).
     pg.execute("CHECKPOINT");
-    appendHistory(c, before.timeline(), before.walPosition(), s);
+    // A standby's own timeline reading can be stale (last restartpoint); promotion adds exactly one.
+    appendHistory(c, Math.max(1, after.timeline() - 1), before.walPosition(), s);
     FailoverRequest f = c.failover();
     if (f != null) {
       store.clearFailover(f.revision());

@@ -134,7 +134,8 @@ public final class HaDecider {
     String me = in.me();
     String lease = in.leaseValid() ? "the leader with the lease" : "the leader; renewing the lock the store still gives me";
     FailoverRequest f = c.failover();
-    if (f == null || c.paused()) {
+    if (f == null || (c.paused() && f.candidate() == null)) {
+      // In maintenance mode only a switchover to a named candidate is carried out (as Patroni).
       return Decision.of(Action.RENEW, "no action: I am " + me + ", " + lease + (c.paused() ? " (paused)" : ""));
     }
     if (f.leader() != null && !f.leader().equals(me)) {
@@ -166,9 +167,6 @@ public final class HaDecider {
   private static Decision race(HaInput in, Cluster c) {
     String me = in.me();
     LocalPg pg = in.pg();
-    if (c.paused()) {
-      return Decision.of(Action.NONE, "paused: the lock is free but no automatic failover happens");
-    }
     FailoverRequest f = c.failover();
     if (f != null && f.candidate() != null) {
       if (f.candidate().equals(me)) {
@@ -177,6 +175,9 @@ public final class HaDecider {
       if (c.member(f.candidate()) != null) {
         return Decision.of(Action.NONE, f.candidate(), "waiting for the requested candidate " + f.candidate() + " to take over");
       }
+    }
+    if (c.paused()) {
+      return Decision.of(Action.NONE, "paused: the lock is free but no automatic failover happens");
     }
     if (in.noFailover()) {
       return Decision.of(Action.NONE, "the lock is free but I am not a failover candidate (nofailover or failover_priority <= 0)");

@@ -172,7 +172,11 @@ public final class HaLoop implements Runnable {
     }
   }
 
-  /** Sleeps until loop_wait has passed since the loop started, waking early on a leader/failover change. */
+  /**
+   * Sleeps until loop_wait has passed since the loop started, waking early when the lock changes
+   * hands or becomes free, or the failover key changes. Renewals by the same holder (several a
+   * second) are not news: waking on them would spin every replica's loop.
+   */
   private void waitForNextLoop(Cluster c, long startedNanos) {
     long left = settings.loopWait().toMillis() - (System.nanoTime() - startedNanos) / 1_000_000L;
     if (left <= 0 || !running) {
@@ -183,20 +187,29 @@ public final class HaLoop implements Runnable {
       return;
     }
     Keys k = store.keys();
-    CompletableFuture<Long> leader = raft.watch(k.key(Keys.LEADER), c.revision());
+    String leaderKey = k.key(Keys.LEADER);
+    String holder = c.leader() == null ? null : c.leader().name();
+    CompletableFuture<Long> leader = raft.watch(leaderKey, c.revision());
     CompletableFuture<Long> failover = raft.watch(k.key(Keys.FAILOVER), c.revision());
-    CompletableFuture<Object> any = CompletableFuture.anyOf(leader, failover);
+    long deadline = System.nanoTime() + left * 1_000_000L;
     try {
-      long deadline = System.nanoTime() + left * 1_000_000L;
-      while (running && !any.isDone() && !wakeRequested) {
+      while (running && !wakeRequested && !failover.isDone()) {
+        if (leader.isDone()) {
+          String now = raft.get(leaderKey, io.synod.store.ReadMode.LOCAL).map(e -> e.value()).orElse(null);
+          if (!java.util.Objects.equals(now, holder)) {
+            break;
+          }
+          leader = raft.watch(leaderKey, leader.join());
+          continue;
+        }
         long ms = (deadline - System.nanoTime()) / 1_000_000L;
         if (ms <= 0) {
           break;
         }
         try {
-          any.get(Math.min(ms, 50), TimeUnit.MILLISECONDS);
+          CompletableFuture.anyOf(leader, failover).get(Math.min(ms, 50), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-          // re-check the wake flag
+          // re-check the wake flag and the deadline
         }
       }
     } catch (Exception e) {

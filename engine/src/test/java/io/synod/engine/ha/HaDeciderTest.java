@@ -247,6 +247,22 @@ class HaDeciderTest {
   }
 
   @Test
+  void inPauseOnlyASwitchoverToANamedCandidateHappens() {
+    C c = new C().leader("node1").members("node1", "node2");
+    c.paused = true;
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    expect(Action.STEP_DOWN, HaDecider.decide(in("node1", c.build(), primary(100), true, null)));
+    C free = new C().members("node2");
+    free.paused = true;
+    free.failover = new FailoverRequest("node1", "node2", null, 7);
+    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(in("node2", free.build(), replica(10, "node1"), false, Map.of())));
+    C any = new C().leader("node1").members("node1", "node2");
+    any.paused = true;
+    any.failover = new FailoverRequest("node1", null, null, 7);
+    expect(Action.RENEW, HaDecider.decide(in("node1", any.build(), primary(100), true, null)));
+  }
+
+  @Test
   void switchoverToAHealthyCandidateStepsDown() {
     C c = new C().leader("node1").members("node1", "node2");
     c.failover = new FailoverRequest("node1", "node2", null, 7);
