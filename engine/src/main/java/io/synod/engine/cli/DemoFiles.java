@@ -88,6 +88,8 @@ public final class DemoFiles {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m"));
     cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
+    // temp files (captured command output) stay in the node's dir: a killed node leaves nothing in /tmp
+    cmd.add("-Djava.io.tmpdir=" + log.getParent());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SynodMain.class.getName(), "run", yml.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
