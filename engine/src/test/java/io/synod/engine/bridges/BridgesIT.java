@@ -211,28 +211,7 @@ class BridgesIT {
     }
   }
 
-  static boolean writable(NodeProc n) {
-    try (Connection c = n.connect(); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS probe (at timestamptz); INSERT INTO probe VALUES (now())");
-      return true;
-    } catch (SQLException e) {
-      return false;
-    }
-  }
 
-  static NodeProc awaitNewWritablePrimary(String old) {
-    NodeProc[] found = new NodeProc[1];
-    Await.until(FAILOVER, "another node to accept writes", () -> {
-      for (NodeProc n : cluster.nodes()) {
-        if (!n.name.equals(old) && n.alive() && writable(n)) {
-          found[0] = n;
-          return true;
-        }
-      }
-      return false;
-    });
-    return found[0];
-  }
 
   // --- the scenarios -----------------------------------------------------------------------
 
@@ -276,7 +255,7 @@ class BridgesIT {
     Await.until(FAILOVER, () -> "another node to write the mirror (now " + writer() + ")",
         () -> writer() != null && !writer().equals(w.name));
     if (wasPrimary) {
-      awaitNewWritablePrimary(w.name);
+      cluster.awaitWritableOtherThan(w.name, FAILOVER);
     }
     Await.until(FAILOVER, "a leader other than " + w.name, () -> cluster.leader() != null && !w.name.equals(cluster.leader()));
     String leader = cluster.leader();
@@ -296,7 +275,7 @@ class BridgesIT {
     NodeProc old = cluster.node(cluster.leader());
     String writerBefore = writer();
     old.killNode();
-    NodeProc next = awaitNewWritablePrimary(old.name);
+    NodeProc next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
     Await.until(FAILOVER, "the leader key to name " + next.name, () -> next.name.equals(cluster.leader()));
     long t0 = System.nanoTime();
     List<String> alive = cluster.nodes().stream().filter(NodeProc::alive).map(n -> n.name).sorted().toList();
@@ -322,7 +301,7 @@ class BridgesIT {
     try {
       old.killNode();
       // exactly as without bridges: another node takes over within FailoverIT's bound
-      next = awaitNewWritablePrimary(old.name);
+      next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
       Await.until(FAILOVER, "the leader key to name " + next.name, () -> next.name.equals(cluster.leader()));
       System.out.println("MEASURED failover with etcd and ZooKeeper down: " + next.name + " writable "
           + (System.nanoTime() - down) / 1_000_000 + " ms after both were stopped and " + old.name + " killed");

@@ -57,29 +57,7 @@ class FailoverIT {
     }
   }
 
-  static boolean writable(NodeProc n) {
-    try {
-      exec(n, "INSERT INTO probe VALUES (now())");
-      return true;
-    } catch (SQLException e) {
-      return false;
-    }
-  }
 
-  /** Waits for a node other than {@code old} that accepts writes; returns it. */
-  static NodeProc awaitNewWritablePrimary(String old) {
-    NodeProc[] found = new NodeProc[1];
-    Await.until(FAILOVER, "another node to accept writes", () -> {
-      for (NodeProc n : cluster.nodes()) {
-        if (!n.name.equals(old) && n.alive() && writable(n)) {
-          found[0] = n;
-          return true;
-        }
-      }
-      return false;
-    });
-    return found[0];
-  }
 
   @Test
   @Order(1)
@@ -111,7 +89,7 @@ class FailoverIT {
     exec(old, "INSERT INTO data VALUES (1, 'before the kill')");
     long t0 = System.nanoTime();
     old.killNode();
-    NodeProc next = awaitNewWritablePrimary(old.name);
+    NodeProc next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
     long ms = (System.nanoTime() - t0) / 1_000_000;
     System.out.println("MEASURED crash failover (kill -9 engine + postmaster of " + old.name + " -> write committed on "
         + next.name + "): " + ms + " ms");
@@ -139,7 +117,7 @@ class FailoverIT {
     NodeProc leader = leaderNode();
     long pid = leader.postmasterPid().orElseThrow();
     leader.killPostmaster();
-    Await.until(FAILOVER, "a new postmaster on " + leader.name, () -> leader.postmasterPid().map(p -> p != pid).orElse(false) && writable(leader));
+    Await.until(FAILOVER, "a new postmaster on " + leader.name, () -> leader.postmasterPid().map(p -> p != pid).orElse(false) && ClusterFixture.writable(leader));
     Await.until(FAILOVER, "the member key of " + leader.name + " to show it running as leader again", () -> leader.name.equals(cluster.leader()));
     for (NodeProc n : cluster.nodes()) {
       if (!n.name.equals(leader.name)) {
@@ -156,8 +134,8 @@ class FailoverIT {
     NodeProc old = leaderNode();
     old.killEngine();
     // The watchdog sidecar stops the orphaned primary: no writable primary without a lease.
-    Await.until(FAILOVER, "the orphaned postmaster of " + old.name + " to stop", () -> !writable(old));
-    NodeProc next = awaitNewWritablePrimary(old.name);
+    Await.until(FAILOVER, "the orphaned postmaster of " + old.name + " to stop", () -> !ClusterFixture.writable(old));
+    NodeProc next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
     assertNotEquals(old.name, next.name);
     old.start();
     Await.until(Duration.ofSeconds(90), old.name + " to rejoin as a streaming replica", () -> cluster.streamingReplicas().contains(old.name));

@@ -200,6 +200,31 @@ public final class ClusterFixture implements AutoCloseable {
     return out;
   }
 
+  /** Whether a client can commit a write on {@code n} right now (creates a probe table if needed). */
+  public static boolean writable(NodeProc n) {
+    try (Connection c = n.connect(); java.sql.Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS probe (at timestamptz); INSERT INTO probe VALUES (now())");
+      return true;
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /** Waits (bounded) for a live node other than {@code old} to accept writes, and returns it. */
+  public NodeProc awaitWritableOtherThan(String old, Duration timeout) {
+    NodeProc[] found = new NodeProc[1];
+    Await.until(timeout, "a node other than " + old + " to accept writes", () -> {
+      for (NodeProc n : nodes) {
+        if (!n.name.equals(old) && n.alive() && writable(n)) {
+          found[0] = n;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found[0];
+  }
+
   /** Which node answers 200 on /primary (HAProxy's view); null when none does. */
   public String writablePrimary() {
     for (NodeProc p : nodes) {
