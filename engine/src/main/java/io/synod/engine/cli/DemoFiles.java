@@ -86,7 +86,9 @@ public final class DemoFiles {
   /** Starts {@code synod run NODE_YML} as its own JVM, output appended to {@code log}. */
   public static Process startNode(Path yml, Path log) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m"));
+    // Three nodes share one machine here: C1-only JIT and the serial GC keep a starting JVM from
+    // starving its neighbours' Raft heartbeats (a 300 ms election timeout tolerates little).
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
     // temp files (captured command output) stay in the node's dir: a killed node leaves nothing in /tmp
     cmd.add("-Djava.io.tmpdir=" + log.getParent());

@@ -83,6 +83,7 @@ public final class HaLoop implements Runnable {
 
   @Override
   public void run() {
+    probe.warmUp(id.apiUrl());
     while (running) {
       long started = System.nanoTime();
       Cluster cluster = null;
