@@ -125,7 +125,9 @@ public final class Timeline {
     long promoteRequest = first(c.postgresLog(winner), from, "received promote request");
     long ready = first(c.postgresLog(winner), from, "archive recovery complete");
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("raft_reelection_ms", span(killMs, raft));
+    // A Raft leader change before the expiry is a re-election the crash caused (the killed node led the
+    // Raft group); one after it is the engine moving Raft leadership off the new primary's node.
+    m.put("raft_reelection_ms", raft >= 0 && (expired < 0 || raft <= expired) ? span(killMs, raft) : null);
     m.put("detection_ms", span(killMs, expired));
     m.put("race_ms", span(expired, take));
     m.put("lease_and_promote_request_ms", span(take, promoteRequest));
