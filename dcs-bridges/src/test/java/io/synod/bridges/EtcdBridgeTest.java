@@ -150,7 +150,9 @@ class EtcdBridgeTest extends TargetContract {
           }
         });
       }
-      assertTrue(right.metrics().up());
+      // "up" is set by the bridge's own thread after its write round; wait for it rather than race it
+      io.synod.bridges.testing.Wait.until(WAIT, () -> "the right password to show as up, got " + right.metrics(),
+          () -> right.metrics().up());
     }
   }
 }
