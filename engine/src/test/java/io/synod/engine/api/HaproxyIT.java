@@ -241,8 +241,17 @@ class HaproxyIT {
   void afterAKillOfThePrimarysNode() throws Exception {
     String old = cluster.leader();
     cluster.node(old).killNode();
-    Await.until(FOLLOW, "a new leader after kill -9 of " + old, () -> cluster.leader() != null && !old.equals(cluster.leader()));
-    String now = cluster.leader();
+    // capture the new leader in the same read that saw it (a second read can land between two loops)
+    String[] seen = new String[1];
+    Await.until(FOLLOW, "a new leader after kill -9 of " + old, () -> {
+      String l = cluster.leader();
+      if (l != null && !old.equals(l)) {
+        seen[0] = l;
+        return true;
+      }
+      return false;
+    });
+    String now = seen[0];
     Await.until(FOLLOW, "port 5000 to reach the new primary " + now, () -> primaryPortReaches(now));
     Await.until(FOLLOW, "HAProxy to mark " + old + " down", () -> !upIn("primary").contains(old) && !upIn("replicas").contains(old));
     replicaPortOnlyReachesReplicas(now, 1);
