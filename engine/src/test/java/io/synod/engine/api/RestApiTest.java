@@ -581,6 +581,9 @@ class RestApiTest {
     assertTrue(h.calls.contains("reinitialize from_leader=true"));
     assertBody(400, "unknown field \"wipe\"", h.call("POST", "/reinitialize", "{\"wipe\": true}"));
     assertBody(400, "field \"force\" must be a boolean", h.call("POST", "/reinitialize", "{\"force\": \"maybe\"}"));
+    // the fake loop finishes the first reinitialize after answering "started": let it, before the next one
+    io.synod.engine.testing.Await.until(java.time.Duration.ofSeconds(5), "the first reinitialize to finish",
+        () -> h.manual.running() == null);
     h.reinitStarts = false;
     h.reinitOutcome = new ManualRequests.Outcome(false, "no running member to clone from");
     assertBody(503, "no running member to clone from", h.call("POST", "/reinitialize", ""));
