@@ -19,7 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Lease handover in the store: a holder keeps a TTL'd key (the leader lock) by renewing it with a
- * CAS every ttl/4, as Synod's lease keeper does. Each iteration SIGKILLs the holder at a random
+ * CAS every ttl/4 (Synod's lease keeper renews every ttl/8 since b772a99; the wait after a crash is
+ * ttl minus the time since the last renewal either way). Each iteration SIGKILLs the holder at a random
  * point of that renewal cycle and times until another peer's create-if-absent of the key succeeds
  * (it retries every 10 ms). {@code holder=follower}: the holder is a Raft follower, so this is the
  * TTL wait; {@code holder=leader}: the holder also leads Raft, so a re-election comes first and the
