@@ -6,13 +6,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Deep copies and merge-patching of the plain maps/lists SnakeYAML produces. */
-final class Maps {
+/**
+ * Deep copies and merge-patching of the plain maps/lists SnakeYAML and Jackson produce. Public: the REST API
+ * (PATCH /config) and synodctl edit-config merge the same way the loader and DynamicConfig.merge do.
+ */
+public final class Maps {
     private Maps() {
     }
 
     /** A mutable deep copy (LinkedHashMap/ArrayList keep file order; nulls are kept). */
-    static Map<String, Object> mutableCopy(Map<?, ?> m) {
+    public static Map<String, Object> mutableCopy(Map<?, ?> m) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : m.entrySet()) {
             out.put(String.valueOf(e.getKey()), mutableValue(e.getValue()));
@@ -69,7 +72,7 @@ final class Maps {
      * RFC 7386 JSON merge patch (also Patroni's patch_config): a null value deletes the key, a mapping merges into
      * a mapping, anything else (lists included) replaces. Mutates and returns {@code target}.
      */
-    static Map<String, Object> mergePatch(Map<String, Object> target, Map<?, ?> patch) {
+    public static Map<String, Object> mergePatch(Map<String, Object> target, Map<?, ?> patch) {
         for (Map.Entry<?, ?> e : patch.entrySet()) {
             String key = String.valueOf(e.getKey());
             Object value = e.getValue();

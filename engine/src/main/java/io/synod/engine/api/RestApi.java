@@ -1,5 +1,6 @@
 package io.synod.engine.api;
 
+import io.synod.config.Maps;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synod.config.ConfigException;
 import io.synod.config.DynamicConfig;
@@ -722,7 +723,7 @@ public final class RestApi {
     if (c.config().isEmpty()) {
       return Response.text(503, "no dynamic configuration in the store (the config key is missing): use PUT /config");
     }
-    Map<String, Object> merged = mergePatch(deepCopy(c.config()), patch);
+    Map<String, Object> merged = Maps.mergePatch(Maps.mutableCopy(c.config()), patch);
     validate(merged, "PATCH /config");
     if (!merged.equals(c.config())) {
       if (!store().setConfig(merged, c.configRevision())) {
@@ -1113,30 +1114,7 @@ public final class RestApi {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> mergePatch(Map<String, Object> target, Map<String, Object> patch) {
-    for (Map.Entry<String, Object> e : patch.entrySet()) {
-      Object v = e.getValue();
-      if (v == null) {
-        target.remove(e.getKey());
-      } else if (v instanceof Map<?, ?> pm) {
-        Object cur = target.get(e.getKey());
-        Map<String, Object> base = cur instanceof Map<?, ?> cm ? deepCopy((Map<String, Object>) cm) : new LinkedHashMap<>();
-        target.put(e.getKey(), mergePatch(base, (Map<String, Object>) pm));
-      } else {
-        target.put(e.getKey(), v);
-      }
-    }
-    return target;
-  }
 
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> deepCopy(Map<String, Object> m) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    m.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> mm ? deepCopy((Map<String, Object>) mm)
-        : v instanceof List<?> l ? new ArrayList<>(l) : v));
-    return out;
-  }
 
   private static String title(String s) {
     return Character.toUpperCase(s.charAt(0)) + s.substring(1);

@@ -1,5 +1,6 @@
 package io.synod.engine.ctl;
 
+import io.synod.config.Maps;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.io.IOException;
@@ -162,14 +163,14 @@ final class ConfigVerbs {
       String scope = c.path("scope").asText();
       Fetched f = fetchConfig(this, c);
       String before = Table.yaml(f.data());
-      Map<String, Object> changed = deepCopy(f.data());
+      Map<String, Object> changed = Maps.mutableCopy(f.data());
       boolean edited = false;
       if (replace != null) {
         changed = readYaml(replace);
         edited = true;
       }
       if (apply != null) {
-        changed = mergePatch(changed, readYaml(apply));
+        changed = Maps.mergePatch(changed, readYaml(apply));
         edited = true;
       }
       List<String> pairs = new ArrayList<>(set);
@@ -297,7 +298,7 @@ final class ConfigVerbs {
     if (!(o instanceof Map)) {
       throw new CtlException(CtlException.USAGE, origin + ": must be a YAML mapping");
     }
-    return deepCopy((Map<String, Object>) o);
+    return Maps.mutableCopy((Map<String, Object>) o);
   }
 
   /** A YAML scalar: 100 → 100, on → true, null → null (remove), 'x' → x. */
@@ -333,28 +334,5 @@ final class ConfigVerbs {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> mergePatch(Map<String, Object> target, Map<String, Object> patch) {
-    for (Map.Entry<String, Object> e : patch.entrySet()) {
-      Object v = e.getValue();
-      if (v == null) {
-        target.remove(e.getKey());
-      } else if (v instanceof Map<?, ?> pm) {
-        Object cur = target.get(e.getKey());
-        Map<String, Object> base = cur instanceof Map<?, ?> cm ? deepCopy((Map<String, Object>) cm) : new LinkedHashMap<>();
-        target.put(e.getKey(), mergePatch(base, (Map<String, Object>) pm));
-      } else {
-        target.put(e.getKey(), v);
-      }
-    }
-    return target;
-  }
 
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> deepCopy(Map<String, Object> m) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    m.forEach((k, v) -> out.put(String.valueOf(k), v instanceof Map<?, ?> mm ? deepCopy((Map<String, Object>) mm)
-        : v instanceof List<?> l ? new ArrayList<>(l) : v));
-    return out;
-  }
 }

@@ -75,7 +75,7 @@ public final class FakeStore implements ClusterStore {
     check();
     Map<String, Member> ms = new TreeMap<>();
     members.forEach((k, v) -> ms.put(k, new Member(k, new LinkedHashMap<>(v), revision)));
-    return new Cluster(deleted ? null : "7000000000000000001", RestApi.deepCopy(config), configRevision,
+    return new Cluster(deleted ? null : "7000000000000000001", io.synod.config.Maps.mutableCopy(config), configRevision,
         leader == null ? null : new Leader(leader, revision, 2000), ms, optime, Map.of(), new ArrayList<>(history), sync,
         failover, Map.of(), revision);
   }
@@ -126,7 +126,7 @@ public final class FakeStore implements ClusterStore {
     if (failCas || (expectedRevision >= 0 && expectedRevision != configRevision)) {
       return false;
     }
-    config = RestApi.deepCopy(c);
+    config = io.synod.config.Maps.mutableCopy(c);
     configRevision = ++revision;
     return true;
   }

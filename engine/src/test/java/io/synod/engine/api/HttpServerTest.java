@@ -79,7 +79,7 @@ class HttpServerTest {
 
   @Test
   void oversizedBodiesAre413AndChangeNothing() throws Exception {
-    Map<String, Object> before = RestApi.deepCopy(h.store.config);
+    Map<String, Object> before = io.synod.config.Maps.mutableCopy(h.store.config);
     String big = "{\"x\": \"" + "a".repeat(HttpServer.MAX_BODY + 10) + "\"}";
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/config"))
         .method("PATCH", HttpRequest.BodyPublishers.ofString(big)).timeout(Duration.ofSeconds(10)).build(),

@@ -304,7 +304,7 @@ class RestApiTest {
   @Test
   void patchConfigConflictIs409AndChangesNothing() {
     leader();
-    Map<String, Object> before = RestApi.deepCopy(h.store.config);
+    Map<String, Object> before = io.synod.config.Maps.mutableCopy(h.store.config);
     h.store.failCas = true;
     Response r = h.call("PATCH", "/config", "{\"loop_wait\": 0.4}");
     assertEquals(409, r.status());
@@ -315,7 +315,7 @@ class RestApiTest {
   @Test
   void patchConfigRejectsInvalidValuesAndBadBodiesChangingNothing() {
     leader();
-    Map<String, Object> before = RestApi.deepCopy(h.store.config);
+    Map<String, Object> before = io.synod.config.Maps.mutableCopy(h.store.config);
     long rev = h.store.configRevision;
     Response invalid = h.call("PATCH", "/config", "{\"ttl\": \"soon\"}");
     assertEquals(400, invalid.status());
