@@ -136,24 +136,22 @@ final class StateReader {
     }
 
     private static PgState notAccepting(Postgres pg, boolean exists, boolean empty, long pid, Exception e) {
-        {
-            // starting up, shutting down, or unreachable: running but not accepting connections; pg_control still
-            // tells the role (e.g. a replica that has not reached consistency) and identity
-            String clusterState = null;
-            String sysid = null;
-            int timeline = 0;
-            try {
-                Map<String, String> cd = pg.controlData(CONTROLDATA_TIMEOUT);
-                clusterState = cd.get(ControlData.CLUSTER_STATE);
-                sysid = cd.get(ControlData.SYSTEM_IDENTIFIER);
-                timeline = parseInt(cd.get(ControlData.TIMELINE));
-            } catch (RuntimeException ignored) {
-                // keep the connection error
-            }
-            boolean inRecovery = clusterState != null && clusterState.startsWith("in ") && clusterState.endsWith("recovery");
-            return new PgState(exists, empty, true, pid, false, inRecovery, timeline, 0, 0, 0, null, List.of(), sysid,
-                    0, null, false, clusterState, e.getMessage());
+        // starting up, shutting down, or unreachable: running but not accepting connections; pg_control still
+        // tells the role (e.g. a replica that has not reached consistency) and identity
+        String clusterState = null;
+        String sysid = null;
+        int timeline = 0;
+        try {
+            Map<String, String> cd = pg.controlData(CONTROLDATA_TIMEOUT);
+            clusterState = cd.get(ControlData.CLUSTER_STATE);
+            sysid = cd.get(ControlData.SYSTEM_IDENTIFIER);
+            timeline = parseInt(cd.get(ControlData.TIMELINE));
+        } catch (RuntimeException ignored) {
+            // keep the connection error
         }
+        boolean inRecovery = clusterState != null && clusterState.startsWith("in ") && clusterState.endsWith("recovery");
+        return new PgState(exists, empty, true, pid, false, inRecovery, timeline, 0, 0, 0, null, List.of(), sysid,
+                0, null, false, clusterState, e.getMessage());
     }
 
     private static int parseInt(String s) {
