@@ -24,14 +24,24 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The drills for humans: {@code bin/synod bench failover|switchover|compare [options]}.
- * Prints every trial and min/median/p95/max, and writes CSV, JSON and an SVG chart (with the
- * machine facts and the settings) under bench/results/.
+ * The drills for humans: {@code bin/synod bench failover|switchover|compare [options]}. Prints
+ * every trial and min/median/p95/max, and writes CSV, JSON and an SVG chart (with the machine facts
+ * and the settings) under bench/results/.
  */
 public final class DrillMain {
-  static final List<String> EXTRA_STATS = List.of("write_gap_ms", "detection_ms", "race_ms", "lease_and_promote_request_ms",
-      "pg_promotion_ms", "promote_ms", "client_ms", "raft_reelection_ms", "response_ms", "request_to_stepdown_ms",
-      "stepdown_to_take_ms");
+  static final List<String> EXTRA_STATS =
+      List.of(
+          "write_gap_ms",
+          "detection_ms",
+          "race_ms",
+          "lease_and_promote_request_ms",
+          "pg_promotion_ms",
+          "promote_ms",
+          "client_ms",
+          "raft_reelection_ms",
+          "response_ms",
+          "request_to_stepdown_ms",
+          "stepdown_to_take_ms");
   private static final PrintStream OUT = System.out;
 
   private int trials = 5;
@@ -58,7 +68,8 @@ public final class DrillMain {
   }
 
   static void usage(PrintStream p) {
-    p.println("""
+    p.println(
+        """
         usage: bin/synod bench COMMAND [options]
           failover   --trials N   crash failover drill: kill -9 the primary's node at a random point of the
                                   lease-renewal cycle, time until a write commits on the new primary
@@ -77,7 +88,10 @@ public final class DrillMain {
   }
 
   int run(String[] args) throws Exception {
-    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+    if (args.length == 0
+        || args[0].equals("help")
+        || args[0].equals("--help")
+        || args[0].equals("-h")) {
       usage(OUT);
       return args.length == 0 ? 2 : 0;
     }
@@ -137,7 +151,9 @@ public final class DrillMain {
   }
 
   static String runId(String what) {
-    return LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + what;
+    return LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+        + "-"
+        + what;
   }
 
   // ---------------------------------------------------------------- one drill
@@ -167,7 +183,9 @@ public final class DrillMain {
       case "synod" -> new SynodCluster("");
       case "patroni" -> new PatroniCluster(30, 10, 10);
       case "patroni-fast" -> new PatroniCluster(10, 2, 4);
-      default -> throw new IllegalArgumentException("unknown --system " + which + " (synod, patroni, patroni-fast)");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown --system " + which + " (synod, patroni, patroni-fast)");
     };
   }
 
@@ -175,7 +193,12 @@ public final class DrillMain {
   private Series runDrill(HaCluster c, String drill, Random rnd) throws Exception {
     if (c.nodes().stream().noneMatch(HaCluster.Node::alive)) {
       OUT.println();
-      OUT.println("forming a 3-node " + c.kind() + " cluster in " + c.dir() + " (initdb, two base backups)...");
+      OUT.println(
+          "forming a 3-node "
+              + c.kind()
+              + " cluster in "
+              + c.dir()
+              + " (initdb, two base backups)...");
       long t = System.nanoTime();
       c.startAll();
       c.awaitHealthy(Drills.HEALTHY);
@@ -187,7 +210,10 @@ public final class DrillMain {
     for (int i = 1; i <= trials; i++) {
       TrialResult r;
       try {
-        r = drill.equals("failover") ? Drills.failoverTrial(c, rnd, i) : Drills.switchoverTrial(c, rnd, i);
+        r =
+            drill.equals("failover")
+                ? Drills.failoverTrial(c, rnd, i)
+                : Drills.switchoverTrial(c, rnd, i);
       } catch (Exception e) {
         OUT.println("  trial " + i + ": FAILED: " + e.getMessage());
         Map<String, Object> extra = new LinkedHashMap<>();
@@ -200,7 +226,9 @@ public final class DrillMain {
       }
     }
     Map<String, Object> settings = new LinkedHashMap<>(c.settings());
-    settings.put("random kill delay", "uniform in [0, " + c.renewalPeriodMs() + " ms) (lease-renewal cycle)");
+    settings.put(
+        "random kill delay",
+        "uniform in [0, " + c.renewalPeriodMs() + " ms) (lease-renewal cycle)");
     Series s = new Series(drill, c.kind(), c.label(), settings, c.versions(), results);
     OUT.println("  " + s.stats().line());
     if (drill.equals("failover") && s.extraStats("detection_ms") != null) {
@@ -218,14 +246,30 @@ public final class DrillMain {
   static String describe(String drill, TrialResult r) {
     Map<String, Object> x = r.extra();
     if (drill.equals("failover")) {
-      StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "(killed %s at +%s ms, %s took over",
-          x.get("killed"), x.get("kill_delay_ms"), x.get("new_primary")));
+      StringBuilder b =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "(killed %s at +%s ms, %s took over",
+                  x.get("killed"),
+                  x.get("kill_delay_ms"),
+                  x.get("new_primary")));
       if (x.get("detection_ms") != null) {
-        b.append(String.format(Locale.ROOT, "; detection %s, race %s, promote %s, client %s", ms(x.get("detection_ms")),
-            ms(x.get("race_ms")), ms(x.get("promote_ms")), ms(x.get("client_ms"))));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "; detection %s, race %s, promote %s, client %s",
+                ms(x.get("detection_ms")),
+                ms(x.get("race_ms")),
+                ms(x.get("promote_ms")),
+                ms(x.get("client_ms"))));
         if (x.get("pg_promotion_ms") != null) {
-          b.append(String.format(Locale.ROOT, " [promote = lease+promote request %s + PostgreSQL %s]", ms(x.get("lease_and_promote_request_ms")),
-              ms(x.get("pg_promotion_ms"))));
+          b.append(
+              String.format(
+                  Locale.ROOT,
+                  " [promote = lease+promote request %s + PostgreSQL %s]",
+                  ms(x.get("lease_and_promote_request_ms")),
+                  ms(x.get("pg_promotion_ms"))));
         }
         if (x.get("raft_reelection_ms") != null) {
           b.append(", incl. Raft re-election ").append(ms(x.get("raft_reelection_ms")));
@@ -233,11 +277,25 @@ public final class DrillMain {
       }
       return b.append(")").toString();
     }
-    String s = String.format(Locale.ROOT, "(%s -> %s; write gap %s; %s answered %s after %s ms", x.get("old_primary"), x.get("candidate"),
-        ms(x.get("write_gap_ms")), x.get("via"), x.get("response_status"), x.get("response_ms"));
+    String s =
+        String.format(
+            Locale.ROOT,
+            "(%s -> %s; write gap %s; %s answered %s after %s ms",
+            x.get("old_primary"),
+            x.get("candidate"),
+            ms(x.get("write_gap_ms")),
+            x.get("via"),
+            x.get("response_status"),
+            x.get("response_ms"));
     if (x.get("request_to_stepdown_ms") != null) {
-      s += String.format(Locale.ROOT, "; request->step-down %s, step-down->lease taken %s, promote %s, client %s",
-          ms(x.get("request_to_stepdown_ms")), ms(x.get("stepdown_to_take_ms")), ms(x.get("promote_ms")), ms(x.get("client_ms")));
+      s +=
+          String.format(
+              Locale.ROOT,
+              "; request->step-down %s, step-down->lease taken %s, promote %s, client %s",
+              ms(x.get("request_to_stepdown_ms")),
+              ms(x.get("stepdown_to_take_ms")),
+              ms(x.get("promote_ms")),
+              ms(x.get("client_ms")));
     }
     return s + ")";
   }
@@ -248,8 +306,15 @@ public final class DrillMain {
 
   static String breakdown(Series s) {
     StringBuilder b = new StringBuilder();
-    for (String k : List.of("detection_ms", "race_ms", "lease_and_promote_request_ms", "pg_promotion_ms", "promote_ms", "client_ms",
-        "raft_reelection_ms")) {
+    for (String k :
+        List.of(
+            "detection_ms",
+            "race_ms",
+            "lease_and_promote_request_ms",
+            "pg_promotion_ms",
+            "promote_ms",
+            "client_ms",
+            "raft_reelection_ms")) {
       Stats e = s.extraStats(k);
       if (e != null) {
         if (b.length() > 0) {
@@ -257,7 +322,9 @@ public final class DrillMain {
         }
         b.append(k.replace("_ms", "")).append(' ').append(Math.round(e.median())).append(" ms");
         if (k.equals("raft_reelection_ms")) {
-          b.append(" (").append(e.n()).append(" trial(s) where the Raft leader died too; part of detection)");
+          b.append(" (")
+              .append(e.n())
+              .append(" trial(s) where the Raft leader died too; part of detection)");
         }
       }
     }
@@ -266,10 +333,15 @@ public final class DrillMain {
 
   static String switchoverBreakdown(Series s) {
     StringBuilder b = new StringBuilder();
-    for (String k : List.of("request_to_stepdown_ms", "stepdown_to_take_ms", "promote_ms", "client_ms")) {
+    for (String k :
+        List.of("request_to_stepdown_ms", "stepdown_to_take_ms", "promote_ms", "client_ms")) {
       Stats e = s.extraStats(k);
       if (e != null) {
-        b.append(b.length() > 0 ? ", " : "").append(k.replace("_ms", "")).append(' ').append(Math.round(e.median())).append(" ms");
+        b.append(b.length() > 0 ? ", " : "")
+            .append(k.replace("_ms", ""))
+            .append(' ')
+            .append(Math.round(e.median()))
+            .append(" ms");
       }
     }
     return b.toString();
@@ -280,8 +352,21 @@ public final class DrillMain {
   }
 
   private static void printMachine(Map<String, Object> m) {
-    OUT.println("machine: " + m.get("cores") + " cores (" + m.get("cpu") + "), " + m.get("memory_mb") + " MB, " + m.get("os")
-        + ", " + m.get("jdk") + ", " + m.get("postgresql") + ", load average " + m.get("loadavg"));
+    OUT.println(
+        "machine: "
+            + m.get("cores")
+            + " cores ("
+            + m.get("cpu")
+            + "), "
+            + m.get("memory_mb")
+            + " MB, "
+            + m.get("os")
+            + ", "
+            + m.get("jdk")
+            + ", "
+            + m.get("postgresql")
+            + ", load average "
+            + m.get("loadavg"));
   }
 
   // ---------------------------------------------------------------- compare
@@ -307,56 +392,119 @@ public final class DrillMain {
     String table = table(series);
     OUT.println();
     OUT.println(table);
-    List<Path> files = new ArrayList<>(Report.write(out, run, command("compare"), machine, series, EXTRA_STATS));
+    List<Path> files =
+        new ArrayList<>(Report.write(out, run, command("compare"), machine, series, EXTRA_STATS));
     Path md = out.resolve(run + ".md");
-    Files.writeString(md, "# " + run + "\n\n`" + command("compare") + "`\n\nMachine: " + machine + "\n\n```\n" + table + "```\n");
+    Files.writeString(
+        md,
+        "# "
+            + run
+            + "\n\n`"
+            + command("compare")
+            + "`\n\nMachine: "
+            + machine
+            + "\n\n```\n"
+            + table
+            + "```\n");
     files.add(md);
     files.forEach(f -> OUT.println("wrote " + f));
     return series.stream().allMatch(s -> s.stats().n() == trials) ? 0 : 1;
   }
 
-  /** The side-by-side table: one row per system, failover and switchover columns, ratios to Synod. */
+  /**
+   * The side-by-side table: one row per system, failover and switchover columns, ratios to Synod.
+   */
   static String table(List<Series> series) {
     Series synodF = find(series, "synod", "failover", null);
     Series synodS = find(series, "synod", "switchover", null);
     StringBuilder b = new StringBuilder();
-    b.append("Crash failover: kill -9 of the primary's node (at a random point of the lease-renewal cycle) -> first committed write on the new primary\n");
-    b.append(String.format(Locale.ROOT, "%-62s %6s %8s %8s %8s %8s %10s%n", "system (settings)", "trials", "min", "median", "p95", "max", "vs Synod"));
+    b.append(
+        "Crash failover: kill -9 of the primary's node (at a random point of the lease-renewal cycle) -> first committed write on the new primary\n");
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%-62s %6s %8s %8s %8s %8s %10s%n",
+            "system (settings)",
+            "trials",
+            "min",
+            "median",
+            "p95",
+            "max",
+            "vs Synod"));
     for (Series s : series) {
       if (s.drill().equals("failover")) {
         Stats st = s.stats();
-        b.append(String.format(Locale.ROOT, "%-62s %6d %8s %8s %8s %8s %10s%n", s.label(), st.n(), Stats.sec(st.min()), Stats.sec(st.median()),
-            Stats.sec(st.p95()), Stats.sec(st.max()), ratio(st.median(), synodF == null ? Double.NaN : synodF.stats().median())));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "%-62s %6d %8s %8s %8s %8s %10s%n",
+                s.label(),
+                st.n(),
+                Stats.sec(st.min()),
+                Stats.sec(st.median()),
+                Stats.sec(st.p95()),
+                Stats.sec(st.max()),
+                ratio(st.median(), synodF == null ? Double.NaN : synodF.stats().median())));
       }
     }
     b.append('\n');
-    b.append("Switchover: request -> first committed write on the candidate; write gap = last commit on the old primary -> first on the new\n");
-    b.append(String.format(Locale.ROOT, "%-62s %6s %8s %8s %8s %10s %10s %10s%n", "system (settings)", "trials", "median", "p95", "max",
-        "gap med", "gap max", "vs Synod"));
+    b.append(
+        "Switchover: request -> first committed write on the candidate; write gap = last commit on the old primary -> first on the new\n");
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%-62s %6s %8s %8s %8s %10s %10s %10s%n",
+            "system (settings)",
+            "trials",
+            "median",
+            "p95",
+            "max",
+            "gap med",
+            "gap max",
+            "vs Synod"));
     for (Series s : series) {
       if (s.drill().equals("switchover")) {
         Stats st = s.stats();
         Stats gap = s.extraStats("write_gap_ms");
-        b.append(String.format(Locale.ROOT, "%-62s %6d %8s %8s %8s %10s %10s %10s%n", s.label(), st.n(), Stats.sec(st.median()),
-            Stats.sec(st.p95()), Stats.sec(st.max()), gap == null ? "-" : Stats.sec(gap.median()), gap == null ? "-" : Stats.sec(gap.max()),
-            ratio(st.median(), synodS == null ? Double.NaN : synodS.stats().median())));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "%-62s %6d %8s %8s %8s %10s %10s %10s%n",
+                s.label(),
+                st.n(),
+                Stats.sec(st.median()),
+                Stats.sec(st.p95()),
+                Stats.sec(st.max()),
+                gap == null ? "-" : Stats.sec(gap.median()),
+                gap == null ? "-" : Stats.sec(gap.max()),
+                ratio(st.median(), synodS == null ? Double.NaN : synodS.stats().median())));
       }
     }
     if (synodF != null && synodF.extraStats("detection_ms") != null) {
-      b.append('\n').append("Synod crash failover, where the time went (medians): ").append(breakdown(synodF)).append('\n');
+      b.append('\n')
+          .append("Synod crash failover, where the time went (medians): ")
+          .append(breakdown(synodF))
+          .append('\n');
     }
     if (synodS != null && synodS.extraStats("request_to_stepdown_ms") != null) {
-      b.append("Synod switchover, where the time went (medians): ").append(switchoverBreakdown(synodS)).append('\n');
+      b.append("Synod switchover, where the time went (medians): ")
+          .append(switchoverBreakdown(synodS))
+          .append('\n');
     }
     return b.toString();
   }
 
   private static String ratio(double a, double synod) {
-    return Double.isNaN(a) || Double.isNaN(synod) || synod <= 0 ? "-" : String.format(Locale.ROOT, "%.1fx", a / synod);
+    return Double.isNaN(a) || Double.isNaN(synod) || synod <= 0
+        ? "-"
+        : String.format(Locale.ROOT, "%.1fx", a / synod);
   }
 
   private static Series find(List<Series> all, String system, String drill, String label) {
-    return all.stream().filter(s -> s.system().equals(system) && s.drill().equals(drill)).findFirst().orElse(null);
+    return all.stream()
+        .filter(s -> s.system().equals(system) && s.drill().equals(drill))
+        .findFirst()
+        .orElse(null);
   }
 
   /** Installs Debian's patroni and etcd-server when missing (root only, unless --no-install). */
@@ -366,12 +514,27 @@ public final class DrillMain {
       return;
     }
     if (!install || !Procs.ROOT) {
-      throw new IllegalStateException("missing Debian package(s): " + missing + "; install them with: apt-get install -y " + missing);
+      throw new IllegalStateException(
+          "missing Debian package(s): "
+              + missing
+              + "; install them with: apt-get install -y "
+              + missing);
     }
-    OUT.println("installing " + missing + " with apt-get (Debian packages; nothing is started by the install)...");
-    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-c",
-        "apt-get install -y --no-install-recommends " + missing + " || (apt-get update && apt-get install -y --no-install-recommends " + missing + ")"))
-        .inheritIO();
+    OUT.println(
+        "installing "
+            + missing
+            + " with apt-get (Debian packages; nothing is started by the install)...");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                List.of(
+                    "bash",
+                    "-c",
+                    "apt-get install -y --no-install-recommends "
+                        + missing
+                        + " || (apt-get update && apt-get install -y --no-install-recommends "
+                        + missing
+                        + ")"))
+            .inheritIO();
     pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
     int rc = pb.start().waitFor();
     if (rc != 0 || PatroniCluster.missing() != null) {

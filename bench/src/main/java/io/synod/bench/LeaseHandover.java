@@ -20,22 +20,36 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Lease handover in the store: a holder keeps a TTL'd key (the leader lock) by renewing it with a
  * CAS every ttl/4 (Synod's lease keeper renews every ttl/8 since b772a99; the wait after a crash is
- * ttl minus the time since the last renewal either way). Each iteration SIGKILLs the holder at a random
- * point of that renewal cycle and times until another peer's create-if-absent of the key succeeds
- * (it retries every 10 ms). {@code holder=follower}: the holder is a Raft follower, so this is the
- * TTL wait; {@code holder=leader}: the holder also leads Raft, so a re-election comes first and the
- * new Raft leader grants the lease a full TTL from its start.
+ * ttl minus the time since the last renewal either way). Each iteration SIGKILLs the holder at a
+ * random point of that renewal cycle and times until another peer's create-if-absent of the key
+ * succeeds (it retries every 10 ms). {@code holder=follower}: the holder is a Raft follower, so
+ * this is the TTL wait; {@code holder=leader}: the holder also leads Raft, so a re-election comes
+ * first and the new Raft leader grants the lease a full TTL from its start.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 10)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx256m",
-    "--add-opens", "java.base/java.util=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-    "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED",
-    "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-    "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true", "-DSYNOD_LOG_LEVEL=WARN"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "-Xmx256m",
+      "--add-opens",
+      "java.base/java.util=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.lang=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.nio=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/sun.nio.ch=ALL-UNNAMED",
+      "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true",
+      "-DSYNOD_LOG_LEVEL=WARN"
+    })
 public class LeaseHandover {
   static final String KEY = "/service/bench/leader";
 
@@ -73,16 +87,21 @@ public class LeaseHandover {
     peers.putUntilOk(h, KEY, "h" + h, ttlMs, "any", 30_000, 20);
     renewing = true;
     final int holderIdx = h;
-    renewer = new Thread(() -> {
-      while (renewing) {
-        try {
-          peers.peer(holderIdx).ask("put " + KEY + " h" + holderIdx + " " + ttlMs + " value=h" + holderIdx);
-          Thread.sleep(ttlMs / 4);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "lease-renewer");
+    renewer =
+        new Thread(
+            () -> {
+              while (renewing) {
+                try {
+                  peers
+                      .peer(holderIdx)
+                      .ask("put " + KEY + " h" + holderIdx + " " + ttlMs + " value=h" + holderIdx);
+                  Thread.sleep(ttlMs / 4);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "lease-renewer");
     renewer.start();
     Thread.sleep(ttlMs / 2 + (long) (rnd.nextDouble() * ttlMs / 4));
   }

@@ -28,11 +28,25 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 20)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx256m",
-    "--add-opens", "java.base/java.util=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-    "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED",
-    "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-    "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true", "-DSYNOD_LOG_LEVEL=WARN"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "-Xmx256m",
+      "--add-opens",
+      "java.base/java.util=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.lang=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.nio=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/sun.nio.ch=ALL-UNNAMED",
+      "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true",
+      "-DSYNOD_LOG_LEVEL=WARN"
+    })
 public class RaftElection {
   @Param({"300", "1000"})
   public int electionTimeoutMs;

@@ -27,9 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A compare-and-set through Raft ({@code RaftStore.write} of a PUT conditioned on the current
- * value, as the leader lock renewal does), issued from a peer running in the benchmark JVM while two
- * more peers run in their own JVMs. {@code from=leader}: this peer leads Raft (the lease keeper on
- * the Raft leader); {@code from=follower}: it follows, and the write is forwarded to the leader.
+ * value, as the leader lock renewal does), issued from a peer running in the benchmark JVM while
+ * two more peers run in their own JVMs. {@code from=leader}: this peer leads Raft (the lease keeper
+ * on the Raft leader); {@code from=follower}: it follows, and the write is forwarded to the leader.
  * {@code cas}: latency distribution (SampleTime, ms); {@code casRate}: the sequential rate of one
  * client (Throughput, ops/s).
  */
@@ -37,11 +37,25 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 5, time = 5)
 @Threads(1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx384m",
-    "--add-opens", "java.base/java.util=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-    "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED",
-    "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-    "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true", "-DSYNOD_LOG_LEVEL=WARN"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "-Xmx384m",
+      "--add-opens",
+      "java.base/java.util=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.lang=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.nio=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/sun.nio.ch=ALL-UNNAMED",
+      "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true",
+      "-DSYNOD_LOG_LEVEL=WARN"
+    })
 public class StoreWrite {
   static final String KEY = "/bench/cas";
 
@@ -58,7 +72,11 @@ public class StoreWrite {
     String self = "127.0.0.1:" + Procs.freePort();
     others = new StorePeers(2, java.util.List.of(self), 300, 5_000).startAll();
     localDir = Files.createTempDirectory("synod-bench-local-");
-    local = new RaftStore(new StoreOptions(StorePeers.GROUP, localDir, self, others.addrs(), 300, 3600, 5_000)).start();
+    local =
+        new RaftStore(
+                new StoreOptions(
+                    StorePeers.GROUP, localDir, self, others.addrs(), 300, 3600, 5_000))
+            .start();
     awaitRole();
     local.write(Command.put(KEY, "0", 0, "bench", Expect.ANY));
     value = 0;
@@ -106,7 +124,10 @@ public class StoreWrite {
   }
 
   private boolean casOnce() {
-    CommandResult r = local.write(Command.put(KEY, Long.toString(value + 1), 0, "bench", Expect.value(Long.toString(value))));
+    CommandResult r =
+        local.write(
+            Command.put(
+                KEY, Long.toString(value + 1), 0, "bench", Expect.value(Long.toString(value))));
     if (r.succeeded()) {
       value++;
     } else {

@@ -31,11 +31,25 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 0)
 @Measurement(iterations = 10)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx256m",
-    "--add-opens", "java.base/java.util=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-    "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED",
-    "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-    "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true", "-DSYNOD_LOG_LEVEL=WARN"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "-Xmx256m",
+      "--add-opens",
+      "java.base/java.util=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.lang=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/java.nio=ALL-UNNAMED",
+      "--add-opens",
+      "java.base/sun.nio.ch=ALL-UNNAMED",
+      "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true",
+      "-DSYNOD_LOG_LEVEL=WARN"
+    })
 public class Switchover {
   @Param({"42"})
   public long seed;
@@ -68,7 +82,13 @@ public class Switchover {
   public void after() throws Exception {
     TrialResult r = Drills.finishSwitchover(prepared, ++trial, lastMs);
     System.out.println();
-    System.out.println("switchover trial " + trial + ": " + Math.round(lastMs) + " ms " + DrillMain.describe("switchover", r));
+    System.out.println(
+        "switchover trial "
+            + trial
+            + ": "
+            + Math.round(lastMs)
+            + " ms "
+            + DrillMain.describe("switchover", r));
   }
 
   @TearDown(Level.Trial)

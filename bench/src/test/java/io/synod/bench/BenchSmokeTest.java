@@ -50,15 +50,22 @@ class BenchSmokeTest {
   void everyBenchmarkRunsOnce() throws Exception {
     System.setProperty("synod.bench.shareCluster", "true");
     Set<String> ran = new TreeSet<>();
-    for (RunResult r : run("io\\.synod\\.bench\\.(Failover|Switchover|RaftElection|LeaseHandover)\\.", null)) {
+    for (RunResult r :
+        run("io\\.synod\\.bench\\.(Failover|Switchover|RaftElection|LeaseHandover)\\.", null)) {
       ran.add(r.getParams().getBenchmark());
       assertFalse(Double.isNaN(r.getPrimaryResult().getScore()), r.getParams().getBenchmark());
     }
     for (RunResult r : run("io\\.synod\\.bench\\.StoreWrite\\.", Mode.Throughput)) {
       ran.add(r.getParams().getBenchmark());
     }
-    assertEquals(Set.of("io.synod.bench.Failover.crash", "io.synod.bench.LeaseHandover.handover",
-        "io.synod.bench.RaftElection.reelect", "io.synod.bench.StoreWrite.cas", "io.synod.bench.StoreWrite.casRate",
-        "io.synod.bench.Switchover.switchover"), ran);
+    assertEquals(
+        Set.of(
+            "io.synod.bench.Failover.crash",
+            "io.synod.bench.LeaseHandover.handover",
+            "io.synod.bench.RaftElection.reelect",
+            "io.synod.bench.StoreWrite.cas",
+            "io.synod.bench.StoreWrite.casRate",
+            "io.synod.bench.Switchover.switchover"),
+        ran);
   }
 }

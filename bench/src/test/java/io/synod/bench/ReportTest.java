@@ -19,7 +19,9 @@ class ReportTest {
   static Series series(String drill, String system, String label, double... ms) {
     List<TrialResult> t = new java.util.ArrayList<>();
     for (int i = 0; i < ms.length; i++) {
-      t.add(new TrialResult(i + 1, ms[i], Map.of("write_gap_ms", ms[i] / 2, "detection_ms", ms[i] * 0.8)));
+      t.add(
+          new TrialResult(
+              i + 1, ms[i], Map.of("write_gap_ms", ms[i] / 2, "detection_ms", ms[i] * 0.8)));
     }
     return new Series(drill, system, label, Map.of("ttl", 2), Map.of(), t);
   }
@@ -36,20 +38,24 @@ class ReportTest {
 
   @Test
   void tableHasRatiosToSynod(@TempDir Path dir) throws Exception {
-    List<Series> all = List.of(
-        series("failover", "patroni", "Patroni (ttl 30)", 26000, 24000, 28000),
-        series("switchover", "patroni", "Patroni (ttl 30)", 1600, 1500),
-        series("failover", "synod", "Synod (ttl 2)", 2000, 1800, 2200),
-        series("switchover", "synod", "Synod (ttl 2)", 400, 500));
+    List<Series> all =
+        List.of(
+            series("failover", "patroni", "Patroni (ttl 30)", 26000, 24000, 28000),
+            series("switchover", "patroni", "Patroni (ttl 30)", 1600, 1500),
+            series("failover", "synod", "Synod (ttl 2)", 2000, 1800, 2200),
+            series("switchover", "synod", "Synod (ttl 2)", 400, 500));
     String table = DrillMain.table(all);
     assertTrue(table.contains("13.0x"), table);
     assertTrue(table.contains("1.0x"), table);
-    List<Path> files = Report.write(dir, "r1", "bin/synod bench compare", Map.of("cores", 2), all, DrillMain.EXTRA_STATS);
+    List<Path> files =
+        Report.write(
+            dir, "r1", "bin/synod bench compare", Map.of("cores", 2), all, DrillMain.EXTRA_STATS);
     assertEquals(3, files.size());
     String csv = Files.readString(files.get(0));
     assertEquals(1 + 10, csv.lines().count(), csv);
     assertTrue(Files.readString(files.get(1)).contains("\"median_ms\" : 26000.0"));
     String svg = Files.readString(files.get(2));
-    assertTrue(svg.startsWith("<svg") && svg.contains("log scale") && svg.trim().endsWith("</svg>"), svg);
+    assertTrue(
+        svg.startsWith("<svg") && svg.contains("log scale") && svg.trim().endsWith("</svg>"), svg);
   }
 }

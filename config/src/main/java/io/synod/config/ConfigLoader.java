@@ -14,238 +14,286 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a Patroni-style YAML file, applies {@code PATRONI_*} environment overrides, then types and validates
- * everything, reporting all problems at once in a {@link ConfigException}.
+ * Reads a Patroni-style YAML file, applies {@code PATRONI_*} environment overrides, then types and
+ * validates everything, reporting all problems at once in a {@link ConfigException}.
  *
  * <p>Where the configuration comes from:
+ *
  * <ol>
- * <li>{@code PATRONI_CONFIGURATION}, when set and non-empty, is the whole YAML: the file is not read and the
- *     other {@code PATRONI_*} variables are ignored (with a warning each).</li>
- * <li>Otherwise the file (or, for a directory, every {@code *.yml}/{@code *.yaml} in it, merged in name order),
- *     with the {@code PATRONI_*} variables applied on top.</li>
- * <li>With no file, the {@code PATRONI_*} variables alone.</li>
+ *   <li>{@code PATRONI_CONFIGURATION}, when set and non-empty, is the whole YAML: the file is not
+ *       read and the other {@code PATRONI_*} variables are ignored (with a warning each).
+ *   <li>Otherwise the file (or, for a directory, every {@code *.yml}/{@code *.yaml} in it, merged
+ *       in name order), with the {@code PATRONI_*} variables applied on top.
+ *   <li>With no file, the {@code PATRONI_*} variables alone.
  * </ol>
- * Patroni itself prefers an existing file over {@code PATRONI_CONFIGURATION}; Synod lets the variable win so a
- * container can replace a baked-in file without deleting it.
+ *
+ * Patroni itself prefers an existing file over {@code PATRONI_CONFIGURATION}; Synod lets the
+ * variable win so a container can replace a baked-in file without deleting it.
  */
 public final class ConfigLoader {
-    private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
-    /** Patroni reserves this member name for strict synchronous mode. */
-    static final String RESERVED_NAME = "__patroni_strict_sync_replica_placeholder__";
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
 
-    private ConfigLoader() {
-    }
+  /** Patroni reserves this member name for strict synchronous mode. */
+  static final String RESERVED_NAME = "__patroni_strict_sync_replica_placeholder__";
 
-    /**
-     * @param file a YAML file or a directory of them; null = environment only
-     * @param env  the environment, usually {@code System.getenv()}
-     * @throws ConfigException listing every problem (unreadable file, bad YAML, invalid values)
-     */
-    public static SynodConfig load(Path file, Map<String, String> env) {
-        Map<String, String> e = env == null ? Map.of() : env;
-        if (hasConfiguration(e)) {
-            return fromConfigurationVariable(e);
-        }
-        if (file == null) {
-            return build(new LinkedHashMap<>(), "environment", null, e);
-        }
-        Problems io = new Problems(file.toString());
-        Map<String, Object> m = read(file, io);
-        io.throwIfErrors();
-        return build(m, file.toString(), file, e);
-    }
+  private ConfigLoader() {}
 
-    /**
-     * Same as {@link #load} for YAML already in memory.
-     *
-     * @param originName how problems name the source, e.g. {@code "node1.yml"}
-     */
-    public static SynodConfig fromYaml(String yaml, String originName, Map<String, String> env) {
-        Map<String, String> e = env == null ? Map.of() : env;
-        if (hasConfiguration(e)) {
-            return fromConfigurationVariable(e);
-        }
-        Problems p = new Problems(originName);
-        Map<String, Object> m = parseTop(yaml, originName, p);
-        p.throwIfErrors();
-        return build(m, originName, null, e);
+  /**
+   * @param file a YAML file or a directory of them; null = environment only
+   * @param env the environment, usually {@code System.getenv()}
+   * @throws ConfigException listing every problem (unreadable file, bad YAML, invalid values)
+   */
+  public static SynodConfig load(Path file, Map<String, String> env) {
+    Map<String, String> e = env == null ? Map.of() : env;
+    if (hasConfiguration(e)) {
+      return fromConfigurationVariable(e);
     }
+    if (file == null) {
+      return build(new LinkedHashMap<>(), "environment", null, e);
+    }
+    Problems io = new Problems(file.toString());
+    Map<String, Object> m = read(file, io);
+    io.throwIfErrors();
+    return build(m, file.toString(), file, e);
+  }
 
-    private static boolean hasConfiguration(Map<String, String> env) {
-        String c = env.get(EnvOverrides.CONFIGURATION);
-        return c != null && !c.isBlank();
+  /**
+   * Same as {@link #load} for YAML already in memory.
+   *
+   * @param originName how problems name the source, e.g. {@code "node1.yml"}
+   */
+  public static SynodConfig fromYaml(String yaml, String originName, Map<String, String> env) {
+    Map<String, String> e = env == null ? Map.of() : env;
+    if (hasConfiguration(e)) {
+      return fromConfigurationVariable(e);
     }
+    Problems p = new Problems(originName);
+    Map<String, Object> m = parseTop(yaml, originName, p);
+    p.throwIfErrors();
+    return build(m, originName, null, e);
+  }
 
-    private static SynodConfig fromConfigurationVariable(Map<String, String> env) {
-        String origin = EnvOverrides.CONFIGURATION;
-        Problems p = new Problems(origin);
-        Map<String, Object> m = parseTop(env.get(origin), origin, p);
-        p.throwIfErrors();
-        return build(m, origin, null, null, env);
-    }
+  private static boolean hasConfiguration(Map<String, String> env) {
+    String c = env.get(EnvOverrides.CONFIGURATION);
+    return c != null && !c.isBlank();
+  }
 
-    private static SynodConfig build(Map<String, Object> fileMap, String origin, Path source,
-                                     Map<String, String> env) {
-        return build(fileMap, origin, source, env, null);
-    }
+  private static SynodConfig fromConfigurationVariable(Map<String, String> env) {
+    String origin = EnvOverrides.CONFIGURATION;
+    Problems p = new Problems(origin);
+    Map<String, Object> m = parseTop(env.get(origin), origin, p);
+    p.throwIfErrors();
+    return build(m, origin, null, null, env);
+  }
 
-    /** @param env overrides to apply; null when PATRONI_CONFIGURATION made them irrelevant */
-    private static SynodConfig build(Map<String, Object> fileMap, String origin, Path source, Map<String, String> env,
-                                     Map<String, String> ignoredEnv) {
-        Problems envProblems = new Problems("environment");
-        Map<String, String> sources = Map.of();
-        Map<String, Object> merged = fileMap;
-        if (env != null) {
-            EnvOverrides o = EnvOverrides.build(env, envProblems);
-            merged = Maps.mergePatch(fileMap, o.tree);
-            sources = o.sources;
-        } else if (ignoredEnv != null) {
-            EnvOverrides.warnIgnoredBecauseOfConfiguration(ignoredEnv, envProblems);
-        }
-        Problems p = new Problems(origin, "", sources);
-        p.addAll(envProblems.errors(), envProblems.warnings());
-        SynodConfig config = type(merged, p, source);
-        for (String w : p.warnings()) {
-            LOG.warn("{}", w);
-        }
-        p.throwIfErrors();
-        return config;
-    }
+  private static SynodConfig build(
+      Map<String, Object> fileMap, String origin, Path source, Map<String, String> env) {
+    return build(fileMap, origin, source, env, null);
+  }
 
-    private static SynodConfig type(Map<String, Object> m, Problems p, Path source) {
-        Section root = new Section(p, "", m);
-        String scope = root.requiredString("scope");
-        String namespace = root.string("namespace", SynodConfig.DEFAULT_NAMESPACE);
-        String name = root.requiredString("name");
-        if (RESERVED_NAME.equals(name)) {
-            root.error("name", Problems.show(name) + " is reserved by Patroni");
-        }
-        RestApiConfig restapi = RestApiConfig.from(root.section("restapi"));
-        CtlConfig ctl = CtlConfig.from(root.section("ctl"));
-        Section raftSection = root.section("raft");
-        RaftConfig raft = raftSection.present() ? RaftConfig.from(raftSection) : null;
-        Map<String, Object> etcd3 = root.mapValue("etcd3");
-        Map<String, Object> zookeeper = root.mapValue("zookeeper");
-        Map<String, Object> consul = root.mapValue("consul");
-        checkOneDcs(root, raftSection.present(), etcd3, zookeeper, consul);
-        BootstrapConfig bootstrap = BootstrapConfig.from(root.section("bootstrap"));
-        PostgresqlConfig postgresql = PostgresqlConfig.from(root.section("postgresql"));
-        Tags tags = Tags.from(root.section("tags"));
-        LogConfig log = LogConfig.from(root.section("log"));
-        // bridge: Synod's own section for the etcd3/zookeeper/consul mirrors (typed by the dcs-bridges module)
-        root.accept("thread_pool_size", "thread_stack_size", "bridge");
-        // watchdog is a fencing feature: warn loudly rather than let an operator believe it is active.
-        root.notUsed("watchdog", "kubernetes", "etcd", "exhibitor", "citus");
-        root.finish();
-        if (raft != null) {
-            checkRaftTiming(root, raft, bootstrap.dcs());
-        }
-        return new SynodConfig(scope, namespace, name, restapi, ctl, raft, etcd3, zookeeper, consul, bootstrap,
-                postgresql, tags, log, source, m, p.warnings());
+  /**
+   * @param env overrides to apply; null when PATRONI_CONFIGURATION made them irrelevant
+   */
+  private static SynodConfig build(
+      Map<String, Object> fileMap,
+      String origin,
+      Path source,
+      Map<String, String> env,
+      Map<String, String> ignoredEnv) {
+    Problems envProblems = new Problems("environment");
+    Map<String, String> sources = Map.of();
+    Map<String, Object> merged = fileMap;
+    if (env != null) {
+      EnvOverrides o = EnvOverrides.build(env, envProblems);
+      merged = Maps.mergePatch(fileMap, o.tree);
+      sources = o.sources;
+    } else if (ignoredEnv != null) {
+      EnvOverrides.warnIgnoredBecauseOfConfiguration(ignoredEnv, envProblems);
     }
+    Problems p = new Problems(origin, "", sources);
+    p.addAll(envProblems.errors(), envProblems.warnings());
+    SynodConfig config = type(merged, p, source);
+    for (String w : p.warnings()) {
+      LOG.warn("{}", w);
+    }
+    p.throwIfErrors();
+    return config;
+  }
 
-    private static void checkOneDcs(Section root, boolean raft, Map<String, Object> etcd3,
-                                    Map<String, Object> zookeeper, Map<String, Object> consul) {
-        List<String> configured = new ArrayList<>();
-        if (raft) {
-            configured.add("raft");
-        }
-        if (etcd3 != null) {
-            configured.add("etcd3");
-        }
-        if (zookeeper != null) {
-            configured.add("zookeeper");
-        }
-        if (consul != null) {
-            configured.add("consul");
-        }
-        if (configured.isEmpty()) {
-            root.error("raft", "required: Synod keeps its cluster state in an embedded Raft group (or configure "
-                    + "one of etcd3, zookeeper, consul)");
-        } else if (configured.size() > 1 && !raft) {
-            // Members choosing different stores would each see a different leader lock. With raft, the
-            // etcd3/zookeeper/consul sections are mirror targets (dcs-bridges), any number of them.
-            root.error(configured.get(1), "more than one DCS configured (" + String.join(", ", configured)
-                    + "); keep exactly one");
-        }
+  private static SynodConfig type(Map<String, Object> m, Problems p, Path source) {
+    Section root = new Section(p, "", m);
+    String scope = root.requiredString("scope");
+    String namespace = root.string("namespace", SynodConfig.DEFAULT_NAMESPACE);
+    String name = root.requiredString("name");
+    if (RESERVED_NAME.equals(name)) {
+      root.error("name", Problems.show(name) + " is reserved by Patroni");
     }
+    RestApiConfig restapi = RestApiConfig.from(root.section("restapi"));
+    CtlConfig ctl = CtlConfig.from(root.section("ctl"));
+    Section raftSection = root.section("raft");
+    RaftConfig raft = raftSection.present() ? RaftConfig.from(raftSection) : null;
+    Map<String, Object> etcd3 = root.mapValue("etcd3");
+    Map<String, Object> zookeeper = root.mapValue("zookeeper");
+    Map<String, Object> consul = root.mapValue("consul");
+    checkOneDcs(root, raftSection.present(), etcd3, zookeeper, consul);
+    BootstrapConfig bootstrap = BootstrapConfig.from(root.section("bootstrap"));
+    PostgresqlConfig postgresql = PostgresqlConfig.from(root.section("postgresql"));
+    Tags tags = Tags.from(root.section("tags"));
+    LogConfig log = LogConfig.from(root.section("log"));
+    // bridge: Synod's own section for the etcd3/zookeeper/consul mirrors (typed by the dcs-bridges
+    // module)
+    root.accept("thread_pool_size", "thread_stack_size", "bridge");
+    // watchdog is a fencing feature: warn loudly rather than let an operator believe it is active.
+    root.notUsed("watchdog", "kubernetes", "etcd", "exhibitor", "citus");
+    root.finish();
+    if (raft != null) {
+      checkRaftTiming(root, raft, bootstrap.dcs());
+    }
+    return new SynodConfig(
+        scope,
+        namespace,
+        name,
+        restapi,
+        ctl,
+        raft,
+        etcd3,
+        zookeeper,
+        consul,
+        bootstrap,
+        postgresql,
+        tags,
+        log,
+        source,
+        m,
+        p.warnings());
+  }
 
-    /**
-     * A Raft leader change blocks DCS writes; measured worst case is about 3x election_timeout_ms. The primary
-     * renews its lease every loop_wait and is fenced 0.3 s before the lease could expire, so a leader change
-     * longer than ttl - loop_wait - 0.3 s can make a healthy primary demote (safe, but an outage).
-     */
-    private static void checkRaftTiming(Section root, RaftConfig raft, DynamicConfig dcs) {
-        double electionWorst = 3 * raft.electionTimeoutMs() / 1000.0;
-        double slack = dcs.ttlSeconds() - dcs.loopWaitSeconds() - 0.3;
-        if (electionWorst > slack) {
-            root.warn("raft.election_timeout_ms", raft.electionTimeoutMs() + " ms: a Raft leader change can take "
-                    + "about 3x that (" + Problems.num(electionWorst) + " s), more than the lease slack ttl - loop_wait - 0.3 ("
-                    + Problems.num(slack) + " s); the primary may demote during one");
-        }
+  private static void checkOneDcs(
+      Section root,
+      boolean raft,
+      Map<String, Object> etcd3,
+      Map<String, Object> zookeeper,
+      Map<String, Object> consul) {
+    List<String> configured = new ArrayList<>();
+    if (raft) {
+      configured.add("raft");
     }
+    if (etcd3 != null) {
+      configured.add("etcd3");
+    }
+    if (zookeeper != null) {
+      configured.add("zookeeper");
+    }
+    if (consul != null) {
+      configured.add("consul");
+    }
+    if (configured.isEmpty()) {
+      root.error(
+          "raft",
+          "required: Synod keeps its cluster state in an embedded Raft group (or configure "
+              + "one of etcd3, zookeeper, consul)");
+    } else if (configured.size() > 1 && !raft) {
+      // Members choosing different stores would each see a different leader lock. With raft, the
+      // etcd3/zookeeper/consul sections are mirror targets (dcs-bridges), any number of them.
+      root.error(
+          configured.get(1),
+          "more than one DCS configured (" + String.join(", ", configured) + "); keep exactly one");
+    }
+  }
 
-    private static Map<String, Object> read(Path file, Problems p) {
-        if (Files.isDirectory(file)) {
-            // Patroni: every *.yml / *.yaml in the directory, merged in name order.
-            List<Path> files;
-            try (Stream<Path> s = Files.list(file)) {
-                files = s.filter(f -> Files.isRegularFile(f) && (f.toString().endsWith(".yml")
-                        || f.toString().endsWith(".yaml"))).sorted().toList();
-            } catch (IOException e) {
-                p.errorLine(file + ": cannot read directory: " + e);
-                return Map.of();
-            }
-            if (files.isEmpty()) {
-                p.errorLine(file + ": directory has no *.yml or *.yaml files");
-            }
-            Map<String, Object> merged = new LinkedHashMap<>();
-            for (Path f : files) {
-                Map<String, Object> one = readFile(f, p);
-                if (one != null) {
-                    Maps.mergePatch(merged, one);
-                }
-            }
-            return merged;
-        }
-        Map<String, Object> m = readFile(file, p);
-        return m == null ? new LinkedHashMap<>() : m;
+  /**
+   * A Raft leader change blocks DCS writes; measured worst case is about 3x election_timeout_ms.
+   * The primary renews its lease every loop_wait and is fenced 0.3 s before the lease could expire,
+   * so a leader change longer than ttl - loop_wait - 0.3 s can make a healthy primary demote (safe,
+   * but an outage).
+   */
+  private static void checkRaftTiming(Section root, RaftConfig raft, DynamicConfig dcs) {
+    double electionWorst = 3 * raft.electionTimeoutMs() / 1000.0;
+    double slack = dcs.ttlSeconds() - dcs.loopWaitSeconds() - 0.3;
+    if (electionWorst > slack) {
+      root.warn(
+          "raft.election_timeout_ms",
+          raft.electionTimeoutMs()
+              + " ms: a Raft leader change can take "
+              + "about 3x that ("
+              + Problems.num(electionWorst)
+              + " s), more than the lease slack ttl - loop_wait - 0.3 ("
+              + Problems.num(slack)
+              + " s); the primary may demote during one");
     }
+  }
 
-    private static Map<String, Object> readFile(Path f, Problems p) {
-        String text;
-        try {
-            text = Files.readString(f, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            p.errorLine(f + ": file not found");
-            return null;
-        } catch (java.nio.charset.CharacterCodingException e) {
-            p.errorLine(f + ": cannot read: not UTF-8 text");
-            return null;
-        } catch (IOException e) {
-            p.errorLine(f + ": cannot read: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
-            return null;
+  private static Map<String, Object> read(Path file, Problems p) {
+    if (Files.isDirectory(file)) {
+      // Patroni: every *.yml / *.yaml in the directory, merged in name order.
+      List<Path> files;
+      try (Stream<Path> s = Files.list(file)) {
+        files =
+            s.filter(
+                    f ->
+                        Files.isRegularFile(f)
+                            && (f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")))
+                .sorted()
+                .toList();
+      } catch (IOException e) {
+        p.errorLine(file + ": cannot read directory: " + e);
+        return Map.of();
+      }
+      if (files.isEmpty()) {
+        p.errorLine(file + ": directory has no *.yml or *.yaml files");
+      }
+      Map<String, Object> merged = new LinkedHashMap<>();
+      for (Path f : files) {
+        Map<String, Object> one = readFile(f, p);
+        if (one != null) {
+          Maps.mergePatch(merged, one);
         }
-        return parseTop(text, f.toString(), p);
+      }
+      return merged;
     }
+    Map<String, Object> m = readFile(file, p);
+    return m == null ? new LinkedHashMap<>() : m;
+  }
 
-    private static Map<String, Object> parseTop(String text, String origin, Problems p) {
-        Object parsed;
-        try {
-            parsed = YamlText.parse(text == null ? "" : text, origin);
-        } catch (YamlText.SyntaxError e) {
-            p.errorLine(e.getMessage());
-            return null;
-        }
-        if (parsed == null) {
-            p.errorLine(origin + ": empty; expected a YAML mapping (scope, name, restapi, raft, postgresql...)");
-            return null;
-        }
-        if (!(parsed instanceof Map<?, ?> m)) {
-            p.errorLine(origin + ": expected a YAML mapping at the top level, got " + Problems.typeName(parsed));
-            return null;
-        }
-        return Section.cast(m);
+  private static Map<String, Object> readFile(Path f, Problems p) {
+    String text;
+    try {
+      text = Files.readString(f, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      p.errorLine(f + ": file not found");
+      return null;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      p.errorLine(f + ": cannot read: not UTF-8 text");
+      return null;
+    } catch (IOException e) {
+      p.errorLine(
+          f
+              + ": cannot read: "
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : " " + e.getMessage()));
+      return null;
     }
+    return parseTop(text, f.toString(), p);
+  }
+
+  private static Map<String, Object> parseTop(String text, String origin, Problems p) {
+    Object parsed;
+    try {
+      parsed = YamlText.parse(text == null ? "" : text, origin);
+    } catch (YamlText.SyntaxError e) {
+      p.errorLine(e.getMessage());
+      return null;
+    }
+    if (parsed == null) {
+      p.errorLine(
+          origin + ": empty; expected a YAML mapping (scope, name, restapi, raft, postgresql...)");
+      return null;
+    }
+    if (!(parsed instanceof Map<?, ?> m)) {
+      p.errorLine(
+          origin + ": expected a YAML mapping at the top level, got " + Problems.typeName(parsed));
+      return null;
+    }
+    return Section.cast(m);
+  }
 }

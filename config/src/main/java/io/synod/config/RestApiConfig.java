@@ -6,100 +6,146 @@ import java.util.Map;
 /**
  * {@code restapi}: Patroni's REST API (health checks, /patroni, /config, switchover...).
  *
- * @param listen          bind address, default {@value #DEFAULT_LISTEN}
- * @param connectAddress  address other members and clients use (member key {@code api_url}); default = listen
- * @param authentication  basic auth for unsafe endpoints; null = none
- * @param verifyClient    client certificates for HTTPS; default NONE
+ * @param listen bind address, default {@value #DEFAULT_LISTEN}
+ * @param connectAddress address other members and clients use (member key {@code api_url}); default
+ *     = listen
+ * @param authentication basic auth for unsafe endpoints; null = none
+ * @param verifyClient client certificates for HTTPS; default NONE
  */
-public record RestApiConfig(String listen, String connectAddress, Credentials authentication, String certfile,
-                            String keyfile, String keyfilePassword, String cafile, VerifyClient verifyClient,
-                            List<String> allowlist, boolean allowlistIncludeMembers,
-                            Map<String, String> httpExtraHeaders) {
-    public static final String DEFAULT_LISTEN = "127.0.0.1:8008";
+public record RestApiConfig(
+    String listen,
+    String connectAddress,
+    Credentials authentication,
+    String certfile,
+    String keyfile,
+    String keyfilePassword,
+    String cafile,
+    VerifyClient verifyClient,
+    List<String> allowlist,
+    boolean allowlistIncludeMembers,
+    Map<String, String> httpExtraHeaders) {
+  public static final String DEFAULT_LISTEN = "127.0.0.1:8008";
 
-    public RestApiConfig {
-        allowlist = allowlist == null ? List.of() : List.copyOf(allowlist);
-        httpExtraHeaders = httpExtraHeaders == null ? Map.of() : httpExtraHeaders;
-        verifyClient = verifyClient == null ? VerifyClient.NONE : verifyClient;
-    }
+  public RestApiConfig {
+    allowlist = allowlist == null ? List.of() : List.copyOf(allowlist);
+    httpExtraHeaders = httpExtraHeaders == null ? Map.of() : httpExtraHeaders;
+    verifyClient = verifyClient == null ? VerifyClient.NONE : verifyClient;
+  }
 
-    /** Defaults only, as if the section were absent. */
-    public static RestApiConfig defaults() {
-        return new RestApiConfig(DEFAULT_LISTEN, DEFAULT_LISTEN, null, null, null, null, null, VerifyClient.NONE,
-                List.of(), false, Map.of());
-    }
+  /** Defaults only, as if the section were absent. */
+  public static RestApiConfig defaults() {
+    return new RestApiConfig(
+        DEFAULT_LISTEN,
+        DEFAULT_LISTEN,
+        null,
+        null,
+        null,
+        null,
+        null,
+        VerifyClient.NONE,
+        List.of(),
+        false,
+        Map.of());
+  }
 
-    public HostPort listenAddress() {
-        return HostPort.parse(listen, null, true);
-    }
+  public HostPort listenAddress() {
+    return HostPort.parse(listen, null, true);
+  }
 
-    public HostPort connectHostPort() {
-        return HostPort.parse(connectAddress);
-    }
+  public HostPort connectHostPort() {
+    return HostPort.parse(connectAddress);
+  }
 
-    /** Listen host; empty means all interfaces. */
-    public String host() {
-        return listenAddress().host();
-    }
+  /** Listen host; empty means all interfaces. */
+  public String host() {
+    return listenAddress().host();
+  }
 
-    /** Listen port. */
-    public int port() {
-        return listenAddress().port();
-    }
+  /** Listen port. */
+  public int port() {
+    return listenAddress().port();
+  }
 
-    public String connectHost() {
-        return connectHostPort().host();
-    }
+  public String connectHost() {
+    return connectHostPort().host();
+  }
 
-    public int connectPort() {
-        return connectHostPort().port();
-    }
+  public int connectPort() {
+    return connectHostPort().port();
+  }
 
-    /** HTTPS when a certificate is configured (Patroni's rule). */
-    public boolean tls() {
-        return certfile != null && !certfile.isBlank();
-    }
+  /** HTTPS when a certificate is configured (Patroni's rule). */
+  public boolean tls() {
+    return certfile != null && !certfile.isBlank();
+  }
 
-    /** What Patroni writes as {@code api_url} in the member key: {@code http(s)://connect_address/patroni}. */
-    public String apiUrl() {
-        return (tls() ? "https" : "http") + "://" + connectHostPort() + "/patroni";
-    }
+  /**
+   * What Patroni writes as {@code api_url} in the member key: {@code
+   * http(s)://connect_address/patroni}.
+   */
+  public String apiUrl() {
+    return (tls() ? "https" : "http") + "://" + connectHostPort() + "/patroni";
+  }
 
-    static RestApiConfig from(Section s) {
-        String listen = s.string("listen", DEFAULT_LISTEN);
-        HostPort l = s.hostPort("listen", listen, null, true);
-        String connect = s.string("connect_address", null);
-        if (connect == null) {
-            // Defaulting to listen keeps one-host test clusters short; a wildcard cannot be connected to.
-            if (l != null && l.isWildcard()) {
-                s.error("connect_address", "required when " + s.path("listen") + " is a wildcard address ("
-                        + listen + ")");
-            }
-            connect = listen;
-        } else {
-            s.hostPort("connect_address", connect, null, false);
-        }
-        Credentials auth = Credentials.from(s.section("authentication"));
-        String verify = s.choice("verify_client", List.of("none", "optional", "required"));
-        List<String> allowlist = s.stringList("allowlist");
-        RestApiConfig c = new RestApiConfig(listen, connect, auth, s.string("certfile", null),
-                s.string("keyfile", null), s.string("keyfile_password", null), s.string("cafile", null),
-                verify == null ? VerifyClient.NONE : VerifyClient.valueOf(verify.toUpperCase(java.util.Locale.ROOT)),
-                allowlist, s.bool("allowlist_include_members", false), s.stringMap("http_extra_headers"));
-        if (c.verifyClient() != VerifyClient.NONE && !c.tls()) {
-            s.error("verify_client", c.verifyClient().patroniName() + " needs HTTPS: set " + s.path("certfile"));
-        }
-        // Python/socket tuning with no Java counterpart.
-        s.accept("request_queue_size", "thread_pool_size", "server_tokens");
-        s.notUsed("ciphers", "https_extra_headers");
-        s.finish();
-        return c;
+  static RestApiConfig from(Section s) {
+    String listen = s.string("listen", DEFAULT_LISTEN);
+    HostPort l = s.hostPort("listen", listen, null, true);
+    String connect = s.string("connect_address", null);
+    if (connect == null) {
+      // Defaulting to listen keeps one-host test clusters short; a wildcard cannot be connected to.
+      if (l != null && l.isWildcard()) {
+        s.error(
+            "connect_address",
+            "required when " + s.path("listen") + " is a wildcard address (" + listen + ")");
+      }
+      connect = listen;
+    } else {
+      s.hostPort("connect_address", connect, null, false);
     }
+    Credentials auth = Credentials.from(s.section("authentication"));
+    String verify = s.choice("verify_client", List.of("none", "optional", "required"));
+    List<String> allowlist = s.stringList("allowlist");
+    RestApiConfig c =
+        new RestApiConfig(
+            listen,
+            connect,
+            auth,
+            s.string("certfile", null),
+            s.string("keyfile", null),
+            s.string("keyfile_password", null),
+            s.string("cafile", null),
+            verify == null
+                ? VerifyClient.NONE
+                : VerifyClient.valueOf(verify.toUpperCase(java.util.Locale.ROOT)),
+            allowlist,
+            s.bool("allowlist_include_members", false),
+            s.stringMap("http_extra_headers"));
+    if (c.verifyClient() != VerifyClient.NONE && !c.tls()) {
+      s.error(
+          "verify_client",
+          c.verifyClient().patroniName() + " needs HTTPS: set " + s.path("certfile"));
+    }
+    // Python/socket tuning with no Java counterpart.
+    s.accept("request_queue_size", "thread_pool_size", "server_tokens");
+    s.notUsed("ciphers", "https_extra_headers");
+    s.finish();
+    return c;
+  }
 
-    @Override
-    public String toString() {
-        return "RestApiConfig[listen=" + listen + ", connectAddress=" + connectAddress + ", authentication="
-                + authentication + ", tls=" + tls() + ", verifyClient=" + verifyClient + ", allowlist=" + allowlist
-                + "]";
-    }
+  @Override
+  public String toString() {
+    return "RestApiConfig[listen="
+        + listen
+        + ", connectAddress="
+        + connectAddress
+        + ", authentication="
+        + authentication
+        + ", tls="
+        + tls()
+        + ", verifyClient="
+        + verifyClient
+        + ", allowlist="
+        + allowlist
+        + "]";
+  }
 }

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.List;
 import java.util.Map;
 
-/** Shared fixtures: the smallest valid config, and helpers that load from a string named node1.yml. */
+/**
+ * Shared fixtures: the smallest valid config, and helpers that load from a string named node1.yml.
+ */
 final class TestYaml {
-    static final String MINIMAL = """
+  static final String MINIMAL =
+      """
             scope: demo
             name: node1
             raft:
@@ -17,28 +20,28 @@ final class TestYaml {
               data_dir: /tmp/pg
             """;
 
-    private TestYaml() {
-    }
+  private TestYaml() {}
 
-    static SynodConfig load(String yaml) {
-        return ConfigLoader.fromYaml(yaml, "node1.yml", Map.of());
-    }
+  static SynodConfig load(String yaml) {
+    return ConfigLoader.fromYaml(yaml, "node1.yml", Map.of());
+  }
 
-    static SynodConfig load(String yaml, Map<String, String> env) {
-        return ConfigLoader.fromYaml(yaml, "node1.yml", env);
-    }
+  static SynodConfig load(String yaml, Map<String, String> env) {
+    return ConfigLoader.fromYaml(yaml, "node1.yml", env);
+  }
 
-    /** The problems reported for an invalid config. */
-    static List<String> problems(String yaml) {
-        return problems(yaml, Map.of());
-    }
+  /** The problems reported for an invalid config. */
+  static List<String> problems(String yaml) {
+    return problems(yaml, Map.of());
+  }
 
-    static List<String> problems(String yaml, Map<String, String> env) {
-        return assertThrows(ConfigException.class, () -> ConfigLoader.fromYaml(yaml, "node1.yml", env)).problems();
-    }
+  static List<String> problems(String yaml, Map<String, String> env) {
+    return assertThrows(ConfigException.class, () -> ConfigLoader.fromYaml(yaml, "node1.yml", env))
+        .problems();
+  }
 
-    /** MINIMAL plus extra top-level sections. */
-    static String minimalWith(String extra) {
-        return MINIMAL + extra;
-    }
+  /** MINIMAL plus extra top-level sections. */
+  static String minimalWith(String extra) {
+    return MINIMAL + extra;
+  }
 }

@@ -11,16 +11,22 @@ import java.util.Set;
 
 /**
  * The mirror targets configured in a node's YAML: Patroni's {@code etcd3}, {@code zookeeper} and
- * {@code consul} sections (any number of them, none by default) plus Synod's {@code bridge} section.
- * Parsing collects every problem and throws one {@link BridgeConfigException} naming each field.
+ * {@code consul} sections (any number of them, none by default) plus Synod's {@code bridge}
+ * section. Parsing collects every problem and throws one {@link BridgeConfigException} naming each
+ * field.
  *
  * @param etcd null when there is no etcd3 section
  * @param zookeeper null when there is no zookeeper section
  * @param consul null when there is no consul section
- * @param acceptRequests {@code bridge.accept_requests}: apply failover/config keys written by tooling
+ * @param acceptRequests {@code bridge.accept_requests}: apply failover/config keys written by
+ *     tooling
  * @param warnings settings accepted but not used, each naming its field
  */
-public record BridgeConfig(EtcdSettings etcd, ZooKeeperSettings zookeeper, ConsulSettings consul, boolean acceptRequests,
+public record BridgeConfig(
+    EtcdSettings etcd,
+    ZooKeeperSettings zookeeper,
+    ConsulSettings consul,
+    boolean acceptRequests,
     List<String> warnings) {
 
   public static final String DEFAULT_CONSUL_HOST = "127.0.0.1:8500";
@@ -36,13 +42,18 @@ public record BridgeConfig(EtcdSettings etcd, ZooKeeperSettings zookeeper, Consu
    * @param bridge the raw {@code bridge} mapping or null
    * @throws BridgeConfigException listing every problem
    */
-  public static BridgeConfig parse(Map<String, Object> etcd3, Map<String, Object> zookeeper, Map<String, Object> consul,
+  public static BridgeConfig parse(
+      Map<String, Object> etcd3,
+      Map<String, Object> zookeeper,
+      Map<String, Object> consul,
       Object bridge) {
     List<String> errors = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     EtcdSettings e = etcd3 == null ? null : new Reader("etcd3", etcd3, errors, warnings).etcd();
-    ZooKeeperSettings z = zookeeper == null ? null : new Reader("zookeeper", zookeeper, errors, warnings).zookeeper();
-    ConsulSettings c = consul == null ? null : new Reader("consul", consul, errors, warnings).consul();
+    ZooKeeperSettings z =
+        zookeeper == null ? null : new Reader("zookeeper", zookeeper, errors, warnings).zookeeper();
+    ConsulSettings c =
+        consul == null ? null : new Reader("consul", consul, errors, warnings).consul();
     boolean accept = false;
     if (bridge != null) {
       if (bridge instanceof Map<?, ?> m) {
@@ -176,7 +187,9 @@ public record BridgeConfig(EtcdSettings etcd, ZooKeeperSettings zookeeper, Consu
       }
       try {
         HostPort hp = HostPort.parse(s);
-        return hp.host().contains(":") ? "[" + hp.host() + "]:" + hp.port() : hp.host() + ":" + hp.port();
+        return hp.host().contains(":")
+            ? "[" + hp.host() + "]:" + hp.port()
+            : hp.host() + ":" + hp.port();
       } catch (IllegalArgumentException e) {
         error(k, e.getMessage());
         return null;
@@ -196,7 +209,11 @@ public record BridgeConfig(EtcdSettings etcd, ZooKeeperSettings zookeeper, Consu
       for (String k : keys) {
         if (map.containsKey(k)) {
           seen.add(k);
-          warnings.add(field(k) + ": accepted (Patroni setting) but not used by Synod's " + section + " bridge");
+          warnings.add(
+              field(k)
+                  + ": accepted (Patroni setting) but not used by Synod's "
+                  + section
+                  + " bridge");
         }
       }
     }
@@ -243,13 +260,17 @@ public record BridgeConfig(EtcdSettings etcd, ZooKeeperSettings zookeeper, Consu
       String user = string("username");
       String pass = string("password");
       if ((user == null) != (pass == null)) {
-        error(user == null ? "username" : "password", "required together with " + (user == null ? "password" : "username"));
+        error(
+            user == null ? "username" : "password",
+            "required together with " + (user == null ? "password" : "username"));
       }
       Path cacert = file("cacert");
       Path cert = file("cert");
       Path key = file("key");
       if ((cert == null) != (key == null)) {
-        error(cert == null ? "cert" : "key", "required together with " + (cert == null ? "key" : "cert"));
+        error(
+            cert == null ? "cert" : "key",
+            "required together with " + (cert == null ? "key" : "cert"));
       }
       unsupported("srv", "srv_suffix", "proxy", "use_proxies", "key_password");
       notUsed("retry_timeout", "ttl", "loop_wait");
@@ -302,10 +323,18 @@ public record BridgeConfig(EtcdSettings etcd, ZooKeeperSettings zookeeper, Consu
       Path cert = file("cert");
       Path key = file("key");
       if ((cert == null) != (key == null)) {
-        error(cert == null ? "cert" : "key", "required together with " + (cert == null ? "key" : "cert"));
+        error(
+            cert == null ? "cert" : "key",
+            "required together with " + (cert == null ? "key" : "cert"));
       }
-      notUsed("consistency", "checks", "register_service", "service_tags", "service_check_interval",
-          "service_check_tls_server_name", "key_password");
+      notUsed(
+          "consistency",
+          "checks",
+          "register_service",
+          "service_tags",
+          "service_check_interval",
+          "service_check_tls_server_name",
+          "key_password");
       finish();
       return new ConsulSettings(base, token, dc, verify, cacert, cert, key);
     }

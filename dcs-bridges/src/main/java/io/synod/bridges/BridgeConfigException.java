@@ -2,7 +2,9 @@ package io.synod.bridges;
 
 import java.util.List;
 
-/** A bridge section of the YAML is wrong; every problem names its field ({@code etcd3.hosts: ...}). */
+/**
+ * A bridge section of the YAML is wrong; every problem names its field ({@code etcd3.hosts: ...}).
+ */
 public final class BridgeConfigException extends IllegalArgumentException {
   private final List<String> problems;
 

@@ -28,22 +28,28 @@ public final class Bridges implements AutoCloseable {
   }
 
   /**
-   * Types the node's {@code etcd3}, {@code zookeeper}, {@code consul} and {@code bridge} sections and
-   * logs the settings it ignores. Call it before starting anything, so a bad section stops the node early.
+   * Types the node's {@code etcd3}, {@code zookeeper}, {@code consul} and {@code bridge} sections
+   * and logs the settings it ignores. Call it before starting anything, so a bad section stops the
+   * node early.
    *
    * @throws BridgeConfigException when a section is wrong (each problem names its field)
    */
   public static BridgeConfig config(SynodConfig cfg) {
-    BridgeConfig bc = BridgeConfig.parse(cfg.etcd3(), cfg.zookeeper(), cfg.consul(), cfg.raw().get("bridge"));
+    BridgeConfig bc =
+        BridgeConfig.parse(cfg.etcd3(), cfg.zookeeper(), cfg.consul(), cfg.raw().get("bridge"));
     for (String w : bc.warnings()) {
       LOG.warn("{}: {}", cfg.source() == null ? "config" : cfg.source().getFileName(), w);
     }
     return bc;
   }
 
-  /** The bridges {@code bc} asks for, reading this node's Raft replica; call {@link #start()} next. */
-  public static Bridges fromConfig(BridgeConfig bc, SynodConfig cfg, RaftStore raft, ClusterStore store) {
-    MirrorOptions opts = MirrorOptions.defaults(cfg.dynamic().ttl().toMillis(), cfg.name(), bc.acceptRequests());
+  /**
+   * The bridges {@code bc} asks for, reading this node's Raft replica; call {@link #start()} next.
+   */
+  public static Bridges fromConfig(
+      BridgeConfig bc, SynodConfig cfg, RaftStore raft, ClusterStore store) {
+    MirrorOptions opts =
+        MirrorOptions.defaults(cfg.dynamic().ttl().toMillis(), cfg.name(), bc.acceptRequests());
     return create(bc, new RaftMirrorSource(raft, store), opts);
   }
 
@@ -75,7 +81,10 @@ public final class Bridges implements AutoCloseable {
     return bridges.isEmpty();
   }
 
-  /** One entry per bridge: {@code synod_bridge_up} and {@code synod_bridge_lag_seconds} come from here. */
+  /**
+   * One entry per bridge: {@code synod_bridge_up} and {@code synod_bridge_lag_seconds} come from
+   * here.
+   */
   public List<BridgeMetrics> metrics() {
     return bridges.stream().map(Bridge::metrics).toList();
   }
@@ -93,22 +102,35 @@ public final class Bridges implements AutoCloseable {
       return "";
     }
     StringBuilder b = new StringBuilder();
-    b.append("# HELP synod_bridge_up 1 when the last call to the mirror target (write, keepalive or probe) succeeded\n");
+    b.append(
+        "# HELP synod_bridge_up 1 when the last call to the mirror target (write, keepalive or probe) succeeded\n");
     b.append("# TYPE synod_bridge_up gauge\n");
     for (BridgeMetrics m : ms) {
-      b.append("synod_bridge_up{target=\"").append(m.target()).append("\"} ").append(m.up() ? 1 : 0).append('\n');
+      b.append("synod_bridge_up{target=\"")
+          .append(m.target())
+          .append("\"} ")
+          .append(m.up() ? 1 : 0)
+          .append('\n');
     }
-    b.append("# HELP synod_bridge_lag_seconds Age of the oldest store change not yet mirrored into the target "
-        + "(0 when caught up or on nodes that do not write the mirror)\n");
+    b.append(
+        "# HELP synod_bridge_lag_seconds Age of the oldest store change not yet mirrored into the target "
+            + "(0 when caught up or on nodes that do not write the mirror)\n");
     b.append("# TYPE synod_bridge_lag_seconds gauge\n");
     for (BridgeMetrics m : ms) {
-      b.append("synod_bridge_lag_seconds{target=\"").append(m.target()).append("\"} ")
-          .append(String.format(Locale.ROOT, "%.3f", m.lagSeconds())).append('\n');
+      b.append("synod_bridge_lag_seconds{target=\"")
+          .append(m.target())
+          .append("\"} ")
+          .append(String.format(Locale.ROOT, "%.3f", m.lagSeconds()))
+          .append('\n');
     }
     b.append("# HELP synod_bridge_writer 1 on the node that writes the mirror (the Raft leader)\n");
     b.append("# TYPE synod_bridge_writer gauge\n");
     for (BridgeMetrics m : ms) {
-      b.append("synod_bridge_writer{target=\"").append(m.target()).append("\"} ").append(m.writer() ? 1 : 0).append('\n');
+      b.append("synod_bridge_writer{target=\"")
+          .append(m.target())
+          .append("\"} ")
+          .append(m.writer() ? 1 : 0)
+          .append('\n');
     }
     return b.toString();
   }

@@ -21,8 +21,8 @@ import java.util.Map;
  * keys where Patroni's Consul DCS puts them ({@code service/<scope>/leader}: the namespace without
  * its leading slash). Persistent keys are written with {@code ?cas=<ModifyIndex>} (0: create only);
  * TTL'd keys are acquired ({@code ?acquire=<session>}) by this writer's session, created with
- * {@code Behavior: delete} and a TTL of half the cluster's ttl (Consul waits up to twice the TTL; at
- * least 10 s, as Consul requires), so they disappear when the writer dies.
+ * {@code Behavior: delete} and a TTL of half the cluster's ttl (Consul waits up to twice the TTL;
+ * at least 10 s, as Consul requires), so they disappear when the writer dies.
  *
  * <p>Tested against a fake server implementing the documented endpoints, not against a live Consul.
  */
@@ -45,10 +45,14 @@ public final class ConsulBridge extends MirrorBridge {
     this.prefix = keys.base().replaceFirst("^/+", "");
     this.timeoutMs = opts.requestTimeoutMs();
     this.sessionTtlSeconds = sessionTtlSeconds(opts.ttlMs());
-    this.sessionName = "synod-" + keys.base().replaceAll("^/+|/+$", "").replace('/', '-') + "-" + opts.nodeName();
+    this.sessionName =
+        "synod-" + keys.base().replaceAll("^/+|/+$", "").replace('/', '-') + "-" + opts.nodeName();
   }
 
-  /** Patroni: Consul may wait up to twice a session's TTL, so ask for half the ttl; Consul's minimum is 10 s. */
+  /**
+   * Patroni: Consul may wait up to twice a session's TTL, so ask for half the ttl; Consul's minimum
+   * is 10 s.
+   */
   static long sessionTtlSeconds(long ttlMs) {
     return Math.max(10, (ttlMs / 2 + 999) / 1000);
   }
@@ -60,7 +64,9 @@ public final class ConsulBridge extends MirrorBridge {
     }
     HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(timeoutMs));
     if (settings.baseUrl().startsWith("https:")) {
-      b.sslContext(Tls.context("consul", settings.cacert(), settings.cert(), settings.key(), settings.verify()));
+      b.sslContext(
+          Tls.context(
+              "consul", settings.cacert(), settings.cert(), settings.key(), settings.verify()));
     }
     http = b.build();
   }
@@ -69,26 +75,34 @@ public final class ConsulBridge extends MirrorBridge {
 
   private record Reply(int status, String body) {}
 
-  private Reply call(String method, String path, String query, String body) throws IOException, InterruptedException {
+  private Reply call(String method, String path, String query, String body)
+      throws IOException, InterruptedException {
     open();
     StringBuilder q = new StringBuilder(query == null ? "" : query);
     if (settings.dc() != null) {
       q.append(q.length() == 0 ? "" : "&").append("dc=").append(enc(settings.dc()));
     }
     URI uri = URI.create(settings.baseUrl() + path + (q.length() == 0 ? "" : "?" + q));
-    HttpRequest.Builder r = HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(timeoutMs))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    HttpRequest.Builder r =
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofMillis(timeoutMs))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     if (settings.token() != null) {
       r.header("X-Consul-Token", settings.token());
     }
-    HttpResponse<String> resp = http.send(r.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    HttpResponse<String> resp =
+        http.send(r.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     return new Reply(resp.statusCode(), resp.body());
   }
 
   private static IOException unexpected(String what, Reply r) {
     String body = r.body() == null ? "" : r.body().strip();
-    return new IOException("consul " + what + ": HTTP " + r.status() + (body.isEmpty() ? "" : " " + abbreviate(body)));
+    return new IOException(
+        "consul " + what + ": HTTP " + r.status() + (body.isEmpty() ? "" : " " + abbreviate(body)));
   }
 
   private static String abbreviate(String s) {
@@ -156,9 +170,16 @@ public final class ConsulBridge extends MirrorBridge {
 
   private Stored stored(JsonNode n) {
     JsonNode v = n.get("Value");
-    String value = v == null || v.isNull() ? "" : new String(Base64.getDecoder().decode(v.asText()), StandardCharsets.UTF_8);
+    String value =
+        v == null || v.isNull()
+            ? ""
+            : new String(Base64.getDecoder().decode(v.asText()), StandardCharsets.UTF_8);
     String holder = n.hasNonNull("Session") ? n.get("Session").asText() : null;
-    return new Stored(value, n.path("ModifyIndex").asLong(), holder != null, holder != null && holder.equals(session));
+    return new Stored(
+        value,
+        n.path("ModifyIndex").asLong(),
+        holder != null,
+        holder != null && holder.equals(session));
   }
 
   @Override
@@ -167,7 +188,8 @@ public final class ConsulBridge extends MirrorBridge {
     if (e.ephemeral()) {
       String s = ensureSession();
       if (current != null && current.ephemeral() && !current.mine()) {
-        // held by the previous writer's session: take it over (acquire fails while another session holds it)
+        // held by the previous writer's session: take it over (acquire fails while another session
+        // holds it)
         Reply d = call("DELETE", path, null, null);
         if (d.status() != 200) {
           throw unexpected("DELETE " + path, d);
@@ -196,7 +218,8 @@ public final class ConsulBridge extends MirrorBridge {
       throw unexpected("PUT " + path + "?cas", r);
     }
     if (!"true".equals(r.body().strip())) {
-      throw new ConflictException(prefix + e.key() + " changed in Consul (expected ModifyIndex " + expected + ")");
+      throw new ConflictException(
+          prefix + e.key() + " changed in Consul (expected ModifyIndex " + expected + ")");
     }
     Stored now = read(e.key());
     return now != null ? now : new Stored(e.value(), 0, false, false);
@@ -205,12 +228,16 @@ public final class ConsulBridge extends MirrorBridge {
   @Override
   public void delete(String key, Stored current) throws Exception {
     String path = kvPath(key);
-    Reply r = current.ephemeral() ? call("DELETE", path, null, null) : call("DELETE", path, "cas=" + current.version(), null);
+    Reply r =
+        current.ephemeral()
+            ? call("DELETE", path, null, null)
+            : call("DELETE", path, "cas=" + current.version(), null);
     if (r.status() != 200) {
       throw unexpected("DELETE " + path, r);
     }
     if (!current.ephemeral() && !"true".equals(r.body().strip())) {
-      throw new ConflictException(prefix + key + " changed in Consul (expected ModifyIndex " + current.version() + ")");
+      throw new ConflictException(
+          prefix + key + " changed in Consul (expected ModifyIndex " + current.version() + ")");
     }
   }
 
@@ -272,7 +299,8 @@ public final class ConsulBridge extends MirrorBridge {
 
   @Override
   public void relinquish() {
-    // No destroy: the next writer acquires every TTL'd key with its own session; ours then expires empty.
+    // No destroy: the next writer acquires every TTL'd key with its own session; ours then expires
+    // empty.
     session = null;
   }
 

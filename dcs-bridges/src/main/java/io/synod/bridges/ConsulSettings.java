@@ -10,9 +10,16 @@ import java.nio.file.Path;
  * @param dc datacenter ({@code ?dc=}), or null for the agent's own
  * @param verify false: do not verify the server certificate (Patroni's {@code verify: false})
  */
-public record ConsulSettings(String baseUrl, String token, String dc, boolean verify, Path cacert, Path cert, Path key) {
+public record ConsulSettings(
+    String baseUrl, String token, String dc, boolean verify, Path cacert, Path cert, Path key) {
   @Override
   public String toString() {
-    return "ConsulSettings[url=" + baseUrl + ", dc=" + dc + ", token=" + (token == null ? "none" : "set") + "]";
+    return "ConsulSettings[url="
+        + baseUrl
+        + ", dc="
+        + dc
+        + ", token="
+        + (token == null ? "none" : "set")
+        + "]";
   }
 }

@@ -28,10 +28,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Mirror into etcd v3 (jetcd): keys exactly where Patroni's etcd3 DCS puts them
- * ({@code /<namespace>/<scope>/leader}, ...). TTL'd keys are attached to a lease of this writer,
- * one lease per TTL, renewed every third of it; persistent keys are written with a transaction that
- * compares mod_revision, so a key changed by someone else is never overwritten blindly.
+ * Mirror into etcd v3 (jetcd): keys exactly where Patroni's etcd3 DCS puts them ({@code
+ * /<namespace>/<scope>/leader}, ...). TTL'd keys are attached to a lease of this writer, one lease
+ * per TTL, renewed every third of it; persistent keys are written with a transaction that compares
+ * mod_revision, so a key changed by someone else is never overwritten blindly.
  */
 public final class EtcdBridge extends MirrorBridge {
   public static final String TARGET = "etcd3";
@@ -40,11 +40,17 @@ public final class EtcdBridge extends MirrorBridge {
   private final String prefix;
   private final long timeoutMs;
   private volatile Client client;
+
   /** TTL in seconds -> lease id, for the TTL'd keys this writer holds. */
   private final Map<Long, Long> leases = new ConcurrentHashMap<>();
+
   private volatile boolean sessionLost;
-  /** A call failed: build a fresh client next time (gRPC's own reconnect backoff grows to minutes). */
+
+  /**
+   * A call failed: build a fresh client next time (gRPC's own reconnect backoff grows to minutes).
+   */
   private volatile boolean rebuild;
+
   private long builtAtNanos;
 
   public EtcdBridge(EtcdSettings settings, Keys keys, MirrorSource source, MirrorOptions opts) {
@@ -65,29 +71,31 @@ public final class EtcdBridge extends MirrorBridge {
     }
     rebuild = false;
     builtAtNanos = System.nanoTime();
-    ClientBuilder b = Client.builder()
-        .endpoints(settings.endpoints().toArray(String[]::new))
-        .connectTimeout(Duration.ofMillis(timeoutMs))
-        .waitForReady(false)
-        .retryMaxAttempts(2)
-        .retryDelay(100)
-        .retryMaxDelay(500)
-        .retryChronoUnit(java.time.temporal.ChronoUnit.MILLIS)
-        .retryMaxDuration(Duration.ofMillis(timeoutMs))
-        .keepaliveTime(Duration.ofSeconds(5))
-        .keepaliveTimeout(Duration.ofSeconds(2));
+    ClientBuilder b =
+        Client.builder()
+            .endpoints(settings.endpoints().toArray(String[]::new))
+            .connectTimeout(Duration.ofMillis(timeoutMs))
+            .waitForReady(false)
+            .retryMaxAttempts(2)
+            .retryDelay(100)
+            .retryMaxDelay(500)
+            .retryChronoUnit(java.time.temporal.ChronoUnit.MILLIS)
+            .retryMaxDuration(Duration.ofMillis(timeoutMs))
+            .keepaliveTime(Duration.ofSeconds(5))
+            .keepaliveTimeout(Duration.ofSeconds(2));
     if (settings.username() != null) {
       b.user(bytes(settings.username())).password(bytes(settings.password()));
     }
     if (settings.cacert() != null || settings.cert() != null) {
-      b.sslContext(ssl -> {
-        if (settings.cacert() != null) {
-          ssl.trustManager(settings.cacert().toFile());
-        }
-        if (settings.cert() != null) {
-          ssl.keyManager(settings.cert().toFile(), settings.key().toFile());
-        }
-      });
+      b.sslContext(
+          ssl -> {
+            if (settings.cacert() != null) {
+              ssl.trustManager(settings.cacert().toFile());
+            }
+            if (settings.cert() != null) {
+              ssl.keyManager(settings.cert().toFile(), settings.key().toFile());
+            }
+          });
     }
     client = b.build();
   }
@@ -120,7 +128,10 @@ public final class EtcdBridge extends MirrorBridge {
 
   private Stored stored(KeyValue kv) {
     long lease = kv.getLease();
-    return new Stored(kv.getValue().toString(StandardCharsets.UTF_8), kv.getModRevision(), lease != 0,
+    return new Stored(
+        kv.getValue().toString(StandardCharsets.UTF_8),
+        kv.getModRevision(),
+        lease != 0,
         lease != 0 && leases.containsValue(lease));
   }
 
@@ -143,12 +154,15 @@ public final class EtcdBridge extends MirrorBridge {
       }
     }
     long expected = current == null ? 0 : current.version();
-    TxnResponse r = await(kv().txn()
-        .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expected)))
-        .Then(Op.put(k, v, PutOption.DEFAULT))
-        .commit());
+    TxnResponse r =
+        await(
+            kv().txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expected)))
+                .Then(Op.put(k, v, PutOption.DEFAULT))
+                .commit());
     if (!r.isSucceeded()) {
-      throw new ConflictException(prefix + e.key() + " changed in etcd (expected mod_revision " + expected + ")");
+      throw new ConflictException(
+          prefix + e.key() + " changed in etcd (expected mod_revision " + expected + ")");
     }
     return new Stored(e.value(), r.getHeader().getRevision(), false, false);
   }
@@ -160,12 +174,15 @@ public final class EtcdBridge extends MirrorBridge {
       await(kv().delete(k));
       return;
     }
-    TxnResponse r = await(kv().txn()
-        .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.version())))
-        .Then(Op.delete(k, DeleteOption.DEFAULT))
-        .commit());
+    TxnResponse r =
+        await(
+            kv().txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.version())))
+                .Then(Op.delete(k, DeleteOption.DEFAULT))
+                .commit());
     if (!r.isSucceeded()) {
-      throw new ConflictException(prefix + key + " changed in etcd (expected mod_revision " + current.version() + ")");
+      throw new ConflictException(
+          prefix + key + " changed in etcd (expected mod_revision " + current.version() + ")");
     }
   }
 
@@ -211,7 +228,8 @@ public final class EtcdBridge extends MirrorBridge {
   private void lost(long ttl, long id) throws SessionLostException {
     leases.remove(ttl, id);
     sessionLost = true;
-    throw new SessionLostException("etcd lease " + Long.toHexString(id) + " (ttl " + ttl + " s) expired");
+    throw new SessionLostException(
+        "etcd lease " + Long.toHexString(id) + " (ttl " + ttl + " s) expired");
   }
 
   private static boolean leaseNotFound(Throwable t) {
@@ -232,7 +250,8 @@ public final class EtcdBridge extends MirrorBridge {
 
   @Override
   public void relinquish() {
-    // No revoke: the next writer re-attaches every TTL'd key to its own lease; ours then expires empty.
+    // No revoke: the next writer re-attaches every TTL'd key to its own lease; ours then expires
+    // empty.
     leases.clear();
   }
 
@@ -251,7 +270,8 @@ public final class EtcdBridge extends MirrorBridge {
     } catch (TimeoutException e) {
       f.cancel(true);
       rebuild = true;
-      throw new TimeoutException("etcd " + settings.endpoints() + " did not answer within " + timeoutMs + " ms");
+      throw new TimeoutException(
+          "etcd " + settings.endpoints() + " did not answer within " + timeoutMs + " ms");
     } catch (ExecutionException e) {
       if (!leaseNotFound(e)) {
         rebuild = true;

@@ -11,9 +11,16 @@ import java.util.List;
  * @param cert PEM client certificate for mutual TLS, or null
  * @param key PEM (PKCS#8) private key of {@code cert}, or null
  */
-public record EtcdSettings(List<String> endpoints, String username, String password, Path cacert, Path cert, Path key) {
+public record EtcdSettings(
+    List<String> endpoints, String username, String password, Path cacert, Path cert, Path key) {
   @Override
   public String toString() {
-    return "EtcdSettings[endpoints=" + endpoints + ", username=" + username + ", tls=" + (cacert != null || cert != null) + "]";
+    return "EtcdSettings[endpoints="
+        + endpoints
+        + ", username="
+        + username
+        + ", tls="
+        + (cacert != null || cert != null)
+        + "]";
   }
 }

@@ -21,19 +21,21 @@ import org.slf4j.LoggerFactory;
  * Keeps one target equal to the Raft store, on the node that is the Raft leader only.
  *
  * <p>Three threads, none shared with the HA loop:
+ *
  * <ul>
- *   <li>the <b>watcher</b> waits for changes of the cluster's keys in the local replica, diffs the new
- *       {@link Snapshot} against the last one it queued, and offers the changes to a bounded,
- *       coalescing {@link OpQueue} (when it overflows, it asks for a full resync instead);</li>
+ *   <li>the <b>watcher</b> waits for changes of the cluster's keys in the local replica, diffs the
+ *       new {@link Snapshot} against the last one it queued, and offers the changes to a bounded,
+ *       coalescing {@link OpQueue} (when it overflows, it asks for a full resync instead);
  *   <li>the <b>sender</b> applies queued changes to the target. Any failure marks the bridge down,
  *       backs off (exponential, with jitter) and asks for a <b>full resync</b>: read everything the
  *       target holds, write what differs, delete what Raft no longer has. It resyncs also when this
- *       node becomes the writer (taking TTL'd keys over from the previous writer's lease or session),
- *       after a lost lease or session, and after a failed compare-and-set. With {@code accept_requests}
- *       it also looks for failover/config keys written by tooling and applies them (see
- *       {@link RequestApplier});</li>
- *   <li>the <b>keepalive</b> renews the lease or session of the TTL'd keys while this node writes.</li>
+ *       node becomes the writer (taking TTL'd keys over from the previous writer's lease or
+ *       session), after a lost lease or session, and after a failed compare-and-set. With {@code
+ *       accept_requests} it also looks for failover/config keys written by tooling and applies them
+ *       (see {@link RequestApplier});
+ *   <li>the <b>keepalive</b> renews the lease or session of the TTL'd keys while this node writes.
  * </ul>
+ *
  * On the other nodes the sender only probes the target once a second, so {@code up} means the same
  * everywhere, and the client is already connected when leadership moves here.
  */
@@ -51,9 +53,12 @@ public final class Mirror {
   private final OpQueue queue;
 
   private final Object lock = new Object();
+
   /** What the watcher last queued from; null when the sender must resync first. Guarded by lock. */
   private Snapshot baseline;
+
   private boolean resyncNeeded = true;
+
   /** Since when the target may miss changes not in the queue (failure, pending resync); 0: not. */
   private long staleSinceNanos;
 
@@ -96,12 +101,15 @@ public final class Mirror {
     sender = new Thread(this::sendLoop, "synod-bridge-" + name + "-send");
     watcher.setDaemon(true);
     sender.setDaemon(true);
-    keepalive = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "synod-bridge-" + name + "-keepalive");
-      t.setDaemon(true);
-      return t;
-    });
-    keepalive.scheduleWithFixedDelay(this::keepAliveTick, KEEPALIVE_TICK_MS, KEEPALIVE_TICK_MS, TimeUnit.MILLISECONDS);
+    keepalive =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "synod-bridge-" + name + "-keepalive");
+              t.setDaemon(true);
+              return t;
+            });
+    keepalive.scheduleWithFixedDelay(
+        this::keepAliveTick, KEEPALIVE_TICK_MS, KEEPALIVE_TICK_MS, TimeUnit.MILLISECONDS);
     watcher.start();
     sender.start();
     LOG.info("bridge {}: started (accept_requests={})", name, opts.acceptRequests());
@@ -139,10 +147,14 @@ public final class Mirror {
   }
 
   public BridgeMetrics metrics() {
-    return new BridgeMetrics(name, up, lagSeconds(), writer, writes.get(), errors.get(), resyncs.get(), lastError);
+    return new BridgeMetrics(
+        name, up, lagSeconds(), writer, writes.get(), errors.get(), resyncs.get(), lastError);
   }
 
-  /** Seconds since the oldest change not yet confirmed in the target (0 when caught up or not writing). */
+  /**
+   * Seconds since the oldest change not yet confirmed in the target (0 when caught up or not
+   * writing).
+   */
   public double lagSeconds() {
     if (!writer) {
       return 0;
@@ -189,7 +201,9 @@ public final class Mirror {
               }
             }
             if (overflow) {
-              LOG.warn("bridge {}: more than {} keys wait for the target; dropping them for a full resync", name,
+              LOG.warn(
+                  "bridge {}: more than {} keys wait for the target; dropping them for a full resync",
+                  name,
                   opts.queueCapacity());
               queue.clear();
               baseline = null;
@@ -198,7 +212,8 @@ public final class Mirror {
               baseline = s;
             }
           }
-          // While a resync is pending the sender takes its own snapshot: nothing to diff until then.
+          // While a resync is pending the sender takes its own snapshot: nothing to diff until
+          // then.
           rev = baseline == null || resyncNeeded ? -1 : baseline.revision();
         }
         if (rev < 0) {
@@ -301,7 +316,9 @@ public final class Mirror {
       LOG.info("bridge {}: this node is the Raft leader: it writes the mirror now", name);
       requestResync();
     } else {
-      LOG.info("bridge {}: no longer the Raft leader: stopped writing (TTL'd keys are left to the next writer)", name);
+      LOG.info(
+          "bridge {}: no longer the Raft leader: stopped writing (TTL'd keys are left to the next writer)",
+          name);
       try {
         target.relinquish();
       } catch (RuntimeException e) {
@@ -346,11 +363,12 @@ public final class Mirror {
       return;
     }
     known.clear();
-    actual.forEach((k, v) -> {
-      if (Snapshot.isPatroniKey(k)) {
-        known.put(k, v);
-      }
-    });
+    actual.forEach(
+        (k, v) -> {
+          if (Snapshot.isPatroniKey(k)) {
+            known.put(k, v);
+          }
+        });
     int changed = 0;
     for (MirrorEntry e : s.entries().values()) {
       Stored cur = known.get(e.key());
@@ -378,8 +396,12 @@ public final class Mirror {
     }
     nextKeepAlive = 0;
     if (changed > 0 || first) {
-      LOG.info("bridge {}: full resync at revision {}: {} keys, {} written or deleted", name, s.revision(),
-          s.entries().size(), changed);
+      LOG.info(
+          "bridge {}: full resync at revision {}: {} keys, {} written or deleted",
+          name,
+          s.revision(),
+          s.entries().size(),
+          changed);
     } else {
       LOG.debug("bridge {}: full resync at revision {}: in sync", name, s.revision());
     }
@@ -400,7 +422,9 @@ public final class Mirror {
   }
 
   static boolean upToDate(Stored cur, MirrorEntry e) {
-    return cur != null && Objects.equals(cur.value(), e.value()) && cur.ephemeral() == e.ephemeral()
+    return cur != null
+        && Objects.equals(cur.value(), e.value())
+        && cur.ephemeral() == e.ephemeral()
         && (!e.ephemeral() || cur.mine());
   }
 
@@ -444,14 +468,18 @@ public final class Mirror {
     }
   }
 
-  /** During a resync: a changed failover/config key is a request if this writer did not write that version. */
+  /**
+   * During a resync: a changed failover/config key is a request if this writer did not write that
+   * version.
+   */
   private boolean applyExternalWrites(Map<String, Stored> actual, Snapshot s) {
     boolean applied = false;
     for (String key : REQUEST_KEYS) {
       Stored now = actual.get(key);
       Stored was = known.get(key);
       MirrorEntry want = s.entries().get(key);
-      if (now == null || (was != null && was.version() == now.version())
+      if (now == null
+          || (was != null && was.version() == now.version())
           || (want != null && want.value().equals(now.value()))) {
         continue;
       }
@@ -515,8 +543,10 @@ public final class Mirror {
     String msg = describe(e);
     lastError = msg;
     if (up || errors.get() == 1) {
-      LOG.warn("bridge {}: target unreachable or failing ({}); retrying with backoff, full resync once it answers",
-          name, msg);
+      LOG.warn(
+          "bridge {}: target unreachable or failing ({}); retrying with backoff, full resync once it answers",
+          name,
+          msg);
     } else {
       LOG.debug("bridge {}: still failing: {}", name, msg);
     }
@@ -525,7 +555,9 @@ public final class Mirror {
 
   static String describe(Throwable e) {
     Throwable t = e;
-    while ((t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
+    while ((t instanceof ExecutionException
+            || t instanceof java.util.concurrent.CompletionException)
+        && t.getCause() != null) {
       t = t.getCause();
     }
     String m = t.getMessage();

@@ -1,6 +1,8 @@
 package io.synod.bridges;
 
-/** A {@link Bridge} whose target operations a subclass implements; the {@link Mirror} drives them. */
+/**
+ * A {@link Bridge} whose target operations a subclass implements; the {@link Mirror} drives them.
+ */
 public abstract class MirrorBridge implements Bridge, Target {
   private final String target;
   private final Mirror mirror;

@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The bounded queue between the Raft watcher and the target writer. Coalescing: a newer change of
- * a key replaces the queued one (the target never needs the values in between) but keeps the older
+ * The bounded queue between the Raft watcher and the target writer. Coalescing: a newer change of a
+ * key replaces the queued one (the target never needs the values in between) but keeps the older
  * timestamp, so the lag counts from the first change not yet mirrored. {@link #offer} refuses when
  * {@code capacity} distinct keys wait; the mirror then falls back to a full resync.
  */

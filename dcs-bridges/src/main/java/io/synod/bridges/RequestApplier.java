@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The reverse path ({@code bridge.accept_requests: true}): a {@code failover} or {@code config} key
  * written in the external DCS by existing tooling (patronictl pointed at that DCS, scripts) is
- * validated as Patroni would and applied through Synod's store. The HA loop then acts on it as on
- * a request made through the REST API. A rejected request is logged and the mirror puts the
- * store's value back, so the target never disagrees with the store for longer than a loop.
+ * validated as Patroni would and applied through Synod's store. The HA loop then acts on it as on a
+ * request made through the REST API. A rejected request is logged and the mirror puts the store's
+ * value back, so the target never disagrees with the store for longer than a loop.
  */
 public final class RequestApplier {
   private static final Logger LOG = LoggerFactory.getLogger(RequestApplier.class);
@@ -38,7 +38,9 @@ public final class RequestApplier {
     this.store = store;
   }
 
-  /** @return true when the request was valid and is now in the store */
+  /**
+   * @return true when the request was valid and is now in the store
+   */
   public boolean apply(String key, String value) {
     try {
       return switch (key) {
@@ -50,7 +52,8 @@ public final class RequestApplier {
       LOG.warn("bridge {}: rejected {} written in the target: {}", target, key, r.getMessage());
       return false;
     } catch (StoreException e) {
-      LOG.warn("bridge {}: could not apply {} written in the target: {}", target, key, e.getMessage());
+      LOG.warn(
+          "bridge {}: could not apply {} written in the target: {}", target, key, e.getMessage());
       return false;
     }
   }
@@ -70,7 +73,8 @@ public final class RequestApplier {
     }
     if (member != null) {
       if (!c.members().containsKey(member)) {
-        throw new Rejected("\"member\": " + member + " is not a member of the cluster " + c.members().keySet());
+        throw new Rejected(
+            "\"member\": " + member + " is not a member of the cluster " + c.members().keySet());
       }
       if (member.equals(current)) {
         throw new Rejected("\"member\": " + member + " is already the leader");
@@ -81,20 +85,30 @@ public final class RequestApplier {
       try {
         when = OffsetDateTime.parse(at);
       } catch (DateTimeParseException e) {
-        throw new Rejected("\"scheduled_at\": " + at + " is not an ISO-8601 timestamp with a time zone");
+        throw new Rejected(
+            "\"scheduled_at\": " + at + " is not an ISO-8601 timestamp with a time zone");
       }
     }
-    if (c.failover() != null && Objects.equals(c.failover().leader(), leader)
-        && Objects.equals(c.failover().candidate(), member) && Objects.equals(c.failover().scheduledAt(), when)) {
+    if (c.failover() != null
+        && Objects.equals(c.failover().leader(), leader)
+        && Objects.equals(c.failover().candidate(), member)
+        && Objects.equals(c.failover().scheduledAt(), when)) {
       return true;
     }
-    boolean ok = store.setFailover(new FailoverRequest(leader, member, when, 0),
-        c.failover() == null ? 0 : c.failover().revision());
+    boolean ok =
+        store.setFailover(
+            new FailoverRequest(leader, member, when, 0),
+            c.failover() == null ? 0 : c.failover().revision());
     if (!ok) {
       throw new Rejected("the failover key changed in the store meanwhile");
     }
-    LOG.info("bridge {}: applied a {} request from the target: leader={} member={} scheduled_at={}", target,
-        leader == null ? "failover" : "switchover", leader, member, at);
+    LOG.info(
+        "bridge {}: applied a {} request from the target: leader={} member={} scheduled_at={}",
+        target,
+        leader == null ? "failover" : "switchover",
+        leader,
+        member,
+        at);
     return true;
   }
 
@@ -118,7 +132,8 @@ public final class RequestApplier {
 
   private static Map<String, Object> object(String value) throws Rejected {
     try {
-      Map<String, Object> m = JSON.readValue(value, new TypeReference<LinkedHashMap<String, Object>>() {});
+      Map<String, Object> m =
+          JSON.readValue(value, new TypeReference<LinkedHashMap<String, Object>>() {});
       if (m == null) {
         throw new Rejected("not a JSON object");
       }

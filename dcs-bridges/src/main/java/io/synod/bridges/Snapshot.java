@@ -24,7 +24,9 @@ public record Snapshot(long revision, Map<String, MirrorEntry> entries) {
     entries = Collections.unmodifiableMap(new TreeMap<>(entries));
   }
 
-  /** Builds the mirror image of the store entries under {@code keys.base()}; other keys are skipped. */
+  /**
+   * Builds the mirror image of the store entries under {@code keys.base()}; other keys are skipped.
+   */
   public static Snapshot of(long revision, List<KvEntry> storeEntries, Keys keys) {
     Map<String, MirrorEntry> out = new TreeMap<>();
     for (KvEntry e : storeEntries) {
@@ -43,13 +45,26 @@ public record Snapshot(long revision, Map<String, MirrorEntry> entries) {
     return new Snapshot(revision, out);
   }
 
-  /** Patroni's keys under the cluster prefix (patroni/dcs/__init__.py); anything else is not mirrored. */
+  /**
+   * Patroni's keys under the cluster prefix (patroni/dcs/__init__.py); anything else is not
+   * mirrored.
+   */
   public static boolean isPatroniKey(String rel) {
     return switch (rel) {
-      case Keys.INITIALIZE, Keys.CONFIG, Keys.LEADER, Keys.STATUS, Keys.HISTORY, Keys.SYNC, Keys.FAILOVER, Keys.FAILSAFE,
-          LEGACY_OPTIME -> true;
-      default -> rel.startsWith(Keys.MEMBERS) && rel.length() > Keys.MEMBERS.length()
-          && rel.indexOf('/', Keys.MEMBERS.length()) < 0;
+      case Keys.INITIALIZE,
+          Keys.CONFIG,
+          Keys.LEADER,
+          Keys.STATUS,
+          Keys.HISTORY,
+          Keys.SYNC,
+          Keys.FAILOVER,
+          Keys.FAILSAFE,
+          LEGACY_OPTIME ->
+          true;
+      default ->
+          rel.startsWith(Keys.MEMBERS)
+              && rel.length() > Keys.MEMBERS.length()
+              && rel.indexOf('/', Keys.MEMBERS.length()) < 0;
     };
   }
 
@@ -63,12 +78,17 @@ public record Snapshot(long revision, Map<String, MirrorEntry> entries) {
     }
   }
 
-  /** The changes that turn {@code from} into {@code to}: a put per new or changed key, a delete per removed one. */
+  /**
+   * The changes that turn {@code from} into {@code to}: a put per new or changed key, a delete per
+   * removed one.
+   */
   public static List<Change> diff(Snapshot from, Snapshot to) {
     List<Change> out = new ArrayList<>();
     for (MirrorEntry e : to.entries.values()) {
       MirrorEntry old = from.entries.get(e.key());
-      if (old == null || !Objects.equals(old.value(), e.value()) || old.ephemeral() != e.ephemeral()) {
+      if (old == null
+          || !Objects.equals(old.value(), e.value())
+          || old.ephemeral() != e.ephemeral()) {
         out.add(new Change(e.key(), e));
       }
     }

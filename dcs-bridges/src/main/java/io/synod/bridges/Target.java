@@ -3,8 +3,8 @@ package io.synod.bridges;
 import java.util.Map;
 
 /**
- * The operations the {@link Mirror} needs from a target, relative to the cluster prefix. Every
- * call is bounded by the bridge's request timeout and throws past it.
+ * The operations the {@link Mirror} needs from a target, relative to the cluster prefix. Every call
+ * is bounded by the bridge's request timeout and throws past it.
  */
 public interface Target {
   /** Creates the client if there is none. Must not block on the network. */
@@ -20,8 +20,9 @@ public interface Target {
   Stored read(String key) throws Exception;
 
   /**
-   * Writes {@code e}. Persistent keys are compared-and-set against {@code current} (absent when null);
-   * TTL'd keys are bound to this writer's lease or session, taking the key over from another owner.
+   * Writes {@code e}. Persistent keys are compared-and-set against {@code current} (absent when
+   * null); TTL'd keys are bound to this writer's lease or session, taking the key over from another
+   * owner.
    *
    * @return the key as now stored
    * @throws ConflictException when the compare-and-set failed
@@ -31,7 +32,9 @@ public interface Target {
   /** Deletes the key; persistent keys only if still at {@code current.version()}. */
   void delete(String key, Stored current) throws Exception;
 
-  /** How often {@link #keepAlive()} must run while writing; 0 when the client keeps itself alive. */
+  /**
+   * How often {@link #keepAlive()} must run while writing; 0 when the client keeps itself alive.
+   */
   long keepAliveIntervalMs();
 
   /** Renews the lease / session of the TTL'd keys. */
@@ -40,7 +43,10 @@ public interface Target {
   /** True once after the target lost this writer's lease or session (the caller then resyncs). */
   boolean takeSessionLost();
 
-  /** This node stopped writing: stop renewing, so TTL'd keys expire unless the next writer takes them over. */
+  /**
+   * This node stopped writing: stop renewing, so TTL'd keys expire unless the next writer takes
+   * them over.
+   */
   void relinquish();
 
   /** Called on every loop while not writing (a relinquished session may be closed here). */

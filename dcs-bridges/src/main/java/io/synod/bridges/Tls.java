@@ -23,7 +23,9 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
-/** SSLContext from Patroni-style PEM files (cacert, cert, key), for the Consul bridge's HTTP client. */
+/**
+ * SSLContext from Patroni-style PEM files (cacert, cert, key), for the Consul bridge's HTTP client.
+ */
 final class Tls {
   private Tls() {}
 
@@ -39,7 +41,8 @@ final class Tls {
         for (Certificate c : certs(section + ".cacert", cacert)) {
           ks.setCertificateEntry("ca" + i++, c);
         }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        TrustManagerFactory tmf =
+            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
         trust = tmf.getTrustManagers();
       }
@@ -48,8 +51,13 @@ final class Tls {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         List<Certificate> chain = certs(section + ".cert", cert);
-        ks.setKeyEntry("client", privateKey(section + ".key", key), new char[0], chain.toArray(Certificate[]::new));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        ks.setKeyEntry(
+            "client",
+            privateKey(section + ".key", key),
+            new char[0],
+            chain.toArray(Certificate[]::new));
+        KeyManagerFactory kmf =
+            KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, new char[0]);
         keys = kmf.getKeyManagers();
       }
@@ -61,15 +69,18 @@ final class Tls {
     }
   }
 
-  private static List<Certificate> certs(String field, Path file) throws IOException, GeneralSecurityException {
+  private static List<Certificate> certs(String field, Path file)
+      throws IOException, GeneralSecurityException {
     try (InputStream in = Files.newInputStream(file)) {
-      Collection<? extends Certificate> cs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      Collection<? extends Certificate> cs =
+          CertificateFactory.getInstance("X.509").generateCertificates(in);
       if (cs.isEmpty()) {
         throw new BridgeConfigException(List.of(field + ": " + file + " holds no PEM certificate"));
       }
       return new ArrayList<>(cs);
     } catch (IOException e) {
-      throw new BridgeConfigException(List.of(field + ": cannot read " + file + ": " + e.getMessage()));
+      throw new BridgeConfigException(
+          List.of(field + ": cannot read " + file + ": " + e.getMessage()));
     }
   }
 
@@ -78,12 +89,19 @@ final class Tls {
     try {
       pem = Files.readString(file);
     } catch (IOException e) {
-      throw new BridgeConfigException(List.of(field + ": cannot read " + file + ": " + e.getMessage()));
+      throw new BridgeConfigException(
+          List.of(field + ": cannot read " + file + ": " + e.getMessage()));
     }
-    if (pem.contains("BEGIN RSA PRIVATE KEY") || pem.contains("BEGIN EC PRIVATE KEY")
+    if (pem.contains("BEGIN RSA PRIVATE KEY")
+        || pem.contains("BEGIN EC PRIVATE KEY")
         || pem.contains("ENCRYPTED PRIVATE KEY")) {
-      throw new BridgeConfigException(List.of(field + ": " + file + " must be an unencrypted PKCS#8 key "
-          + "(BEGIN PRIVATE KEY); convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8"));
+      throw new BridgeConfigException(
+          List.of(
+              field
+                  + ": "
+                  + file
+                  + " must be an unencrypted PKCS#8 key "
+                  + "(BEGIN PRIVATE KEY); convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8"));
     }
     int b = pem.indexOf("-----BEGIN PRIVATE KEY-----");
     int e = pem.indexOf("-----END PRIVATE KEY-----");
@@ -98,7 +116,8 @@ final class Tls {
         // try the next algorithm
       }
     }
-    throw new BridgeConfigException(List.of(field + ": " + file + ": not an RSA, EC or Ed25519 key"));
+    throw new BridgeConfigException(
+        List.of(field + ": " + file + ": not an RSA, EC or Ed25519 key"));
   }
 
   /** Patroni's {@code verify: false}: accept any server certificate. */

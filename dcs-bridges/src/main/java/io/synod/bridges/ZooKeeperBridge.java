@@ -15,12 +15,12 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * Mirror into ZooKeeper (Curator): znodes exactly where Patroni's ZooKeeper DCS puts them
- * ({@code /<namespace>/<scope>/leader}, {@code .../members/<name>}, ...). TTL'd keys are ephemeral
- * znodes of this writer's session (whose timeout is the cluster's {@code ttl}, within the server's
- * 2-20 tickTime bounds), so they vanish when the writer dies. A new writer takes an ephemeral znode
- * over from the previous writer's session with one multi-op (delete + create), so readers never
- * see it missing; persistent znodes are set with their stat version (compare-and-set).
+ * Mirror into ZooKeeper (Curator): znodes exactly where Patroni's ZooKeeper DCS puts them ({@code
+ * /<namespace>/<scope>/leader}, {@code .../members/<name>}, ...). TTL'd keys are ephemeral znodes
+ * of this writer's session (whose timeout is the cluster's {@code ttl}, within the server's 2-20
+ * tickTime bounds), so they vanish when the writer dies. A new writer takes an ephemeral znode over
+ * from the previous writer's session with one multi-op (delete + create), so readers never see it
+ * missing; persistent znodes are set with their stat version (compare-and-set).
  */
 public final class ZooKeeperBridge extends MirrorBridge {
   public static final String TARGET = "zookeeper";
@@ -33,7 +33,8 @@ public final class ZooKeeperBridge extends MirrorBridge {
   private volatile boolean sessionLost;
   private volatile long closeAtNanos;
 
-  public ZooKeeperBridge(ZooKeeperSettings settings, Keys keys, MirrorSource source, MirrorOptions opts) {
+  public ZooKeeperBridge(
+      ZooKeeperSettings settings, Keys keys, MirrorSource source, MirrorOptions opts) {
     super(TARGET, source, opts);
     this.settings = settings;
     String b = keys.base();
@@ -47,18 +48,22 @@ public final class ZooKeeperBridge extends MirrorBridge {
     if (client != null) {
       return;
     }
-    CuratorFramework c = CuratorFrameworkFactory.builder()
-        .connectString(settings.connectString())
-        .sessionTimeoutMs(sessionTimeoutMs)
-        .connectionTimeoutMs(connectionTimeoutMs)
-        .retryPolicy(new RetryNTimes(1, 100))
-        .waitForShutdownTimeoutMs(2000)
-        .build();
-    c.getConnectionStateListenable().addListener((cf, state) -> {
-      if (state == ConnectionState.LOST || state == ConnectionState.RECONNECTED) {
-        sessionLost = true; // ephemeral znodes may be gone (LOST) or owned by a dead session: resync
-      }
-    });
+    CuratorFramework c =
+        CuratorFrameworkFactory.builder()
+            .connectString(settings.connectString())
+            .sessionTimeoutMs(sessionTimeoutMs)
+            .connectionTimeoutMs(connectionTimeoutMs)
+            .retryPolicy(new RetryNTimes(1, 100))
+            .waitForShutdownTimeoutMs(2000)
+            .build();
+    c.getConnectionStateListenable()
+        .addListener(
+            (cf, state) -> {
+              if (state == ConnectionState.LOST || state == ConnectionState.RECONNECTED) {
+                sessionLost =
+                    true; // ephemeral znodes may be gone (LOST) or owned by a dead session: resync
+              }
+            });
     c.start();
     client = c;
   }
@@ -125,7 +130,10 @@ public final class ZooKeeperBridge extends MirrorBridge {
       return null;
     }
     long owner = st.getEphemeralOwner();
-    return new Stored(data == null ? "" : new String(data, StandardCharsets.UTF_8), st.getVersion(), owner != 0,
+    return new Stored(
+        data == null ? "" : new String(data, StandardCharsets.UTF_8),
+        st.getVersion(),
+        owner != 0,
         owner != 0 && owner == me);
   }
 
@@ -145,12 +153,16 @@ public final class ZooKeeperBridge extends MirrorBridge {
         Stat st = c.setData().withVersion((int) current.version()).forPath(path, data);
         return new Stored(e.value(), st.getVersion(), e.ephemeral(), e.ephemeral());
       }
-      // Another session's ephemeral (the previous writer), or the wrong kind of znode: replace it atomically.
-      c.transaction().forOperations(
-          c.transactionOp().delete().withVersion((int) current.version()).forPath(path),
-          c.transactionOp().create().withMode(mode).forPath(path, data));
+      // Another session's ephemeral (the previous writer), or the wrong kind of znode: replace it
+      // atomically.
+      c.transaction()
+          .forOperations(
+              c.transactionOp().delete().withVersion((int) current.version()).forPath(path),
+              c.transactionOp().create().withMode(mode).forPath(path, data));
       return new Stored(e.value(), 0, e.ephemeral(), e.ephemeral() && sessionId() == me);
-    } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException | KeeperException.NoNodeException ex) {
+    } catch (KeeperException.NodeExistsException
+        | KeeperException.BadVersionException
+        | KeeperException.NoNodeException ex) {
       throw new ConflictException(path + " changed in ZooKeeper (" + ex.code() + ")");
     }
   }
@@ -169,7 +181,8 @@ public final class ZooKeeperBridge extends MirrorBridge {
 
   @Override
   public long keepAliveIntervalMs() {
-    return 1000; // Curator pings by itself; this only checks the connection so "up" stays true to fact
+    return 1000; // Curator pings by itself; this only checks the connection so "up" stays true to
+    // fact
   }
 
   @Override

@@ -39,28 +39,36 @@ class ConsulBridgeTest extends TargetContract {
 
   @Override
   Bridge bridge(Keys keys, MirrorSource source, MirrorOptions opts) {
-    return new ConsulBridge(new ConsulSettings(consul.url(), token, dc, true, null, null, null), keys, source, opts);
+    return new ConsulBridge(
+        new ConsulSettings(consul.url(), token, dc, true, null, null, null), keys, source, opts);
   }
 
   @Override
   Map<String, String> values(Keys keys) {
     Map<String, String> out = new TreeMap<>();
-    consul.values().forEach((k, v) -> {
-      if (k.startsWith(prefix(keys))) {
-        out.put(k.substring(prefix(keys).length()), v);
-      }
-    });
+    consul
+        .values()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith(prefix(keys))) {
+                out.put(k.substring(prefix(keys).length()), v);
+              }
+            });
     return out;
   }
 
   @Override
   Set<String> ttlKeys(Keys keys) {
     Set<String> out = new TreeSet<>();
-    consul.holders().keySet().forEach(k -> {
-      if (k.startsWith(prefix(keys))) {
-        out.add(k.substring(prefix(keys).length()));
-      }
-    });
+    consul
+        .holders()
+        .keySet()
+        .forEach(
+            k -> {
+              if (k.startsWith(prefix(keys))) {
+                out.add(k.substring(prefix(keys).length()));
+              }
+            });
     return out;
   }
 
@@ -88,11 +96,18 @@ class ConsulBridgeTest extends TargetContract {
     started(s, options(false));
     awaitMirror(s);
     String p = prefix(s.keys());
-    assertEquals("service/api-consul/", p, "Patroni's Consul layout: the namespace without its leading slash");
+    assertEquals(
+        "service/api-consul/",
+        p,
+        "Patroni's Consul layout: the namespace without its leading slash");
 
     List<FakeConsul.Request> reqs = consul.requests();
-    assertTrue(reqs.stream().allMatch(r -> token.equals(r.token())), "every request carries X-Consul-Token");
-    assertTrue(reqs.stream().allMatch(r -> "dc2".equals(r.query().get("dc"))), "every request names the datacenter");
+    assertTrue(
+        reqs.stream().allMatch(r -> token.equals(r.token())),
+        "every request carries X-Consul-Token");
+    assertTrue(
+        reqs.stream().allMatch(r -> "dc2".equals(r.query().get("dc"))),
+        "every request names the datacenter");
 
     List<String> sessions = consul.sessionIds();
     assertEquals(1, sessions.size());
@@ -104,44 +119,86 @@ class ConsulBridgeTest extends TargetContract {
     assertEquals("[]", sess.get("Checks"), "as Patroni: the session is bound to no health check");
 
     for (String k : List.of("leader", "members/node1", "members/node2", "members/node3")) {
-      assertTrue(reqs.stream().anyMatch(r -> r.method().equals("PUT") && r.path().equals("/v1/kv/" + p + k)
-          && id.equals(r.query().get("acquire"))), k + " is acquired by the session");
+      assertTrue(
+          reqs.stream()
+              .anyMatch(
+                  r ->
+                      r.method().equals("PUT")
+                          && r.path().equals("/v1/kv/" + p + k)
+                          && id.equals(r.query().get("acquire"))),
+          k + " is acquired by the session");
       assertEquals(id, consul.holders().get(p + k));
     }
     for (String k : List.of("config", "initialize", "status", "optime/leader")) {
-      assertTrue(reqs.stream().anyMatch(r -> r.method().equals("PUT") && r.path().equals("/v1/kv/" + p + k)
-          && "0".equals(r.query().get("cas"))), k + " is created with cas=0");
+      assertTrue(
+          reqs.stream()
+              .anyMatch(
+                  r ->
+                      r.method().equals("PUT")
+                          && r.path().equals("/v1/kv/" + p + k)
+                          && "0".equals(r.query().get("cas"))),
+          k + " is created with cas=0");
       assertFalse(consul.holders().containsKey(p + k), k + " is not bound to a session");
     }
 
     consul.clearRequests();
     s.store().setStatus(83886080, Map.of());
-    Wait.until(WAIT, "the status update", () -> "83886080".equals(values(s.keys()).get("optime/leader"))
-        && values(s.keys()).get("status").contains("83886080"));
-    assertTrue(consul.requests().stream().anyMatch(r -> r.method().equals("PUT") && r.path().equals("/v1/kv/" + p + "status")
-        && r.query().containsKey("cas") && !"0".equals(r.query().get("cas"))), "updates compare-and-set on ModifyIndex");
-    Wait.until(WAIT, "a session renewal", () -> consul.requests().stream()
-        .anyMatch(r -> r.method().equals("PUT") && r.path().equals("/v1/session/renew/" + id)));
+    Wait.until(
+        WAIT,
+        "the status update",
+        () ->
+            "83886080".equals(values(s.keys()).get("optime/leader"))
+                && values(s.keys()).get("status").contains("83886080"));
+    assertTrue(
+        consul.requests().stream()
+            .anyMatch(
+                r ->
+                    r.method().equals("PUT")
+                        && r.path().equals("/v1/kv/" + p + "status")
+                        && r.query().containsKey("cas")
+                        && !"0".equals(r.query().get("cas"))),
+        "updates compare-and-set on ModifyIndex");
+    Wait.until(
+        WAIT,
+        "a session renewal",
+        () ->
+            consul.requests().stream()
+                .anyMatch(
+                    r -> r.method().equals("PUT") && r.path().equals("/v1/session/renew/" + id)));
   }
 
   @Test
   void takesKeysHeldByAPreviousWritersSessionOver() throws Exception {
     Setup s = cluster(scope("takeover"));
     HttpClient http = HttpClient.newHttpClient();
-    String created = http.send(HttpRequest.newBuilder(URI.create(consul.url() + "/v1/session/create"))
-        .PUT(HttpRequest.BodyPublishers.ofString("{\"TTL\":\"60s\",\"Behavior\":\"delete\"}")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    String created =
+        http.send(
+                HttpRequest.newBuilder(URI.create(consul.url() + "/v1/session/create"))
+                    .PUT(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"TTL\":\"60s\",\"Behavior\":\"delete\"}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     String old = JSON.readTree(created).get("ID").asText();
     String p = prefix(s.keys());
-    http.send(HttpRequest.newBuilder(URI.create(consul.url() + "/v1/kv/" + p + "leader?acquire=" + old))
-        .PUT(HttpRequest.BodyPublishers.ofString("node1")).build(), HttpResponse.BodyHandlers.ofString());
+    http.send(
+        HttpRequest.newBuilder(URI.create(consul.url() + "/v1/kv/" + p + "leader?acquire=" + old))
+            .PUT(HttpRequest.BodyPublishers.ofString("node1"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
     assertEquals(old, consul.holders().get(p + "leader"));
     started(s, options(false));
     awaitMirror(s);
-    Wait.until(WAIT, "the leader key to be held by the new writer's session",
-        () -> consul.holders().get(p + "leader") != null && !old.equals(consul.holders().get(p + "leader")));
+    Wait.until(
+        WAIT,
+        "the leader key to be held by the new writer's session",
+        () ->
+            consul.holders().get(p + "leader") != null
+                && !old.equals(consul.holders().get(p + "leader")));
     consul.invalidate(old);
-    assertEquals("node1", values(s.keys()).get("leader"), "the old session ending takes nothing with it");
+    assertEquals(
+        "node1", values(s.keys()).get("leader"), "the old session ending takes nothing with it");
   }
 
   @Test
@@ -150,10 +207,12 @@ class ConsulBridgeTest extends TargetContract {
     Bridge b = started(s, options(false));
     awaitMirror(s);
     String first = consul.sessionIds().get(0);
-    consul.invalidate(first); // as when Consul misses renewals: behavior=delete removes leader and members
+    consul.invalidate(
+        first); // as when Consul misses renewals: behavior=delete removes leader and members
     assertFalse(values(s.keys()).containsKey("leader"));
     awaitMirror(s);
-    assertEquals(Set.of("leader", "members/node1", "members/node2", "members/node3"), ttlKeys(s.keys()));
+    assertEquals(
+        Set.of("leader", "members/node1", "members/node2", "members/node3"), ttlKeys(s.keys()));
     assertNotEquals(first, consul.holders().get(prefix(s.keys()) + "leader"));
     assertTrue(b.metrics().up());
   }

@@ -47,19 +47,29 @@ class EtcdBridgeTest extends TargetContract {
   }
 
   static List<KeyValue> all(Keys keys) throws Exception {
-    return client.getKVClient().get(bs(keys.base()), GetOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS).getKvs();
+    return client
+        .getKVClient()
+        .get(bs(keys.base()), GetOption.builder().isPrefix(true).build())
+        .get(5, TimeUnit.SECONDS)
+        .getKvs();
   }
 
   @Override
   Bridge bridge(Keys keys, MirrorSource source, MirrorOptions opts) {
-    return new EtcdBridge(new EtcdSettings(List.of(etcd.endpoint()), null, null, null, null, null), keys, source, opts);
+    return new EtcdBridge(
+        new EtcdSettings(List.of(etcd.endpoint()), null, null, null, null, null),
+        keys,
+        source,
+        opts);
   }
 
   @Override
   Map<String, String> values(Keys keys) throws Exception {
     Map<String, String> out = new TreeMap<>();
     for (KeyValue kv : all(keys)) {
-      out.put(kv.getKey().toString(StandardCharsets.UTF_8).substring(keys.base().length()), kv.getValue().toString(StandardCharsets.UTF_8));
+      out.put(
+          kv.getKey().toString(StandardCharsets.UTF_8).substring(keys.base().length()),
+          kv.getValue().toString(StandardCharsets.UTF_8));
     }
     return out;
   }
@@ -102,8 +112,12 @@ class EtcdBridgeTest extends TargetContract {
       }
     }
     assertEquals(1, leases.size(), "leader and members ride on one lease, as with Patroni");
-    long granted = client.getLeaseClient().timeToLive(leases.iterator().next(), LeaseOption.DEFAULT).get(5, TimeUnit.SECONDS)
-        .getGrantedTTL();
+    long granted =
+        client
+            .getLeaseClient()
+            .timeToLive(leases.iterator().next(), LeaseOption.DEFAULT)
+            .get(5, TimeUnit.SECONDS)
+            .getGrantedTTL();
     assertEquals(TTL.toSeconds(), granted, "the lease's TTL is the cluster's ttl");
   }
 
@@ -111,15 +125,24 @@ class EtcdBridgeTest extends TargetContract {
   void takesTtlKeysOverFromAPreviousWritersLease() throws Exception {
     Setup s = cluster(scope("takeover"));
     long old = client.getLeaseClient().grant(60).get(5, TimeUnit.SECONDS).getID();
-    client.getKVClient().put(bs(s.keys().key("leader")), bs("node1"), PutOption.builder().withLeaseId(old).build())
+    client
+        .getKVClient()
+        .put(bs(s.keys().key("leader")), bs("node1"), PutOption.builder().withLeaseId(old).build())
         .get(5, TimeUnit.SECONDS);
     started(s, options(false));
     awaitMirror(s);
-    long now = all(s.keys()).stream().filter(kv -> kv.getKey().toString(StandardCharsets.UTF_8).endsWith("/leader"))
-        .findFirst().orElseThrow().getLease();
+    long now =
+        all(s.keys()).stream()
+            .filter(kv -> kv.getKey().toString(StandardCharsets.UTF_8).endsWith("/leader"))
+            .findFirst()
+            .orElseThrow()
+            .getLease();
     assertNotEquals(old, now, "the leader key moved to this writer's lease");
     client.getLeaseClient().revoke(old).get(5, TimeUnit.SECONDS);
-    assertEquals("node1", values(s.keys()).get("leader"), "the old writer's lease ending takes nothing with it");
+    assertEquals(
+        "node1",
+        values(s.keys()).get("leader"),
+        "the old writer's lease ending takes nothing with it");
   }
 
   @Test
@@ -130,28 +153,54 @@ class EtcdBridgeTest extends TargetContract {
       admin.getAuthClient().userGrantRole(bs("root"), bs("root")).get(5, TimeUnit.SECONDS);
       admin.getAuthClient().authEnable().get(5, TimeUnit.SECONDS);
       Setup s = cluster(scope("auth"));
-      Bridge wrong = new EtcdBridge(new EtcdSettings(List.of(secured.endpoint()), "root", "nope", null, null, null),
-          s.keys(), s.source(), options(false));
+      Bridge wrong =
+          new EtcdBridge(
+              new EtcdSettings(List.of(secured.endpoint()), "root", "nope", null, null, null),
+              s.keys(),
+              s.source(),
+              options(false));
       open.add(wrong::stop);
       wrong.start();
-      io.synod.bridges.testing.Wait.until(WAIT, () -> "a wrong password to show as down, got " + wrong.metrics(),
+      io.synod.bridges.testing.Wait.until(
+          WAIT,
+          () -> "a wrong password to show as down, got " + wrong.metrics(),
           () -> !wrong.metrics().up() && wrong.metrics().errors() > 0);
       wrong.stop();
-      Bridge right = new EtcdBridge(new EtcdSettings(List.of(secured.endpoint()), "root", "r00t", null, null, null),
-          s.keys(), s.source(), options(false));
+      Bridge right =
+          new EtcdBridge(
+              new EtcdSettings(List.of(secured.endpoint()), "root", "r00t", null, null, null),
+              s.keys(),
+              s.source(),
+              options(false));
       open.add(right::stop);
       right.start();
-      try (Client reader = Client.builder().endpoints(secured.endpoint()).user(bs("root")).password(bs("r00t")).build()) {
-        io.synod.bridges.testing.Wait.until(WAIT, "the mirror in the secured etcd", () -> {
-          try {
-            return !reader.getKVClient().get(bs(s.keys().key("leader"))).get(5, TimeUnit.SECONDS).getKvs().isEmpty();
-          } catch (Exception e) {
-            return false;
-          }
-        });
+      try (Client reader =
+          Client.builder()
+              .endpoints(secured.endpoint())
+              .user(bs("root"))
+              .password(bs("r00t"))
+              .build()) {
+        io.synod.bridges.testing.Wait.until(
+            WAIT,
+            "the mirror in the secured etcd",
+            () -> {
+              try {
+                return !reader
+                    .getKVClient()
+                    .get(bs(s.keys().key("leader")))
+                    .get(5, TimeUnit.SECONDS)
+                    .getKvs()
+                    .isEmpty();
+              } catch (Exception e) {
+                return false;
+              }
+            });
       }
-      // "up" is set by the bridge's own thread after its write round; wait for it rather than race it
-      io.synod.bridges.testing.Wait.until(WAIT, () -> "the right password to show as up, got " + right.metrics(),
+      // "up" is set by the bridge's own thread after its write round; wait for it rather than race
+      // it
+      io.synod.bridges.testing.Wait.until(
+          WAIT,
+          () -> "the right password to show as up, got " + right.metrics(),
           () -> right.metrics().up());
     }
   }

@@ -17,16 +17,21 @@ class SnapshotTest {
 
   @Test
   void patroniKeysVerbatimTtlKeptLegacyOptimeDerived() {
-    Snapshot s = Snapshot.of(7, List.of(
-        kv("leader", "node1", 2000),
-        kv("members/node1", "{\"role\":\"primary\"}", 2000),
-        kv("config", "{\"ttl\":2}", 0),
-        kv("status", "{\"optime\":67108960,\"slots\":{\"node2\":67108960}}", 0),
-        kv("initialize", "7312345678901234567", 0),
-        kv("something/else", "x", 0),
-        new KvEntry("/service/robin/leader", "other", 1, 1, 2000, null)), keys);
+    Snapshot s =
+        Snapshot.of(
+            7,
+            List.of(
+                kv("leader", "node1", 2000),
+                kv("members/node1", "{\"role\":\"primary\"}", 2000),
+                kv("config", "{\"ttl\":2}", 0),
+                kv("status", "{\"optime\":67108960,\"slots\":{\"node2\":67108960}}", 0),
+                kv("initialize", "7312345678901234567", 0),
+                kv("something/else", "x", 0),
+                new KvEntry("/service/robin/leader", "other", 1, 1, 2000, null)),
+            keys);
     assertEquals(7, s.revision());
-    assertEquals(List.of("config", "initialize", "leader", "members/node1", "optime/leader", "status"),
+    assertEquals(
+        List.of("config", "initialize", "leader", "members/node1", "optime/leader", "status"),
         List.copyOf(s.entries().keySet()));
     assertEquals(new MirrorEntry("leader", "node1", 2000), s.entries().get("leader"));
     assertTrue(s.entries().get("members/node1").ephemeral());
@@ -37,8 +42,18 @@ class SnapshotTest {
 
   @Test
   void patroniKeySet() {
-    for (String k : List.of("initialize", "config", "leader", "status", "history", "sync", "failover", "failsafe",
-        "optime/leader", "members/node1")) {
+    for (String k :
+        List.of(
+            "initialize",
+            "config",
+            "leader",
+            "status",
+            "history",
+            "sync",
+            "failover",
+            "failsafe",
+            "optime/leader",
+            "members/node1")) {
       assertTrue(Snapshot.isPatroniKey(k), k);
     }
     for (String k : List.of("members/", "members/a/b", "optime/other", "leaderx", "members")) {
@@ -48,18 +63,26 @@ class SnapshotTest {
 
   @Test
   void diffPutsChangedAndNewDeletesRemoved() {
-    Snapshot a = new Snapshot(1, Map.of(
-        "leader", new MirrorEntry("leader", "n1", 2000),
-        "members/n1", new MirrorEntry("members/n1", "{}", 2000),
-        "config", new MirrorEntry("config", "{}", 0)));
-    Snapshot b = new Snapshot(2, Map.of(
-        "leader", new MirrorEntry("leader", "n1", 2000),
-        "members/n1", new MirrorEntry("members/n1", "{\"x\":1}", 2000),
-        "history", new MirrorEntry("history", "[]", 0)));
-    assertEquals(List.of(
-        new Snapshot.Change("history", b.entries().get("history")),
-        new Snapshot.Change("members/n1", b.entries().get("members/n1")),
-        new Snapshot.Change("config", null)), Snapshot.diff(a, b));
+    Snapshot a =
+        new Snapshot(
+            1,
+            Map.of(
+                "leader", new MirrorEntry("leader", "n1", 2000),
+                "members/n1", new MirrorEntry("members/n1", "{}", 2000),
+                "config", new MirrorEntry("config", "{}", 0)));
+    Snapshot b =
+        new Snapshot(
+            2,
+            Map.of(
+                "leader", new MirrorEntry("leader", "n1", 2000),
+                "members/n1", new MirrorEntry("members/n1", "{\"x\":1}", 2000),
+                "history", new MirrorEntry("history", "[]", 0)));
+    assertEquals(
+        List.of(
+            new Snapshot.Change("history", b.entries().get("history")),
+            new Snapshot.Change("members/n1", b.entries().get("members/n1")),
+            new Snapshot.Change("config", null)),
+        Snapshot.diff(a, b));
     assertEquals(List.of(), Snapshot.diff(b, b));
   }
 }

@@ -86,7 +86,10 @@ abstract class TargetContract {
     return MirrorOptions.defaults(TTL.toMillis(), "node1", acceptRequests);
   }
 
-  /** A store for {@code scope}, a pulse keeping node1 (leader), node2 and node3 alive, base keys written. */
+  /**
+   * A store for {@code scope}, a pulse keeping node1 (leader), node2 and node3 alive, base keys
+   * written.
+   */
   record Setup(RaftClusterStore store, Keys keys, Pulse pulse, MirrorSource source) {}
 
   Setup cluster(String scope) {
@@ -94,8 +97,18 @@ abstract class TargetContract {
     Pulse p = new Pulse(cs, TTL);
     open.add(p);
     cs.initialize("7312345678901234567");
-    cs.setConfig(new LinkedHashMap<>(Map.of("ttl", 2, "loop_wait", 0.5, "retry_timeout", 0.5,
-        "maximum_lag_on_failover", 1048576)), -1);
+    cs.setConfig(
+        new LinkedHashMap<>(
+            Map.of(
+                "ttl",
+                2,
+                "loop_wait",
+                0.5,
+                "retry_timeout",
+                0.5,
+                "maximum_lag_on_failover",
+                1048576)),
+        -1);
     p.member("node1", Pulse.memberJson("node1", "primary", 1));
     p.member("node2", Pulse.memberJson("node2", "replica", 2));
     p.member("node3", Pulse.memberJson("node3", "replica", 3));
@@ -113,17 +126,21 @@ abstract class TargetContract {
 
   /** What the target must hold: the store's Patroni keys (values verbatim) plus optime/leader. */
   static Map<String, String> expected(Setup s) {
-    return new TreeMap<>(s.source().snapshot().entries().entrySet().stream()
-        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().value())));
+    return new TreeMap<>(
+        s.source().snapshot().entries().entrySet().stream()
+            .collect(
+                java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().value())));
   }
 
   Map<String, String> patroniValues(Keys keys) throws Exception {
     Map<String, String> out = new TreeMap<>();
-    values(keys).forEach((k, v) -> {
-      if (Snapshot.isPatroniKey(k)) {
-        out.put(k, v);
-      }
-    });
+    values(keys)
+        .forEach(
+            (k, v) -> {
+              if (Snapshot.isPatroniKey(k)) {
+                out.put(k, v);
+              }
+            });
     return out;
   }
 
@@ -137,19 +154,25 @@ abstract class TargetContract {
   }
 
   void awaitMirror(Setup s) {
-    Wait.until(WAIT, () -> {
-      try {
-        return "the target to equal the store:\n  store  " + expected(s) + "\n  target " + patroniValues(s.keys());
-      } catch (Exception e) {
-        return e.toString();
-      }
-    }, () -> {
-      try {
-        return patroniValues(s.keys()).equals(expected(s));
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    Wait.until(
+        WAIT,
+        () -> {
+          try {
+            return "the target to equal the store:\n  store  "
+                + expected(s)
+                + "\n  target "
+                + patroniValues(s.keys());
+          } catch (Exception e) {
+            return e.toString();
+          }
+        },
+        () -> {
+          try {
+            return patroniValues(s.keys()).equals(expected(s));
+          } catch (Exception e) {
+            return false;
+          }
+        });
   }
 
   static JsonNode json(String s) throws Exception {
@@ -161,7 +184,15 @@ abstract class TargetContract {
   @Test
   void mirrorsTheClusterInPatronisLayout() throws Exception {
     Setup s = cluster(scope("layout"));
-    s.store().setHistory(List.of(List.of(1, 67108800, "no recovery target specified", "2024-05-01T10:00:00+00:00", "node1")));
+    s.store()
+        .setHistory(
+            List.of(
+                List.of(
+                    1,
+                    67108800,
+                    "no recovery target specified",
+                    "2024-05-01T10:00:00+00:00",
+                    "node1")));
     s.store().setSync("node1", List.of("node2"));
     s.store().setFailsafe(Map.of("node1", "http://127.0.0.1:8009/patroni"));
     s.store().setFailover(new FailoverRequest("node1", "node2", null, 0), -1);
@@ -169,24 +200,48 @@ abstract class TargetContract {
     awaitMirror(s);
 
     Map<String, String> v = patroniValues(s.keys());
-    assertEquals(Set.of("initialize", "config", "leader", "members/node1", "members/node2", "members/node3", "status",
-        "optime/leader", "history", "sync", "failsafe", "failover"), v.keySet());
+    assertEquals(
+        Set.of(
+            "initialize",
+            "config",
+            "leader",
+            "members/node1",
+            "members/node2",
+            "members/node3",
+            "status",
+            "optime/leader",
+            "history",
+            "sync",
+            "failsafe",
+            "failover"),
+        v.keySet());
     assertEquals("node1", v.get("leader"), "leader holds the member name");
     assertEquals("7312345678901234567", v.get("initialize"));
-    assertEquals(json(JSON.writeValueAsString(Pulse.memberJson("node1", "primary", 1))), json(v.get("members/node1")));
-    assertEquals(json("{\"optime\":67108960,\"slots\":{\"node2\":67108960,\"node3\":67108960}}"), json(v.get("status")));
+    assertEquals(
+        json(JSON.writeValueAsString(Pulse.memberJson("node1", "primary", 1))),
+        json(v.get("members/node1")));
+    assertEquals(
+        json("{\"optime\":67108960,\"slots\":{\"node2\":67108960,\"node3\":67108960}}"),
+        json(v.get("status")));
     assertEquals("67108960", v.get("optime/leader"), "legacy optime/leader: the plain LSN");
-    assertEquals(json("[[1,67108800,\"no recovery target specified\",\"2024-05-01T10:00:00+00:00\",\"node1\"]]"),
+    assertEquals(
+        json(
+            "[[1,67108800,\"no recovery target specified\",\"2024-05-01T10:00:00+00:00\",\"node1\"]]"),
         json(v.get("history")));
     assertEquals(json("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}"), json(v.get("sync")));
     assertEquals(json("{\"leader\":\"node1\",\"member\":\"node2\"}"), json(v.get("failover")));
     assertEquals(2, json(v.get("config")).get("ttl").asInt());
-    assertEquals(Set.of("leader", "members/node1", "members/node2", "members/node3"), ttlKeys(s.keys()),
+    assertEquals(
+        Set.of("leader", "members/node1", "members/node2", "members/node3"),
+        ttlKeys(s.keys()),
         "only the leader and member keys are TTL'd, as with Patroni");
-    Wait.until(WAIT, "metrics up, writer, lag 0", () -> {
-      BridgeMetrics m = b.metrics();
-      return m.up() && m.writer() && m.lagSeconds() == 0 && m.writes() > 0;
-    });
+    Wait.until(
+        WAIT,
+        "metrics up, writer, lag 0",
+        () -> {
+          BridgeMetrics m = b.metrics();
+          return m.up() && m.writer() && m.lagSeconds() == 0 && m.writes() > 0;
+        });
   }
 
   @Test
@@ -204,7 +259,9 @@ abstract class TargetContract {
     assertEquals("83886080", patroniValues(s.keys()).get("optime/leader"));
     s.store().clearFailover(-1);
     awaitMirror(s);
-    assertFalse(patroniValues(s.keys()).containsKey("failover"), "a cleared request disappears from the target");
+    assertFalse(
+        patroniValues(s.keys()).containsKey("failover"),
+        "a cleared request disappears from the target");
     assertEquals(Set.of("leader", "members/node2", "members/node3"), ttlKeys(s.keys()));
     assertTrue(b.metrics().up());
   }
@@ -220,16 +277,31 @@ abstract class TargetContract {
       // the store keeps working while the target is down: HA writes never wait on a bridge
       s.pulse().leader("node3");
       s.pulse().removeMember("node2");
-      s.store().setConfig(new LinkedHashMap<>(Map.of("ttl", 2, "loop_wait", 0.5, "retry_timeout", 0.5,
-          "maximum_lag_on_failover", 2097152)), -1);
-      Wait.until(WAIT, () -> "up=0 and a growing lag, got " + b.metrics(),
+      s.store()
+          .setConfig(
+              new LinkedHashMap<>(
+                  Map.of(
+                      "ttl",
+                      2,
+                      "loop_wait",
+                      0.5,
+                      "retry_timeout",
+                      0.5,
+                      "maximum_lag_on_failover",
+                      2097152)),
+              -1);
+      Wait.until(
+          WAIT,
+          () -> "up=0 and a growing lag, got " + b.metrics(),
           () -> !b.metrics().up() && b.metrics().lagSeconds() > 0 && b.metrics().errors() > 0);
       assertEquals("node3", s.store().load(ReadMode.LINEARIZABLE).leader().name());
     } finally {
       targetUp();
     }
     awaitMirror(s);
-    Wait.until(WAIT, () -> "up=1 and lag 0 again, got " + b.metrics(),
+    Wait.until(
+        WAIT,
+        () -> "up=1 and lag 0 again, got " + b.metrics(),
         () -> b.metrics().up() && b.metrics().lagSeconds() == 0);
     assertTrue(b.metrics().resyncs() > resyncs, "reconnecting resyncs in full");
     assertEquals("node3", patroniValues(s.keys()).get("leader"));
@@ -242,45 +314,51 @@ abstract class TargetContract {
     Bridge b = started(s, options(false));
     awaitMirror(s);
     b.stop(); // the store keeps its keys alive; nobody renews the target's lease/session any more
-    Wait.until(Duration.ofSeconds(45), () -> {
-      try {
-        return "leader and members to expire in the target, still there: " + ttlKeys(s.keys());
-      } catch (Exception e) {
-        return e.toString();
-      }
-    }, () -> {
-      Map<String, String> v = pv(s.keys());
-      return !v.containsKey("leader") && v.keySet().stream().noneMatch(k -> k.startsWith("members/"));
-    });
+    Wait.until(
+        Duration.ofSeconds(45),
+        () -> {
+          try {
+            return "leader and members to expire in the target, still there: " + ttlKeys(s.keys());
+          } catch (Exception e) {
+            return e.toString();
+          }
+        },
+        () -> {
+          Map<String, String> v = pv(s.keys());
+          return !v.containsKey("leader")
+              && v.keySet().stream().noneMatch(k -> k.startsWith("members/"));
+        });
     Map<String, String> v = patroniValues(s.keys());
-    assertTrue(v.keySet().containsAll(Set.of("initialize", "config", "status", "optime/leader")),
+    assertTrue(
+        v.keySet().containsAll(Set.of("initialize", "config", "status", "optime/leader")),
         "persistent keys stay, as with Patroni: " + v.keySet());
   }
 
   @Test
   void onlyTheRaftLeadersBridgeWrites() throws Exception {
     Setup s = cluster(scope("follower"));
-    MirrorSource notLeader = new MirrorSource() {
-      @Override
-      public boolean isWriter() {
-        return false;
-      }
+    MirrorSource notLeader =
+        new MirrorSource() {
+          @Override
+          public boolean isWriter() {
+            return false;
+          }
 
-      @Override
-      public Snapshot snapshot() {
-        return s.source().snapshot();
-      }
+          @Override
+          public Snapshot snapshot() {
+            return s.source().snapshot();
+          }
 
-      @Override
-      public CompletableFuture<Long> watch(long afterRevision) {
-        return s.source().watch(afterRevision);
-      }
+          @Override
+          public CompletableFuture<Long> watch(long afterRevision) {
+            return s.source().watch(afterRevision);
+          }
 
-      @Override
-      public ClusterStore store() {
-        return s.store();
-      }
-    };
+          @Override
+          public ClusterStore store() {
+            return s.store();
+          }
+        };
     Bridge follower = bridge(s.keys(), notLeader, options(false));
     open.add(follower::stop);
     follower.start();
@@ -295,32 +373,49 @@ abstract class TargetContract {
   }
 
   @Test
-  void acceptRequestsAppliesValidRequestsWrittenInTheTargetAndRevertsInvalidOnes() throws Exception {
+  void acceptRequestsAppliesValidRequestsWrittenInTheTargetAndRevertsInvalidOnes()
+      throws Exception {
     Setup s = cluster(scope("requests"));
     started(s, options(true));
     awaitMirror(s);
 
     externalPut(s.keys(), "failover", "{\"leader\":\"node1\",\"member\":\"node2\"}");
-    Wait.until(WAIT, "the switchover request in the store", () -> {
-      Cluster c = s.store().load(ReadMode.LINEARIZABLE);
-      return c.failover() != null && "node1".equals(c.failover().leader()) && "node2".equals(c.failover().candidate());
-    });
+    Wait.until(
+        WAIT,
+        "the switchover request in the store",
+        () -> {
+          Cluster c = s.store().load(ReadMode.LINEARIZABLE);
+          return c.failover() != null
+              && "node1".equals(c.failover().leader())
+              && "node2".equals(c.failover().candidate());
+        });
     awaitMirror(s);
 
     s.store().clearFailover(-1);
     awaitMirror(s);
     externalPut(s.keys(), "failover", "{\"member\":\"node9\"}");
-    Wait.until(WAIT, "the invalid request to be removed from the target",
+    Wait.until(
+        WAIT,
+        "the invalid request to be removed from the target",
         () -> !pv(s.keys()).containsKey("failover"));
-    assertNull(s.store().load(ReadMode.LINEARIZABLE).failover(), "an invalid request never reaches the store");
+    assertNull(
+        s.store().load(ReadMode.LINEARIZABLE).failover(),
+        "an invalid request never reaches the store");
 
-    externalPut(s.keys(), "config", "{\"ttl\":5,\"loop_wait\":1,\"retry_timeout\":1,\"maximum_lag_on_failover\":1048576}");
-    Wait.until(WAIT, "the config edit in the store",
+    externalPut(
+        s.keys(),
+        "config",
+        "{\"ttl\":5,\"loop_wait\":1,\"retry_timeout\":1,\"maximum_lag_on_failover\":1048576}");
+    Wait.until(
+        WAIT,
+        "the config edit in the store",
         () -> Integer.valueOf(5).equals(s.store().load(ReadMode.LINEARIZABLE).config().get("ttl")));
     awaitMirror(s);
 
     externalPut(s.keys(), "config", "{\"ttl\":\"soon\"}");
-    Wait.until(WAIT, "the invalid config to be replaced by the store's",
+    Wait.until(
+        WAIT,
+        "the invalid config to be replaced by the store's",
         () -> expected(s).get("config").equals(pv(s.keys()).get("config")));
     assertEquals(5, s.store().load(ReadMode.LINEARIZABLE).config().get("ttl"));
   }

@@ -34,10 +34,13 @@ class WriterTakeoverTest {
 
   @Test
   void theNewRaftLeadersBridgesTakeTheMirrorOver() throws Exception {
-    try (EtcdServer etcd = EtcdServer.started(); ZooKeeperServer zk = ZooKeeperServer.started();
+    try (EtcdServer etcd = EtcdServer.started();
+        ZooKeeperServer zk = ZooKeeperServer.started();
         LocalRaft raft = LocalRaft.start(3);
         Client etcdClient = Client.builder().endpoints(etcd.endpoint()).build();
-        CuratorFramework zkClient = CuratorFrameworkFactory.newClient(zk.hostPort(), 10_000, 5_000, new RetryNTimes(3, 200))) {
+        CuratorFramework zkClient =
+            CuratorFrameworkFactory.newClient(
+                zk.hostPort(), 10_000, 5_000, new RetryNTimes(3, 200))) {
       zkClient.start();
       List<Bridge> bridges = new ArrayList<>();
       List<Pulse> pulses = new ArrayList<>();
@@ -50,7 +53,9 @@ class WriterTakeoverTest {
         for (int i = 0; i < 3; i++) {
           Pulse p = new Pulse(raft.cluster(i, "takeover"), TTL);
           pulses.add(p);
-          p.member("node" + (i + 1), Pulse.memberJson("node" + (i + 1), i == 0 ? "primary" : "replica", i + 1));
+          p.member(
+              "node" + (i + 1),
+              Pulse.memberJson("node" + (i + 1), i == 0 ? "primary" : "replica", i + 1));
           if (i == 0) {
             p.leader("node1");
           }
@@ -58,13 +63,22 @@ class WriterTakeoverTest {
         for (int i = 0; i < 3; i++) {
           MirrorSource src = new RaftMirrorSource(raft.peer(i), raft.cluster(i, "takeover"));
           MirrorOptions o = MirrorOptions.defaults(TTL.toMillis(), "node" + (i + 1), false);
-          bridges.add(new EtcdBridge(new EtcdSettings(List.of(etcd.endpoint()), null, null, null, null, null), keys, src, o));
-          bridges.add(new ZooKeeperBridge(new ZooKeeperSettings(List.of(zk.hostPort())), keys, src, o));
+          bridges.add(
+              new EtcdBridge(
+                  new EtcdSettings(List.of(etcd.endpoint()), null, null, null, null, null),
+                  keys,
+                  src,
+                  o));
+          bridges.add(
+              new ZooKeeperBridge(new ZooKeeperSettings(List.of(zk.hostPort())), keys, src, o));
         }
         bridges.forEach(Bridge::start);
 
-        Wait.until(WAIT, "node1..3 and leader node1 in both targets",
-            () -> mirrored(etcdClient, zkClient, keys, "node1", List.of("node1", "node2", "node3")));
+        Wait.until(
+            WAIT,
+            "node1..3 and leader node1 in both targets",
+            () ->
+                mirrored(etcdClient, zkClient, keys, "node1", List.of("node1", "node2", "node3")));
         for (int i = 0; i < 6; i++) {
           BridgeMetrics m = bridges.get(i).metrics();
           if (i / 2 == first) {
@@ -77,10 +91,14 @@ class WriterTakeoverTest {
         long leaseBefore = etcdLease(etcdClient, keys.key("leader"));
         long ownerBefore = zkOwner(zkClient, keys.key("leader"));
 
-        // The leader peer goes away (its bridges keep running, as in a node whose Raft peer stopped).
+        // The leader peer goes away (its bridges keep running, as in a node whose Raft peer
+        // stopped).
         pulses.get(first).close();
         raft.stop(first);
-        Wait.until(WAIT, "a new Raft leader", () -> raft.leaderIndex() >= 0 && raft.leaderIndex() != first);
+        Wait.until(
+            WAIT,
+            "a new Raft leader",
+            () -> raft.leaderIndex() >= 0 && raft.leaderIndex() != first);
         int next = raft.leaderIndex();
         String gone = "node" + (first + 1);
         List<String> rest = new ArrayList<>(List.of("node1", "node2", "node3"));
@@ -88,13 +106,30 @@ class WriterTakeoverTest {
         // the store expires the stopped node's member key; the leader key moves to a live member
         String newLeader = rest.get(0);
         pulses.get(next).leader(newLeader);
-        Wait.until(WAIT, () -> "leader " + newLeader + " and members " + rest + " in both targets, written by the new leader",
+        Wait.until(
+            WAIT,
+            () ->
+                "leader "
+                    + newLeader
+                    + " and members "
+                    + rest
+                    + " in both targets, written by the new leader",
             () -> mirrored(etcdClient, zkClient, keys, newLeader, rest));
-        assertTrue(bridges.get(2 * next).metrics().writer() && bridges.get(2 * next).metrics().writes() > 0);
-        assertTrue(bridges.get(2 * next + 1).metrics().writer() && bridges.get(2 * next + 1).metrics().writes() > 0);
+        assertTrue(
+            bridges.get(2 * next).metrics().writer()
+                && bridges.get(2 * next).metrics().writes() > 0);
+        assertTrue(
+            bridges.get(2 * next + 1).metrics().writer()
+                && bridges.get(2 * next + 1).metrics().writes() > 0);
         for (String m : rest) {
-          assertNotEquals(leaseBefore, etcdLease(etcdClient, keys.member(m)), m + " moved to the new writer's lease");
-          assertNotEquals(ownerBefore, zkOwner(zkClient, keys.member(m)), m + " is an ephemeral of the new writer's session");
+          assertNotEquals(
+              leaseBefore,
+              etcdLease(etcdClient, keys.member(m)),
+              m + " moved to the new writer's lease");
+          assertNotEquals(
+              ownerBefore,
+              zkOwner(zkClient, keys.member(m)),
+              m + " is an ephemeral of the new writer's session");
         }
       } finally {
         pulses.forEach(Pulse::close);
@@ -103,15 +138,20 @@ class WriterTakeoverTest {
     }
   }
 
-  static boolean mirrored(Client etcd, CuratorFramework zk, Keys keys, String leader, List<String> members) {
+  static boolean mirrored(
+      Client etcd, CuratorFramework zk, Keys keys, String leader, List<String> members) {
     try {
       for (String target : List.of("etcd", "zk")) {
-        String l = target.equals("etcd") ? etcdValue(etcd, keys.key("leader")) : zkValue(zk, keys.key("leader"));
+        String l =
+            target.equals("etcd")
+                ? etcdValue(etcd, keys.key("leader"))
+                : zkValue(zk, keys.key("leader"));
         if (!leader.equals(l)) {
           return false;
         }
         for (String m : List.of("node1", "node2", "node3")) {
-          String v = target.equals("etcd") ? etcdValue(etcd, keys.member(m)) : zkValue(zk, keys.member(m));
+          String v =
+              target.equals("etcd") ? etcdValue(etcd, keys.member(m)) : zkValue(zk, keys.member(m));
           if (members.contains(m) != (v != null)) {
             return false;
           }
@@ -124,7 +164,11 @@ class WriterTakeoverTest {
   }
 
   static KeyValue etcdKv(Client c, String key) throws Exception {
-    List<KeyValue> kvs = c.getKVClient().get(ByteSequence.from(key, StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS).getKvs();
+    List<KeyValue> kvs =
+        c.getKVClient()
+            .get(ByteSequence.from(key, StandardCharsets.UTF_8))
+            .get(5, TimeUnit.SECONDS)
+            .getKvs();
     return kvs.isEmpty() ? null : kvs.get(0);
   }
 

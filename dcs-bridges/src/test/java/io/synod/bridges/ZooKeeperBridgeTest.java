@@ -32,7 +32,8 @@ class ZooKeeperBridgeTest extends TargetContract {
   }
 
   static CuratorFramework connect() throws InterruptedException {
-    CuratorFramework c = CuratorFrameworkFactory.newClient(zk.hostPort(), 10_000, 5_000, new RetryNTimes(3, 200));
+    CuratorFramework c =
+        CuratorFrameworkFactory.newClient(zk.hostPort(), 10_000, 5_000, new RetryNTimes(3, 200));
     c.start();
     c.blockUntilConnected();
     return c;
@@ -59,7 +60,8 @@ class ZooKeeperBridgeTest extends TargetContract {
     return out;
   }
 
-  private static void walk(String path, String rel, Map<String, Map.Entry<String, Long>> out) throws Exception {
+  private static void walk(String path, String rel, Map<String, Map.Entry<String, Long>> out)
+      throws Exception {
     List<String> kids;
     try {
       kids = client.getChildren().forPath(path);
@@ -70,7 +72,10 @@ class ZooKeeperBridgeTest extends TargetContract {
       Stat st = new Stat();
       try {
         byte[] d = client.getData().storingStatIn(st).forPath(path);
-        out.put(rel, Map.entry(d == null ? "" : new String(d, StandardCharsets.UTF_8), st.getEphemeralOwner()));
+        out.put(
+            rel,
+            Map.entry(
+                d == null ? "" : new String(d, StandardCharsets.UTF_8), st.getEphemeralOwner()));
       } catch (KeeperException.NoNodeException e) {
         // gone meanwhile
       }
@@ -96,11 +101,13 @@ class ZooKeeperBridgeTest extends TargetContract {
   @Override
   Set<String> ttlKeys(Keys keys) throws Exception {
     Set<String> out = new TreeSet<>();
-    nodes(keys).forEach((k, v) -> {
-      if (v.getValue() != 0) {
-        out.add(k);
-      }
-    });
+    nodes(keys)
+        .forEach(
+            (k, v) -> {
+              if (v.getValue() != 0) {
+                out.add(k);
+              }
+            });
     return out;
   }
 
@@ -131,12 +138,15 @@ class ZooKeeperBridgeTest extends TargetContract {
     started(s, options(false));
     awaitMirror(s);
     Set<Long> owners = new TreeSet<>();
-    nodes(s.keys()).forEach((k, v) -> {
-      if (v.getValue() != 0) {
-        owners.add(v.getValue());
-      }
-    });
-    assertEquals(1, owners.size(), "leader and members are ephemeral nodes of the writer's one session");
+    nodes(s.keys())
+        .forEach(
+            (k, v) -> {
+              if (v.getValue() != 0) {
+                owners.add(v.getValue());
+              }
+            });
+    assertEquals(
+        1, owners.size(), "leader and members are ephemeral nodes of the writer's one session");
   }
 
   @Test
@@ -145,22 +155,29 @@ class ZooKeeperBridgeTest extends TargetContract {
     CuratorFramework previous = connect();
     long old;
     try {
-      previous.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
+      previous
+          .create()
+          .creatingParentsIfNeeded()
+          .withMode(CreateMode.EPHEMERAL)
           .forPath(s.keys().key("leader"), "node1".getBytes(StandardCharsets.UTF_8));
       old = previous.getZookeeperClient().getZooKeeper().getSessionId();
       started(s, options(false));
       awaitMirror(s);
-      Wait.until(WAIT, "the leader znode to change owner", () -> {
-        try {
-          return nodes(s.keys()).get("leader").getValue() != old;
-        } catch (Exception e) {
-          return false;
-        }
-      });
+      Wait.until(
+          WAIT,
+          "the leader znode to change owner",
+          () -> {
+            try {
+              return nodes(s.keys()).get("leader").getValue() != old;
+            } catch (Exception e) {
+              return false;
+            }
+          });
     } finally {
       previous.close(); // the previous writer's session ends
     }
-    assertEquals("node1", values(s.keys()).get("leader"), "closing the old session takes nothing with it");
+    assertEquals(
+        "node1", values(s.keys()).get("leader"), "closing the old session takes nothing with it");
     assertNotEquals(0L, (long) nodes(s.keys()).get("leader").getValue());
   }
 

@@ -18,8 +18,8 @@ import io.synod.engine.ha.HaLoop;
 import io.synod.engine.ha.ManualActions;
 import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeIdentity;
-import io.synod.engine.postgres.PgSettings;
 import io.synod.engine.postgres.PgProcess;
+import io.synod.engine.postgres.PgSettings;
 import io.synod.engine.postgres.Postgres;
 import io.synod.engine.watchdog.Watchdog;
 import io.synod.store.RaftStore;
@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One Synod node: the store peer, PostgreSQL control, the HA loop and the REST API, wired together. */
+/**
+ * One Synod node: the store peer, PostgreSQL control, the HA loop and the REST API, wired together.
+ */
 public final class SynodNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SynodNode.class);
 
@@ -53,17 +55,27 @@ public final class SynodNode implements AutoCloseable {
   public SynodNode start() {
     RaftConfig r = cfg.raft();
     if (r == null) {
-      throw new IllegalStateException(cfg.source() + ": raft: required (Synod runs its own Raft store; "
-          + "etcd3/zookeeper/consul are mirror targets, not the source of truth)");
+      throw new IllegalStateException(
+          cfg.source()
+              + ": raft: required (Synod runs its own Raft store; "
+              + "etcd3/zookeeper/consul are mirror targets, not the source of truth)");
     }
     DynamicConfig dcs = cfg.dynamic();
-    BridgeConfig bridgeConfig = Bridges.config(cfg); // a bad etcd3/zookeeper/consul/bridge section stops us here
+    BridgeConfig bridgeConfig =
+        Bridges.config(cfg); // a bad etcd3/zookeeper/consul/bridge section stops us here
     List<String> peers = new ArrayList<>();
     for (HostPort hp : r.peers()) {
       peers.add(hp.host() + ":" + hp.port());
     }
-    StoreOptions so = new StoreOptions(cfg.scope(), r.dataDir(), r.selfAddr().host() + ":" + r.selfAddr().port(), peers,
-        r.electionTimeoutMs(), r.snapshotIntervalSecs(), dcs.retryTimeout().toMillis());
+    StoreOptions so =
+        new StoreOptions(
+            cfg.scope(),
+            r.dataDir(),
+            r.selfAddr().host() + ":" + r.selfAddr().port(),
+            peers,
+            r.electionTimeoutMs(),
+            r.snapshotIntervalSecs(),
+            dcs.retryTimeout().toMillis());
     raft = new RaftStore(so).start();
     RaftClusterStore store = new RaftClusterStore(raft, cfg.namespace(), cfg.scope());
     // Mirrors of the store in etcd3/zookeeper/consul: own threads, never on the HA loop's path.
@@ -71,26 +83,67 @@ public final class SynodNode implements AutoCloseable {
 
     PgSettings ps = PgSettingsFactory.build(cfg, dcs);
     pg = new Postgres(ps);
-    NodeIdentity id = new NodeIdentity(cfg.name(), ps.connectHost(), ps.port(), cfg.restapi().apiUrl(),
-        cfg.tags().asMap(), cfg.tags().nofailover(), cfg.tags().failoverPriority());
-    List<String> stop = new ArrayList<>(List.of(ps.binDir().resolve("pg_ctl").toString(), "stop", "-m", "immediate", "-w",
-        "-D", ps.dataDir().toString()));
+    NodeIdentity id =
+        new NodeIdentity(
+            cfg.name(),
+            ps.connectHost(),
+            ps.port(),
+            cfg.restapi().apiUrl(),
+            cfg.tags().asMap(),
+            cfg.tags().nofailover(),
+            cfg.tags().failoverPriority());
+    List<String> stop =
+        new ArrayList<>(
+            List.of(
+                ps.binDir().resolve("pg_ctl").toString(),
+                "stop",
+                "-m",
+                "immediate",
+                "-w",
+                "-D",
+                ps.dataDir().toString()));
     Watchdog watchdog = new Watchdog(r.dataDir(), PgProcess.asPostgres(stop));
     actions = new HaActions(id, store, pg, watchdog, dcs, d -> onDynamicConfig(d));
     loop = new HaLoop(id, store, raft, pg, actions, dcs, cfg.postgresql().usePgRewind());
     currentDcs = dcs;
-    ManualRequests manual = new ManualRequests(new ManualActions(id, store, pg, actions, loop, this::reloadConfig),
-        loop::wakeUp);
+    ManualRequests manual =
+        new ManualRequests(
+            new ManualActions(id, store, pg, actions, loop, this::reloadConfig), loop::wakeUp);
     loop.setManualRequests(manual);
     access.set(new Access(cfg.restapi(), () -> RestApi.memberApiUrls(loop.status())));
-    RestApi api = new RestApi(new RestApi.Services(cfg.scope(), cfg.name(), cfg.tags().asMap(), loop::status, store, manual,
-        RaftControl.of(raft), loop::wakeUp, dcs, access::get, null, () -> bridges.prometheus()));
-    http = new HttpServer().start(cfg.restapi().host(), cfg.restapi().port(), Tls.serverContext(cfg.restapi()),
-        cfg.restapi().httpExtraHeaders(), api::handle);
+    RestApi api =
+        new RestApi(
+            new RestApi.Services(
+                cfg.scope(),
+                cfg.name(),
+                cfg.tags().asMap(),
+                loop::status,
+                store,
+                manual,
+                RaftControl.of(raft),
+                loop::wakeUp,
+                dcs,
+                access::get,
+                null,
+                () -> bridges.prometheus()));
+    http =
+        new HttpServer()
+            .start(
+                cfg.restapi().host(),
+                cfg.restapi().port(),
+                Tls.serverContext(cfg.restapi()),
+                cfg.restapi().httpExtraHeaders(),
+                api::handle);
     loopThread = new Thread(loop, "synod-ha-loop");
     loopThread.start();
-    LOG.info("node {} of cluster {} started (REST {}, PostgreSQL {}:{}, Raft {})", cfg.name(), cfg.scope(),
-        cfg.restapi().apiUrl(), ps.connectHost(), ps.port(), so.self());
+    LOG.info(
+        "node {} of cluster {} started (REST {}, PostgreSQL {}:{}, Raft {})",
+        cfg.name(),
+        cfg.scope(),
+        cfg.restapi().apiUrl(),
+        ps.connectHost(),
+        ps.port(),
+        so.self());
     return this;
   }
 
@@ -98,7 +151,8 @@ public final class SynodNode implements AutoCloseable {
   private void onDynamicConfig(DynamicConfig d) {
     currentDcs = d;
     PgSettings next = PgSettingsFactory.build(cfg, d);
-    if (!next.parameters().equals(pg.settings().parameters()) || !next.pgHba().equals(pg.settings().pgHba())) {
+    if (!next.parameters().equals(pg.settings().parameters())
+        || !next.pgHba().equals(pg.settings().pgHba())) {
       pg.updateSettings(next);
       if (pg.writeConfig() && pg.isRunning()) {
         pg.reload();
@@ -109,8 +163,8 @@ public final class SynodNode implements AutoCloseable {
 
   /**
    * The DCS bridges of this node (empty when none is configured): {@code bridges().metrics()} gives
-   * {@code synod_bridge_up} / {@code synod_bridge_lag_seconds} per target, {@code bridges().prometheus()}
-   * the same as Prometheus text.
+   * {@code synod_bridge_up} / {@code synod_bridge_lag_seconds} per target, {@code
+   * bridges().prometheus()} the same as Prometheus text.
    */
   public Bridges bridges() {
     return bridges;
@@ -118,8 +172,8 @@ public final class SynodNode implements AutoCloseable {
 
   /**
    * POST /reload (on the HA loop's thread): re-reads the YAML; applies PostgreSQL parameters and
-   * pg_hba, and the REST API's authentication and allowlist. Listen addresses, TLS files, tags
-   * and the Raft section need a restart. An invalid file is logged and changes nothing.
+   * pg_hba, and the REST API's authentication and allowlist. Listen addresses, TLS files, tags and
+   * the Raft section need a restart. An invalid file is logged and changes nothing.
    */
   private void reloadConfig() {
     if (cfg.source() == null) {
@@ -129,7 +183,10 @@ public final class SynodNode implements AutoCloseable {
     try {
       next = ConfigLoader.load(cfg.source(), System.getenv());
     } catch (ConfigException e) {
-      LOG.error("reload: {} is invalid, keeping the running configuration: {}", cfg.source(), String.join("; ", e.problems()));
+      LOG.error(
+          "reload: {} is invalid, keeping the running configuration: {}",
+          cfg.source(),
+          String.join("; ", e.problems()));
       return;
     }
     cfg = next;

@@ -8,8 +8,11 @@ import java.nio.ByteBuffer;
 
 /** JSON for log entries and RPC payloads: readable in a debugger, tolerant of added fields. */
 final class Codec {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .configure(
+              com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+              false);
 
   private Codec() {}
 

@@ -5,8 +5,8 @@ import com.alipay.sofa.jraft.Iterator;
 import com.alipay.sofa.jraft.Status;
 import com.alipay.sofa.jraft.core.StateMachineAdapter;
 import com.alipay.sofa.jraft.entity.LeaderChangeContext;
-import com.alipay.sofa.jraft.error.RaftException;
 import com.alipay.sofa.jraft.error.RaftError;
+import com.alipay.sofa.jraft.error.RaftException;
 import com.alipay.sofa.jraft.storage.snapshot.SnapshotReader;
 import com.alipay.sofa.jraft.storage.snapshot.SnapshotWriter;
 import io.synod.store.kv.Command;
@@ -34,12 +34,14 @@ final class KvStateMachine extends StateMachineAdapter {
   final LeaseTracker leases = new LeaseTracker();
   final WatchHub watches = new WatchHub();
   final AtomicLong term = new AtomicLong();
-  final java.util.concurrent.atomic.AtomicInteger snapshotLoads = new java.util.concurrent.atomic.AtomicInteger();
+  final java.util.concurrent.atomic.AtomicInteger snapshotLoads =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean leader;
 
   /** Set on the closure of a locally proposed task so the proposer sees what the command did. */
   static final class ApplyClosure implements Closure {
-    final java.util.concurrent.CompletableFuture<CommandResult> future = new java.util.concurrent.CompletableFuture<>();
+    final java.util.concurrent.CompletableFuture<CommandResult> future =
+        new java.util.concurrent.CompletableFuture<>();
     volatile CommandResult result;
 
     @Override
@@ -101,7 +103,10 @@ final class KvStateMachine extends StateMachineAdapter {
     this.term.set(term);
     leader = true;
     leases.becomeLeader(state.leased(), System.nanoTime());
-    LOG.info("raft: this node is the leader (term {}); {} leased keys get a full TTL from now", term, state.leased().size());
+    LOG.info(
+        "raft: this node is the leader (term {}); {} leased keys get a full TTL from now",
+        term,
+        state.leased().size());
   }
 
   @Override

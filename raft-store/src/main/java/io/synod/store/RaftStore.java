@@ -19,7 +19,6 @@ import com.alipay.sofa.jraft.rpc.RpcClient;
 import com.alipay.sofa.jraft.rpc.RpcContext;
 import com.alipay.sofa.jraft.rpc.RpcProcessor;
 import com.alipay.sofa.jraft.rpc.RpcServer;
-import com.alipay.sofa.jraft.util.Endpoint;
 import com.alipay.sofa.jraft.util.RpcFactoryHelper;
 import io.synod.store.kv.Command;
 import io.synod.store.kv.CommandResult;
@@ -46,8 +45,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One peer of the cluster store: a SOFAJRaft node running the {@link KvStateMachine}, plus the
- * write forwarding that lets any peer accept writes. Every call is bounded by
- * {@link StoreOptions#requestTimeoutMs()}; past it the caller gets a {@link StoreException}.
+ * write forwarding that lets any peer accept writes. Every call is bounded by {@link
+ * StoreOptions#requestTimeoutMs()}; past it the caller gets a {@link StoreException}.
  */
 public final class RaftStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftStore.class);
@@ -59,6 +58,7 @@ public final class RaftStore implements AutoCloseable {
       System.setProperty("sofa.middleware.log.disable", "true");
     }
   }
+
   private static final long RETRY_PAUSE_MS = 20;
   private static final long EXPIRY_SCAN_MS = 20;
 
@@ -79,7 +79,8 @@ public final class RaftStore implements AutoCloseable {
     try {
       Files.createDirectories(opts.dataDir());
     } catch (IOException e) {
-      throw new UncheckedIOException("raft.data_dir " + opts.dataDir() + ": cannot create: " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "raft.data_dir " + opts.dataDir() + ": cannot create: " + e.getMessage(), e);
     }
     PeerId self = peer(opts.self());
     RpcServer rpcServer = RaftRpcServerFactory.createRaftRpcServer(self.getEndpoint());
@@ -101,19 +102,28 @@ public final class RaftStore implements AutoCloseable {
     group = new RaftGroupService(opts.groupId(), self, no, rpcServer);
     node = group.start();
     if (node == null) {
-      throw new StoreException(StoreException.Kind.REJECTED, "raft: could not start peer " + opts.self() + " in " + opts.dataDir());
+      throw new StoreException(
+          StoreException.Kind.REJECTED,
+          "raft: could not start peer " + opts.self() + " in " + opts.dataDir());
     }
     rpcClient = RpcFactoryHelper.rpcFactory().createRpcClient();
     rpcClient.init(new RpcOptions());
     cli = RaftServiceFactory.createAndInitCliService(new CliOptions());
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "synod-lease-expiry");
-      t.setDaemon(true);
-      return t;
-    });
-    timer.scheduleWithFixedDelay(this::expireDueLeases, EXPIRY_SCAN_MS, EXPIRY_SCAN_MS, TimeUnit.MILLISECONDS);
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "synod-lease-expiry");
+              t.setDaemon(true);
+              return t;
+            });
+    timer.scheduleWithFixedDelay(
+        this::expireDueLeases, EXPIRY_SCAN_MS, EXPIRY_SCAN_MS, TimeUnit.MILLISECONDS);
     closed = false;
-    LOG.info("raft: peer {} started in group {} with peers {}", opts.self(), opts.groupId(), opts.peers());
+    LOG.info(
+        "raft: peer {} started in group {} with peers {}",
+        opts.self(),
+        opts.groupId(),
+        opts.peers());
     return this;
   }
 
@@ -122,8 +132,8 @@ public final class RaftStore implements AutoCloseable {
   /**
    * Proposes a command through Raft, from any peer, and waits for it to be applied.
    *
-   * @throws StoreException NO_QUORUM when no leader could be found before the timeout; TIMEOUT
-   *     when the leader did not confirm in time (the write may still be applied later)
+   * @throws StoreException NO_QUORUM when no leader could be found before the timeout; TIMEOUT when
+   *     the leader did not confirm in time (the write may still be applied later)
    */
   public CommandResult write(Command c) {
     ensureOpen();
@@ -134,10 +144,20 @@ public final class RaftStore implements AutoCloseable {
       long left = (deadline - System.nanoTime()) / 1_000_000L;
       if (left <= 0) {
         throw lastLeader == null
-            ? new StoreException(StoreException.Kind.NO_QUORUM,
-                "no Raft leader within " + opts.requestTimeoutMs() + " ms: a majority of " + opts.peers() + " is unreachable")
-            : new StoreException(StoreException.Kind.TIMEOUT,
-                "Raft leader " + lastLeader + " could not be reached within " + opts.requestTimeoutMs() + " ms");
+            ? new StoreException(
+                StoreException.Kind.NO_QUORUM,
+                "no Raft leader within "
+                    + opts.requestTimeoutMs()
+                    + " ms: a majority of "
+                    + opts.peers()
+                    + " is unreachable")
+            : new StoreException(
+                StoreException.Kind.TIMEOUT,
+                "Raft leader "
+                    + lastLeader
+                    + " could not be reached within "
+                    + opts.requestTimeoutMs()
+                    + " ms");
       }
       PeerId leader = node.getLeaderId();
       if (leader == null || leader.isEmpty()) {
@@ -155,8 +175,14 @@ public final class RaftStore implements AutoCloseable {
       try {
         resp = (StoreRpc.Response) rpcClient.invokeSync(leader.getEndpoint(), req, left);
       } catch (InvokeTimeoutException e) {
-        throw new StoreException(StoreException.Kind.TIMEOUT,
-            "Raft leader " + lastLeader + " did not answer within " + left + " ms; the write may or may not be applied", e);
+        throw new StoreException(
+            StoreException.Kind.TIMEOUT,
+            "Raft leader "
+                + lastLeader
+                + " did not answer within "
+                + left
+                + " ms; the write may or may not be applied",
+            e);
       } catch (RemotingException e) {
         // Not delivered (connection refused/reset): safe to retry once a leader is known again.
         pause(Math.min(RETRY_PAUSE_MS, left));
@@ -169,13 +195,18 @@ public final class RaftStore implements AutoCloseable {
         try {
           return Codec.decodeResult(resp.result);
         } catch (IOException e) {
-          throw new StoreException(StoreException.Kind.REJECTED, "unreadable answer from " + lastLeader, e);
+          throw new StoreException(
+              StoreException.Kind.REJECTED, "unreadable answer from " + lastLeader, e);
         }
       }
       switch (resp.error) {
         case "NOT_LEADER" -> pause(Math.min(RETRY_PAUSE_MS, left));
-        case "TIMEOUT" -> throw new StoreException(StoreException.Kind.TIMEOUT, "Raft leader " + lastLeader + ": " + resp.message);
-        default -> throw new StoreException(StoreException.Kind.REJECTED, "Raft leader " + lastLeader + ": " + resp.message);
+        case "TIMEOUT" ->
+            throw new StoreException(
+                StoreException.Kind.TIMEOUT, "Raft leader " + lastLeader + ": " + resp.message);
+        default ->
+            throw new StoreException(
+                StoreException.Kind.REJECTED, "Raft leader " + lastLeader + ": " + resp.message);
       }
     }
   }
@@ -186,11 +217,18 @@ public final class RaftStore implements AutoCloseable {
     try {
       return done.future.get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new StoreException(StoreException.Kind.TIMEOUT,
-          "not committed within " + timeoutMs + " ms (a majority may be unreachable); the write may still be applied");
+      throw new StoreException(
+          StoreException.Kind.TIMEOUT,
+          "not committed within "
+              + timeoutMs
+              + " ms (a majority may be unreachable); the write may still be applied");
     } catch (ExecutionException e) {
-      throw new StoreException(StoreException.Kind.TIMEOUT,
-          "not applied: " + e.getCause().getMessage() + "; leadership changed, the outcome is unknown", e.getCause());
+      throw new StoreException(
+          StoreException.Kind.TIMEOUT,
+          "not applied: "
+              + e.getCause().getMessage()
+              + "; leadership changed, the outcome is unknown",
+          e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException(StoreException.Kind.CLOSED, "interrupted", e);
@@ -204,7 +242,8 @@ public final class RaftStore implements AutoCloseable {
       StoreRpc.Response resp = new StoreRpc.Response();
       if (!opts.groupId().equals(req.groupId)) {
         resp.error = "REJECTED";
-        resp.message = "wrong Raft group " + req.groupId + " (this peer serves " + opts.groupId() + ")";
+        resp.message =
+            "wrong Raft group " + req.groupId + " (this peer serves " + opts.groupId() + ")";
         ctx.sendResponse(resp);
         return;
       }
@@ -217,18 +256,21 @@ public final class RaftStore implements AutoCloseable {
       }
       KvStateMachine.ApplyClosure done = new KvStateMachine.ApplyClosure();
       node.apply(new Task(ByteBuffer.wrap(req.command), done));
-      done.future.orTimeout(opts.requestTimeoutMs(), TimeUnit.MILLISECONDS).whenComplete((r, err) -> {
-        if (err == null) {
-          resp.result = Codec.encode(r);
-        } else if (err instanceof TimeoutException) {
-          resp.error = "TIMEOUT";
-          resp.message = "not committed within " + opts.requestTimeoutMs() + " ms";
-        } else {
-          resp.error = "TIMEOUT";
-          resp.message = "not applied: " + err.getMessage() + "; the outcome is unknown";
-        }
-        ctx.sendResponse(resp);
-      });
+      done.future
+          .orTimeout(opts.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+          .whenComplete(
+              (r, err) -> {
+                if (err == null) {
+                  resp.result = Codec.encode(r);
+                } else if (err instanceof TimeoutException) {
+                  resp.error = "TIMEOUT";
+                  resp.message = "not committed within " + opts.requestTimeoutMs() + " ms";
+                } else {
+                  resp.error = "TIMEOUT";
+                  resp.message = "not applied: " + err.getMessage() + "; the outcome is unknown";
+                }
+                ctx.sendResponse(resp);
+              });
     }
 
     @Override
@@ -264,16 +306,22 @@ public final class RaftStore implements AutoCloseable {
     while (true) {
       long left = (deadline - System.nanoTime()) / 1_000_000L;
       if (left <= 0) {
-        throw new StoreException(StoreException.Kind.NO_QUORUM,
-            "linearizable read failed within " + opts.requestTimeoutMs() + " ms: " + (last == null ? "no Raft leader" : last));
+        throw new StoreException(
+            StoreException.Kind.NO_QUORUM,
+            "linearizable read failed within "
+                + opts.requestTimeoutMs()
+                + " ms: "
+                + (last == null ? "no Raft leader" : last));
       }
       CompletableFuture<Status> f = new CompletableFuture<>();
-      node.readIndex(new byte[0], new ReadIndexClosure(left) {
-        @Override
-        public void run(Status status, long index, byte[] reqCtx) {
-          f.complete(status);
-        }
-      });
+      node.readIndex(
+          new byte[0],
+          new ReadIndexClosure(left) {
+            @Override
+            public void run(Status status, long index, byte[] reqCtx) {
+              f.complete(status);
+            }
+          });
       try {
         last = f.get(left + 50, TimeUnit.MILLISECONDS);
         if (last.isOk()) {
@@ -301,7 +349,9 @@ public final class RaftStore implements AutoCloseable {
   public long awaitChange(String prefix, long afterRevision, Duration timeout) {
     ensureOpen();
     try {
-      return fsm.watches.watch(prefix, afterRevision).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return fsm.watches
+          .watch(prefix, afterRevision)
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       return -1;
     } catch (ExecutionException e) {
@@ -327,13 +377,14 @@ public final class RaftStore implements AutoCloseable {
       for (Map.Entry<String, Long> e : fsm.leases.due(System.nanoTime()).entrySet()) {
         KvStateMachine.ApplyClosure done = new KvStateMachine.ApplyClosure();
         node.apply(new Task(KvStateMachine.encode(Command.expire(e.getKey(), e.getValue())), done));
-        done.future.whenComplete((r, err) -> {
-          if (err != null) {
-            fsm.leases.retry(e.getKey(), e.getValue());
-          } else if (r.succeeded()) {
-            LOG.info("lease of {} expired (revision {})", e.getKey(), e.getValue());
-          }
-        });
+        done.future.whenComplete(
+            (r, err) -> {
+              if (err != null) {
+                fsm.leases.retry(e.getKey(), e.getValue());
+              } else if (r.succeeded()) {
+                LOG.info("lease of {} expired (revision {})", e.getKey(), e.getValue());
+              }
+            });
       }
     } catch (RuntimeException ex) {
       LOG.warn("lease expiry scan failed: {}", ex.toString());
@@ -364,8 +415,17 @@ public final class RaftStore implements AutoCloseable {
     ensureOpen();
     List<String> peers = fsm.isLeader() ? names(node.listPeers()) : names(currentPeers());
     List<String> alive = fsm.isLeader() ? names(node.listAlivePeers()) : List.of();
-    return new StoreStatus(opts.self(), leader(), fsm.isLeader(), term(), String.valueOf(node.getNodeState()),
-        node.getLastLogIndex(), node.getLastCommittedIndex(), node.getLastAppliedLogIndex(), peers, alive);
+    return new StoreStatus(
+        opts.self(),
+        leader(),
+        fsm.isLeader(),
+        term(),
+        String.valueOf(node.getNodeState()),
+        node.getLastLogIndex(),
+        node.getLastCommittedIndex(),
+        node.getLastAppliedLogIndex(),
+        peers,
+        alive);
   }
 
   /** Adds a voting peer online (joint consensus through the leader). */
@@ -380,14 +440,17 @@ public final class RaftStore implements AutoCloseable {
 
   /** Asks the current leader to hand leadership to {@code addr} (used for planned maintenance). */
   public void transferLeadership(String addr) {
-    membership("transfer leadership to", addr, cli.transferLeader(opts.groupId(), knownConf(), peer(addr)));
+    membership(
+        "transfer leadership to",
+        addr,
+        cli.transferLeader(opts.groupId(), knownConf(), peer(addr)));
   }
 
   /**
-   * If this peer leads the Raft group, hands leadership to another live peer (the one with the
-   * most log). The engine calls it on the PostgreSQL primary's node: when that node dies, the
-   * store then needs no election, and the dead primary's lease expires exactly one TTL after its
-   * last renewal instead of one TTL after a new Raft leader took over.
+   * If this peer leads the Raft group, hands leadership to another live peer (the one with the most
+   * log). The engine calls it on the PostgreSQL primary's node: when that node dies, the store then
+   * needs no election, and the dead primary's lease expires exactly one TTL after its last renewal
+   * instead of one TTL after a new Raft leader took over.
    *
    * @return the peer asked to take over, or null when there is nothing to do
    */
@@ -431,7 +494,9 @@ public final class RaftStore implements AutoCloseable {
 
   private void membership(String verb, String addr, Status s) {
     if (!s.isOk()) {
-      throw new StoreException(StoreException.Kind.REJECTED, "cannot " + verb + " Raft peer " + addr + ": " + s.getErrorMsg());
+      throw new StoreException(
+          StoreException.Kind.REJECTED,
+          "cannot " + verb + " Raft peer " + addr + ": " + s.getErrorMsg());
     }
     LOG.info("raft: {} peer {}: done", verb, addr);
   }
@@ -485,7 +550,10 @@ public final class RaftStore implements AutoCloseable {
     }
   }
 
-  /** How many snapshots this peer loaded since it started (at start-up, or installed from the leader). */
+  /**
+   * How many snapshots this peer loaded since it started (at start-up, or installed from the
+   * leader).
+   */
   public int snapshotLoads() {
     return fsm.snapshotLoads.get();
   }

@@ -3,8 +3,8 @@ package io.synod.store;
 /** How fresh a read must be. */
 public enum ReadMode {
   /**
-   * Raft ReadIndex: the answer reflects every write committed before the read started, on any
-   * node. Costs a heartbeat round to a majority; fails with NO_QUORUM when a majority is gone.
+   * Raft ReadIndex: the answer reflects every write committed before the read started, on any node.
+   * Costs a heartbeat round to a majority; fails with NO_QUORUM when a majority is gone.
    */
   LINEARIZABLE,
   /**

@@ -1,6 +1,8 @@
 package io.synod.store;
 
-/** A store operation that did not complete; {@link #kind()} says why, for callers that branch on it. */
+/**
+ * A store operation that did not complete; {@link #kind()} says why, for callers that branch on it.
+ */
 public class StoreException extends RuntimeException {
   public enum Kind {
     /** No Raft leader could be found: fewer than a majority of the peers are reachable. */

@@ -11,27 +11,29 @@
  *       own clocks. The leader tracks each leased key's deadline on its monotonic clock and, when
  *       it passes, proposes {@code EXPIRE(key, revision)}; the command deletes the key only if it
  *       still has that revision, so a renewal that races the expiry wins.
- *   <li><b>A new Raft leader grants every live lease a full TTL</b> from the moment it takes
- *       over ({@code onLeaderStart}); it cannot know when its predecessor last saw a renewal, and
- *       "now" is certainly later than that.
+ *   <li><b>A new Raft leader grants every live lease a full TTL</b> from the moment it takes over
+ *       ({@code onLeaderStart}); it cannot know when its predecessor last saw a renewal, and "now"
+ *       is certainly later than that.
  *   <li><b>The holder counts from when it sent the renewal</b>, not from when it was answered:
  *       {@code deadline = sent + ttl * (1 - 2%)}. The leader starts its clock when it applies the
  *       write, which is later in real time.
  * </ol>
  *
  * <p>So, in real time, with clock rates differing by at most ρ: the holder believes the lease gone
- * at most at {@code sent + ttl(1-m)(1+ρ)}, and no leader can expire it before
- * {@code apply + ttl(1-ρ) ≥ sent + ttl(1-ρ)}. With the margin m = 2% that holds for any ρ up to
- * about 1% (real oscillators: 0.01%; NTP slews 0.05%). A holder that cannot renew thus knows it
- * lost the lock strictly before another node can take it, and the engine demotes inside that gap.
- * A holder paused by GC or a VM stall beyond its deadline is the case this cannot cover; the
- * engine re-checks its deadline before every action that assumes leadership.
+ * at most at {@code sent + ttl(1-m)(1+ρ)}, and no leader can expire it before {@code apply +
+ * ttl(1-ρ) ≥ sent + ttl(1-ρ)}. With the margin m = 2% that holds for any ρ up to about 1% (real
+ * oscillators: 0.01%; NTP slews 0.05%). A holder that cannot renew thus knows it lost the lock
+ * strictly before another node can take it, and the engine demotes inside that gap. A holder paused
+ * by GC or a VM stall beyond its deadline is the case this cannot cover; the engine re-checks its
+ * deadline before every action that assumes leadership.
  *
  * <h2>Reads</h2>
+ *
  * {@link io.synod.store.ReadMode#LINEARIZABLE} uses jraft's ReadIndex (a heartbeat round to a
  * majority); {@link io.synod.store.ReadMode#LOCAL} reads this replica's applied state.
  *
  * <h2>Writes</h2>
+ *
  * Any peer accepts writes: a follower forwards them to the leader over jraft's own RPC transport
  * (one extra processor, {@link io.synod.store.StoreRpc}). A write is retried only when it was
  * certainly not delivered; an in-flight write that times out is reported as TIMEOUT (outcome

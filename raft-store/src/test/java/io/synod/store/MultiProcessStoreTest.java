@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Three store peers, each its own JVM, killed with SIGKILL. Asserts behaviour only; the
- * re-election times it prints are measurements (bench/ has the benchmark).
+ * Three store peers, each its own JVM, killed with SIGKILL. Asserts behaviour only; the re-election
+ * times it prints are measurements (bench/ has the benchmark).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiProcessStoreTest {
@@ -41,7 +41,14 @@ class MultiProcessStoreTest {
   }
 
   static PeerProcess peer(int i) {
-    return new PeerProcess("mp", root.resolve("p" + i), addrs.get(i), addrs, ELECTION_MS, REQUEST_MS, root.resolve("p" + i + ".log"));
+    return new PeerProcess(
+        "mp",
+        root.resolve("p" + i),
+        addrs.get(i),
+        addrs,
+        ELECTION_MS,
+        REQUEST_MS,
+        root.resolve("p" + i + ".log"));
   }
 
   @AfterAll
@@ -90,8 +97,14 @@ class MultiProcessStoreTest {
     int f1 = (l + 1) % 3;
     int f2 = (l + 2) % 3;
     assertTrue(peers[f1].ask("put /t/a 1 0").startsWith("OK "));
-    assertEquals("VAL 1", peers[f2].ask("get /t/a linear").substring(0, 5), "a linearizable read on another follower sees the write");
-    assertEquals("FAIL 1", peers[l].ask("put /t/a 2 0 absent"), "create-if-absent loses against an existing key");
+    assertEquals(
+        "VAL 1",
+        peers[f2].ask("get /t/a linear").substring(0, 5),
+        "a linearizable read on another follower sees the write");
+    assertEquals(
+        "FAIL 1",
+        peers[l].ask("put /t/a 2 0 absent"),
+        "create-if-absent loses against an existing key");
     assertTrue(peers[f2].ask("put /t/a 3 0 value=1").startsWith("OK "), "CAS on value");
   }
 
@@ -106,15 +119,26 @@ class MultiProcessStoreTest {
     // a write from a survivor succeeds once a new leader is elected
     String ok = waitFor(peers[survivor], "put /t/after-kill x 0", "OK ");
     long electedMs = (System.nanoTime() - killedAt) / 1_000_000;
-    System.out.println("MEASURED raft re-election after kill -9 of the leader: write committed " + electedMs + " ms after the kill");
+    System.out.println(
+        "MEASURED raft re-election after kill -9 of the leader: write committed "
+            + electedMs
+            + " ms after the kill");
     // The new leader granted the dead node's lease a full TTL from its start: still held now.
-    assertTrue(peers[survivor].ask("get /t/leader linear").startsWith("VAL node" + l),
+    assertTrue(
+        peers[survivor].ask("get /t/leader linear").startsWith("VAL node" + l),
         "the lease must not expire early on a leader change");
-    assertTrue(peers[survivor].ask("put /t/leader other " + TTL_MS + " absent").startsWith("FAIL"), "nobody can take a live lease");
+    assertTrue(
+        peers[survivor].ask("put /t/leader other " + TTL_MS + " absent").startsWith("FAIL"),
+        "nobody can take a live lease");
     // ...and then it expires, by a command, and another node can take it.
     waitFor(peers[survivor], "get /t/leader linear", "NONE");
     long goneMs = (System.nanoTime() - killedAt) / 1_000_000;
-    System.out.println("MEASURED lease of the killed holder gone " + goneMs + " ms after the kill (TTL " + TTL_MS + " ms)");
+    System.out.println(
+        "MEASURED lease of the killed holder gone "
+            + goneMs
+            + " ms after the kill (TTL "
+            + TTL_MS
+            + " ms)");
     assertTrue(goneMs >= TTL_MS, "expired before its TTL: " + goneMs);
     int other = (l + 2) % 3;
     // (a long TTL: nobody renews it while the killed peer restarts)
@@ -141,7 +165,8 @@ class MultiProcessStoreTest {
     assertTrue(answer.startsWith("ERR NO_QUORUM") || answer.startsWith("ERR TIMEOUT"), answer);
     System.out.println("MEASURED isolated peer's write failed after " + ms + " ms with: " + answer);
     String read = peers[alone].ask("get /t/a linear");
-    assertTrue(read.startsWith("ERR NO_QUORUM"), "a linearizable read without a majority fails: " + read);
+    assertTrue(
+        read.startsWith("ERR NO_QUORUM"), "a linearizable read without a majority fails: " + read);
     peers[a] = peer(a).start();
     peers[b] = peer(b).start();
     waitFor(peers[alone], "put /t/together-again y 0", "OK ");
@@ -153,7 +178,16 @@ class MultiProcessStoreTest {
     String fourth = "127.0.0.1:" + Ports.free();
     List<String> all = new ArrayList<>(addrs);
     all.add(fourth);
-    PeerProcess p4 = new PeerProcess("mp", root.resolve("p3"), fourth, all, ELECTION_MS, REQUEST_MS, root.resolve("p3.log")).start();
+    PeerProcess p4 =
+        new PeerProcess(
+                "mp",
+                root.resolve("p3"),
+                fourth,
+                all,
+                ELECTION_MS,
+                REQUEST_MS,
+                root.resolve("p3.log"))
+            .start();
     try {
       int l = leaderIndex();
       assertEquals("OK", peers[l].ask("add " + fourth));
@@ -161,7 +195,10 @@ class MultiProcessStoreTest {
       assertTrue(listed.contains(fourth), listed);
       assertTrue(peers[l].ask("put /t/with-four 4 0").startsWith("OK "));
       waitFor(p4, "get /t/with-four local", "VAL 4");
-      assertEquals("OK", peers[(l + 1) % 3].ask("remove " + fourth), "membership changes work from any peer");
+      assertEquals(
+          "OK",
+          peers[(l + 1) % 3].ask("remove " + fourth),
+          "membership changes work from any peer");
       String after = waitFor(peers[l], "peers", "PEERS [");
       assertFalse(after.contains(fourth), after);
       assertTrue(peers[l].ask("put /t/back-to-three 3 0").startsWith("OK "));
@@ -191,6 +228,9 @@ class MultiProcessStoreTest {
     peers[victim] = peer(victim).start();
     waitFor(peers[victim], "get /t/after-snapshot local", "VAL z");
     assertEquals("VAL v7", peers[victim].ask("get /t/bulk7 local").substring(0, 6));
-    assertEquals("SNAPSHOTS 1", peers[victim].ask("snapshots"), "the wiped peer was rebuilt from the leader's snapshot");
+    assertEquals(
+        "SNAPSHOTS 1",
+        peers[victim].ask("snapshots"),
+        "the wiped peer was rebuilt from the leader's snapshot");
   }
 }

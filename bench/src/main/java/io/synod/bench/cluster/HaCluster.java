@@ -33,7 +33,8 @@ import java.util.Properties;
  */
 public abstract class HaCluster implements AutoCloseable {
   protected static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   public static final String PROBE_TABLE = "bench_probe";
 
   /** One member: ports, files, and the manager process (Synod JVM, or Patroni). */
@@ -81,7 +82,10 @@ public abstract class HaCluster implements AutoCloseable {
   /** "synod" or "patroni". */
   public abstract String kind();
 
-  /** A one-line label with the settings, e.g. "Patroni 3.0.2 + etcd (ttl 30, loop_wait 10, retry_timeout 10)". */
+  /**
+   * A one-line label with the settings, e.g. "Patroni 3.0.2 + etcd (ttl 30, loop_wait 10,
+   * retry_timeout 10)".
+   */
   public abstract String label();
 
   /** HA settings as measured against (ttl, loop_wait, retry_timeout, ...). */
@@ -90,7 +94,9 @@ public abstract class HaCluster implements AutoCloseable {
   /** Versions of the manager and its parts. */
   public abstract Map<String, Object> versions();
 
-  /** How often the leader renews its lock: a crash lands at a uniformly random point of this cycle. */
+  /**
+   * How often the leader renews its lock: a crash lands at a uniformly random point of this cycle.
+   */
   public abstract long renewalPeriodMs();
 
   /** How long a crash failover may take before a trial is called failed. */
@@ -114,7 +120,9 @@ public abstract class HaCluster implements AutoCloseable {
   }
 
   public Node node(String name) {
-    return nodes.stream().filter(n -> n.name.equals(name)).findFirst()
+    return nodes.stream()
+        .filter(n -> n.name.equals(name))
+        .findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no member " + name));
   }
 
@@ -142,14 +150,18 @@ public abstract class HaCluster implements AutoCloseable {
       pids.add(p.pid());
       pids.addAll(Procs.descendants(p.pid()));
     }
-    Procs.postmasterPid(n.dataDir()).ifPresent(pm -> {
-      pids.add(pm);
-      pids.addAll(Procs.descendants(pm));
-    });
+    Procs.postmasterPid(n.dataDir())
+        .ifPresent(
+            pm -> {
+              pids.add(pm);
+              pids.addAll(Procs.descendants(pm));
+            });
     return pids;
   }
 
-  /** The whole node dies at once, as in a power loss: SIGKILL of every process of {@link #nodePids}. */
+  /**
+   * The whole node dies at once, as in a power loss: SIGKILL of every process of {@link #nodePids}.
+   */
   public void crash(Node n) {
     crash(n, nodePids(n));
   }
@@ -162,7 +174,8 @@ public abstract class HaCluster implements AutoCloseable {
     for (long pid : pids) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    Procs.postmasterPid(n.dataDir()).ifPresent(pm -> ProcessHandle.of(pm).ifPresent(ProcessHandle::destroyForcibly));
+    Procs.postmasterPid(n.dataDir())
+        .ifPresent(pm -> ProcessHandle.of(pm).ifPresent(ProcessHandle::destroyForcibly));
     Procs.killAll(pids);
     List<Long> rest = nodePids(n);
     if (!rest.isEmpty()) {
@@ -192,7 +205,9 @@ public abstract class HaCluster implements AutoCloseable {
   }
 
   private String one(Node n, String sql) {
-    try (Connection c = connect(n, 2); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+    try (Connection c = connect(n, 2);
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
       return r.next() ? r.getString(1) : null;
     } catch (SQLException e) {
       return null;
@@ -222,8 +237,12 @@ public abstract class HaCluster implements AutoCloseable {
 
   public JsonNode rest(Node n, String path) {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.restPort + path))
-          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.restPort + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return r.statusCode() >= 500 && !path.equals("/patroni") ? null : JSON.readTree(r.body());
     } catch (IOException e) {
       return null;
@@ -236,9 +255,14 @@ public abstract class HaCluster implements AutoCloseable {
   /** POSTs JSON; returns [status, body] (status -1 when the node did not answer). */
   public Object[] post(Node n, String path, Map<String, Object> body, Duration timeout) {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.restPort + path))
-          .timeout(timeout).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.restPort + path))
+                  .timeout(timeout)
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return new Object[] {r.statusCode(), r.body()};
     } catch (IOException e) {
       return new Object[] {-1, e.toString()};
@@ -260,7 +284,9 @@ public abstract class HaCluster implements AutoCloseable {
       }
       Map<String, String[]> out = new LinkedHashMap<>();
       for (JsonNode m : c.path("members")) {
-        out.put(m.path("name").asText(), new String[] {m.path("role").asText(), m.path("state").asText()});
+        out.put(
+            m.path("name").asText(),
+            new String[] {m.path("role").asText(), m.path("state").asText()});
       }
       return out;
     }
@@ -271,7 +297,8 @@ public abstract class HaCluster implements AutoCloseable {
   public String restLeader() {
     for (Map.Entry<String, String[]> e : restMembers().entrySet()) {
       String role = e.getValue()[0];
-      if ((role.equals("leader") || role.equals("master") || role.equals("primary")) && e.getValue()[1].equals("running")) {
+      if ((role.equals("leader") || role.equals("master") || role.equals("primary"))
+          && e.getValue()[1].equals("running")) {
         return e.getKey();
       }
     }
@@ -279,9 +306,9 @@ public abstract class HaCluster implements AutoCloseable {
   }
 
   /**
-   * Healthy: every node's manager alive, one PostgreSQL primary that the manager also names
-   * leader, the two others streaming from it, and all three members listed as running.
-   * Returns null when healthy, else what is missing.
+   * Healthy: every node's manager alive, one PostgreSQL primary that the manager also names leader,
+   * the two others streaming from it, and all three members listed as running. Returns null when
+   * healthy, else what is missing.
    */
   public String unhealthy() {
     for (Node n : nodes) {
@@ -315,7 +342,9 @@ public abstract class HaCluster implements AutoCloseable {
     return null;
   }
 
-  /** Waits until {@link #unhealthy()} is null, failing with the last reason. Returns the primary. */
+  /**
+   * Waits until {@link #unhealthy()} is null, failing with the last reason. Returns the primary.
+   */
   public Node awaitHealthy(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     String why = "not checked";
@@ -328,12 +357,21 @@ public abstract class HaCluster implements AutoCloseable {
       for (Node n : nodes) {
         Process p = n.proc;
         if (p != null && !p.isAlive() && p.exitValue() != 137 && p.exitValue() != 143) {
-          throw new IllegalStateException(n.name + " exited with " + p.exitValue() + "; see " + managerLog(n));
+          throw new IllegalStateException(
+              n.name + " exited with " + p.exitValue() + "; see " + managerLog(n));
         }
       }
       Procs.sleep(250);
     }
-    throw new IllegalStateException(kind() + " cluster not healthy within " + timeout.toSeconds() + " s: " + why + " (logs under " + dir + ")");
+    throw new IllegalStateException(
+        kind()
+            + " cluster not healthy within "
+            + timeout.toSeconds()
+            + " s: "
+            + why
+            + " (logs under "
+            + dir
+            + ")");
   }
 
   /**
@@ -357,7 +395,12 @@ public abstract class HaCluster implements AutoCloseable {
 
   /** Crash the node, remove its data directory and start it again: it clones from the leader. */
   protected void reinitialize(Node n, String why) {
-    System.out.println("bench: " + n.name + " " + why + "; re-cloning it (data directory removed, node restarted)");
+    System.out.println(
+        "bench: "
+            + n.name
+            + " "
+            + why
+            + "; re-cloning it (data directory removed, node restarted)");
     crash(n);
     Procs.deleteRecursively(n.dataDir());
     try {
@@ -369,9 +412,12 @@ public abstract class HaCluster implements AutoCloseable {
 
   /** Creates the table the write probes insert into (on the primary). */
   public void createProbeTable(Node primary) throws SQLException {
-    try (Connection c = connect(primary, 5); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS " + PROBE_TABLE
-          + " (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp(), node text)");
+    try (Connection c = connect(primary, 5);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS "
+              + PROBE_TABLE
+              + " (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp(), node text)");
     }
   }
 

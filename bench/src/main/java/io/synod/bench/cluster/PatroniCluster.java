@@ -121,8 +121,21 @@ public final class PatroniCluster extends HaCluster {
           noloadbalance: false
           clonefrom: false
           nosync: false
-        """.formatted(n.name, n.restPort, n.restPort, etcdClientPort, ttl, num(loopWait), retryTimeout, n.pgPort, n.pgPort,
-        n.dataDir(), PG_BIN, n.dir.resolve("pgpass"), n.dir);
+        """
+        .formatted(
+            n.name,
+            n.restPort,
+            n.restPort,
+            etcdClientPort,
+            ttl,
+            num(loopWait),
+            retryTimeout,
+            n.pgPort,
+            n.pgPort,
+            n.dataDir(),
+            PG_BIN,
+            n.dir.resolve("pgpass"),
+            n.dir);
   }
 
   private static String num(double d) {
@@ -136,7 +149,15 @@ public final class PatroniCluster extends HaCluster {
 
   @Override
   public String label() {
-    return "Patroni " + patroniVersion() + " + etcd (ttl " + ttl + ", loop_wait " + num(loopWait) + ", retry_timeout " + retryTimeout + ")";
+    return "Patroni "
+        + patroniVersion()
+        + " + etcd (ttl "
+        + ttl
+        + ", loop_wait "
+        + num(loopWait)
+        + ", retry_timeout "
+        + retryTimeout
+        + ")";
   }
 
   @Override
@@ -195,18 +216,42 @@ public final class PatroniCluster extends HaCluster {
     Path data = dir.resolve("etcd");
     String client = "http://127.0.0.1:" + etcdClientPort;
     String peer = "http://127.0.0.1:" + etcdPeerPort;
-    List<String> cmd = List.of(ETCD, "--name", "bench", "--data-dir", data.toString(),
-        "--listen-client-urls", client, "--advertise-client-urls", client,
-        "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-        "--initial-cluster", "bench=" + peer, "--initial-cluster-state", "new", "--log-level", "warn");
-    etcd = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile())).start();
+    List<String> cmd =
+        List.of(
+            ETCD,
+            "--name",
+            "bench",
+            "--data-dir",
+            data.toString(),
+            "--listen-client-urls",
+            client,
+            "--advertise-client-urls",
+            client,
+            "--listen-peer-urls",
+            peer,
+            "--initial-advertise-peer-urls",
+            peer,
+            "--initial-cluster",
+            "bench=" + peer,
+            "--initial-cluster-state",
+            "new",
+            "--log-level",
+            "warn");
+    etcd =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
+            .start();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(client + "/health")).timeout(Duration.ofSeconds(1)).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(client + "/health"))
+                    .timeout(Duration.ofSeconds(1))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200 && r.body().contains("true")) {
           return;
         }
@@ -217,7 +262,8 @@ public final class PatroniCluster extends HaCluster {
         throw new IOException("interrupted", e);
       }
       if (!etcd.isAlive()) {
-        throw new IOException("etcd exited with " + etcd.exitValue() + "; see " + dir.resolve("etcd.log"));
+        throw new IOException(
+            "etcd exited with " + etcd.exitValue() + "; see " + dir.resolve("etcd.log"));
       }
       Procs.sleep(100);
     }
@@ -237,8 +283,11 @@ public final class PatroniCluster extends HaCluster {
       Files.createFile(log);
       Procs.chownToPostgres(log);
     }
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(n.dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(n.dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("PATRONI"));
     pb.environment().put("HOME", n.dir.toString());
     pb.environment().put("LC_ALL", "C.UTF-8");

@@ -73,13 +73,18 @@ public final class Procs {
 
   /** Descendant PIDs of a process (snapshot). */
   public static List<Long> descendants(long pid) {
-    return ProcessHandle.of(pid).map(h -> h.descendants().map(ProcessHandle::pid).toList()).orElse(List.of());
+    return ProcessHandle.of(pid)
+        .map(h -> h.descendants().map(ProcessHandle::pid).toList())
+        .orElse(List.of());
   }
 
   /** The postmaster PID from DATA/postmaster.pid, when the file is there and the process lives. */
   public static Optional<Long> postmasterPid(Path dataDir) {
     try {
-      String first = Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.UTF_8).get(0).trim();
+      String first =
+          Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.UTF_8)
+              .get(0)
+              .trim();
       long pid = Long.parseLong(first);
       return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(x -> pid);
     } catch (IOException | RuntimeException e) {

@@ -22,8 +22,11 @@ public final class StorePeers implements AutoCloseable {
   private final Thread hook = new Thread(this::close, "store-peers-cleanup");
   private boolean closed;
 
-  /** @param count peers in separate JVMs; @param extraAddrs more voters (e.g. one in this JVM) */
-  public StorePeers(int count, List<String> extraAddrs, int electionMs, long requestMs) throws IOException {
+  /**
+   * @param count peers in separate JVMs; @param extraAddrs more voters (e.g. one in this JVM)
+   */
+  public StorePeers(int count, List<String> extraAddrs, int electionMs, long requestMs)
+      throws IOException {
     this.root = Files.createTempDirectory("synod-bench-raft-");
     this.electionMs = electionMs;
     this.requestMs = requestMs;
@@ -63,8 +66,16 @@ public final class StorePeers implements AutoCloseable {
   }
 
   public void start(int i) throws Exception {
-    peers[i] = new PeerProcess(GROUP, root.resolve("p" + i), addrs.get(i), addrs, electionMs, requestMs, root.resolve("p" + i + ".log"))
-        .start();
+    peers[i] =
+        new PeerProcess(
+                GROUP,
+                root.resolve("p" + i),
+                addrs.get(i),
+                addrs,
+                electionMs,
+                requestMs,
+                root.resolve("p" + i + ".log"))
+            .start();
   }
 
   /** Restarts every peer that is not running (on its old data). */
@@ -90,13 +101,17 @@ public final class StorePeers implements AutoCloseable {
     peers[i].ask("quit");
   }
 
-  /** "LEADER addr isLeader term" from peer i: the leader's address as peer i sees it (null if none). */
+  /**
+   * "LEADER addr isLeader term" from peer i: the leader's address as peer i sees it (null if none).
+   */
   public String leaderSeenBy(int i) throws InterruptedException {
     String[] w = peers[i].ask("leader").split(" ");
     return w.length > 1 && !w[1].equals("null") ? w[1] : null;
   }
 
-  /** Index of the live peer that says it leads (waits up to 30 s); -1 when the leader is outside. */
+  /**
+   * Index of the live peer that says it leads (waits up to 30 s); -1 when the leader is outside.
+   */
   public int awaitLeader() throws InterruptedException {
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (System.nanoTime() < deadline) {
@@ -106,7 +121,9 @@ public final class StorePeers implements AutoCloseable {
           if (w.length > 2 && w[2].equals("true")) {
             return i;
           }
-          if (w.length > 1 && !w[1].equals("null") && !addrs.subList(0, peers.length).contains(w[1])) {
+          if (w.length > 1
+              && !w[1].equals("null")
+              && !addrs.subList(0, peers.length).contains(w[1])) {
             return -1;
           }
         }
@@ -117,7 +134,8 @@ public final class StorePeers implements AutoCloseable {
   }
 
   /** Sends "put" until it answers OK (bounded by {@code timeoutMs}); returns the answer. */
-  public String putUntilOk(int i, String key, String value, long ttlMs, String expect, long timeoutMs, long pauseMs)
+  public String putUntilOk(
+      int i, String key, String value, long ttlMs, String expect, long timeoutMs, long pauseMs)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
     String a = null;
@@ -130,7 +148,15 @@ public final class StorePeers implements AutoCloseable {
         Thread.sleep(pauseMs);
       }
     }
-    throw new IllegalStateException("put " + key + " on peer " + i + " never succeeded; last answer: " + a + "; logs in " + root);
+    throw new IllegalStateException(
+        "put "
+            + key
+            + " on peer "
+            + i
+            + " never succeeded; last answer: "
+            + a
+            + "; logs in "
+            + root);
   }
 
   @Override

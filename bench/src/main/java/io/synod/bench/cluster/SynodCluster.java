@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Three {@code synod run} JVMs (the same YAML as {@code synod demo}), PostgreSQL 15 under each,
- * on free loopback ports in a temp dir. Settings are Synod's defaults unless {@code extraDcs} says
+ * Three {@code synod run} JVMs (the same YAML as {@code synod demo}), PostgreSQL 15 under each, on
+ * free loopback ports in a temp dir. Settings are Synod's defaults unless {@code extraDcs} says
  * otherwise.
  */
 public final class SynodCluster extends HaCluster {
@@ -24,13 +24,17 @@ public final class SynodCluster extends HaCluster {
   private final Path logbackXml;
   private volatile Map<String, Object> seenSettings;
 
-  /** @param extraDcs YAML lines under bootstrap.dcs (4-space indent), "" for Synod's defaults */
+  /**
+   * @param extraDcs YAML lines under bootstrap.dcs (4-space indent), "" for Synod's defaults
+   */
   public SynodCluster(String extraDcs) throws IOException {
     super("synod-bench-");
     this.extraDcs = extraDcs == null ? "" : extraDcs;
     // One line per event with a full timestamp: the failover breakdown reads these logs.
     logbackXml = dir.resolve("logback-bench.xml");
-    Files.writeString(logbackXml, """
+    Files.writeString(
+        logbackXml,
+        """
         <configuration>
           <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
             <encoder><pattern>%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level %logger{0}: %msg%n</pattern></encoder>
@@ -48,7 +52,9 @@ public final class SynodCluster extends HaCluster {
       Path nodeDir = dir.resolve(name);
       Files.createDirectories(nodeDir);
       Node n = new Node(name, Procs.freePort(), Procs.freePort(), nodeDir);
-      String yml = DemoFiles.nodeYaml(SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "");
+      String yml =
+          DemoFiles.nodeYaml(
+              SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "");
       Files.writeString(dir.resolve(name + ".yml"), yml);
       nodes.add(n);
     }
@@ -70,7 +76,13 @@ public final class SynodCluster extends HaCluster {
   @Override
   public String label() {
     Map<String, Object> s = settings();
-    return "Synod (ttl " + s.get("ttl") + ", loop_wait " + s.get("loop_wait") + ", retry_timeout " + s.get("retry_timeout") + ")";
+    return "Synod (ttl "
+        + s.get("ttl")
+        + ", loop_wait "
+        + s.get("loop_wait")
+        + ", retry_timeout "
+        + s.get("retry_timeout")
+        + ")";
   }
 
   /** The dynamic settings the cluster runs with, read from GET /config once it is up. */
@@ -103,7 +115,11 @@ public final class SynodCluster extends HaCluster {
   public Map<String, Object> versions() {
     String root = System.getProperty("synod.root", ".");
     String commit = Procs.run(List.of("git", "-C", root, "describe", "--always", "--dirty"), 10);
-    return Map.of("synod", "0.1.0-SNAPSHOT", "commit", commit.isBlank() || commit.contains(" ") ? "?" : commit);
+    return Map.of(
+        "synod",
+        "0.1.0-SNAPSHOT",
+        "commit",
+        commit.isBlank() || commit.contains(" ") ? "?" : commit);
   }
 
   /**
@@ -141,9 +157,17 @@ public final class SynodCluster extends HaCluster {
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m")); // as bin/synod runs a node
     cmd.addAll(JvmFlags.REQUIRED);
     cmd.add("-Dlogback.configurationFile=" + logbackXml);
-    cmd.addAll(List.of("-cp", classpath(), "io.synod.engine.cli.SynodMain", "run", dir.resolve(n.name + ".yml").toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(managerLog(n).toFile()));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            classpath(),
+            "io.synod.engine.cli.SynodMain",
+            "run",
+            dir.resolve(n.name + ".yml").toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(managerLog(n).toFile()));
     // RocksDB extracts its native library per JVM: keep it in the node dir (deleted with it)
     pb.environment().put("ROCKSDB_SHAREDLIB_DIR", n.dir.toString());
     n.proc = pb.start();
@@ -163,7 +187,10 @@ public final class SynodCluster extends HaCluster {
     }
   }
 
-  /** The classpath Synod nodes run from: this JVM's (benchmarks.jar, or the test classpath under Maven). */
+  /**
+   * The classpath Synod nodes run from: this JVM's (benchmarks.jar, or the test classpath under
+   * Maven).
+   */
   static String classpath() {
     return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
   }

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * Writes one key into a running Synod cluster's Raft store from outside, through the same RPC a
  * follower uses to forward a write to the Raft leader. Used to request a switchover by writing the
- * failover key ({"leader": L, "member": C}) when the node's REST API has no {@code POST /switchover}.
+ * failover key ({"leader": L, "member": C}) when the node's REST API has no {@code POST
+ * /switchover}.
  */
 public final class SynodStoreClient implements AutoCloseable {
   static {
@@ -32,7 +33,8 @@ public final class SynodStoreClient implements AutoCloseable {
   }
 
   /** Puts key=value (no lease, no condition); true once the Raft leader applied it. */
-  public boolean put(List<String> peers, String group, String key, String value, long timeoutMs) throws Exception {
+  public boolean put(List<String> peers, String group, String key, String value, long timeoutMs)
+      throws Exception {
     StoreRpc.Request req = new StoreRpc.Request();
     req.groupId = group;
     req.command = JSON.writeValueAsBytes(Command.put(key, value, 0, null, Expect.ANY));
@@ -46,7 +48,9 @@ public final class SynodStoreClient implements AutoCloseable {
       for (String p : order) {
         String[] hp = p.split(":");
         try {
-          StoreRpc.Response r = (StoreRpc.Response) client.invokeSync(new Endpoint(hp[0], Integer.parseInt(hp[1])), req, 1000);
+          StoreRpc.Response r =
+              (StoreRpc.Response)
+                  client.invokeSync(new Endpoint(hp[0], Integer.parseInt(hp[1])), req, 1000);
           if (r.error == null) {
             lastGood = p;
             return true;
@@ -58,7 +62,8 @@ public final class SynodStoreClient implements AutoCloseable {
       }
       Thread.sleep(20);
     }
-    throw new IllegalStateException("could not write " + key + " within " + timeoutMs + " ms: " + last);
+    throw new IllegalStateException(
+        "could not write " + key + " within " + timeoutMs + " ms: " + last);
   }
 
   @Override

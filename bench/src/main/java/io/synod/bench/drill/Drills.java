@@ -2,9 +2,9 @@ package io.synod.bench.drill;
 
 import io.synod.bench.cluster.HaCluster;
 import io.synod.bench.cluster.HaCluster.Node;
+import io.synod.bench.cluster.Procs;
 import io.synod.bench.cluster.SynodCluster;
 import io.synod.bench.cluster.SynodStoreClient;
-import io.synod.bench.cluster.Procs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,7 +45,13 @@ public final class Drills {
     long killNanos;
     long killEpochMs;
 
-    PreparedFailover(HaCluster cluster, Node primary, List<Node> survivors, WriteProbe probe, long delayMs, List<Long> pids) {
+    PreparedFailover(
+        HaCluster cluster,
+        Node primary,
+        List<Node> survivors,
+        WriteProbe probe,
+        long delayMs,
+        List<Long> pids) {
       this.cluster = cluster;
       this.pids = pids;
       this.primary = primary;
@@ -75,21 +81,32 @@ public final class Drills {
     p.killNanos = System.nanoTime();
     p.cluster.crash(p.primary, p.pids);
     List<String> names = p.survivors.stream().map(n -> n.name).toList();
-    long[] first = p.probe.awaitFirstCommitAfter(names, p.killNanos, p.cluster.failoverTimeout().toMillis());
+    long[] first =
+        p.probe.awaitFirstCommitAfter(names, p.killNanos, p.cluster.failoverTimeout().toMillis());
     if (first == null) {
-      throw new IllegalStateException("no write committed on " + names + " within " + p.cluster.failoverTimeout().toSeconds()
-          + " s of killing " + p.primary.name + " (logs under " + p.cluster.dir() + ")");
+      throw new IllegalStateException(
+          "no write committed on "
+              + names
+              + " within "
+              + p.cluster.failoverTimeout().toSeconds()
+              + " s of killing "
+              + p.primary.name
+              + " (logs under "
+              + p.cluster.dir()
+              + ")");
     }
     return (first[0] - p.killNanos) / 1e6;
   }
 
   /** Untimed: stop the client, read the logs for the breakdown, start the killed node again. */
-  public static TrialResult finishFailover(PreparedFailover p, int trial, double ms) throws Exception {
+  public static TrialResult finishFailover(PreparedFailover p, int trial, double ms)
+      throws Exception {
     List<String> names = p.survivors.stream().map(n -> n.name).toList();
     long[] first = p.probe.firstCommitAfter(names, p.killNanos);
     p.probe.close();
     Node winner = first == null ? null : p.survivors.get((int) first[1]);
-    long firstCommitEpochMs = first == null ? -1 : p.killEpochMs + Math.round((first[0] - p.killNanos) / 1e6);
+    long firstCommitEpochMs =
+        first == null ? -1 : p.killEpochMs + Math.round((first[0] - p.killNanos) / 1e6);
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("killed", p.primary.name);
     extra.put("new_primary", winner == null ? null : winner.name);
@@ -97,7 +114,8 @@ public final class Drills {
     extra.put("kill_epoch_ms", p.killEpochMs);
     if (winner != null && p.cluster instanceof SynodCluster) {
       Procs.sleep(300); // let the nodes flush their log lines
-      extra.putAll(Timeline.synodFailover(p.cluster, p.primary, winner, p.killEpochMs, firstCommitEpochMs));
+      extra.putAll(
+          Timeline.synodFailover(p.cluster, p.primary, winner, p.killEpochMs, firstCommitEpochMs));
     } else if (winner != null) {
       Procs.sleep(300);
       extra.putAll(Timeline.patroniFailover(p.cluster, winner, p.killEpochMs, firstCommitEpochMs));
@@ -154,7 +172,8 @@ public final class Drills {
     }
     PreparedSwitchover p = new PreparedSwitchover(c, primary, candidate, probe);
     if (c instanceof SynodCluster s && !synodHasSwitchoverEndpoint(s)) {
-      // connect the store client now (a write outside the cluster's keys), not inside the timed part
+      // connect the store client now (a write outside the cluster's keys), not inside the timed
+      // part
       p.storeClient = new SynodStoreClient();
       p.storeClient.put(s.raftPeers(), SynodCluster.SCOPE, "/bench-warmup", "x", 10_000);
     }
@@ -163,7 +182,9 @@ public final class Drills {
     return p;
   }
 
-  /** The timed part: request the switchover, wait for the first commit on the candidate. Returns ms. */
+  /**
+   * The timed part: request the switchover, wait for the first commit on the candidate. Returns ms.
+   */
   public static double switchoverAndAwaitWrite(PreparedSwitchover p) throws Exception {
     p.startEpochMs = System.currentTimeMillis();
     p.startNanos = System.nanoTime();
@@ -171,8 +192,19 @@ public final class Drills {
     long[] first = p.probe.awaitFirstCommitAfter(List.of(p.candidate.name), p.startNanos, 120_000);
     if (first == null) {
       Object[] r = p.response.getNow(new Object[] {"pending", ""});
-      throw new IllegalStateException("the candidate " + p.candidate.name + " did not accept a write within 120 s of the "
-          + "switchover request (" + p.via + " answered " + r[0] + " " + r[1] + "; logs under " + p.cluster.dir() + ")");
+      throw new IllegalStateException(
+          "the candidate "
+              + p.candidate.name
+              + " did not accept a write within 120 s of the "
+              + "switchover request ("
+              + p.via
+              + " answered "
+              + r[0]
+              + " "
+              + r[1]
+              + "; logs under "
+              + p.cluster.dir()
+              + ")");
     }
     return (first[0] - p.startNanos) / 1e6;
   }
@@ -187,34 +219,49 @@ public final class Drills {
       Map<String, Object> key = new LinkedHashMap<>();
       key.put("leader", p.primary.name);
       key.put("member", p.candidate.name);
-      p.storeClient.put(s.raftPeers(), SynodCluster.SCOPE, "/service/" + SynodCluster.SCOPE + "/failover",
-          new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(key), 5000);
+      p.storeClient.put(
+          s.raftPeers(),
+          SynodCluster.SCOPE,
+          "/service/" + SynodCluster.SCOPE + "/failover",
+          new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(key),
+          5000);
       p.responseNanos = System.nanoTime() - p.startNanos;
       return CompletableFuture.completedFuture(new Object[] {200, "failover key written"});
     }
     p.via = "POST /switchover";
-    return CompletableFuture.supplyAsync(() -> {
-      Object[] r = p.cluster.post(p.primary, "/switchover", body, Duration.ofSeconds(90));
-      p.responseNanos = System.nanoTime() - p.startNanos;
-      return r;
-    });
+    return CompletableFuture.supplyAsync(
+        () -> {
+          Object[] r = p.cluster.post(p.primary, "/switchover", body, Duration.ofSeconds(90));
+          p.responseNanos = System.nanoTime() - p.startNanos;
+          return r;
+        });
   }
 
   private static volatile Boolean synodEndpoint;
 
-  /** Whether the Synod nodes serve POST /switchover (checked once, with a request that must be refused). */
+  /**
+   * Whether the Synod nodes serve POST /switchover (checked once, with a request that must be
+   * refused).
+   */
   static boolean synodHasSwitchoverEndpoint(SynodCluster s) {
     if (synodEndpoint == null) {
       Node any = s.nodes().get(0);
-      // A switchover to a member that does not exist: 412/400 when the endpoint exists, 501/404/405 when not.
-      Object[] r = s.post(any, "/switchover", Map.of("leader", "no-such-member", "candidate", "no-such-member"), Duration.ofSeconds(10));
+      // A switchover to a member that does not exist: 412/400 when the endpoint exists, 501/404/405
+      // when not.
+      Object[] r =
+          s.post(
+              any,
+              "/switchover",
+              Map.of("leader", "no-such-member", "candidate", "no-such-member"),
+              Duration.ofSeconds(10));
       int code = (Integer) r[0];
       synodEndpoint = code != 501 && code != 404 && code != 405 && code != -1;
     }
     return synodEndpoint;
   }
 
-  public static TrialResult finishSwitchover(PreparedSwitchover p, int trial, double ms) throws Exception {
+  public static TrialResult finishSwitchover(PreparedSwitchover p, int trial, double ms)
+      throws Exception {
     Object[] resp;
     try {
       resp = p.response.get(120, java.util.concurrent.TimeUnit.SECONDS);
@@ -234,11 +281,20 @@ public final class Drills {
     extra.put("via", p.via);
     extra.put("response_status", resp[0]);
     extra.put("response_ms", Math.round(p.responseNanos / 1e6));
-    extra.put("write_gap_ms", first == null || lastOld < 0 ? null : Math.round((first[0] - lastOld) / 1e5) / 10.0);
-    extra.put("last_old_commit_after_request_ms", lastOld < 0 ? null : Math.round((lastOld - p.startNanos) / 1e5) / 10.0);
+    extra.put(
+        "write_gap_ms",
+        first == null || lastOld < 0 ? null : Math.round((first[0] - lastOld) / 1e5) / 10.0);
+    extra.put(
+        "last_old_commit_after_request_ms",
+        lastOld < 0 ? null : Math.round((lastOld - p.startNanos) / 1e5) / 10.0);
     if (first != null && p.cluster instanceof SynodCluster) {
-      extra.putAll(Timeline.synodSwitchover(p.cluster, p.primary, p.candidate, p.startEpochMs,
-          p.startEpochMs + Math.round((first[0] - p.startNanos) / 1e6)));
+      extra.putAll(
+          Timeline.synodSwitchover(
+              p.cluster,
+              p.primary,
+              p.candidate,
+              p.startEpochMs,
+              p.startEpochMs + Math.round((first[0] - p.startNanos) / 1e6)));
     }
     return new TrialResult(trial, ms, extra);
   }

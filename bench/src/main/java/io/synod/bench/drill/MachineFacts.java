@@ -21,7 +21,9 @@ public final class MachineFacts {
     m.put("memory_mb", memTotalMb());
     m.put("os", osName());
     m.put("kernel", Procs.run(List.of("uname", "-r"), 5));
-    m.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    m.put(
+        "jdk",
+        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     m.put("postgresql", Procs.run(List.of("/usr/lib/postgresql/15/bin/postgres", "--version"), 10));
     m.put("loadavg", loadAvg());
     return m;
@@ -39,8 +41,11 @@ public final class MachineFacts {
 
   private static String cpuModel() {
     try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .findFirst()
+          .orElse("?");
     } catch (IOException e) {
       return "?";
     }
@@ -48,8 +53,11 @@ public final class MachineFacts {
 
   private static long memTotalMb() {
     try {
-      return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
-          .mapToLong(l -> Long.parseLong(l.replaceAll("\\D+", "")) / 1024).findFirst().orElse(-1);
+      return Files.readAllLines(Path.of("/proc/meminfo")).stream()
+          .filter(l -> l.startsWith("MemTotal:"))
+          .mapToLong(l -> Long.parseLong(l.replaceAll("\\D+", "")) / 1024)
+          .findFirst()
+          .orElse(-1);
     } catch (IOException | RuntimeException e) {
       return -1;
     }
@@ -57,8 +65,11 @@ public final class MachineFacts {
 
   private static String osName() {
     try {
-      return Files.readAllLines(Path.of("/etc/os-release")).stream().filter(l -> l.startsWith("PRETTY_NAME="))
-          .map(l -> l.substring(12).replace("\"", "")).findFirst().orElse("?");
+      return Files.readAllLines(Path.of("/etc/os-release")).stream()
+          .filter(l -> l.startsWith("PRETTY_NAME="))
+          .map(l -> l.substring(12).replace("\"", ""))
+          .findFirst()
+          .orElse("?");
     } catch (IOException e) {
       return "?";
     }

@@ -16,7 +16,8 @@ public record Stats(int n, double min, double median, double p95, double max) {
       return new Stats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
     Collections.sort(v);
-    return new Stats(v.size(), v.get(0), percentile(v, 0.50), percentile(v, 0.95), v.get(v.size() - 1));
+    return new Stats(
+        v.size(), v.get(0), percentile(v, 0.50), percentile(v, 0.95), v.get(v.size() - 1));
   }
 
   static double percentile(List<Double> sorted, double p) {
@@ -49,6 +50,13 @@ public record Stats(int n, double min, double median, double p95, double max) {
   }
 
   public String line() {
-    return String.format(Locale.ROOT, "n=%d  min %s  median %s  p95 %s  max %s", n, sec(min), sec(median), sec(p95), sec(max));
+    return String.format(
+        Locale.ROOT,
+        "n=%d  min %s  median %s  p95 %s  max %s",
+        n,
+        sec(min),
+        sec(median),
+        sec(p95),
+        sec(max));
   }
 }

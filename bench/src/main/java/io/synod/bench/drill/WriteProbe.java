@@ -13,10 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A client writing continuously to some members: one thread per member, each keeping one JDBC
- * connection (reconnecting when it breaks) and trying a one-row autocommit INSERT every
- * {@code intervalMs}. It records when each commit came back (System.nanoTime), per member. On a
- * replica the INSERT fails at once (read-only) and the client keeps trying, so the first commit on
- * a member tells when it became a writable primary as a client sees it.
+ * connection (reconnecting when it breaks) and trying a one-row autocommit INSERT every {@code
+ * intervalMs}. It records when each commit came back (System.nanoTime), per member. On a replica
+ * the INSERT fails at once (read-only) and the client keeps trying, so the first commit on a member
+ * tells when it became a writable primary as a client sees it.
  */
 public final class WriteProbe implements AutoCloseable {
   private final HaCluster cluster;
@@ -94,7 +94,10 @@ public final class WriteProbe implements AutoCloseable {
     }
   }
 
-  /** The first commit on any of {@code names} at or after {@code afterNanos}: [nanos, index of name], or null. */
+  /**
+   * The first commit on any of {@code names} at or after {@code afterNanos}: [nanos, index of
+   * name], or null.
+   */
   public long[] firstCommitAfter(List<String> names, long afterNanos) {
     long best = Long.MAX_VALUE;
     int who = -1;
@@ -125,8 +128,12 @@ public final class WriteProbe implements AutoCloseable {
     return commits.getOrDefault(name, List.of()).size();
   }
 
-  /** Waits until some member of {@code names} committed at or after {@code afterNanos}, or the timeout. */
-  public long[] awaitFirstCommitAfter(List<String> names, long afterNanos, long timeoutMs) throws InterruptedException {
+  /**
+   * Waits until some member of {@code names} committed at or after {@code afterNanos}, or the
+   * timeout.
+   */
+  public long[] awaitFirstCommitAfter(List<String> names, long afterNanos, long timeoutMs)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
     while (true) {
       long[] f = firstCommitAfter(names, afterNanos);
@@ -143,7 +150,9 @@ public final class WriteProbe implements AutoCloseable {
     }
   }
 
-  /** Waits until {@code name} has committed at least once (the client is connected to the primary). */
+  /**
+   * Waits until {@code name} has committed at least once (the client is connected to the primary).
+   */
   public boolean awaitAnyCommit(String name, long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
     while (commitCount(name) == 0) {

@@ -12,7 +12,8 @@ import java.util.List;
 /** Debian's etcd (package etcd-server) on two free loopback ports, data in a temp dir. */
 public final class EtcdServer extends ServerProcess {
   public static final Path BINARY = Path.of("/usr/bin/etcd");
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
   public final int clientPort = Ports.free();
   public final int peerPort = Ports.free();
@@ -45,17 +46,37 @@ public final class EtcdServer extends ServerProcess {
   @Override
   protected List<String> command() {
     String peer = "http://127.0.0.1:" + peerPort;
-    return List.of(BINARY.toString(), "--name", "t", "--data-dir", dir.resolve("data").toString(),
-        "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
-        "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-        "--initial-cluster", "t=" + peer, "--initial-cluster-state", "new", "--log-level", "warn");
+    return List.of(
+        BINARY.toString(),
+        "--name",
+        "t",
+        "--data-dir",
+        dir.resolve("data").toString(),
+        "--listen-client-urls",
+        endpoint(),
+        "--advertise-client-urls",
+        endpoint(),
+        "--listen-peer-urls",
+        peer,
+        "--initial-advertise-peer-urls",
+        peer,
+        "--initial-cluster",
+        "t=" + peer,
+        "--initial-cluster-state",
+        "new",
+        "--log-level",
+        "warn");
   }
 
   @Override
   protected boolean healthy() {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
-          .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+                  .timeout(Duration.ofSeconds(1))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 && r.body().contains("true");
     } catch (IOException e) {
       return false;

@@ -29,16 +29,19 @@ import java.util.regex.Pattern;
 /**
  * A stand-in for a Consul agent, implementing the parts of Consul's documented HTTP API the bridge
  * uses (https://developer.hashicorp.com/consul/api-docs/kv and .../session), with Consul's rules:
+ *
  * <ul>
  *   <li>KV: GET (one key or {@code ?recurse}; 404 when nothing matches; values base64; CreateIndex,
  *       ModifyIndex, LockIndex, Session), PUT (plain, {@code ?cas=N} with 0 meaning create-only,
  *       {@code ?acquire=<session>} failing while another session holds the key, {@code ?release=}),
- *       DELETE (plain, {@code ?cas=N}, {@code ?recurse}); PUT/DELETE answer {@code true}/{@code false};</li>
+ *       DELETE (plain, {@code ?cas=N}, {@code ?recurse}); PUT/DELETE answer {@code true}/{@code
+ *       false};
  *   <li>sessions: create (TTL between 10s and 86400s, Behavior release|delete), renew (404 once
  *       gone), destroy, info; a session not renewed within its TTL is invalidated, which deletes
- *       (Behavior delete) or releases the keys it holds;</li>
- *   <li>ACL: with a token set, requests without a matching {@code X-Consul-Token} get 403.</li>
+ *       (Behavior delete) or releases the keys it holds;
+ *   <li>ACL: with a token set, requests without a matching {@code X-Consul-Token} get 403.
  * </ul>
+ *
  * Every request is recorded for assertions. This is not Consul: the README says so.
  */
 public final class FakeConsul implements AutoCloseable {
@@ -46,10 +49,15 @@ public final class FakeConsul implements AutoCloseable {
   private static final Pattern TTL = Pattern.compile("(\\d+)s");
 
   /** One request as received. */
-  public record Request(String method, String path, Map<String, String> query, String body, String token) {
+  public record Request(
+      String method, String path, Map<String, String> query, String body, String token) {
     @Override
     public String toString() {
-      return method + " " + path + (query.isEmpty() ? "" : " " + query) + (body == null || body.isEmpty() ? "" : " " + body);
+      return method
+          + " "
+          + path
+          + (query.isEmpty() ? "" : " " + query)
+          + (body == null || body.isEmpty() ? "" : " " + body);
     }
   }
 
@@ -84,17 +92,22 @@ public final class FakeConsul implements AutoCloseable {
   public FakeConsul() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     server.createContext("/", this::handle);
-    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "fake-consul");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "fake-consul");
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "fake-consul-ttl");
-      t.setDaemon(true);
-      return t;
-    });
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fake-consul-ttl");
+              t.setDaemon(true);
+              return t;
+            });
     timer.scheduleWithFixedDelay(this::expireSessions, 100, 100, TimeUnit.MILLISECONDS);
   }
 
@@ -126,18 +139,20 @@ public final class FakeConsul implements AutoCloseable {
   /** Key (no leading slash) to value, as stored now. */
   public synchronized Map<String, String> values() {
     Map<String, String> out = new TreeMap<>();
-    kv.forEach((k, v) -> out.put(k, v.value == null ? null : new String(v.value, StandardCharsets.UTF_8)));
+    kv.forEach(
+        (k, v) -> out.put(k, v.value == null ? null : new String(v.value, StandardCharsets.UTF_8)));
     return out;
   }
 
   /** Key to holding session id, for the keys some session holds. */
   public synchronized Map<String, String> holders() {
     Map<String, String> out = new TreeMap<>();
-    kv.forEach((k, v) -> {
-      if (v.session != null) {
-        out.put(k, v.session);
-      }
-    });
+    kv.forEach(
+        (k, v) -> {
+          if (v.session != null) {
+            out.put(k, v.session);
+          }
+        });
     return out;
   }
 
@@ -152,11 +167,12 @@ public final class FakeConsul implements AutoCloseable {
       return;
     }
     List<String> held = new ArrayList<>();
-    kv.forEach((k, v) -> {
-      if (id.equals(v.session)) {
-        held.add(k);
-      }
-    });
+    kv.forEach(
+        (k, v) -> {
+          if (id.equals(v.session)) {
+            held.add(k);
+          }
+        });
     for (String k : held) {
       if ("delete".equals(s.behavior)) {
         kv.remove(k);
@@ -170,24 +186,39 @@ public final class FakeConsul implements AutoCloseable {
 
   /** A tool writing a key directly (e.g. patronictl against this Consul). */
   public synchronized void put(String key, String value) {
-    Kv e = kv.computeIfAbsent(key, k -> {
-      Kv n = new Kv();
-      n.key = k;
-      n.createIndex = index + 1;
-      return n;
-    });
+    Kv e =
+        kv.computeIfAbsent(
+            key,
+            k -> {
+              Kv n = new Kv();
+              n.key = k;
+              n.createIndex = index + 1;
+              return n;
+            });
     e.value = value.getBytes(StandardCharsets.UTF_8);
     e.modifyIndex = ++index;
   }
 
-  /** Session create body fields as received, for assertions (Name, TTL, Behavior, LockDelay, Checks). */
+  /**
+   * Session create body fields as received, for assertions (Name, TTL, Behavior, LockDelay,
+   * Checks).
+   */
   public synchronized Map<String, String> session(String id) {
     Session s = sessions.get(id);
     if (s == null) {
       return null;
     }
-    return Map.of("Name", s.name, "TTL", s.ttlSeconds + "s", "Behavior", s.behavior,
-        "LockDelay", String.valueOf(s.lockDelay), "Checks", String.valueOf(s.checks));
+    return Map.of(
+        "Name",
+        s.name,
+        "TTL",
+        s.ttlSeconds + "s",
+        "Behavior",
+        s.behavior,
+        "LockDelay",
+        String.valueOf(s.lockDelay),
+        "Checks",
+        String.valueOf(s.checks));
   }
 
   private synchronized void expireSessions() {
@@ -228,7 +259,8 @@ public final class FakeConsul implements AutoCloseable {
 
   private record Reply(int status, String body) {}
 
-  private Reply route(String method, String path, Map<String, String> q, String body) throws IOException {
+  private Reply route(String method, String path, Map<String, String> q, String body)
+      throws IOException {
     if (path.equals("/v1/status/leader") && method.equals("GET")) {
       return new Reply(200, "\"127.0.0.1:8300\"");
     }
@@ -247,7 +279,8 @@ public final class FakeConsul implements AutoCloseable {
     if (path.startsWith("/v1/session/renew/") && method.equals("PUT")) {
       Session s = sessions.get(path.substring("/v1/session/renew/".length()));
       if (s == null) {
-        return new Reply(404, "Session id '" + path.substring("/v1/session/renew/".length()) + "' not found");
+        return new Reply(
+            404, "Session id '" + path.substring("/v1/session/renew/".length()) + "' not found");
       }
       s.expiresAtNanos = System.nanoTime() + s.ttlSeconds * 1_000_000_000L;
       return new Reply(200, JSON.writeValueAsString(List.of(sessionJson(s))));
@@ -266,11 +299,13 @@ public final class FakeConsul implements AutoCloseable {
   private Reply kvGet(String key, Map<String, String> q) throws IOException {
     ArrayNode out = JSON.createArrayNode();
     if (q.containsKey("recurse")) {
-      kv.tailMap(key, true).forEach((k, v) -> {
-        if (k.startsWith(key)) {
-          out.add(kvJson(v));
-        }
-      });
+      kv.tailMap(key, true)
+          .forEach(
+              (k, v) -> {
+                if (k.startsWith(key)) {
+                  out.add(kvJson(v));
+                }
+              });
     } else if (kv.containsKey(key)) {
       out.add(kvJson(kv.get(key)));
     }
@@ -372,7 +407,8 @@ public final class FakeConsul implements AutoCloseable {
     if (!s.behavior.equals("release") && !s.behavior.equals("delete")) {
       return new Reply(400, "Invalid Behavior setting '" + s.behavior + "'");
     }
-    s.expiresAtNanos = s.ttlSeconds == 0 ? Long.MAX_VALUE : System.nanoTime() + s.ttlSeconds * 1_000_000_000L;
+    s.expiresAtNanos =
+        s.ttlSeconds == 0 ? Long.MAX_VALUE : System.nanoTime() + s.ttlSeconds * 1_000_000_000L;
     sessions.put(s.id, s);
     return new Reply(200, "{\"ID\":\"" + s.id + "\"}");
   }
@@ -402,8 +438,12 @@ public final class FakeConsul implements AutoCloseable {
 
   private static void send(HttpExchange ex, int status, String body) throws IOException {
     byte[] b = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", body != null && (body.startsWith("[") || body.startsWith("{"))
-        ? "application/json" : "text/plain");
+    ex.getResponseHeaders()
+        .set(
+            "Content-Type",
+            body != null && (body.startsWith("[") || body.startsWith("{"))
+                ? "application/json"
+                : "text/plain");
     ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
     if (b.length > 0) {
       try (OutputStream out = ex.getResponseBody()) {

@@ -12,7 +12,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** N peers of the real Raft store inside the test JVM, on free loopback ports, data in a temp dir. */
+/**
+ * N peers of the real Raft store inside the test JVM, on free loopback ports, data in a temp dir.
+ */
 public final class LocalRaft implements AutoCloseable {
   public final Path dir;
   private final List<RaftStore> peers = new ArrayList<>();
@@ -29,8 +31,17 @@ public final class LocalRaft implements AutoCloseable {
         addrs.add("127.0.0.1:" + Ports.free());
       }
       for (int i = 0; i < n; i++) {
-        r.peers.add(new RaftStore(new StoreOptions("bridges-test", r.dir.resolve("peer" + i), addrs.get(i), addrs, 1000, 3600,
-            3000)).start());
+        r.peers.add(
+            new RaftStore(
+                    new StoreOptions(
+                        "bridges-test",
+                        r.dir.resolve("peer" + i),
+                        addrs.get(i),
+                        addrs,
+                        1000,
+                        3600,
+                        3000))
+                .start());
       }
       Wait.until(Duration.ofSeconds(30), "a Raft leader", () -> r.leaderIndex() >= 0);
     } catch (RuntimeException | Error e) {

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Plays the HA loops of a cluster against the store: keeps the leader key and the member keys
- * alive with their TTL, as running nodes do. Closing it is "every node died": the keys expire.
+ * Plays the HA loops of a cluster against the store: keeps the leader key and the member keys alive
+ * with their TTL, as running nodes do. Closing it is "every node died": the keys expire.
  */
 public final class Pulse implements AutoCloseable {
   private final ClusterStore store;

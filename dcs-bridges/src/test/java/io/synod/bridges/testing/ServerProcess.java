@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 public abstract class ServerProcess implements AutoCloseable {
   public final Path dir;
   private Process proc;
-  private final Thread hook = new Thread(this::killQuietly, getClass().getSimpleName() + "-cleanup");
+  private final Thread hook =
+      new Thread(this::killQuietly, getClass().getSimpleName() + "-cleanup");
   private boolean closed;
 
   protected ServerProcess(String name) throws IOException {
@@ -36,9 +37,15 @@ public abstract class ServerProcess implements AutoCloseable {
     if (proc != null && proc.isAlive()) {
       return;
     }
-    proc = new ProcessBuilder(command()).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
-    await(Duration.ofSeconds(30), this::healthy, what() + " to answer (log: " + dir.resolve("server.log") + ")");
+    proc =
+        new ProcessBuilder(command())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()))
+            .start();
+    await(
+        Duration.ofSeconds(30),
+        this::healthy,
+        what() + " to answer (log: " + dir.resolve("server.log") + ")");
   }
 
   /** Stops the server like an operator would (SIGTERM, SIGKILL after 10 s), keeping its data. */

@@ -21,14 +21,17 @@ public final class ZooKeeperServer extends ServerProcess {
 
   private ZooKeeperServer() throws IOException {
     super("zookeeper");
-    Files.writeString(dir.resolve("zoo.cfg"), String.join("\n",
-        "tickTime=1000",
-        "dataDir=" + dir.resolve("data"),
-        "clientPort=" + port,
-        "clientPortAddress=127.0.0.1",
-        "admin.enableServer=false",
-        "4lw.commands.whitelist=ruok,srvr,stat,mntr",
-        ""));
+    Files.writeString(
+        dir.resolve("zoo.cfg"),
+        String.join(
+            "\n",
+            "tickTime=1000",
+            "dataDir=" + dir.resolve("data"),
+            "clientPort=" + port,
+            "clientPortAddress=127.0.0.1",
+            "admin.enableServer=false",
+            "4lw.commands.whitelist=ruok,srvr,stat,mntr",
+            ""));
   }
 
   public static ZooKeeperServer started() throws IOException {
@@ -50,8 +53,14 @@ public final class ZooKeeperServer extends ServerProcess {
   @Override
   protected List<String> command() {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", JAR.toString(),
-        "org.apache.zookeeper.server.quorum.QuorumPeerMain", dir.resolve("zoo.cfg").toString());
+    return List.of(
+        java,
+        "-Xmx128m",
+        "-XX:TieredStopAtLevel=1",
+        "-cp",
+        JAR.toString(),
+        "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+        dir.resolve("zoo.cfg").toString());
   }
 
   @Override

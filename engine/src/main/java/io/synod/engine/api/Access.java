@@ -29,7 +29,9 @@ public final class Access {
   private final byte[] expectedAuth;
   private final Supplier<Collection<String>> memberApiUrls;
 
-  /** @param memberApiUrls the cluster members' api_url values (for allowlist_include_members) */
+  /**
+   * @param memberApiUrls the cluster members' api_url values (for allowlist_include_members)
+   */
   public Access(RestApiConfig c, Supplier<Collection<String>> memberApiUrls) {
     for (String entry : c.allowlist()) {
       allowlist.addAll(Net.parse(entry));
@@ -37,8 +39,11 @@ public final class Access {
     includeMembers = c.allowlistIncludeMembers();
     certRequired = c.tls() && c.verifyClient() != VerifyClient.NONE;
     Credentials a = c.authentication();
-    expectedAuth = a == null ? null
-        : Base64.getEncoder().encode((a.username() + ":" + a.password()).getBytes(StandardCharsets.UTF_8));
+    expectedAuth =
+        a == null
+            ? null
+            : Base64.getEncoder()
+                .encode((a.username() + ":" + a.password()).getBytes(StandardCharsets.UTF_8));
     this.memberApiUrls = memberApiUrls;
   }
 
@@ -83,7 +88,8 @@ public final class Access {
       if (h == null) {
         reason = "no auth header received";
       } else if (!h.startsWith("Basic ")
-          || !MessageDigest.isEqual(expectedAuth, h.substring(6).trim().getBytes(StandardCharsets.UTF_8))) {
+          || !MessageDigest.isEqual(
+              expectedAuth, h.substring(6).trim().getBytes(StandardCharsets.UTF_8))) {
         reason = "not authenticated";
       }
       if (reason != null) {
@@ -95,7 +101,10 @@ public final class Access {
 
   /** An IP network (address + prefix length). */
   record Net(byte[] address, int prefix) {
-    /** An entry of restapi.allowlist: a CIDR network, an address, or a host name (all its addresses). */
+    /**
+     * An entry of restapi.allowlist: a CIDR network, an address, or a host name (all its
+     * addresses).
+     */
     static List<Net> parse(String entry) {
       String e = entry.trim();
       List<Net> out = new ArrayList<>();

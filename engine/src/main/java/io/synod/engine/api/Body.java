@@ -10,15 +10,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Strict JSON request bodies: an object, no duplicate or unknown keys, typed values; else 400 naming the problem. */
+/**
+ * Strict JSON request bodies: an object, no duplicate or unknown keys, typed values; else 400
+ * naming the problem.
+ */
 final class Body {
-  private static final ObjectMapper STRICT = new ObjectMapper()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final ObjectMapper STRICT =
+      new ObjectMapper()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private Body() {}
 
-  /** An answer other than 200 decided while reading the request: 400 (bad body) or 422 (bad time) mostly. */
+  /**
+   * An answer other than 200 decided while reading the request: 400 (bad body) or 422 (bad time)
+   * mostly.
+   */
   static final class Reject extends RuntimeException {
     final int status;
 
@@ -51,9 +58,16 @@ final class Body {
       }
       m = STRICT.readValue(text, new TypeReference<LinkedHashMap<String, Object>>() {});
     } catch (JsonProcessingException e) {
-      throw bad("malformed JSON body: " + e.getOriginalMessage()
-          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
-              + e.getLocation().getColumnNr() + ")"));
+      throw bad(
+          "malformed JSON body: "
+              + e.getOriginalMessage()
+              + (e.getLocation() == null
+                  ? ""
+                  : " (line "
+                      + e.getLocation().getLineNr()
+                      + ", column "
+                      + e.getLocation().getColumnNr()
+                      + ")"));
     }
     if (m == null) {
       throw bad("the body must be a JSON object, got null");
@@ -64,8 +78,13 @@ final class Body {
     if (allowed != null) {
       for (String k : m.keySet()) {
         if (!allowed.contains(k)) {
-          throw bad("unknown field \"" + k + "\"" + (allowed.isEmpty() ? ": this endpoint takes no fields"
-              : " (known: " + String.join(", ", new TreeSet<>(allowed)) + ")"));
+          throw bad(
+              "unknown field \""
+                  + k
+                  + "\""
+                  + (allowed.isEmpty()
+                      ? ": this endpoint takes no fields"
+                      : " (known: " + String.join(", ", new TreeSet<>(allowed)) + ")"));
         }
       }
     }
@@ -102,8 +121,14 @@ final class Body {
   }
 
   static String describe(Object v) {
-    String type = v instanceof Map ? "an object" : v instanceof java.util.List ? "an array"
-        : v instanceof Number ? "a number" : v instanceof Boolean ? "a boolean" : "a string";
+    String type =
+        v instanceof Map
+            ? "an object"
+            : v instanceof java.util.List
+                ? "an array"
+                : v instanceof Number
+                    ? "a number"
+                    : v instanceof Boolean ? "a boolean" : "a string";
     return type + " (" + abbreviate(String.valueOf(v)) + ")";
   }
 

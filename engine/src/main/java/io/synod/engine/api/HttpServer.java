@@ -42,29 +42,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST API's transport: Netty HTTP/1.1, optionally over TLS. Requests are handed to a router
- * on a small worker pool, so a slow action (a switchover waits for the new leader) never blocks the
+ * The REST API's transport: Netty HTTP/1.1, optionally over TLS. Requests are handed to a router on
+ * a small worker pool, so a slow action (a switchover waits for the new leader) never blocks the
  * event loop that answers HAProxy's health checks.
  */
 public final class HttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
   /** Bodies are small JSON documents; anything larger is refused with 413. */
   static final int MAX_BODY = 64 * 1024;
 
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
   private final EventLoopGroup workers = new NioEventLoopGroup(2);
+
   /** Reads and health checks: never queued behind a slow action. */
-  private final ExecutorService handlers = Executors.newFixedThreadPool(4, r -> {
-    Thread t = new Thread(r, "synod-rest");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService handlers =
+      Executors.newFixedThreadPool(
+          4,
+          r -> {
+            Thread t = new Thread(r, "synod-rest");
+            t.setDaemon(true);
+            return t;
+          });
+
   /** POST/PUT/PATCH/DELETE: a switchover or restart holds its thread until it is done. */
-  private final ExecutorService actions = Executors.newFixedThreadPool(4, r -> {
-    Thread t = new Thread(r, "synod-rest-action");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService actions =
+      Executors.newFixedThreadPool(
+          4,
+          r -> {
+            Thread t = new Thread(r, "synod-rest-action");
+            t.setDaemon(true);
+            return t;
+          });
+
   private Channel channel;
   private Map<String, String> extraHeaders = Map.of();
 
@@ -76,25 +86,34 @@ public final class HttpServer implements AutoCloseable {
    * @param ssl null for plain HTTP
    * @param extraHeaders added to every answer ({@code restapi.http_extra_headers})
    */
-  public HttpServer start(String host, int port, SslContext ssl, Map<String, String> extraHeaders,
+  public HttpServer start(
+      String host,
+      int port,
+      SslContext ssl,
+      Map<String, String> extraHeaders,
       Function<Request, Response> router) {
     this.extraHeaders = extraHeaders == null ? Map.of() : Map.copyOf(extraHeaders);
-    ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ChannelPipeline p = ch.pipeline();
-            if (ssl != null) {
-              p.addLast("tls", ssl.newHandler(ch.alloc()));
-            }
-            p.addLast(new HttpServerCodec(), new Aggregator(), new Handler(router));
-          }
-        });
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ChannelPipeline p = ch.pipeline();
+                    if (ssl != null) {
+                      p.addLast("tls", ssl.newHandler(ch.alloc()));
+                    }
+                    p.addLast(new HttpServerCodec(), new Aggregator(), new Handler(router));
+                  }
+                });
     try {
       channel = b.bind(host == null || host.isEmpty() ? "0.0.0.0" : host, port).sync().channel();
     } catch (Exception e) {
       close();
-      throw new IllegalStateException("restapi.listen " + host + ":" + port + ": cannot listen: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "restapi.listen " + host + ":" + port + ": cannot listen: " + e.getMessage(), e);
     }
     LOG.info("REST API listening on {}://{}:{}", ssl == null ? "http" : "https", host, port);
     return this;
@@ -113,8 +132,12 @@ public final class HttpServer implements AutoCloseable {
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-      write(ctx, Response.text(413, "request body larger than " + MAX_BODY + " bytes: refused, nothing changed"),
-          false, false);
+      write(
+          ctx,
+          Response.text(
+              413, "request body larger than " + MAX_BODY + " bytes: refused, nothing changed"),
+          false,
+          false);
     }
   }
 
@@ -129,29 +152,47 @@ public final class HttpServer implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
       DecoderResult dr = msg.decoderResult();
       if (dr.isFailure()) {
-        write(ctx, Response.text(400, "malformed HTTP request: " + dr.cause().getMessage()), false, false);
+        write(
+            ctx,
+            Response.text(400, "malformed HTTP request: " + dr.cause().getMessage()),
+            false,
+            false);
         return;
       }
       QueryStringDecoder q = new QueryStringDecoder(msg.uri());
-      String remote = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "";
+      String remote =
+          ctx.channel().remoteAddress() instanceof InetSocketAddress a
+              ? a.getAddress().getHostAddress()
+              : "";
       Map<String, String> headers = new LinkedHashMap<>();
-      msg.headers().forEach(h -> headers.putIfAbsent(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
-      Request req = new Request(msg.method().name(), q.path(), q.parameters(), msg.content().toString(StandardCharsets.UTF_8),
-          remote, msg.headers().get(HttpHeaderNames.AUTHORIZATION), headers, hasClientCertificate(ctx));
+      msg.headers()
+          .forEach(h -> headers.putIfAbsent(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+      Request req =
+          new Request(
+              msg.method().name(),
+              q.path(),
+              q.parameters(),
+              msg.content().toString(StandardCharsets.UTF_8),
+              remote,
+              msg.headers().get(HttpHeaderNames.AUTHORIZATION),
+              headers,
+              hasClientCertificate(ctx));
       boolean keepAlive = HttpUtil.isKeepAlive(msg);
       boolean head = msg.method().equals(HttpMethod.HEAD);
       String m = req.method();
       boolean safe = m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS");
-      (safe ? handlers : actions).execute(() -> {
-        Response r;
-        try {
-          r = router.apply(req);
-        } catch (RuntimeException e) {
-          LOG.error("REST {} {} failed", req.method(), req.path(), e);
-          r = Response.text(500, "internal error: " + e.getMessage());
-        }
-        write(ctx, r, keepAlive, head);
-      });
+      (safe ? handlers : actions)
+          .execute(
+              () -> {
+                Response r;
+                try {
+                  r = router.apply(req);
+                } catch (RuntimeException e) {
+                  LOG.error("REST {} {} failed", req.method(), req.path(), e);
+                  r = Response.text(500, "internal error: " + e.getMessage());
+                }
+                write(ctx, r, keepAlive, head);
+              });
     }
 
     @Override
@@ -159,7 +200,8 @@ public final class HttpServer implements AutoCloseable {
       if (cause instanceof TooLongFrameException) {
         write(ctx, Response.text(413, "request too large: " + cause.getMessage()), false, false);
       } else {
-        LOG.debug("REST connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        LOG.debug(
+            "REST connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
       }
     }
@@ -179,8 +221,11 @@ public final class HttpServer implements AutoCloseable {
 
   private void write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head) {
     byte[] body = r.body() == null ? new byte[0] : r.body().getBytes(StandardCharsets.UTF_8);
-    FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
-        head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+    FullHttpResponse resp =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(r.status()),
+            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
     resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
     resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, head ? 0 : body.length);
     resp.headers().set(HttpHeaderNames.SERVER, "Synod");

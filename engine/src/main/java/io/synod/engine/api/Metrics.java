@@ -6,8 +6,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * GET /metrics: Prometheus text format with Patroni's metric names and labels
- * ({scope, name}), plus Synod's own: Raft term, Raft leadership and the leader lease left.
+ * GET /metrics: Prometheus text format with Patroni's metric names and labels ({scope, name}), plus
+ * Synod's own: Raft term, Raft leadership and the leader lease left.
  */
 final class Metrics {
   private final StringBuilder out = new StringBuilder();
@@ -21,47 +21,105 @@ final class Metrics {
    * @param doc the /patroni document of the same status (state, role, xlog, ...)
    * @param raft null when the node has no Raft view (tests)
    */
-  static String render(String scope, NodeStatus s, Map<String, Object> doc, boolean syncStandby, int failoverPriority,
-      boolean failsafeEnabled, RaftControl raft) {
+  static String render(
+      String scope,
+      NodeStatus s,
+      Map<String, Object> doc,
+      boolean syncStandby,
+      int failoverPriority,
+      boolean failsafeEnabled,
+      RaftControl raft) {
     Metrics m = new Metrics(scope, s.name());
     PgState pg = s.pg();
     boolean running = "running".equals(doc.get("state"));
-    m.gauge("patroni_version", "Patroni semver without periods.", 40104); // the Patroni API level Synod follows: 4.1.4
-    m.gauge("patroni_postgres_running", "Value is 1 if Postgres is running, 0 otherwise.", running ? 1 : 0);
-    m.gauge("patroni_postmaster_start_time", "Epoch seconds since Postgres started.",
+    m.gauge(
+        "patroni_version",
+        "Patroni semver without periods.",
+        40104); // the Patroni API level Synod follows: 4.1.4
+    m.gauge(
+        "patroni_postgres_running",
+        "Value is 1 if Postgres is running, 0 otherwise.",
+        running ? 1 : 0);
+    m.gauge(
+        "patroni_postmaster_start_time",
+        "Epoch seconds since Postgres started.",
         pg.postmasterStartTime() == null ? 0 : pg.postmasterStartTime().toEpochMilli() / 1000.0);
     boolean primary = "primary".equals(doc.get("role"));
-    m.gauge("patroni_primary", "Value is 1 if this node is the leader, 0 otherwise.", primary ? 1 : 0);
-    m.counter("patroni_xlog_location", "Current location of the Postgres transaction log, 0 if this node is not the leader.",
+    m.gauge(
+        "patroni_primary", "Value is 1 if this node is the leader, 0 otherwise.", primary ? 1 : 0);
+    m.counter(
+        "patroni_xlog_location",
+        "Current location of the Postgres transaction log, 0 if this node is not the leader.",
         primary && pg.running() ? pg.currentLsn() : 0);
-    m.gauge("patroni_standby_leader", "Value is 1 if this node is the standby_leader, 0 otherwise.", 0);
-    m.gauge("patroni_replica", "Value is 1 if this node is a replica, 0 otherwise.", "replica".equals(doc.get("role")) ? 1 : 0);
-    m.gauge("patroni_sync_standby", "Value is 1 if this node is a sync standby, 0 otherwise.", syncStandby ? 1 : 0);
-    m.gauge("patroni_quorum_standby", "Value is 1 if this node is a quorum standby, 0 otherwise.", 0);
-    m.counter("patroni_xlog_received_location",
+    m.gauge(
+        "patroni_standby_leader", "Value is 1 if this node is the standby_leader, 0 otherwise.", 0);
+    m.gauge(
+        "patroni_replica",
+        "Value is 1 if this node is a replica, 0 otherwise.",
+        "replica".equals(doc.get("role")) ? 1 : 0);
+    m.gauge(
+        "patroni_sync_standby",
+        "Value is 1 if this node is a sync standby, 0 otherwise.",
+        syncStandby ? 1 : 0);
+    m.gauge(
+        "patroni_quorum_standby", "Value is 1 if this node is a quorum standby, 0 otherwise.", 0);
+    m.counter(
+        "patroni_xlog_received_location",
         "Current location of the received Postgres transaction log, 0 if this node is not a replica.",
         pg.inRecovery() ? pg.receiveLsn() : 0);
-    m.counter("patroni_xlog_replayed_location",
+    m.counter(
+        "patroni_xlog_replayed_location",
         "Current location of the replayed Postgres transaction log, 0 if this node is not a replica.",
         pg.inRecovery() ? pg.replayLsn() : 0);
-    m.gauge("patroni_xlog_replayed_timestamp", "Current timestamp of the replayed Postgres transaction log, 0 if null.", 0);
+    m.gauge(
+        "patroni_xlog_replayed_timestamp",
+        "Current timestamp of the replayed Postgres transaction log, 0 if null.",
+        0);
     m.gauge("patroni_xlog_paused", "Value is 1 if the Postgres xlog is paused, 0 otherwise.", 0);
-    m.gauge("patroni_postgres_streaming", "Value is 1 if Postgres is streaming, 0 otherwise.", pg.isStreaming() ? 1 : 0);
-    m.gauge("patroni_postgres_in_archive_recovery", "Value is 1 if Postgres is replicating from archive, 0 otherwise.", 0);
-    m.gauge("patroni_postgres_server_version", "Version of Postgres (if running), 0 otherwise.",
+    m.gauge(
+        "patroni_postgres_streaming",
+        "Value is 1 if Postgres is streaming, 0 otherwise.",
+        pg.isStreaming() ? 1 : 0);
+    m.gauge(
+        "patroni_postgres_in_archive_recovery",
+        "Value is 1 if Postgres is replicating from archive, 0 otherwise.",
+        0);
+    m.gauge(
+        "patroni_postgres_server_version",
+        "Version of Postgres (if running), 0 otherwise.",
         running ? pg.serverVersion() : 0);
-    m.gauge("patroni_cluster_unlocked", "Value is 1 if the cluster is unlocked, 0 if locked.",
+    m.gauge(
+        "patroni_cluster_unlocked",
+        "Value is 1 if the cluster is unlocked, 0 if locked.",
         Boolean.TRUE.equals(doc.get("cluster_unlocked")) ? 1 : 0);
-    m.gauge("patroni_failsafe_mode_is_active", "Value is 1 if failsafe mode is active, 0 if inactive.", 0);
-    m.gauge("patroni_failsafe_mode_enabled", "Value is 1 if failsafe_mode is enabled, 0 otherwise.", failsafeEnabled ? 1 : 0);
-    m.gauge("patroni_failsafe_member", "Value is 1 if this node is a member of failsafe, 0 otherwise.", 0);
+    m.gauge(
+        "patroni_failsafe_mode_is_active",
+        "Value is 1 if failsafe mode is active, 0 if inactive.",
+        0);
+    m.gauge(
+        "patroni_failsafe_mode_enabled",
+        "Value is 1 if failsafe_mode is enabled, 0 otherwise.",
+        failsafeEnabled ? 1 : 0);
+    m.gauge(
+        "patroni_failsafe_member",
+        "Value is 1 if this node is a member of failsafe, 0 otherwise.",
+        0);
     Object tl = doc.get("timeline");
-    m.gauge("patroni_postgres_timeline", "Postgres timeline of this node (if running), 0 otherwise.",
+    m.gauge(
+        "patroni_postgres_timeline",
+        "Postgres timeline of this node (if running), 0 otherwise.",
         tl instanceof Number n ? n.doubleValue() : 0);
-    m.gauge("patroni_dcs_last_seen", "Epoch timestamp when DCS was last contacted successfully by Patroni.",
+    m.gauge(
+        "patroni_dcs_last_seen",
+        "Epoch timestamp when DCS was last contacted successfully by Patroni.",
         s.dcsLastSeen() == null ? 0 : s.dcsLastSeen().getEpochSecond());
-    m.gauge("patroni_pending_restart", "Value is 1 if the node needs a restart, 0 otherwise.", pg.pendingRestart() ? 1 : 0);
-    m.gauge("patroni_is_paused", "Value is 1 if auto failover is disabled, 0 otherwise.",
+    m.gauge(
+        "patroni_pending_restart",
+        "Value is 1 if the node needs a restart, 0 otherwise.",
+        pg.pendingRestart() ? 1 : 0);
+    m.gauge(
+        "patroni_is_paused",
+        "Value is 1 if auto failover is disabled, 0 otherwise.",
         Boolean.TRUE.equals(doc.get("pause")) ? 1 : 0);
     m.out.append("# HELP patroni_postgres_state Numeric representation of Postgres state.\n");
     m.out.append("# Values: ").append(String.join(", ", STATES)).append('\n');
@@ -71,20 +129,40 @@ final class Metrics {
     // Synod's own
     if (raft != null) {
       m.gauge("synod_raft_term", "Current term of this node's Raft peer.", raft.term());
-      m.gauge("synod_raft_leader", "Value is 1 if this node's Raft peer is the Raft leader, 0 otherwise.", raft.isLeader() ? 1 : 0);
+      m.gauge(
+          "synod_raft_leader",
+          "Value is 1 if this node's Raft peer is the Raft leader, 0 otherwise.",
+          raft.isLeader() ? 1 : 0);
     }
-    m.gauge("synod_lease_remaining_seconds",
+    m.gauge(
+        "synod_lease_remaining_seconds",
         "Seconds left on the leader lease this node holds (as of the last HA loop), 0 when it holds none.",
         s.leaseHeld() ? s.leaseRemainingMs() / 1000.0 : 0);
-    m.gauge("synod_ha_loop_last_run_seconds", "Epoch seconds when the HA loop last finished.",
+    m.gauge(
+        "synod_ha_loop_last_run_seconds",
+        "Epoch seconds when the HA loop last finished.",
         s.lastLoop() == null ? 0 : s.lastLoop().toEpochMilli() / 1000.0);
     return m.out.toString();
   }
 
   /** Patroni 4.1's PostgresqlState order (patroni_postgres_state values). */
-  static final String[] STATES = {"0=initdb", "1=initdb_failed", "2=custom_bootstrap", "3=custom_bootstrap_failed",
-      "4=creating_replica", "5=running", "6=starting", "7=bootstrap_starting", "8=start_failed", "9=restarting",
-      "10=restart_failed", "11=stopping", "12=stopped", "13=stop_failed", "14=crashed"};
+  static final String[] STATES = {
+    "0=initdb",
+    "1=initdb_failed",
+    "2=custom_bootstrap",
+    "3=custom_bootstrap_failed",
+    "4=creating_replica",
+    "5=running",
+    "6=starting",
+    "7=bootstrap_starting",
+    "8=start_failed",
+    "9=restarting",
+    "10=restart_failed",
+    "11=stopping",
+    "12=stopped",
+    "13=stop_failed",
+    "14=crashed"
+  };
 
   static int stateIndex(String state) {
     String want = state.replace(' ', '_');

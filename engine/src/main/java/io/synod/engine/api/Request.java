@@ -9,8 +9,15 @@ import java.util.Map;
  * @param headers request headers, names in lower case
  * @param clientCertificate the client presented a certificate the TLS layer verified
  */
-public record Request(String method, String path, Map<String, List<String>> query, String body, String remoteAddress,
-    String authorization, Map<String, String> headers, boolean clientCertificate) {
+public record Request(
+    String method,
+    String path,
+    Map<String, List<String>> query,
+    String body,
+    String remoteAddress,
+    String authorization,
+    Map<String, String> headers,
+    boolean clientCertificate) {
 
   public Request {
     query = query == null ? Map.of() : query;
@@ -18,7 +25,12 @@ public record Request(String method, String path, Map<String, List<String>> quer
     body = body == null ? "" : body;
   }
 
-  public Request(String method, String path, Map<String, List<String>> query, String body, String remoteAddress,
+  public Request(
+      String method,
+      String path,
+      Map<String, List<String>> query,
+      String body,
+      String remoteAddress,
       String authorization) {
     this(method, path, query, body, remoteAddress, authorization, Map.of(), false);
   }

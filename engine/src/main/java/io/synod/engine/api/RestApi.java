@@ -1,9 +1,9 @@
 package io.synod.engine.api;
 
-import io.synod.config.Maps;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synod.config.ConfigException;
 import io.synod.config.DynamicConfig;
+import io.synod.config.Maps;
 import io.synod.config.SynchronousMode;
 import io.synod.config.Units;
 import io.synod.engine.ha.ManualRequests;
@@ -58,26 +58,57 @@ public final class RestApi {
   static final String VERSION = "synod-0.1.0";
 
   /**
-   * What the API works with. Only {@code status} is required; endpoints whose collaborator is
-   * null answer 503 naming what is missing.
+   * What the API works with. Only {@code status} is required; endpoints whose collaborator is null
+   * answer 503 naming what is missing.
    *
    * @param bootstrapDcs the dynamic config to assume while the store holds none
    * @param access the current access rules (re-read after POST /reload)
    * @param switchoverWait how long POST /switchover waits for the new leader before answering
    * @param extraMetrics more Prometheus text appended to /metrics (the DCS bridges'), or null
    */
-  public record Services(String scope, String name, Map<String, Object> tags, Supplier<NodeStatus> status,
-      ClusterStore store, ManualRequests manual, RaftControl raft, Runnable wakeUp, DynamicConfig bootstrapDcs,
-      Supplier<Access> access, Duration switchoverWait, Supplier<String> extraMetrics) {
-    public Services(String scope, String name, Map<String, Object> tags, Supplier<NodeStatus> status,
-        ClusterStore store, ManualRequests manual, RaftControl raft, Runnable wakeUp, DynamicConfig bootstrapDcs,
-        Supplier<Access> access, Duration switchoverWait) {
-      this(scope, name, tags, status, store, manual, raft, wakeUp, bootstrapDcs, access, switchoverWait, null);
+  public record Services(
+      String scope,
+      String name,
+      Map<String, Object> tags,
+      Supplier<NodeStatus> status,
+      ClusterStore store,
+      ManualRequests manual,
+      RaftControl raft,
+      Runnable wakeUp,
+      DynamicConfig bootstrapDcs,
+      Supplier<Access> access,
+      Duration switchoverWait,
+      Supplier<String> extraMetrics) {
+    public Services(
+        String scope,
+        String name,
+        Map<String, Object> tags,
+        Supplier<NodeStatus> status,
+        ClusterStore store,
+        ManualRequests manual,
+        RaftControl raft,
+        Runnable wakeUp,
+        DynamicConfig bootstrapDcs,
+        Supplier<Access> access,
+        Duration switchoverWait) {
+      this(
+          scope,
+          name,
+          tags,
+          status,
+          store,
+          manual,
+          raft,
+          wakeUp,
+          bootstrapDcs,
+          access,
+          switchoverWait,
+          null);
     }
 
     public Services {
       tags = tags == null ? Map.of() : tags;
-      wakeUp = wakeUp == null ? () -> { } : wakeUp;
+      wakeUp = wakeUp == null ? () -> {} : wakeUp;
       bootstrapDcs = bootstrapDcs == null ? DynamicConfig.defaults() : bootstrapDcs;
       access = access == null ? Access::open : access;
       switchoverWait = switchoverWait == null ? Duration.ofSeconds(20) : switchoverWait;
@@ -93,28 +124,61 @@ public final class RestApi {
   }
 
   /** Health checks and state only (no store, no actions). */
-  public RestApi(String scope, Map<String, Object> tags, Supplier<NodeStatus> status, long maximumLagDefault,
+  public RestApi(
+      String scope,
+      Map<String, Object> tags,
+      Supplier<NodeStatus> status,
+      long maximumLagDefault,
       double ttlSeconds) {
-    this(new Services(scope, null, tags, status, null, null, null, null,
-        DynamicConfig.fromMap(Map.of("ttl", ttlSeconds, "maximum_lag_on_failover", maximumLagDefault,
-            "loop_wait", Math.min(DynamicConfig.DEFAULT_LOOP_WAIT, ttlSeconds / 4),
-            "retry_timeout", Math.min(DynamicConfig.DEFAULT_RETRY_TIMEOUT, ttlSeconds / 4)), "restapi"),
-        null, null));
+    this(
+        new Services(
+            scope,
+            null,
+            tags,
+            status,
+            null,
+            null,
+            null,
+            null,
+            DynamicConfig.fromMap(
+                Map.of(
+                    "ttl",
+                    ttlSeconds,
+                    "maximum_lag_on_failover",
+                    maximumLagDefault,
+                    "loop_wait",
+                    Math.min(DynamicConfig.DEFAULT_LOOP_WAIT, ttlSeconds / 4),
+                    "retry_timeout",
+                    Math.min(DynamicConfig.DEFAULT_RETRY_TIMEOUT, ttlSeconds / 4)),
+                "restapi"),
+            null,
+            null));
   }
 
   // ------------------------------------------------------------------------------- routing
 
-  private static final Set<String> STATE_PATHS = Set.of("/patroni", "/cluster", "/history", "/config", "/metrics",
-      "/raft", "/raft/members", "/failsafe", "/liveness", "/readiness");
-  private static final Map<String, Set<String>> ACTIONS = Map.of(
-      "/config", Set.of("PATCH", "PUT"),
-      "/switchover", Set.of("POST", "DELETE"),
-      "/failover", Set.of("POST"),
-      "/restart", Set.of("POST", "DELETE"),
-      "/reload", Set.of("POST"),
-      "/reinitialize", Set.of("POST"),
-      "/raft/members", Set.of("POST", "DELETE"),
-      "/cluster", Set.of("DELETE"));
+  private static final Set<String> STATE_PATHS =
+      Set.of(
+          "/patroni",
+          "/cluster",
+          "/history",
+          "/config",
+          "/metrics",
+          "/raft",
+          "/raft/members",
+          "/failsafe",
+          "/liveness",
+          "/readiness");
+  private static final Map<String, Set<String>> ACTIONS =
+      Map.of(
+          "/config", Set.of("PATCH", "PUT"),
+          "/switchover", Set.of("POST", "DELETE"),
+          "/failover", Set.of("POST"),
+          "/restart", Set.of("POST", "DELETE"),
+          "/reload", Set.of("POST"),
+          "/reinitialize", Set.of("POST"),
+          "/raft/members", Set.of("POST", "DELETE"),
+          "/cluster", Set.of("DELETE"));
 
   public Response handle(Request r) {
     String m = r.method().toUpperCase(Locale.ROOT);
@@ -130,7 +194,8 @@ public final class RestApi {
       case "POST", "PUT", "PATCH", "DELETE" -> {
         Set<String> allowed = ACTIONS.get(path);
         if (allowed == null) {
-          return STATE_PATHS.contains(path) || isHealthPath(path) ? notAllowed(path, m)
+          return STATE_PATHS.contains(path) || isHealthPath(path)
+              ? notAllowed(path, m)
               : Response.text(404, "no such endpoint: " + m + " " + r.path());
         }
         if (!allowed.contains(m)) {
@@ -138,7 +203,13 @@ public final class RestApi {
         }
         Response denied = svc.access().get().check(r);
         if (denied != null) {
-          LOG.warn("REST {} {} from {} refused: {} {}", m, path, r.remoteAddress(), denied.status(), denied.body());
+          LOG.warn(
+              "REST {} {} from {} refused: {} {}",
+              m,
+              path,
+              r.remoteAddress(),
+              denied.status(),
+              denied.body());
           return denied;
         }
         try {
@@ -146,8 +217,13 @@ public final class RestApi {
         } catch (Body.Reject e) {
           return Response.text(e.status, e.getMessage());
         } catch (StoreException e) {
-          return Response.text(503, "the store did not answer (" + e.kind() + "): " + e.getMessage()
-              + "; nothing was changed, or the outcome is unknown for a write that timed out");
+          return Response.text(
+              503,
+              "the store did not answer ("
+                  + e.kind()
+                  + "): "
+                  + e.getMessage()
+                  + "; nothing was changed, or the outcome is unknown for a write that timed out");
         }
       }
       default -> {
@@ -162,7 +238,9 @@ public final class RestApi {
       allow.addAll(List.of("GET", "HEAD", "OPTIONS"));
     }
     allow.addAll(ACTIONS.getOrDefault(path, Set.of()).stream().sorted().toList());
-    return Response.text(405, method + " is not allowed on " + path + " (allowed: " + String.join(", ", allow) + ")")
+    return Response.text(
+            405,
+            method + " is not allowed on " + path + " (allowed: " + String.join(", ", allow) + ")")
         .withHeader("Allow", String.join(", ", allow));
   }
 
@@ -195,15 +273,21 @@ public final class RestApi {
         return withCluster(c -> Response.json(200, write(c.history())));
       }
       case "/config" -> {
-        return withCluster(c -> c.config().isEmpty()
-            ? Response.text(502, "no dynamic configuration in the store (the config key is missing)")
-            : Response.json(200, write(c.config())).withHeader("ETag", "\"" + c.configRevision() + "\""));
+        return withCluster(
+            c ->
+                c.config().isEmpty()
+                    ? Response.text(
+                        502, "no dynamic configuration in the store (the config key is missing)")
+                    : Response.json(200, write(c.config()))
+                        .withHeader("ETag", "\"" + c.configRevision() + "\""));
       }
       case "/raft", "/raft/members" -> {
         return raftStatus();
       }
       case "/failsafe" -> {
-        return Response.text(502, "failsafe_mode is not supported by Synod (the store is the cluster's own Raft group)");
+        return Response.text(
+            502,
+            "failsafe_mode is not supported by Synod (the store is the cluster's own Raft group)");
       }
       default -> {
         // the rest need the last loop's status
@@ -215,9 +299,19 @@ public final class RestApi {
     }
     return switch (path) {
       case "/patroni" -> Response.json(200, write(patroni(s)));
-      case "/metrics" -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
-          Metrics.render(svc.scope(), s, patroni(s), isSync(s), failoverPriority(), dynamic(s).failsafeMode(), svc.raft())
-              + extraMetrics());
+      case "/metrics" ->
+          new Response(
+              200,
+              "text/plain; version=0.0.4; charset=utf-8",
+              Metrics.render(
+                      svc.scope(),
+                      s,
+                      patroni(s),
+                      isSync(s),
+                      failoverPriority(),
+                      dynamic(s).failsafeMode(),
+                      svc.raft())
+                  + extraMetrics());
       case "/liveness" -> Response.text(livenessOk(s) ? 200 : 503, "");
       case "/readiness" -> {
         String why = readiness(r, s);
@@ -242,9 +336,26 @@ public final class RestApi {
 
   static boolean isHealthPath(String path) {
     return switch (path) {
-      case "", "/", "/primary", "/read-write", "/master", "/leader", "/standby-leader", "/standby_leader", "/replica",
-          "/read-only", "/sync", "/synchronous", "/async", "/asynchronous", "/read-only-sync", "/read-only-synchronous",
-          "/quorum", "/read-only-quorum", "/health" -> true;
+      case "",
+          "/",
+          "/primary",
+          "/read-write",
+          "/master",
+          "/leader",
+          "/standby-leader",
+          "/standby_leader",
+          "/replica",
+          "/read-only",
+          "/sync",
+          "/synchronous",
+          "/async",
+          "/asynchronous",
+          "/read-only-sync",
+          "/read-only-synchronous",
+          "/quorum",
+          "/read-only-quorum",
+          "/health" ->
+          true;
       default -> false;
     };
   }
@@ -271,7 +382,10 @@ public final class RestApi {
     boolean lagging = maxLag != null && leaderOptime > 0 && leaderOptime > pg.replayLsn() + maxLag;
     String wantedState = r.param("replication_state");
     boolean stateMatches = wantedState == null || wantedState.equals(doc.get("replication_state"));
-    int replica = !noLoadBalance() && !lagging && role.equals("replica") && running && stateMatches ? 200 : 503;
+    int replica =
+        !noLoadBalance() && !lagging && role.equals("replica") && running && stateMatches
+            ? 200
+            : 503;
 
     int leader;
     int primary;
@@ -314,7 +428,8 @@ public final class RestApi {
             case "/async", "/asynchronous" -> code = !sync ? replica : 503;
             case "/quorum" -> code = 503; // quorum commit is not supported yet
             case "/read-only-quorum" -> code = primary == 200 ? 200 : 503;
-            case "/read-only-sync", "/read-only-synchronous" -> code = primary == 200 ? 200 : sync ? replica : 503;
+            case "/read-only-sync", "/read-only-synchronous" ->
+                code = primary == 200 ? 200 : sync ? replica : 503;
             default -> code = 503;
           }
         }
@@ -329,7 +444,8 @@ public final class RestApi {
   /**
    * Patroni's is_leader: this node holds the leader lock. While the store is unreachable the last
    * loop cannot see the lock, but the node's own lease still counts (the HA engine keeps the
-   * primary running until it runs out), so a Raft election does not take the primary out of HAProxy.
+   * primary running until it runs out), so a Raft election does not take the primary out of
+   * HAProxy.
    */
   private static boolean holdsLock(NodeStatus s) {
     return s.isLeader() || (s.cluster() == null && s.leaseHeld());
@@ -384,7 +500,9 @@ public final class RestApi {
 
   private boolean isSync(NodeStatus s) {
     Cluster c = s.cluster();
-    return c != null && dynamic(s).synchronousMode() != SynchronousMode.OFF && c.sync() != null
+    return c != null
+        && dynamic(s).synchronousMode() != SynchronousMode.OFF
+        && c.sync() != null
         && c.sync().syncStandby().contains(s.name());
   }
 
@@ -417,7 +535,12 @@ public final class RestApi {
     Long max = lagParam(r.param("lag"));
     long limit = max != null ? max : dynamic(s).maximumLagOnFailover();
     if (s.cluster().optime() > 0 && lag > limit) {
-      return "Replication " + (write ? "write" : "apply") + " lag " + lag + " exceeds maximum allowable " + limit;
+      return "Replication "
+          + (write ? "write" : "apply")
+          + " lag "
+          + lag
+          + " exceeds maximum allowable "
+          + limit;
     }
     return null;
   }
@@ -552,11 +675,17 @@ public final class RestApi {
     for (Member mem : c.members().values()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("name", mem.name());
-      String role = mem.name().equals(leaderName) ? "leader"
-          : syncMode && c.sync() != null && c.sync().syncStandby().contains(mem.name()) ? "sync_standby" : "replica";
+      String role =
+          mem.name().equals(leaderName)
+              ? "leader"
+              : syncMode && c.sync() != null && c.sync().syncStandby().contains(mem.name())
+                  ? "sync_standby"
+                  : "replica";
       m.put("role", role);
       Object rs = mem.data().get("replication_state");
-      m.put("state", !role.equals("leader") && rs != null && !String.valueOf(rs).isEmpty() ? rs : mem.state());
+      m.put(
+          "state",
+          !role.equals("leader") && rs != null && !String.valueOf(rs).isEmpty() ? rs : mem.state());
       m.put("api_url", mem.apiUrl());
       try {
         java.net.URI u = java.net.URI.create(mem.connUrl());
@@ -569,7 +698,13 @@ public final class RestApi {
       } catch (RuntimeException e) {
         // no conn_url yet
       }
-      for (String k : List.of("timeline", "pending_restart", "pending_restart_reason", "scheduled_restart", "tags")) {
+      for (String k :
+          List.of(
+              "timeline",
+              "pending_restart",
+              "pending_restart_reason",
+              "scheduled_restart",
+              "tags")) {
         if (mem.data().containsKey(k)) {
           m.put(k, mem.data().get(k));
         }
@@ -667,7 +802,10 @@ public final class RestApi {
     return Response.json(200, write(m));
   }
 
-  /** Runs {@code f} on a fresh read of the store, or on the last loop's view when the store does not answer. */
+  /**
+   * Runs {@code f} on a fresh read of the store, or on the last loop's view when the store does not
+   * answer.
+   */
   private Response withCluster(java.util.function.Function<Cluster, Response> f) {
     Cluster c = null;
     String err = null;
@@ -683,7 +821,9 @@ public final class RestApi {
       c = s == null ? null : s.cluster();
     }
     if (c == null) {
-      return Response.text(503, "the store did not answer" + (err == null ? "" : ": " + err) + "; no cluster view yet");
+      return Response.text(
+          503,
+          "the store did not answer" + (err == null ? "" : ": " + err) + "; no cluster view yet");
     }
     return f.apply(c);
   }
@@ -697,7 +837,9 @@ public final class RestApi {
     return svc.store();
   }
 
-  /** A fresh read, else the last loop's view, else null: for actions that work without the store. */
+  /**
+   * A fresh read, else the last loop's view, else null: for actions that work without the store.
+   */
   private Cluster clusterOrLast() {
     if (svc.store() != null) {
       try {
@@ -721,14 +863,19 @@ public final class RestApi {
     Map<String, Object> patch = Body.object(r, false, null);
     Cluster c = store().load(ReadMode.LINEARIZABLE);
     if (c.config().isEmpty()) {
-      return Response.text(503, "no dynamic configuration in the store (the config key is missing): use PUT /config");
+      return Response.text(
+          503,
+          "no dynamic configuration in the store (the config key is missing): use PUT /config");
     }
     Map<String, Object> merged = Maps.mergePatch(Maps.mutableCopy(c.config()), patch);
     validate(merged, "PATCH /config");
     if (!merged.equals(c.config())) {
       if (!store().setConfig(merged, c.configRevision())) {
-        return Response.text(409, "the configuration changed concurrently (it was at revision " + c.configRevision()
-            + "); nothing was written: read it again and retry");
+        return Response.text(
+            409,
+            "the configuration changed concurrently (it was at revision "
+                + c.configRevision()
+                + "); nothing was written: read it again and retry");
       }
       LOG.info("dynamic configuration patched through the REST API: {}", write(patch));
     }
@@ -745,17 +892,24 @@ public final class RestApi {
       try {
         expected = Long.parseLong(ifMatch.replace("\"", "").trim());
       } catch (NumberFormatException e) {
-        throw Body.bad("If-Match must be a config revision as sent in GET /config's ETag, got " + ifMatch);
+        throw Body.bad(
+            "If-Match must be a config revision as sent in GET /config's ETag, got " + ifMatch);
       }
     }
     Cluster c = store().load(ReadMode.LINEARIZABLE);
     if (expected != null && expected != c.configRevision()) {
-      return Response.text(409, "the configuration changed since revision " + expected + " (now " + c.configRevision()
-          + "); nothing was written");
+      return Response.text(
+          409,
+          "the configuration changed since revision "
+              + expected
+              + " (now "
+              + c.configRevision()
+              + "); nothing was written");
     }
     if (!body.equals(c.config())) {
       if (!store().setConfig(body, expected == null ? -1 : expected)) {
-        return expected == null ? Response.text(502, "writing the config key failed")
+        return expected == null
+            ? Response.text(502, "writing the config key failed")
             : Response.text(409, "the configuration changed concurrently; nothing was written");
       }
       LOG.info("dynamic configuration replaced through the REST API");
@@ -768,16 +922,21 @@ public final class RestApi {
     try {
       DynamicConfig.fromMap(config, origin);
     } catch (ConfigException e) {
-      throw Body.bad("invalid configuration, nothing was changed: " + String.join("; ", e.problems()));
+      throw Body.bad(
+          "invalid configuration, nothing was changed: " + String.join("; ", e.problems()));
     }
   }
 
   private Response failover(Request r, String requested) {
     String action = requested;
     if (r.body().isBlank()) {
-      throw Body.bad("POST /" + requested + " needs a JSON object body: {\"leader\": ..., \"candidate\": ...}");
+      throw Body.bad(
+          "POST /"
+              + requested
+              + " needs a JSON object body: {\"leader\": ..., \"candidate\": ...}");
     }
-    Map<String, Object> body = Body.object(r, true, Set.of("leader", "candidate", "member", "scheduled_at"));
+    Map<String, Object> body =
+        Body.object(r, true, Set.of("leader", "candidate", "member", "scheduled_at"));
     String leader = Body.string(body, "leader");
     String candidate = Body.string(body, "candidate");
     if (candidate == null) {
@@ -786,7 +945,12 @@ public final class RestApi {
     String scheduled = Body.string(body, "scheduled_at");
     Cluster c = store().load(ReadMode.LINEARIZABLE);
     boolean paused = c.paused();
-    LOG.info("received {} request with leader={} candidate={} scheduled_at={}", action, leader, candidate, scheduled);
+    LOG.info(
+        "received {} request with leader={} candidate={} scheduled_at={}",
+        action,
+        leader,
+        candidate,
+        scheduled);
 
     if (action.equals("failover") && candidate == null) {
       throw Body.bad("Failover could be performed only to a specific candidate");
@@ -839,7 +1003,9 @@ public final class RestApi {
     boolean sync = d.synchronousMode() == SynchronousMode.ON;
     List<Member> candidates = new ArrayList<>();
     if (candidate != null) {
-      if (action.equals("switchover") && sync && (c.sync() == null || !c.sync().syncStandby().contains(candidate))) {
+      if (action.equals("switchover")
+          && sync
+          && (c.sync() == null || !c.sync().syncStandby().contains(candidate))) {
         return "candidate name does not match with sync_standby";
       }
       Member m = c.member(candidate);
@@ -901,14 +1067,19 @@ public final class RestApi {
         if (candidate == null || candidate.equals(now)) {
           return Response.text(200, "Successfully " + verb + " over to \"" + now + "\"");
         }
-        return Response.text(200, title(verb) + " over to \"" + now + "\" instead of \"" + candidate + "\"");
+        return Response.text(
+            200, title(verb) + " over to \"" + now + "\" instead of \"" + candidate + "\"");
       }
       if (c.failover() == null) {
         return Response.text(503, title(action) + " failed");
       }
     }
-    return Response.text(503, title(action) + " status unknown after " + svc.switchoverWait().toSeconds()
-        + " seconds; operation may still be in progress");
+    return Response.text(
+        503,
+        title(action)
+            + " status unknown after "
+            + svc.switchoverWait().toSeconds()
+            + " seconds; operation may still be in progress");
   }
 
   private Response deleteSwitchover(Request r) {
@@ -928,15 +1099,32 @@ public final class RestApi {
   static OffsetDateTime parseSchedule(String text, String action) {
     TemporalAccessor t;
     try {
-      t = new java.time.format.DateTimeFormatterBuilder().parseCaseInsensitive()
-          .append(DateTimeFormatter.ISO_LOCAL_DATE).optionalStart().appendLiteral('T').optionalEnd()
-          .optionalStart().appendLiteral(' ').optionalEnd()
-          .append(DateTimeFormatter.ISO_LOCAL_TIME).optionalStart().appendOffset("+HH:MM:ss", "Z").optionalEnd()
-          .optionalStart().appendOffset("+HHmm", "Z").optionalEnd()
-          .optionalStart().appendOffset("+HH", "Z").optionalEnd()
-          .toFormatter(Locale.ROOT).parseBest(text.trim(), ZonedDateTime::from, LocalDateTime::from);
+      t =
+          new java.time.format.DateTimeFormatterBuilder()
+              .parseCaseInsensitive()
+              .append(DateTimeFormatter.ISO_LOCAL_DATE)
+              .optionalStart()
+              .appendLiteral('T')
+              .optionalEnd()
+              .optionalStart()
+              .appendLiteral(' ')
+              .optionalEnd()
+              .append(DateTimeFormatter.ISO_LOCAL_TIME)
+              .optionalStart()
+              .appendOffset("+HH:MM:ss", "Z")
+              .optionalEnd()
+              .optionalStart()
+              .appendOffset("+HHmm", "Z")
+              .optionalEnd()
+              .optionalStart()
+              .appendOffset("+HH", "Z")
+              .optionalEnd()
+              .toFormatter(Locale.ROOT)
+              .parseBest(text.trim(), ZonedDateTime::from, LocalDateTime::from);
     } catch (DateTimeParseException e) {
-      throw new Body.Reject(422, "Unable to parse scheduled timestamp. It should be in an unambiguous format, e.g. ISO 8601");
+      throw new Body.Reject(
+          422,
+          "Unable to parse scheduled timestamp. It should be in an unambiguous format, e.g. ISO 8601");
     }
     if (!(t instanceof ZonedDateTime z)) {
       throw new Body.Reject(400, "Timezone information is mandatory for the scheduled " + action);
@@ -982,13 +1170,20 @@ public final class RestApi {
         default -> throw Body.bad("Unknown filter for the scheduled restart: " + k);
       }
     }
-    ManualRequests.RestartSpec spec = new ManualRequests.RestartSpec(role, pending, version, timeout, schedule);
+    ManualRequests.RestartSpec spec =
+        new ManualRequests.RestartSpec(role, pending, version, timeout, schedule);
     if (schedule != null) {
-      return manual().schedule(spec) ? Response.text(202, "Restart scheduled")
+      return manual().schedule(spec)
+          ? Response.text(202, "Restart scheduled")
           : Response.text(409, "Another restart is already scheduled");
     }
-    Duration wait = (timeout != null ? timeout
-        : c == null ? svc.bootstrapDcs().primaryStartTimeout() : dynamicOf(c).primaryStartTimeout()).plusSeconds(120);
+    Duration wait =
+        (timeout != null
+                ? timeout
+                : c == null
+                    ? svc.bootstrapDcs().primaryStartTimeout()
+                    : dynamicOf(c).primaryStartTimeout())
+            .plusSeconds(120);
     ManualRequests.Outcome o = await(manual().restart(spec), wait, "restart");
     return Response.text(o.ok() ? 200 : 503, o.message());
   }
@@ -1002,12 +1197,15 @@ public final class RestApi {
         return Integer.parseInt(parts[0]) * 10000 + Integer.parseInt(parts[1]);
       }
       if (parts.length == 3 && Integer.parseInt(parts[0]) < 10) {
-        return Integer.parseInt(parts[0]) * 10000 + Integer.parseInt(parts[1]) * 100 + Integer.parseInt(parts[2]);
+        return Integer.parseInt(parts[0]) * 10000
+            + Integer.parseInt(parts[1]) * 100
+            + Integer.parseInt(parts[2]);
       }
     } catch (NumberFormatException e) {
       // fall through
     }
-    throw Body.bad("postgres_version \"" + s + "\" is not a PostgreSQL version (e.g. 15.2 or 9.6.24)");
+    throw Body.bad(
+        "postgres_version \"" + s + "\" is not a PostgreSQL version (e.g. 15.2 or 9.6.24)");
   }
 
   private static Duration positiveSeconds(Object v) {
@@ -1029,7 +1227,8 @@ public final class RestApi {
 
   private Response deleteRestart(Request r) {
     Body.object(r, true, Set.of());
-    return manual().cancelScheduled() ? Response.text(200, "scheduled restart deleted")
+    return manual().cancelScheduled()
+        ? Response.text(200, "scheduled restart deleted")
         : Response.text(404, "no restarts are scheduled");
   }
 
@@ -1051,7 +1250,8 @@ public final class RestApi {
     if (Objects.equals(c.leader().name(), svc.name())) {
       return Response.text(503, "I am the leader, can not reinitialize");
     }
-    ManualRequests.Outcome o = await(m.reinitialize(force, fromLeader), Duration.ofMinutes(5), "reinitialize");
+    ManualRequests.Outcome o =
+        await(m.reinitialize(force, fromLeader), Duration.ofMinutes(5), "reinitialize");
     return Response.text(o.ok() ? 200 : 503, o.message());
   }
 
@@ -1077,7 +1277,11 @@ public final class RestApi {
       int code = e.kind() == StoreException.Kind.REJECTED ? 409 : 503;
       return Response.text(code, e.getMessage());
     }
-    LOG.info("Raft membership: {} peer {}{}", add ? "added" : "removed", addr, name == null ? "" : " (" + name + ")");
+    LOG.info(
+        "Raft membership: {} peer {}{}",
+        add ? "added" : "removed",
+        addr,
+        name == null ? "" : " (" + name + ")");
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("result", add ? "added" : "removed");
     out.put("raft_addr", addr.trim());
@@ -1100,12 +1304,14 @@ public final class RestApi {
 
   // ------------------------------------------------------------------------------- helpers
 
-  private static ManualRequests.Outcome await(CompletableFuture<ManualRequests.Outcome> f, Duration wait, String what) {
+  private static ManualRequests.Outcome await(
+      CompletableFuture<ManualRequests.Outcome> f, Duration wait, String what) {
     try {
       return f.get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      return new ManualRequests.Outcome(false, what + " did not finish within " + wait.toSeconds()
-          + " s; it may still be in progress");
+      return new ManualRequests.Outcome(
+          false,
+          what + " did not finish within " + wait.toSeconds() + " s; it may still be in progress");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new ManualRequests.Outcome(false, what + ": interrupted");
@@ -1113,8 +1319,6 @@ public final class RestApi {
       return new ManualRequests.Outcome(false, what + " failed: " + e.getCause());
     }
   }
-
-
 
   private static String title(String s) {
     return Character.toUpperCase(s.charAt(0)) + s.substring(1);

@@ -19,31 +19,51 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code synod demo}: three nodes on loopback, each its own OS process with its own YAML, no etcd.
- * Waits for one primary and two streaming replicas, prints how to connect, and stops all three on Ctrl-C.
+ * Waits for one primary and two streaming replicas, prints how to connect, and stops all three on
+ * Ctrl-C.
  */
-@Command(name = "demo", description = "Run a local three-node cluster (one process per node) until Ctrl-C.")
+@Command(
+    name = "demo",
+    description = "Run a local three-node cluster (one process per node) until Ctrl-C.")
 final class Demo implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--dir", defaultValue = "demo", description = "where configs, data and logs go (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--dir",
+      defaultValue = "demo",
+      description = "where configs, data and logs go (default: ${DEFAULT-VALUE})")
   Path dir;
 
-  @Option(names = "--rest-port", defaultValue = "8008", description = "REST port of node1; node2/3 use the next ones")
+  @Option(
+      names = "--rest-port",
+      defaultValue = "8008",
+      description = "REST port of node1; node2/3 use the next ones")
   int restPort;
 
-  @Option(names = "--pg-port", defaultValue = "5432", description = "PostgreSQL port of node1; node2/3 use the next ones")
+  @Option(
+      names = "--pg-port",
+      defaultValue = "5432",
+      description = "PostgreSQL port of node1; node2/3 use the next ones")
   int pgPort;
 
-  @Option(names = "--raft-port", defaultValue = "8300", description = "Raft port of node1; node2/3 use the next ones")
+  @Option(
+      names = "--raft-port",
+      defaultValue = "8300",
+      description = "Raft port of node1; node2/3 use the next ones")
   int raftPort;
 
   @Option(names = "--scope", defaultValue = "demo", description = "cluster name")
   String scope;
 
-  @Option(names = "--wait", defaultValue = "180", description = "seconds to wait for the cluster to form")
+  @Option(
+      names = "--wait",
+      defaultValue = "180",
+      description = "seconds to wait for the cluster to form")
   int waitSeconds;
 
-  @Option(names = "--exit-when-ready", description = "stop the cluster and exit once it has formed (for scripts and tests)")
+  @Option(
+      names = "--exit-when-ready",
+      description = "stop the cluster and exit once it has formed (for scripts and tests)")
   boolean exitWhenReady;
 
   private final List<Process> nodes = new ArrayList<>();
@@ -61,10 +81,18 @@ final class Demo implements Callable<Integer> {
     for (int i = 1; i <= 3; i++) {
       Path yml = DemoFiles.writeNodeConfig(dir, scope, i, restPort, pgPort, raftPort);
       nodes.add(DemoFiles.startNode(yml, dir.resolve("node" + i + "/synod.log")));
-      System.out.println("started node" + i + " (pid " + nodes.get(i - 1).pid() + "), config " + yml + ", log "
-          + dir.resolve("node" + i + "/synod.log"));
+      System.out.println(
+          "started node"
+              + i
+              + " (pid "
+              + nodes.get(i - 1).pid()
+              + "), config "
+              + yml
+              + ", log "
+              + dir.resolve("node" + i + "/synod.log"));
     }
-    System.out.println("waiting for 1 primary and 2 streaming replicas (first start runs initdb and two pg_basebackups)...");
+    System.out.println(
+        "waiting for 1 primary and 2 streaming replicas (first start runs initdb and two pg_basebackups)...");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
     String table = null;
     while (System.nanoTime() < deadline) {
@@ -74,22 +102,33 @@ final class Demo implements Callable<Integer> {
       }
       for (int i = 0; i < nodes.size(); i++) {
         if (!nodes.get(i).isAlive()) {
-          System.err.println("node" + (i + 1) + " exited with " + nodes.get(i).exitValue() + "; see "
-              + dir.resolve("node" + (i + 1) + "/synod.log"));
+          System.err.println(
+              "node"
+                  + (i + 1)
+                  + " exited with "
+                  + nodes.get(i).exitValue()
+                  + "; see "
+                  + dir.resolve("node" + (i + 1) + "/synod.log"));
           return 1;
         }
       }
       Thread.sleep(500);
     }
     if (table == null) {
-      System.err.println("the cluster did not form within " + waitSeconds + " s; see the logs under " + dir);
+      System.err.println(
+          "the cluster did not form within " + waitSeconds + " s; see the logs under " + dir);
       return 1;
     }
     System.out.println();
     System.out.println(table);
-    System.out.println("connect to the primary:   psql -h 127.0.0.1 -p " + primaryPort() + " -U postgres   (password: postgres)");
-    System.out.println("REST API:                 curl -s http://127.0.0.1:" + restPort + "/cluster");
-    System.out.println("try a failover:           kill -9 the primary's synod and postgres processes, then watch /cluster");
+    System.out.println(
+        "connect to the primary:   psql -h 127.0.0.1 -p "
+            + primaryPort()
+            + " -U postgres   (password: postgres)");
+    System.out.println(
+        "REST API:                 curl -s http://127.0.0.1:" + restPort + "/cluster");
+    System.out.println(
+        "try a failover:           kill -9 the primary's synod and postgres processes, then watch /cluster");
     System.out.println("Ctrl-C stops all three nodes.");
     if (exitWhenReady) {
       return 0;
@@ -120,15 +159,24 @@ final class Demo implements Callable<Integer> {
       JsonNode c = cluster();
       int leaders = 0;
       int streaming = 0;
-      StringBuilder t = new StringBuilder(String.format("%-8s %-16s %-8s %-10s %-4s%n", "Member", "Host", "Role", "State", "TL"));
+      StringBuilder t =
+          new StringBuilder(
+              String.format(
+                  "%-8s %-16s %-8s %-10s %-4s%n", "Member", "Host", "Role", "State", "TL"));
       for (JsonNode m : c.path("members")) {
         String role = m.path("role").asText();
         String state = m.path("state").asText();
         if (role.equals("leader") && state.equals("running")) {
           leaders++;
         }
-        t.append(String.format("%-8s %-16s %-8s %-10s %-4s%n", m.path("name").asText(),
-            m.path("host").asText() + ":" + m.path("port").asText(), role, state, m.path("timeline").asText()));
+        t.append(
+            String.format(
+                "%-8s %-16s %-8s %-10s %-4s%n",
+                m.path("name").asText(),
+                m.path("host").asText() + ":" + m.path("port").asText(),
+                role,
+                state,
+                m.path("timeline").asText()));
       }
       for (int i = 0; i < 3; i++) {
         JsonNode p = get(restPort + i, "/patroni");
@@ -152,12 +200,17 @@ final class Demo implements Callable<Integer> {
     throw new IOException("no node answers");
   }
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
   static JsonNode get(int port, String path) throws InterruptedException {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return JSON.readTree(r.body());
     } catch (IOException e) {
       return null;

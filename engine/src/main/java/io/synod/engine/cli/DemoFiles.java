@@ -23,11 +23,15 @@ public final class DemoFiles {
     return "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin; install them with: apt-get install -y postgresql-15";
   }
 
-  static Path writeNodeConfig(Path dir, String scope, int i, int restPort, int pgPort, int raftPort) throws IOException {
+  static Path writeNodeConfig(Path dir, String scope, int i, int restPort, int pgPort, int raftPort)
+      throws IOException {
     Path nodeDir = dir.resolve("node" + i);
     Files.createDirectories(nodeDir);
-    List<String> raft = List.of("127.0.0.1:" + raftPort, "127.0.0.1:" + (raftPort + 1), "127.0.0.1:" + (raftPort + 2));
-    String yml = nodeYaml(scope, "node" + i, restPort + i - 1, pgPort + i - 1, raft, i - 1, nodeDir, "", "");
+    List<String> raft =
+        List.of(
+            "127.0.0.1:" + raftPort, "127.0.0.1:" + (raftPort + 1), "127.0.0.1:" + (raftPort + 2));
+    String yml =
+        nodeYaml(scope, "node" + i, restPort + i - 1, pgPort + i - 1, raft, i - 1, nodeDir, "", "");
     Path file = dir.resolve("node" + i + ".yml");
     Files.writeString(file, yml);
     return file;
@@ -38,11 +42,19 @@ public final class DemoFiles {
    * write it: everything on 127.0.0.1, data under {@code nodeDir}.
    *
    * @param raftPeers every node's Raft address; {@code self} indexes this node's
-   * @param extraDcs YAML lines added under bootstrap.dcs (indented by 4), e.g. "    ttl: 3\n"
+   * @param extraDcs YAML lines added under bootstrap.dcs (indented by 4), e.g. " ttl: 3\n"
    * @param tags YAML lines under a top-level tags section (indented by 2), or empty
    */
-  public static String nodeYaml(String scope, String name, int restPort, int pgPort, List<String> raftPeers, int self,
-      Path nodeDir, String extraDcs, String tags) {
+  public static String nodeYaml(
+      String scope,
+      String name,
+      int restPort,
+      int pgPort,
+      List<String> raftPeers,
+      int self,
+      Path nodeDir,
+      String extraDcs,
+      String tags) {
     List<String> partners = new ArrayList<>(raftPeers);
     partners.remove(self);
     return """
@@ -78,8 +90,19 @@ public final class DemoFiles {
             replication:
               username: replicator
               password: replicator
-        """.formatted(scope, name, restPort, restPort, nodeDir.resolve("raft"), raftPeers.get(self),
-        String.join(", ", partners), extraDcs, pgPort, pgPort, nodeDir.resolve("pgdata"))
+        """
+            .formatted(
+                scope,
+                name,
+                restPort,
+                restPort,
+                nodeDir.resolve("raft"),
+                raftPeers.get(self),
+                String.join(", ", partners),
+                extraDcs,
+                pgPort,
+                pgPort,
+                nodeDir.resolve("pgdata"))
         + (tags.isEmpty() ? "" : "tags:\n" + tags);
   }
 
@@ -88,13 +111,23 @@ public final class DemoFiles {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // Three nodes share one machine here: C1-only JIT and the serial GC keep a starting JVM from
     // starving its neighbours' Raft heartbeats (a 300 ms election timeout tolerates little).
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    List<String> cmd =
+        new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
-    // temp files (captured command output) stay in the node's dir: a killed node leaves nothing in /tmp
+    // temp files (captured command output) stay in the node's dir: a killed node leaves nothing in
+    // /tmp
     cmd.add("-Djava.io.tmpdir=" + log.getParent());
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SynodMain.class.getName(), "run", yml.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            SynodMain.class.getName(),
+            "run",
+            yml.toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     // one dir per node: RocksDB extracts its native library under a fixed name there
     pb.environment().put("ROCKSDB_SHAREDLIB_DIR", log.getParent().toString());
     return pb.start();

@@ -11,11 +11,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** The {@code synod} entry point: run one node from its YAML, or a local three-node demo. */
-@Command(name = "synod", mixinStandardHelpOptions = true, version = "synod 0.1.0",
+@Command(
+    name = "synod",
+    mixinStandardHelpOptions = true,
+    version = "synod 0.1.0",
     description = "PostgreSQL high availability on an embedded Raft group.",
     subcommands = {SynodMain.Run.class, Demo.class})
 public final class SynodMain implements Callable<Integer> {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "NODE_YML", description = "run one node from this config file (same as 'synod run')")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "NODE_YML",
+      description = "run one node from this config file (same as 'synod run')")
   Path config;
 
   public static void main(String[] args) {
@@ -31,7 +38,9 @@ public final class SynodMain implements Callable<Integer> {
     return runNode(config);
   }
 
-  @Command(name = "run", description = "Run one Synod node (store peer, HA loop, REST API) from NODE_YML.")
+  @Command(
+      name = "run",
+      description = "Run one Synod node (store peer, HA loop, REST API) from NODE_YML.")
   static final class Run implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NODE_YML")
     Path config;

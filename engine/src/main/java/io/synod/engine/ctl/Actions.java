@@ -15,11 +15,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The verbs that change the cluster: switchover, failover, restart, reload, reinit, flush, remove. */
+/**
+ * The verbs that change the cluster: switchover, failover, restart, reload, reinit, flush, remove.
+ */
 final class Actions {
   private Actions() {}
 
-  /** Where to send a cluster-wide request: the leader first, then the node that answered, then everyone else. */
+  /**
+   * Where to send a cluster-wide request: the leader first, then the node that answered, then
+   * everyone else.
+   */
   static List<String> targets(SynodCtl.Verb v, JsonNode c, String preferred) {
     Set<String> out = new LinkedHashSet<>();
     if (preferred != null) {
@@ -44,12 +49,20 @@ final class Actions {
   }
 
   static String nextHour() {
-    return OffsetDateTime.now().plusHours(1).format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm"));
+    return OffsetDateTime.now()
+        .plusHours(1)
+        .format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm"));
   }
 
   /** patronictl's _do_failover_or_switchover. */
-  static int failoverOrSwitchover(SynodCtl.Verb v, String action, String clusterName, String leaderOpt, String candidate,
-      String scheduled, boolean force) {
+  static int failoverOrSwitchover(
+      SynodCtl.Verb v,
+      String action,
+      String clusterName,
+      String leaderOpt,
+      String candidate,
+      String scheduled,
+      boolean force) {
     JsonNode c = v.cluster(clusterName);
     String scope = c.path("scope").asText();
     String current = SynodCtl.leader(c);
@@ -91,13 +104,16 @@ final class Actions {
       if (cand.equals(current)) {
         throw CtlException.failed("Member " + cand + " is already the leader of cluster " + scope);
       }
-      throw CtlException.failed("Member " + cand + " does not exist in cluster " + scope + " or is tagged as nofailover");
+      throw CtlException.failed(
+          "Member " + cand + " does not exist in cluster " + scope + " or is tagged as nofailover");
     }
     OffsetDateTime at = null;
     if (action.equals("switchover")) {
       String when = scheduled;
       if (when == null && !force) {
-        when = v.console().prompt("When should the switchover take place (e.g. " + nextHour() + " ) ", "now");
+        when =
+            v.console()
+                .prompt("When should the switchover take place (e.g. " + nextHour() + " ) ", "now");
       }
       at = SynodCtl.parseScheduled(when);
       if (at != null && paused) {
@@ -117,14 +133,25 @@ final class Actions {
     if (!force) {
       String demote = current == null ? "" : ", demoting current leader " + current;
       if (at != null) {
-        v.console().confirmOrAbort("Are you sure you want to schedule switchover of cluster " + scope + " at " + at
-            + demote + "?", "Aborting scheduled " + action);
+        v.console()
+            .confirmOrAbort(
+                "Are you sure you want to schedule switchover of cluster "
+                    + scope
+                    + " at "
+                    + at
+                    + demote
+                    + "?",
+                "Aborting scheduled " + action);
       } else {
-        v.console().confirmOrAbort("Are you sure you want to " + action + " cluster " + scope + demote + "?",
-            "Aborting " + action);
+        v.console()
+            .confirmOrAbort(
+                "Are you sure you want to " + action + " cluster " + scope + demote + "?",
+                "Aborting " + action);
       }
     }
-    Api.Reply r = v.api().sendToAny(targets(v, c, current), "POST", "/" + action, body, Duration.ofSeconds(60));
+    Api.Reply r =
+        v.api()
+            .sendToAny(targets(v, c, current), "POST", "/" + action, body, Duration.ofSeconds(60));
     if (r.status() == 200 || r.status() == 202) {
       v.out().println(SynodCtl.timestamp() + " " + r.text());
       if (r.status() == 200) {
@@ -140,18 +167,26 @@ final class Actions {
     return Character.toUpperCase(s.charAt(0)) + s.substring(1);
   }
 
-  @Command(name = "switchover", description = "Hand the leader role over to a replica, now or at a scheduled time.")
+  @Command(
+      name = "switchover",
+      description = "Hand the leader role over to a replica, now or at a scheduled time.")
   static final class SwitchoverCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..1", paramLabel = "CLUSTER")
     String cluster;
 
-    @Option(names = {"--leader", "--primary", "--master"}, description = "the current leader (checked)")
+    @Option(
+        names = {"--leader", "--primary", "--master"},
+        description = "the current leader (checked)")
     String leader;
 
-    @Option(names = "--candidate", description = "the member to promote (default: the healthiest replica)")
+    @Option(
+        names = "--candidate",
+        description = "the member to promote (default: the healthiest replica)")
     String candidate;
 
-    @Option(names = "--scheduled", description = "when (ISO 8601, e.g. 2030-01-31T12:00+00:00), or now")
+    @Option(
+        names = "--scheduled",
+        description = "when (ISO 8601, e.g. 2030-01-31T12:00+00:00), or now")
     String scheduled;
 
     @Option(names = "--force", description = "do not ask anything")
@@ -163,7 +198,9 @@ final class Actions {
     }
   }
 
-  @Command(name = "failover", description = "Promote a specific replica, even when the cluster has no healthy leader.")
+  @Command(
+      name = "failover",
+      description = "Promote a specific replica, even when the cluster has no healthy leader.")
   static final class FailoverCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..1", paramLabel = "CLUSTER")
     String cluster;
@@ -180,12 +217,23 @@ final class Actions {
     }
   }
 
-  /** patronictl's get_members: [CLUSTER] [MEMBER...] filtered by role; all members when none is named. */
-  static List<JsonNode> pickMembers(SynodCtl.Verb v, JsonNode c, List<String> args, String role, boolean force,
-      String action, boolean namesRequired) {
+  /**
+   * patronictl's get_members: [CLUSTER] [MEMBER...] filtered by role; all members when none is
+   * named.
+   */
+  static List<JsonNode> pickMembers(
+      SynodCtl.Verb v,
+      JsonNode c,
+      List<String> args,
+      String role,
+      boolean force,
+      String action,
+      boolean namesRequired) {
     List<String> names = new ArrayList<>(args);
     String scope = c.path("scope").asText();
-    if (!names.isEmpty() && names.get(0).equals(scope) && SynodCtl.member(c, names.get(0)) == null) {
+    if (!names.isEmpty()
+        && names.get(0).equals(scope)
+        && SynodCtl.member(c, names.get(0)) == null) {
       names.remove(0);
     }
     List<JsonNode> matching = new ArrayList<>();
@@ -210,7 +258,8 @@ final class Actions {
       }
       names.retainAll(candidates);
       if (names.isEmpty()) {
-        throw CtlException.failed("No '" + (role == null ? "any" : role) + "' among provided members");
+        throw CtlException.failed(
+            "No '" + (role == null ? "any" : role) + "' among provided members");
       }
     } else if (!namesRequired) {
       names.addAll(candidates);
@@ -219,7 +268,15 @@ final class Actions {
       if (force) {
         throw new CtlException(CtlException.USAGE, "name the member(s) to " + action);
       }
-      String n = v.console().prompt("Which member do you want to " + action + " [" + String.join(", ", candidates) + "]?", "");
+      String n =
+          v.console()
+              .prompt(
+                  "Which member do you want to "
+                      + action
+                      + " ["
+                      + String.join(", ", candidates)
+                      + "]?",
+                  "");
       if (!candidates.contains(n)) {
         throw CtlException.failed(n + " is not a member of cluster " + scope);
       }
@@ -240,12 +297,17 @@ final class Actions {
     return String.join(", ", n);
   }
 
-  @Command(name = "restart", description = "Restart PostgreSQL on members (all by default), now or at a scheduled time.")
+  @Command(
+      name = "restart",
+      description = "Restart PostgreSQL on members (all by default), now or at a scheduled time.")
   static final class RestartCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..*", paramLabel = "[CLUSTER] [MEMBER...]")
     List<String> args = new ArrayList<>();
 
-    @Option(names = {"-r", "--role"}, defaultValue = "any", description = "leader, primary, replica, standby, any")
+    @Option(
+        names = {"-r", "--role"},
+        defaultValue = "any",
+        description = "leader, primary, replica, standby, any")
     String role;
 
     @Option(names = "--any", description = "restart one member only, picked at random")
@@ -254,13 +316,17 @@ final class Actions {
     @Option(names = "--scheduled", description = "when (ISO 8601), or now")
     String scheduled;
 
-    @Option(names = "--pg-version", description = "only if the PostgreSQL version is older than this (e.g. 15.9)")
+    @Option(
+        names = "--pg-version",
+        description = "only if the PostgreSQL version is older than this (e.g. 15.9)")
     String pgVersion;
 
     @Option(names = "--pending", description = "only members with a pending restart")
     boolean pending;
 
-    @Option(names = "--timeout", description = "fail (and let the HA fail over) when it takes longer (seconds)")
+    @Option(
+        names = "--timeout",
+        description = "fail (and let the HA fail over) when it takes longer (seconds)")
     String timeout;
 
     @Option(names = "--force", description = "do not ask anything")
@@ -272,7 +338,9 @@ final class Actions {
       List<JsonNode> members = pickMembers(this, c, args, role, force, "restart", false);
       String when = scheduled;
       if (when == null && !force) {
-        when = console().prompt("When should the restart take place (e.g. " + nextHour() + ") ", "now");
+        when =
+            console()
+                .prompt("When should the restart take place (e.g. " + nextHour() + ") ", "now");
       }
       OffsetDateTime at = SynodCtl.parseScheduled(when);
       Map<String, Object> content = new LinkedHashMap<>();
@@ -292,17 +360,29 @@ final class Actions {
       }
       if (!force) {
         if (at != null) {
-          console().confirmOrAbort(pending ? "The nodes needing a restart will be identified at the scheduled time, and "
-              + "might be different from the ones showing pending restart right now. Is this fine?"
-              : "Are you sure you want to schedule restart of members " + names(members) + " at " + at + "?",
-              "Aborted scheduled restart");
+          console()
+              .confirmOrAbort(
+                  pending
+                      ? "The nodes needing a restart will be identified at the scheduled time, and "
+                          + "might be different from the ones showing pending restart right now. Is this fine?"
+                      : "Are you sure you want to schedule restart of members "
+                          + names(members)
+                          + " at "
+                          + at
+                          + "?",
+                  "Aborted scheduled restart");
         } else {
-          console().confirmOrAbort("Are you sure you want to restart members " + names(members) + "?", "Aborted restart");
+          console()
+              .confirmOrAbort(
+                  "Are you sure you want to restart members " + names(members) + "?",
+                  "Aborted restart");
         }
       }
       String version = pgVersion;
       if (version == null && !force) {
-        version = console().prompt("Restart if the PostgreSQL version is less than provided (e.g. 15.9) ", "");
+        version =
+            console()
+                .prompt("Restart if the PostgreSQL version is less than provided (e.g. 15.9) ", "");
       }
       if (version != null && !version.isBlank()) {
         content.put("postgres_version", version.trim());
@@ -335,7 +415,15 @@ final class Actions {
           out().println("Failed: another restart is already scheduled on member " + name);
           rc = CtlException.FAILED;
         } else {
-          out().println("Failed: restart for member " + name + ", status code=" + r.status() + ", (" + r.text() + ")");
+          out()
+              .println(
+                  "Failed: restart for member "
+                      + name
+                      + ", status code="
+                      + r.status()
+                      + ", ("
+                      + r.text()
+                      + ")");
           rc = CtlException.FAILED;
         }
       }
@@ -352,12 +440,17 @@ final class Actions {
     }
   }
 
-  @Command(name = "reload", description = "Make members re-read their configuration file and reload PostgreSQL's.")
+  @Command(
+      name = "reload",
+      description = "Make members re-read their configuration file and reload PostgreSQL's.")
   static final class ReloadCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..*", paramLabel = "[CLUSTER] [MEMBER...]")
     List<String> args = new ArrayList<>();
 
-    @Option(names = {"-r", "--role"}, defaultValue = "any", description = "leader, primary, replica, standby, any")
+    @Option(
+        names = {"-r", "--role"},
+        defaultValue = "any",
+        description = "leader, primary, replica, standby, any")
     String role;
 
     @Option(names = "--force", description = "do not ask anything")
@@ -368,7 +461,10 @@ final class Actions {
       JsonNode c = api().cluster();
       List<JsonNode> members = pickMembers(this, c, args, role, force, "reload", false);
       if (!force) {
-        console().confirmOrAbort("Are you sure you want to reload members " + names(members) + "?", "Aborted reload");
+        console()
+            .confirmOrAbort(
+                "Are you sure you want to reload members " + names(members) + "?",
+                "Aborted reload");
       }
       int rc = 0;
       for (JsonNode m : members) {
@@ -376,9 +472,21 @@ final class Actions {
         try {
           Api.Reply r = api().send(Api.baseOf(m), "POST", "/reload", null, Api.DEFAULT_TIMEOUT);
           if (r.status() == 202) {
-            out().println("Reload request received for member " + name + " and will be processed within the next HA loop");
+            out()
+                .println(
+                    "Reload request received for member "
+                        + name
+                        + " and will be processed within the next HA loop");
           } else {
-            out().println("Failed: reload for member " + name + ", status code=" + r.status() + ", (" + r.text() + ")");
+            out()
+                .println(
+                    "Failed: reload for member "
+                        + name
+                        + ", status code="
+                        + r.status()
+                        + ", ("
+                        + r.text()
+                        + ")");
             rc = CtlException.FAILED;
           }
         } catch (Api.Unreachable e) {
@@ -390,18 +498,24 @@ final class Actions {
     }
   }
 
-  @Command(name = "reinit", description = "Wipe a replica's data directory and clone it again from the cluster.")
+  @Command(
+      name = "reinit",
+      description = "Wipe a replica's data directory and clone it again from the cluster.")
   static final class ReinitCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..*", paramLabel = "[CLUSTER] MEMBER...")
     List<String> args = new ArrayList<>();
 
-    @Option(names = "--from-leader", description = "clone from the leader even when a member is tagged clonefrom")
+    @Option(
+        names = "--from-leader",
+        description = "clone from the leader even when a member is tagged clonefrom")
     boolean fromLeader;
 
     @Option(names = "--wait", description = "wait until the copy is done")
     boolean waitDone;
 
-    @Option(names = "--force", description = "do not ask anything (and cancel a running restart/reinit request)")
+    @Option(
+        names = "--force",
+        description = "do not ask anything (and cancel a running restart/reinit request)")
     boolean force;
 
     @Override
@@ -409,8 +523,10 @@ final class Actions {
       JsonNode c = api().cluster();
       List<JsonNode> members = pickMembers(this, c, args, "any", force, "reinitialize", true);
       if (!force) {
-        console().confirmOrAbort("Are you sure you want to reinitialize members " + names(members) + "?",
-            "Aborted reinitialize");
+        console()
+            .confirmOrAbort(
+                "Are you sure you want to reinitialize members " + names(members) + "?",
+                "Aborted reinitialize");
       }
       int rc = 0;
       List<JsonNode> waitOn = new ArrayList<>();
@@ -435,8 +551,18 @@ final class Actions {
             }
             break;
           }
-          out().println("Failed: reinitialize for member " + name + ", status code=" + r.status() + ", (" + r.text() + ")");
-          if (r.text().endsWith(" already in progress") && !Boolean.TRUE.equals(body.get("force")) && !force
+          out()
+              .println(
+                  "Failed: reinitialize for member "
+                      + name
+                      + ", status code="
+                      + r.status()
+                      + ", ("
+                      + r.text()
+                      + ")");
+          if (r.text().endsWith(" already in progress")
+              && !Boolean.TRUE.equals(body.get("force"))
+              && !force
               && console().confirm("Do you want to cancel it and reinitialize anyway?")) {
             body.put("force", true);
             continue;
@@ -452,11 +578,15 @@ final class Actions {
           sleep(1000);
           for (JsonNode m : new ArrayList<>(waitOn)) {
             try {
-              Api.Reply r = api().send(Api.baseOf(m), "GET", "/patroni", null, Duration.ofSeconds(3));
+              Api.Reply r =
+                  api().send(Api.baseOf(m), "GET", "/patroni", null, Duration.ofSeconds(3));
               String state = r.json().path("state").asText();
               if (!state.equals("creating replica") && !state.equals("starting")) {
-                out().println("Reinitialize is completed on: " + m.path("name").asText()
-                    + (state.equals("running") ? "" : " (state: " + state + ")"));
+                out()
+                    .println(
+                        "Reinitialize is completed on: "
+                            + m.path("name").asText()
+                            + (state.equals("running") ? "" : " (state: " + state + ")"));
                 if (!state.equals("running")) {
                   rc = CtlException.FAILED;
                 }
@@ -476,12 +606,17 @@ final class Actions {
     }
   }
 
-  @Command(name = "flush", description = "Discard scheduled events: 'restart' on members, or the cluster's 'switchover'.")
+  @Command(
+      name = "flush",
+      description =
+          "Discard scheduled events: 'restart' on members, or the cluster's 'switchover'.")
   static final class FlushCmd extends SynodCtl.Verb {
     @Parameters(arity = "1..*", paramLabel = "[CLUSTER] [MEMBER...] restart|switchover")
     List<String> args = new ArrayList<>();
 
-    @Option(names = {"-r", "--role"}, defaultValue = "any")
+    @Option(
+        names = {"-r", "--role"},
+        defaultValue = "any")
     String role;
 
     @Option(names = "--force", description = "do not ask anything")
@@ -495,32 +630,49 @@ final class Actions {
       if (target.equals("restart")) {
         List<JsonNode> members = pickMembers(this, c, rest, role, force, "flush", false);
         if (!force) {
-          console().confirmOrAbort("Are you sure you want to flush scheduled restarts of members " + names(members) + "?",
-              "Aborted flush");
+          console()
+              .confirmOrAbort(
+                  "Are you sure you want to flush scheduled restarts of members "
+                      + names(members)
+                      + "?",
+                  "Aborted flush");
         }
         int rc = 0;
         for (JsonNode m : members) {
           String name = m.path("name").asText();
           try {
-            Api.Reply r = api().send(Api.baseOf(m), "DELETE", "/restart", null, Api.DEFAULT_TIMEOUT);
+            Api.Reply r =
+                api().send(Api.baseOf(m), "DELETE", "/restart", null, Api.DEFAULT_TIMEOUT);
             if (r.ok()) {
               out().println("Success: flush scheduled restart for member " + name);
             } else if (r.status() == 404) {
               out().println("No scheduled restart on member " + name);
             } else {
-              out().println("Failed: flush scheduled restart for member " + name + ", status code=" + r.status()
-                  + ", (" + r.text() + ")");
+              out()
+                  .println(
+                      "Failed: flush scheduled restart for member "
+                          + name
+                          + ", status code="
+                          + r.status()
+                          + ", ("
+                          + r.text()
+                          + ")");
               rc = CtlException.FAILED;
             }
           } catch (Api.Unreachable e) {
-            out().println("Failed: flush scheduled restart for member " + name + ", " + e.getMessage());
+            out()
+                .println(
+                    "Failed: flush scheduled restart for member " + name + ", " + e.getMessage());
             rc = CtlException.FAILED;
           }
         }
         return rc;
       }
       if (target.equals("switchover")) {
-        Api.Reply r = api().sendToAny(targets(this, c, null), "DELETE", "/switchover", null, Api.DEFAULT_TIMEOUT);
+        Api.Reply r =
+            api()
+                .sendToAny(
+                    targets(this, c, null), "DELETE", "/switchover", null, Api.DEFAULT_TIMEOUT);
         if (r.ok()) {
           out().println("Success: scheduled switchover deleted");
           return 0;
@@ -528,11 +680,16 @@ final class Actions {
         out().println("Failed: " + r.text() + " (status code=" + r.status() + ")");
         return r.status() == 404 ? 0 : CtlException.FAILED;
       }
-      throw new CtlException(CtlException.USAGE, "flush what? the last argument must be restart or switchover, not " + target);
+      throw new CtlException(
+          CtlException.USAGE,
+          "flush what? the last argument must be restart or switchover, not " + target);
     }
   }
 
-  @Command(name = "remove", description = "Wipe the cluster's keys from the store (asks for the cluster and leader names).")
+  @Command(
+      name = "remove",
+      description =
+          "Wipe the cluster's keys from the store (asks for the cluster and leader names).")
   static final class RemoveCmd extends SynodCtl.Verb {
     @Parameters(index = "0", paramLabel = "CLUSTER")
     String cluster;
@@ -550,21 +707,38 @@ final class Actions {
           throw CtlException.failed("Cluster names specified do not match");
         }
         String msg = "Yes I am aware";
-        String typed = console().prompt("You are about to remove all information in the store for " + cluster
-            + ", please type: \"" + msg + "\"", null);
+        String typed =
+            console()
+                .prompt(
+                    "You are about to remove all information in the store for "
+                        + cluster
+                        + ", please type: \""
+                        + msg
+                        + "\"",
+                    null);
         if (!typed.equals(msg)) {
           throw CtlException.failed("You did not exactly type \"" + msg + "\"");
         }
         String leader = SynodCtl.leader(c);
         if (leader != null) {
-          String l = console().prompt("This cluster currently is healthy. Please specify the leader name to continue", null);
+          String l =
+              console()
+                  .prompt(
+                      "This cluster currently is healthy. Please specify the leader name to continue",
+                      null);
           if (!l.equals(leader)) {
             throw CtlException.failed("You did not specify the current leader of the cluster");
           }
         }
       }
-      Api.Reply r = api().sendToAny(targets(this, c, null), "DELETE", "/cluster", Map.of("scope", cluster),
-          Api.DEFAULT_TIMEOUT);
+      Api.Reply r =
+          api()
+              .sendToAny(
+                  targets(this, c, null),
+                  "DELETE",
+                  "/cluster",
+                  Map.of("scope", cluster),
+                  Api.DEFAULT_TIMEOUT);
       if (!r.ok()) {
         throw CtlException.failed("removing the cluster failed: " + r.status() + " " + r.text());
       }

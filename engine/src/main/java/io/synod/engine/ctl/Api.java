@@ -52,7 +52,8 @@ final class Api {
       try {
         return JSON.readTree(body);
       } catch (IOException e) {
-        throw CtlException.failed("the node answered " + status + " with a body that is not JSON: " + abbreviate(body));
+        throw CtlException.failed(
+            "the node answered " + status + " with a body that is not JSON: " + abbreviate(body));
       }
     }
 
@@ -70,7 +71,10 @@ final class Api {
     }
   }
 
-  /** The node at {@code base} could not be reached at all (connection refused, timeout, TLS failure). */
+  /**
+   * The node at {@code base} could not be reached at all (connection refused, timeout, TLS
+   * failure).
+   */
   static final class Unreachable extends IOException {
     Unreachable(String message, Throwable cause) {
       super(message, cause);
@@ -84,8 +88,10 @@ final class Api {
   Api(CtlSettings settings) {
     this.settings = settings;
     HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
-    if (settings.seeds.stream().anyMatch(s -> s.startsWith("https:")) || settings.certfile != null
-        || settings.cacert != null || settings.insecure) {
+    if (settings.seeds.stream().anyMatch(s -> s.startsWith("https:"))
+        || settings.certfile != null
+        || settings.cacert != null
+        || settings.insecure) {
       if (settings.insecure) {
         System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
       }
@@ -98,11 +104,18 @@ final class Api {
     return settings;
   }
 
-  Reply send(String base, String method, String path, Object body, Duration timeout) throws Unreachable {
+  Reply send(String base, String method, String path, Object body, Duration timeout)
+      throws Unreachable {
     return send(base, method, path, body, timeout, Map.of());
   }
 
-  Reply send(String base, String method, String path, Object body, Duration timeout, Map<String, String> headers)
+  Reply send(
+      String base,
+      String method,
+      String path,
+      Object body,
+      Duration timeout,
+      Map<String, String> headers)
       throws Unreachable {
     String json;
     try {
@@ -110,15 +123,24 @@ final class Api {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
-        .header("User-Agent", "synodctl/" + SynodCtl.VERSION)
-        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    HttpRequest.Builder rb =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(timeout)
+            .header("User-Agent", "synodctl/" + SynodCtl.VERSION)
+            .method(
+                method,
+                json == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(json));
     if (json != null) {
       rb.header("Content-Type", "application/json");
     }
     if (settings.username != null) {
-      String token = Base64.getEncoder().encodeToString((settings.username + ":" + (settings.password == null ? ""
-          : settings.password)).getBytes(StandardCharsets.UTF_8));
+      String token =
+          Base64.getEncoder()
+              .encodeToString(
+                  (settings.username + ":" + (settings.password == null ? "" : settings.password))
+                      .getBytes(StandardCharsets.UTF_8));
       rb.header("Authorization", "Basic " + token);
     }
     headers.forEach(rb::header);
@@ -132,7 +154,8 @@ final class Api {
     } catch (ConnectException e) {
       throw new Unreachable(base + ": connection refused", e);
     } catch (IOException e) {
-      throw new Unreachable(base + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+      throw new Unreachable(
+          base + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Unreachable(base + ": interrupted", e);
@@ -162,8 +185,11 @@ final class Api {
         tried.add(e.getMessage());
       }
     }
-    throw new CtlException(CtlException.UNREACHABLE, "no Synod node answered GET /cluster (" + String.join("; ", tried)
-        + "). Check that the nodes run and that -c/--config-file (restapi.connect_address) or --api points at one");
+    throw new CtlException(
+        CtlException.UNREACHABLE,
+        "no Synod node answered GET /cluster ("
+            + String.join("; ", tried)
+            + "). Check that the nodes run and that -c/--config-file (restapi.connect_address) or --api points at one");
   }
 
   /** The node that last answered GET /cluster. */
@@ -172,7 +198,8 @@ final class Api {
   }
 
   /** Sends to the first base that is reachable; the list usually starts with the preferred node. */
-  Reply sendToAny(Collection<String> bases, String method, String path, Object body, Duration timeout) {
+  Reply sendToAny(
+      Collection<String> bases, String method, String path, Object body, Duration timeout) {
     List<String> tried = new ArrayList<>();
     for (String base : bases) {
       try {
@@ -181,8 +208,15 @@ final class Api {
         tried.add(e.getMessage());
       }
     }
-    throw new CtlException(CtlException.UNREACHABLE, "no node could be reached for " + method + " " + path + " ("
-        + String.join("; ", tried) + ")");
+    throw new CtlException(
+        CtlException.UNREACHABLE,
+        "no node could be reached for "
+            + method
+            + " "
+            + path
+            + " ("
+            + String.join("; ", tried)
+            + ")");
   }
 
   /** A member's REST base URL from its api_url ("http://h:p/patroni" → "http://h:p"). */
@@ -206,18 +240,21 @@ final class Api {
     try {
       TrustManager[] trust = null;
       if (s.insecure) {
-        trust = new TrustManager[] {new X509TrustManager() {
-          @Override
-          public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+        trust =
+            new TrustManager[] {
+              new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-          @Override
-          public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
-          @Override
-          public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-          }
-        }};
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                  return new X509Certificate[0];
+                }
+              }
+            };
       } else if (s.cacert != null) {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
@@ -225,7 +262,8 @@ final class Api {
         for (Certificate c : certificates(Path.of(s.cacert), "ctl.cacert")) {
           ks.setCertificateEntry("ca" + i++, c);
         }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        TrustManagerFactory tmf =
+            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
         trust = tmf.getTrustManagers();
       }
@@ -239,7 +277,8 @@ final class Api {
         ks.load(null, null);
         char[] pw = new char[0];
         ks.setKeyEntry("client", pk, pw, chain.toArray(new Certificate[0]));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        KeyManagerFactory kmf =
+            KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, pw);
         keys = kmf.getKeyManagers();
       }
@@ -249,22 +288,30 @@ final class Api {
     } catch (CtlException e) {
       throw e;
     } catch (Exception e) {
-      throw new CtlException(CtlException.USAGE, "TLS settings (ctl.cacert/certfile/keyfile): " + e);
+      throw new CtlException(
+          CtlException.USAGE, "TLS settings (ctl.cacert/certfile/keyfile): " + e);
     }
   }
 
   private static List<Certificate> certificates(Path p, String setting) throws Exception {
     byte[] data = readFile(p, setting);
-    Collection<? extends Certificate> cs = CertificateFactory.getInstance("X.509").generateCertificates(
-        new ByteArrayInputStream(onlyCertificates(new String(data, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII)));
+    Collection<? extends Certificate> cs =
+        CertificateFactory.getInstance("X.509")
+            .generateCertificates(
+                new ByteArrayInputStream(
+                    onlyCertificates(new String(data, StandardCharsets.US_ASCII))
+                        .getBytes(StandardCharsets.US_ASCII)));
     if (cs.isEmpty()) {
       throw new CtlException(CtlException.USAGE, setting + " " + p + ": no PEM certificate in it");
     }
     return new ArrayList<>(cs);
   }
 
-  private static final Pattern CERT = Pattern.compile("-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----");
-  private static final Pattern KEY = Pattern.compile("-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----([^-]+)-----END [A-Z ]*PRIVATE KEY-----");
+  private static final Pattern CERT =
+      Pattern.compile("-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----");
+  private static final Pattern KEY =
+      Pattern.compile(
+          "-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----([^-]+)-----END [A-Z ]*PRIVATE KEY-----");
 
   private static String onlyCertificates(String pem) {
     StringBuilder b = new StringBuilder();
@@ -284,8 +331,14 @@ final class Api {
     String kind = m.group(1) == null ? "" : m.group(1).trim();
     byte[] der = Base64.getMimeDecoder().decode(m.group(2));
     if (kind.equals("ENCRYPTED") || kind.equals("EC")) {
-      throw new CtlException(CtlException.USAGE, "ctl.keyfile " + p + ": " + kind + " keys are not supported; convert it "
-          + "with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key.pk8.pem");
+      throw new CtlException(
+          CtlException.USAGE,
+          "ctl.keyfile "
+              + p
+              + ": "
+              + kind
+              + " keys are not supported; convert it "
+              + "with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key.pk8.pem");
     }
     if (kind.equals("RSA")) {
       der = pkcs1ToPkcs8(der);
@@ -298,12 +351,29 @@ final class Api {
         // next algorithm
       }
     }
-    throw new CtlException(CtlException.USAGE, "ctl.keyfile " + p + ": cannot read the private key");
+    throw new CtlException(
+        CtlException.USAGE, "ctl.keyfile " + p + ": cannot read the private key");
   }
 
   /** Wraps a PKCS#1 RSAPrivateKey into a PKCS#8 PrivateKeyInfo. */
   static byte[] pkcs1ToPkcs8(byte[] pkcs1) {
-    byte[] algId = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+    byte[] algId = {
+      0x30,
+      0x0d,
+      0x06,
+      0x09,
+      0x2a,
+      (byte) 0x86,
+      0x48,
+      (byte) 0x86,
+      (byte) 0xf7,
+      0x0d,
+      0x01,
+      0x01,
+      0x01,
+      0x05,
+      0x00
+    };
     byte[] version = {0x02, 0x01, 0x00};
     byte[] octet = der(0x04, pkcs1);
     byte[] inner = new byte[version.length + algId.length + octet.length];
@@ -334,7 +404,9 @@ final class Api {
 
   private static byte[] readFile(Path p, String setting) throws IOException {
     if (!Files.isReadable(p)) {
-      throw new CtlException(CtlException.USAGE, setting + " " + p + ": " + (Files.exists(p) ? "not readable" : "no such file"));
+      throw new CtlException(
+          CtlException.USAGE,
+          setting + " " + p + ": " + (Files.exists(p) ? "not readable" : "no such file"));
     }
     return Files.readAllBytes(p);
   }

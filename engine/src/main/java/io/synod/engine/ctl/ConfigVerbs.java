@@ -1,7 +1,7 @@
 package io.synod.engine.ctl;
 
-import io.synod.config.Maps;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.synod.config.Maps;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +19,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** pause, resume, edit-config, show-config: the dynamic configuration through GET/PATCH/PUT /config. */
+/**
+ * pause, resume, edit-config, show-config: the dynamic configuration through GET/PATCH/PUT /config.
+ */
 final class ConfigVerbs {
   private ConfigVerbs() {}
 
@@ -30,18 +32,31 @@ final class ConfigVerbs {
     }
     Map<String, Object> patch = new LinkedHashMap<>();
     patch.put("pause", pause ? Boolean.TRUE : null);
-    Api.Reply r = v.api().sendToAny(Actions.targets(v, c, null), "PATCH", "/config", patch, Api.DEFAULT_TIMEOUT);
+    Api.Reply r =
+        v.api()
+            .sendToAny(Actions.targets(v, c, null), "PATCH", "/config", patch, Api.DEFAULT_TIMEOUT);
     String what = pause ? "paused" : "resumed";
     if (r.status() != 200) {
-      v.out().println("Failed: " + (pause ? "pause" : "resume") + " cluster management status code=" + r.status()
-          + ", (" + r.text() + ")");
+      v.out()
+          .println(
+              "Failed: "
+                  + (pause ? "pause" : "resume")
+                  + " cluster management status code="
+                  + r.status()
+                  + ", ("
+                  + r.text()
+                  + ")");
       return CtlException.FAILED;
     }
     if (!wait) {
       v.out().println("Success: cluster management is " + what);
       return 0;
     }
-    v.out().println("'" + (pause ? "pause" : "resume") + "' request sent, waiting until it is recognized by all nodes");
+    v.out()
+        .println(
+            "'"
+                + (pause ? "pause" : "resume")
+                + "' request sent, waiting until it is recognized by all nodes");
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     List<String> remaining = new ArrayList<>();
     while (System.nanoTime() < deadline) {
@@ -68,11 +83,16 @@ final class ConfigVerbs {
       }
       Actions.sleep(250);
     }
-    v.out().println(String.join(", ", remaining) + " members didn't recognize pause state after 30 seconds");
+    v.out()
+        .println(
+            String.join(", ", remaining)
+                + " members didn't recognize pause state after 30 seconds");
     return CtlException.FAILED;
   }
 
-  @Command(name = "pause", description = "Maintenance mode: no automatic failover, PostgreSQL left alone.")
+  @Command(
+      name = "pause",
+      description = "Maintenance mode: no automatic failover, PostgreSQL left alone.")
   static final class PauseCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..1", paramLabel = "CLUSTER")
     String cluster;
@@ -105,7 +125,8 @@ final class ConfigVerbs {
 
   static Fetched fetchConfig(SynodCtl.Verb v, JsonNode c) {
     String scope = c.path("scope").asText();
-    Api.Reply r = v.api().sendToAny(Actions.targets(v, c, null), "GET", "/config", null, Api.DEFAULT_TIMEOUT);
+    Api.Reply r =
+        v.api().sendToAny(Actions.targets(v, c, null), "GET", "/config", null, Api.DEFAULT_TIMEOUT);
     if (r.status() == 502) {
       throw CtlException.failed("The config key does not exist in the cluster " + scope);
     }
@@ -120,7 +141,9 @@ final class ConfigVerbs {
     return Api.JSON.convertValue(n, LinkedHashMap.class);
   }
 
-  @Command(name = "show-config", description = "Print the dynamic configuration (the store's config key) as YAML.")
+  @Command(
+      name = "show-config",
+      description = "Print the dynamic configuration (the store's config key) as YAML.")
   static final class ShowConfigCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..1", paramLabel = "CLUSTER")
     String cluster;
@@ -132,26 +155,42 @@ final class ConfigVerbs {
     }
   }
 
-  @Command(name = "edit-config", description = "Change the dynamic configuration: in $EDITOR, or with -s/-p/--apply/--replace.")
+  @Command(
+      name = "edit-config",
+      description =
+          "Change the dynamic configuration: in $EDITOR, or with -s/-p/--apply/--replace.")
   static final class EditConfigCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..1", paramLabel = "CLUSTER")
     String cluster;
 
-    @Option(names = {"-q", "--quiet"}, description = "do not show the changes")
+    @Option(
+        names = {"-q", "--quiet"},
+        description = "do not show the changes")
     boolean quiet;
 
-    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
-        description = "set a value by dotted path (YAML value; null removes it), e.g. -s loop_wait=1")
+    @Option(
+        names = {"-s", "--set"},
+        paramLabel = "KEY=VALUE",
+        description =
+            "set a value by dotted path (YAML value; null removes it), e.g. -s loop_wait=1")
     List<String> set = new ArrayList<>();
 
-    @Option(names = {"-p", "--pg"}, paramLabel = "PARAM=VALUE",
+    @Option(
+        names = {"-p", "--pg"},
+        paramLabel = "PARAM=VALUE",
         description = "set a PostgreSQL parameter (short for -s postgresql.parameters.PARAM=VALUE)")
     List<String> pg = new ArrayList<>();
 
-    @Option(names = "--apply", paramLabel = "FILE", description = "merge this YAML file in (- for stdin)")
+    @Option(
+        names = "--apply",
+        paramLabel = "FILE",
+        description = "merge this YAML file in (- for stdin)")
     String apply;
 
-    @Option(names = "--replace", paramLabel = "FILE", description = "replace the configuration with this YAML file (- for stdin)")
+    @Option(
+        names = "--replace",
+        paramLabel = "FILE",
+        description = "replace the configuration with this YAML file (- for stdin)")
     String replace;
 
     @Option(names = "--force", description = "do not ask for confirmation")
@@ -179,9 +218,14 @@ final class ConfigVerbs {
         for (String pair : pairs) {
           int eq = pair == null ? -1 : pair.indexOf('=');
           if (eq <= 0) {
-            throw new CtlException(CtlException.USAGE, "Invalid parameter setting " + pair + " (KEY=VALUE)");
+            throw new CtlException(
+                CtlException.USAGE, "Invalid parameter setting " + pair + " (KEY=VALUE)");
           }
-          setPath(changed, List.of(pair.substring(0, eq).strip().split("\\.")), parseValue(pair.substring(eq + 1)), List.of());
+          setPath(
+              changed,
+              List.of(pair.substring(0, eq).strip().split("\\.")),
+              parseValue(pair.substring(eq + 1)),
+              List.of());
         }
         edited = true;
       }
@@ -189,7 +233,8 @@ final class ConfigVerbs {
       if (!edited) {
         after = invokeEditor(before, scope);
         Object parsed = parseYamlText(after, "the edited configuration");
-        changed = parsed == null ? new LinkedHashMap<>() : castMap(parsed, "the edited configuration");
+        changed =
+            parsed == null ? new LinkedHashMap<>() : castMap(parsed, "the edited configuration");
       } else {
         after = Table.yaml(changed);
       }
@@ -222,13 +267,16 @@ final class ConfigVerbs {
         }
       }
       if (r == null) {
-        throw new CtlException(CtlException.UNREACHABLE, "no node could be reached for PUT /config (" + String.join("; ", tried) + ")");
+        throw new CtlException(
+            CtlException.UNREACHABLE,
+            "no node could be reached for PUT /config (" + String.join("; ", tried) + ")");
       }
       if (r.status() == 409) {
         throw CtlException.failed("Config modification aborted due to concurrent changes");
       }
       if (r.status() != 200) {
-        throw CtlException.failed("the configuration was not changed: " + r.status() + " " + r.text());
+        throw CtlException.failed(
+            "the configuration was not changed: " + r.status() + " " + r.text());
       }
       out().println("Configuration changed");
       return 0;
@@ -237,7 +285,10 @@ final class ConfigVerbs {
     private Map<String, Object> readYaml(String file) {
       String text;
       try {
-        text = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : Files.readString(Path.of(file));
+        text =
+            file.equals("-")
+                ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                : Files.readString(Path.of(file));
       } catch (IOException e) {
         throw new CtlException(CtlException.USAGE, file + ": cannot read: " + e.getMessage());
       }
@@ -261,13 +312,17 @@ final class ConfigVerbs {
         }
       }
       if (editor == null || editor.isBlank()) {
-        throw new CtlException(CtlException.USAGE, "EDITOR environment variable is not set. editor or vi are not available");
+        throw new CtlException(
+            CtlException.USAGE,
+            "EDITOR environment variable is not set. editor or vi are not available");
       }
       try {
         Path tmp = Files.createTempFile(scope.replace('/', '_') + "-config-", ".yaml");
         try {
           Files.writeString(tmp, before);
-          List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", editor + " \"$1\"", "editor", tmp.toString()));
+          List<String> cmd =
+              new ArrayList<>(
+                  List.of("/bin/sh", "-c", editor + " \"$1\"", "editor", tmp.toString()));
           int rc = new ProcessBuilder(cmd).inheritIO().start().waitFor();
           if (rc != 0) {
             throw CtlException.failed("Editor exited with return code " + rc);
@@ -306,9 +361,13 @@ final class ConfigVerbs {
     return parseYamlText(v, "value " + v);
   }
 
-  /** patronictl's set_path_value: dotted path, except that postgresql.parameters.* keeps dots in GUC names. */
+  /**
+   * patronictl's set_path_value: dotted path, except that postgresql.parameters.* keeps dots in GUC
+   * names.
+   */
   @SuppressWarnings("unchecked")
-  static void setPath(Map<String, Object> config, List<String> path, Object value, List<String> prefix) {
+  static void setPath(
+      Map<String, Object> config, List<String> path, Object value, List<String> prefix) {
     List<String> p = path;
     if (prefix.equals(List.of("postgresql", "parameters"))) {
       p = List.of(String.join(".", path));
@@ -333,6 +392,4 @@ final class ConfigVerbs {
       config.remove(key);
     }
   }
-
-
 }

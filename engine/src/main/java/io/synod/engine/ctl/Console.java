@@ -4,7 +4,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 
-/** Interactive questions (patronictl's click.prompt/confirm). No answer (EOF) aborts with exit code 4. */
+/**
+ * Interactive questions (patronictl's click.prompt/confirm). No answer (EOF) aborts with exit code
+ * 4.
+ */
 final class Console {
   private final BufferedReader in;
   private final PrintStream out;
@@ -26,8 +29,11 @@ final class Console {
     }
     if (line == null) {
       out.println();
-      throw new CtlException(CtlException.ABORTED, "no answer on standard input to \"" + question
-          + "\"; run it in a terminal, or pass the values as options and --force");
+      throw new CtlException(
+          CtlException.ABORTED,
+          "no answer on standard input to \""
+              + question
+              + "\"; run it in a terminal, or pass the values as options and --force");
     }
     line = line.trim();
     return line.isEmpty() ? (dflt == null ? "" : dflt) : line;

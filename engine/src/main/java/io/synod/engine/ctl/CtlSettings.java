@@ -17,8 +17,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * What synodctl needs from a node's YAML (Patroni's layout, so a patronictl config works too):
  * {@code scope}, where the REST API is ({@code restapi.connect_address}, else {@code listen}), and
  * how to talk to it ({@code ctl.authentication} else {@code restapi.authentication}, {@code
- * ctl.insecure/cacert/certfile/keyfile}, else {@code restapi.cafile}). PATRONI_* variables for these
- * keys override the file, as in Patroni.
+ * ctl.insecure/cacert/certfile/keyfile}, else {@code restapi.cafile}). PATRONI_* variables for
+ * these keys override the file, as in Patroni.
  */
 final class CtlSettings {
   static final String DEFAULT_API = "http://127.0.0.1:8008";
@@ -38,17 +38,23 @@ final class CtlSettings {
    * @param file -c/--config-file, or null (then PATRONICTL_CONFIG_FILE, then none)
    * @param apis --api URLs given on the command line (tried first)
    */
-  static CtlSettings load(Path file, List<String> apis, boolean insecureFlag, Map<String, String> env) {
+  static CtlSettings load(
+      Path file, List<String> apis, boolean insecureFlag, Map<String, String> env) {
     CtlSettings s = new CtlSettings();
     Path f = file;
-    if (f == null && env.get("PATRONICTL_CONFIG_FILE") != null && !env.get("PATRONICTL_CONFIG_FILE").isBlank()) {
+    if (f == null
+        && env.get("PATRONICTL_CONFIG_FILE") != null
+        && !env.get("PATRONICTL_CONFIG_FILE").isBlank()) {
       f = Path.of(env.get("PATRONICTL_CONFIG_FILE"));
     }
     Map<String, Object> root = Map.of();
     if (f != null) {
       if (!Files.isReadable(f)) {
-        throw new CtlException(CtlException.USAGE, "Provided config file " + f
-            + " not existing or no read rights. Check the -c/--config-file parameter (or PATRONICTL_CONFIG_FILE)");
+        throw new CtlException(
+            CtlException.USAGE,
+            "Provided config file "
+                + f
+                + " not existing or no read rights. Check the -c/--config-file parameter (or PATRONICTL_CONFIG_FILE)");
       }
       try {
         LoaderOptions lo = new LoaderOptions();
@@ -70,20 +76,38 @@ final class CtlSettings {
     Map<String, Object> restapi = section(root, "restapi");
     Map<String, Object> ctl = section(root, "ctl");
     s.scope = str(env.getOrDefault("PATRONI_SCOPE", str(root.get("scope"))));
-    String connect = firstNonBlank(env.get("PATRONI_RESTAPI_CONNECT_ADDRESS"), str(restapi.get("connect_address")),
-        env.get("PATRONI_RESTAPI_LISTEN"), str(restapi.get("listen")));
-    boolean https = firstNonBlank(env.get("PATRONI_RESTAPI_CERTFILE"), str(restapi.get("certfile"))) != null;
+    String connect =
+        firstNonBlank(
+            env.get("PATRONI_RESTAPI_CONNECT_ADDRESS"),
+            str(restapi.get("connect_address")),
+            env.get("PATRONI_RESTAPI_LISTEN"),
+            str(restapi.get("listen")));
+    boolean https =
+        firstNonBlank(env.get("PATRONI_RESTAPI_CERTFILE"), str(restapi.get("certfile"))) != null;
     Map<String, Object> ctlAuth = section(ctl, "authentication");
     Map<String, Object> apiAuth = section(restapi, "authentication");
-    s.username = firstNonBlank(env.get("PATRONI_CTL_USERNAME"), str(ctlAuth.get("username")),
-        env.get("PATRONI_RESTAPI_USERNAME"), str(apiAuth.get("username")));
-    s.password = firstNonBlank(env.get("PATRONI_CTL_PASSWORD"), str(ctlAuth.get("password")),
-        env.get("PATRONI_RESTAPI_PASSWORD"), str(apiAuth.get("password")));
-    s.insecure = insecureFlag || truthy(firstNonBlank(env.get("PATRONI_CTL_INSECURE"), str(ctl.get("insecure"))));
-    s.cacert = firstNonBlank(env.get("PATRONI_CTL_CACERT"), str(ctl.get("cacert")), str(restapi.get("cafile")));
+    s.username =
+        firstNonBlank(
+            env.get("PATRONI_CTL_USERNAME"),
+            str(ctlAuth.get("username")),
+            env.get("PATRONI_RESTAPI_USERNAME"),
+            str(apiAuth.get("username")));
+    s.password =
+        firstNonBlank(
+            env.get("PATRONI_CTL_PASSWORD"),
+            str(ctlAuth.get("password")),
+            env.get("PATRONI_RESTAPI_PASSWORD"),
+            str(apiAuth.get("password")));
+    s.insecure =
+        insecureFlag
+            || truthy(firstNonBlank(env.get("PATRONI_CTL_INSECURE"), str(ctl.get("insecure"))));
+    s.cacert =
+        firstNonBlank(
+            env.get("PATRONI_CTL_CACERT"), str(ctl.get("cacert")), str(restapi.get("cafile")));
     s.certfile = firstNonBlank(env.get("PATRONI_CTL_CERTFILE"), str(ctl.get("certfile")));
     s.keyfile = firstNonBlank(env.get("PATRONI_CTL_KEYFILE"), str(ctl.get("keyfile")));
-    s.keyfilePassword = firstNonBlank(env.get("PATRONI_CTL_KEYFILE_PASSWORD"), str(ctl.get("keyfile_password")));
+    s.keyfilePassword =
+        firstNonBlank(env.get("PATRONI_CTL_KEYFILE_PASSWORD"), str(ctl.get("keyfile_password")));
 
     Set<String> seeds = new LinkedHashSet<>();
     for (String a : apis == null ? List.<String>of() : apis) {
@@ -111,7 +135,10 @@ final class CtlSettings {
     return s;
   }
 
-  /** "host:port", "http(s)://host:port[/patroni]" → "scheme://host:port". A wildcard host means this host. */
+  /**
+   * "host:port", "http(s)://host:port[/patroni]" → "scheme://host:port". A wildcard host means this
+   * host.
+   */
   static String baseUrl(String addr, boolean https) {
     String a = addr.trim();
     String scheme = https ? "https" : "http";
@@ -135,12 +162,17 @@ final class CtlSettings {
       }
       return scheme + "://" + host + ":" + hp.port();
     } catch (RuntimeException e) {
-      throw new CtlException(CtlException.USAGE, "not a REST API address (host:port or URL): " + addr);
+      throw new CtlException(
+          CtlException.USAGE, "not a REST API address (host:port or URL): " + addr);
     }
   }
 
   private static boolean truthy(String v) {
-    return v != null && (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("yes") || v.equalsIgnoreCase("on") || v.equals("1"));
+    return v != null
+        && (v.equalsIgnoreCase("true")
+            || v.equalsIgnoreCase("yes")
+            || v.equalsIgnoreCase("on")
+            || v.equals("1"));
   }
 
   private static String firstNonBlank(String... vs) {

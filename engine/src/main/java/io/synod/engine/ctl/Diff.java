@@ -3,7 +3,10 @@ package io.synod.engine.ctl;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A unified diff of two texts (as Python's difflib.unified_diff, 3 lines of context), for edit-config. */
+/**
+ * A unified diff of two texts (as Python's difflib.unified_diff, 3 lines of context), for
+ * edit-config.
+ */
 final class Diff {
   private Diff() {}
 
@@ -15,7 +18,8 @@ final class Diff {
     int[][] lcs = new int[n + 1][m + 1];
     for (int i = n - 1; i >= 0; i--) {
       for (int j = m - 1; j >= 0; j--) {
-        lcs[i][j] = a[i].equals(b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+        lcs[i][j] =
+            a[i].equals(b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
       }
     }
     // edit script: ' ' keep, '-' delete, '+' insert, with positions in a and b

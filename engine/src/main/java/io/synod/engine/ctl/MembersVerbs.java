@@ -15,11 +15,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** Synod's own: the Raft group's voting members (online membership change through the REST API). */
-@Command(name = "members", description = "The Raft group behind the store: list, add or remove voting peers.",
-    subcommands = {MembersVerbs.ListPeers.class, MembersVerbs.AddPeer.class, MembersVerbs.RemovePeer.class})
+@Command(
+    name = "members",
+    description = "The Raft group behind the store: list, add or remove voting peers.",
+    subcommands = {
+      MembersVerbs.ListPeers.class,
+      MembersVerbs.AddPeer.class,
+      MembersVerbs.RemovePeer.class
+    })
 final class MembersVerbs implements java.util.concurrent.Callable<Integer> {
-  @ParentCommand
-  SynodCtl top;
+  @ParentCommand SynodCtl top;
 
   @Override
   public Integer call() {
@@ -34,7 +39,8 @@ final class MembersVerbs implements java.util.concurrent.Callable<Integer> {
       String base = Api.baseOf(m);
       JsonNode view = null;
       try {
-        Api.Reply r = base == null ? null : v.api().send(base, "GET", "/raft", null, Duration.ofSeconds(3));
+        Api.Reply r =
+            base == null ? null : v.api().send(base, "GET", "/raft", null, Duration.ofSeconds(3));
         if (r != null && r.ok()) {
           view = r.json();
         }
@@ -48,7 +54,10 @@ final class MembersVerbs implements java.util.concurrent.Callable<Integer> {
 
   @Command(name = "list", description = "Raft role, term, commit and applied index of each peer.")
   static final class ListPeers extends SynodCtl.Verb {
-    @Option(names = {"-f", "--format"}, defaultValue = "pretty", description = "pretty, tsv, json or yaml")
+    @Option(
+        names = {"-f", "--format"},
+        defaultValue = "pretty",
+        description = "pretty, tsv, json or yaml")
     String fmt;
 
     @Override
@@ -67,18 +76,37 @@ final class MembersVerbs implements java.util.concurrent.Callable<Integer> {
         }
         known.add(r.path("self").asText());
         r.path("peers").forEach(p -> configured.add(p.asText()));
-        rows.add(new ArrayList<>(List.of(e.getKey(), r.path("self").asText(), role(r.path("state").asText()),
-            r.path("term").asLong(), r.path("committed_index").asLong(), r.path("applied_index").asLong(),
-            r.path("last_log_index").asLong())));
+        rows.add(
+            new ArrayList<>(
+                List.of(
+                    e.getKey(),
+                    r.path("self").asText(),
+                    role(r.path("state").asText()),
+                    r.path("term").asLong(),
+                    r.path("committed_index").asLong(),
+                    r.path("applied_index").asLong(),
+                    r.path("last_log_index").asLong())));
       }
       for (String p : configured) {
         if (!known.contains(p)) {
           rows.add(new ArrayList<>(List.of("?", p, "no member key", "", "", "", "")));
         }
       }
-      Table.print(out(), fmt, List.of("Member", "Raft address", "Raft role", "Term", "Commit index", "Applied index",
-          "Last log index"), rows, " Raft group: " + c.path("scope").asText() + " ",
-          Set.of("Term", "Commit index", "Applied index", "Last log index"), 0);
+      Table.print(
+          out(),
+          fmt,
+          List.of(
+              "Member",
+              "Raft address",
+              "Raft role",
+              "Term",
+              "Commit index",
+              "Applied index",
+              "Last log index"),
+          rows,
+          " Raft group: " + c.path("scope").asText() + " ",
+          Set.of("Term", "Commit index", "Applied index", "Last log index"),
+          0);
       return views.containsValue(null) ? CtlException.FAILED : 0;
     }
   }
@@ -89,12 +117,18 @@ final class MembersVerbs implements java.util.concurrent.Callable<Integer> {
     return s.toLowerCase(java.util.Locale.ROOT);
   }
 
-  @Command(name = "add", description = "Add a voting peer online (start the new node with all peers in raft.partner_addrs).")
+  @Command(
+      name = "add",
+      description =
+          "Add a voting peer online (start the new node with all peers in raft.partner_addrs).")
   static final class AddPeer extends SynodCtl.Verb {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
-    @Parameters(index = "1", paramLabel = "RAFT_ADDR", description = "host:port of the new peer's raft.self_addr")
+    @Parameters(
+        index = "1",
+        paramLabel = "RAFT_ADDR",
+        description = "host:port of the new peer's raft.self_addr")
     String addr;
 
     @Option(names = "--force", description = "do not ask for confirmation")
@@ -104,20 +138,37 @@ final class MembersVerbs implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
       JsonNode c = api().cluster();
       if (!force) {
-        console().confirmOrAbort("Add " + name + " (" + addr + ") as a voting member of the Raft group of "
-            + c.path("scope").asText() + "?", "Aborted members add");
+        console()
+            .confirmOrAbort(
+                "Add "
+                    + name
+                    + " ("
+                    + addr
+                    + ") as a voting member of the Raft group of "
+                    + c.path("scope").asText()
+                    + "?",
+                "Aborted members add");
       }
-      Api.Reply r = api().sendToAny(Actions.targets(this, c, null), "POST", "/raft/members",
-          Api.map("name", name, "raft_addr", addr), Duration.ofSeconds(30));
+      Api.Reply r =
+          api()
+              .sendToAny(
+                  Actions.targets(this, c, null),
+                  "POST",
+                  "/raft/members",
+                  Api.map("name", name, "raft_addr", addr),
+                  Duration.ofSeconds(30));
       if (!r.ok()) {
-        throw CtlException.failed("adding Raft peer " + name + " (" + addr + ") failed: " + r.status() + " " + r.text());
+        throw CtlException.failed(
+            "adding Raft peer " + name + " (" + addr + ") failed: " + r.status() + " " + r.text());
       }
       out().println("Success: " + name + " (" + addr + ") is a voting member of the Raft group");
       return 0;
     }
   }
 
-  @Command(name = "remove", description = "Remove a voting peer online, by member name or Raft address.")
+  @Command(
+      name = "remove",
+      description = "Remove a voting peer online, by member name or Raft address.")
   static final class RemovePeer extends SynodCtl.Verb {
     @Parameters(index = "0", paramLabel = "NAME|RAFT_ADDR")
     String who;
@@ -133,18 +184,27 @@ final class MembersVerbs implements java.util.concurrent.Callable<Integer> {
       if (SynodCtl.member(c, who) != null) {
         JsonNode view = raftViews(this, c).get(who);
         if (view == null) {
-          throw CtlException.failed(who + " does not answer GET /raft, so its Raft address is unknown: "
-              + "run synodctl members remove HOST:PORT with its raft.self_addr");
+          throw CtlException.failed(
+              who
+                  + " does not answer GET /raft, so its Raft address is unknown: "
+                  + "run synodctl members remove HOST:PORT with its raft.self_addr");
         }
         name = who;
         addr = view.path("self").asText();
       } else if (!who.contains(":")) {
-        throw CtlException.failed(who + " is neither a member of cluster " + c.path("scope").asText()
-            + " nor a Raft address (host:port)");
+        throw CtlException.failed(
+            who
+                + " is neither a member of cluster "
+                + c.path("scope").asText()
+                + " nor a Raft address (host:port)");
       }
       if (!force) {
-        console().confirmOrAbort("Remove " + (name == null ? addr : name + " (" + addr + ")")
-            + " from the Raft group? The remaining peers must still form a majority.", "Aborted members remove");
+        console()
+            .confirmOrAbort(
+                "Remove "
+                    + (name == null ? addr : name + " (" + addr + ")")
+                    + " from the Raft group? The remaining peers must still form a majority.",
+                "Aborted members remove");
       }
       List<String> targets = new ArrayList<>(Actions.targets(this, c, null));
       if (name != null) {
@@ -152,12 +212,23 @@ final class MembersVerbs implements java.util.concurrent.Callable<Integer> {
         targets.remove(Api.baseOf(m));
         targets.add(Api.baseOf(m));
       }
-      Api.Reply r = api().sendToAny(targets, "DELETE", "/raft/members", Api.map("name", name, "raft_addr", addr),
-          Duration.ofSeconds(30));
+      Api.Reply r =
+          api()
+              .sendToAny(
+                  targets,
+                  "DELETE",
+                  "/raft/members",
+                  Api.map("name", name, "raft_addr", addr),
+                  Duration.ofSeconds(30));
       if (!r.ok()) {
-        throw CtlException.failed("removing Raft peer " + addr + " failed: " + r.status() + " " + r.text());
+        throw CtlException.failed(
+            "removing Raft peer " + addr + " failed: " + r.status() + " " + r.text());
       }
-      out().println("Success: " + (name == null ? addr : name + " (" + addr + ")") + " is no longer in the Raft group");
+      out()
+          .println(
+              "Success: "
+                  + (name == null ? addr : name + " (" + addr + ")")
+                  + " is no longer in the Raft group");
       return 0;
     }
   }

@@ -24,33 +24,63 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code synodctl}: patronictl's verbs against Synod's REST API. Node addresses come from the
- * config file ({@code -c node.yml} or {@code PATRONICTL_CONFIG_FILE}: {@code restapi.connect_address})
- * or {@code --api}; the other members are found through {@code GET /cluster}.
+ * config file ({@code -c node.yml} or {@code PATRONICTL_CONFIG_FILE}: {@code
+ * restapi.connect_address}) or {@code --api}; the other members are found through {@code GET
+ * /cluster}.
  *
- * <p>Exit codes: 0 success; 1 the operation failed or was refused; 2 bad usage or config file;
- * 3 no node answered; 4 not confirmed (or no terminal to ask on: use --force).
+ * <p>Exit codes: 0 success; 1 the operation failed or was refused; 2 bad usage or config file; 3 no
+ * node answered; 4 not confirmed (or no terminal to ask on: use --force).
  */
-@Command(name = "synodctl", mixinStandardHelpOptions = true, versionProvider = SynodCtl.Version.class,
-    description = "Command-line interface for Synod clusters (patronictl's verbs, over the REST API).",
-    footer = {"", "Exit codes: 0 success, 1 failed or refused, 2 usage/config error, 3 no node reachable, "
-        + "4 not confirmed (use --force in scripts)."},
-    subcommands = {Views.ListCmd.class, Views.TopologyCmd.class, Actions.SwitchoverCmd.class, Actions.FailoverCmd.class,
-        Actions.RestartCmd.class, Actions.ReloadCmd.class, Actions.ReinitCmd.class, ConfigVerbs.PauseCmd.class,
-        ConfigVerbs.ResumeCmd.class, ConfigVerbs.EditConfigCmd.class, ConfigVerbs.ShowConfigCmd.class,
-        Views.HistoryCmd.class, Actions.RemoveCmd.class, Views.VersionCmd.class, Views.DsnCmd.class,
-        Actions.FlushCmd.class, MembersVerbs.class})
+@Command(
+    name = "synodctl",
+    mixinStandardHelpOptions = true,
+    versionProvider = SynodCtl.Version.class,
+    description =
+        "Command-line interface for Synod clusters (patronictl's verbs, over the REST API).",
+    footer = {
+      "",
+      "Exit codes: 0 success, 1 failed or refused, 2 usage/config error, 3 no node reachable, "
+          + "4 not confirmed (use --force in scripts)."
+    },
+    subcommands = {
+      Views.ListCmd.class,
+      Views.TopologyCmd.class,
+      Actions.SwitchoverCmd.class,
+      Actions.FailoverCmd.class,
+      Actions.RestartCmd.class,
+      Actions.ReloadCmd.class,
+      Actions.ReinitCmd.class,
+      ConfigVerbs.PauseCmd.class,
+      ConfigVerbs.ResumeCmd.class,
+      ConfigVerbs.EditConfigCmd.class,
+      ConfigVerbs.ShowConfigCmd.class,
+      Views.HistoryCmd.class,
+      Actions.RemoveCmd.class,
+      Views.VersionCmd.class,
+      Views.DsnCmd.class,
+      Actions.FlushCmd.class,
+      MembersVerbs.class
+    })
 public final class SynodCtl implements Callable<Integer> {
   static final String VERSION = "0.1.0";
 
-  @Option(names = {"-c", "--config-file"}, paramLabel = "FILE",
-      description = "node or patronictl YAML (default: $PATRONICTL_CONFIG_FILE); gives scope, restapi and ctl settings")
+  @Option(
+      names = {"-c", "--config-file"},
+      paramLabel = "FILE",
+      description =
+          "node or patronictl YAML (default: $PATRONICTL_CONFIG_FILE); gives scope, restapi and ctl settings")
   Path configFile;
 
-  @Option(names = {"-k", "--insecure"}, description = "allow HTTPS connections without verifying the server certificate")
+  @Option(
+      names = {"-k", "--insecure"},
+      description = "allow HTTPS connections without verifying the server certificate")
   boolean insecure;
 
-  @Option(names = "--api", paramLabel = "HOST:PORT|URL",
-      description = "REST API of a node to ask first (repeatable; also $SYNODCTL_API, comma separated)")
+  @Option(
+      names = "--api",
+      paramLabel = "HOST:PORT|URL",
+      description =
+          "REST API of a node to ask first (repeatable; also $SYNODCTL_API, comma separated)")
   List<String> apis = new ArrayList<>();
 
   final PrintStream out;
@@ -71,20 +101,22 @@ public final class SynodCtl implements Callable<Integer> {
   }
 
   /** Runs one command line; returns the exit code (see the class comment). */
-  public static int run(String[] args, PrintStream out, PrintStream err, InputStream in, Map<String, String> env) {
+  public static int run(
+      String[] args, PrintStream out, PrintStream err, InputStream in, Map<String, String> env) {
     SynodCtl top = new SynodCtl(out, err, in, env);
     CommandLine cl = new CommandLine(top);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
-    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      out.flush();
-      if (ex instanceof CtlException c) {
-        err.println("Error: " + c.getMessage());
-        return c.exitCode;
-      }
-      err.println("Error: " + ex);
-      return CtlException.FAILED;
-    });
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parsed) -> {
+          out.flush();
+          if (ex instanceof CtlException c) {
+            err.println("Error: " + c.getMessage());
+            return c.exitCode;
+          }
+          err.println("Error: " + ex);
+          return CtlException.FAILED;
+        });
     return cl.execute(args);
   }
 
@@ -114,8 +146,7 @@ public final class SynodCtl implements Callable<Integer> {
 
   /** Shared by the verbs: the parent command, output, the cluster view. */
   abstract static class Verb implements Callable<Integer> {
-    @ParentCommand
-    Object parent;
+    @ParentCommand Object parent;
 
     SynodCtl top() {
       Object p = parent;
@@ -146,14 +177,16 @@ public final class SynodCtl implements Callable<Integer> {
       JsonNode c = api().cluster();
       String scope = c.path("scope").asText();
       if (named != null && !named.equals(scope)) {
-        throw new CtlException(CtlException.USAGE, "the nodes at " + api().clusterBase() + " serve cluster " + scope
-            + ", not " + named);
+        throw new CtlException(
+            CtlException.USAGE,
+            "the nodes at " + api().clusterBase() + " serve cluster " + scope + ", not " + named);
       }
       return c;
     }
   }
 
-  // ------------------------------------------------------------------------------- helpers for the verbs
+  // ------------------------------------------------------------------------------- helpers for the
+  // verbs
 
   static List<JsonNode> members(JsonNode cluster) {
     List<JsonNode> out = new ArrayList<>();
@@ -208,8 +241,11 @@ public final class SynodCtl implements Callable<Integer> {
       try {
         return LocalDateTime.parse(t).atZone(ZoneId.systemDefault()).toOffsetDateTime();
       } catch (DateTimeParseException e2) {
-        throw new CtlException(CtlException.USAGE, "Unable to parse scheduled timestamp (" + text
-            + "). It should be in an unambiguous format (e.g. ISO 8601: 2030-01-31T12:00+00:00)");
+        throw new CtlException(
+            CtlException.USAGE,
+            "Unable to parse scheduled timestamp ("
+                + text
+                + "). It should be in an unambiguous format (e.g. ISO 8601: 2030-01-31T12:00+00:00)");
       }
     }
   }

@@ -18,8 +18,14 @@ final class Table {
    * @param rightAligned column names aligned right in pretty tables
    * @param dropInPretty leading columns left out of pretty output (the Cluster column)
    */
-  static void print(PrintStream out, String fmt, List<String> columns, List<List<Object>> rows, String title,
-      Set<String> rightAligned, int dropInPretty) {
+  static void print(
+      PrintStream out,
+      String fmt,
+      List<String> columns,
+      List<List<Object>> rows,
+      String title,
+      Set<String> rightAligned,
+      int dropInPretty) {
     switch (fmt) {
       case "json" -> out.println(Api.JSON.valueToTree(objects(columns, rows)).toString());
       case "yaml", "yml" -> out.print(yaml(objects(columns, rows)));
@@ -31,8 +37,13 @@ final class Table {
           out.println(String.join("\t", cells));
         }
       }
-      default -> pretty(out, columns.subList(dropInPretty, columns.size()),
-          rows.stream().map(r -> r.subList(dropInPretty, r.size())).toList(), title, rightAligned);
+      default ->
+          pretty(
+              out,
+              columns.subList(dropInPretty, columns.size()),
+              rows.stream().map(r -> r.subList(dropInPretty, r.size())).toList(),
+              title,
+              rightAligned);
     }
   }
 
@@ -63,7 +74,12 @@ final class Table {
     return c == null ? "" : c.toString();
   }
 
-  static void pretty(PrintStream out, List<String> columns, List<List<Object>> rows, String title, Set<String> right) {
+  static void pretty(
+      PrintStream out,
+      List<String> columns,
+      List<List<Object>> rows,
+      String title,
+      Set<String> right) {
     int n = columns.size();
     int[] w = new int[n];
     for (int i = 0; i < n; i++) {

@@ -13,7 +13,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The read-only verbs: list, topology, history, version, dsn (show-config is in {@link ConfigVerbs}). */
+/**
+ * The read-only verbs: list, topology, history, version, dsn (show-config is in {@link
+ * ConfigVerbs}).
+ */
 final class Views {
   private Views() {}
 
@@ -21,7 +24,8 @@ final class Views {
 
   static void checkFormat(String fmt) {
     if (!FORMATS.contains(fmt)) {
-      throw new CtlException(CtlException.USAGE, "unknown format " + fmt + " (pretty, tsv, json, yaml)");
+      throw new CtlException(
+          CtlException.USAGE, "unknown format " + fmt + " (pretty, tsv, json, yaml)");
     }
   }
 
@@ -44,41 +48,62 @@ final class Views {
     }
   }
 
-  @Command(name = "list", description = "List the members of the cluster, their role, state, timeline and lag.")
+  @Command(
+      name = "list",
+      description = "List the members of the cluster, their role, state, timeline and lag.")
   static final class ListCmd extends SynodCtl.Verb {
-    @Parameters(arity = "0..*", paramLabel = "CLUSTER", description = "cluster name (checked against the nodes' scope)")
+    @Parameters(
+        arity = "0..*",
+        paramLabel = "CLUSTER",
+        description = "cluster name (checked against the nodes' scope)")
     List<String> clusters = new ArrayList<>();
 
-    @Option(names = {"-e", "--extended"}, description = "also show pending and scheduled restarts and tags")
+    @Option(
+        names = {"-e", "--extended"},
+        description = "also show pending and scheduled restarts and tags")
     boolean extended;
 
-    @Option(names = {"-t", "--timestamp"}, description = "print a timestamp first")
+    @Option(
+        names = {"-t", "--timestamp"},
+        description = "print a timestamp first")
     boolean ts;
 
-    @Option(names = {"-f", "--format"}, defaultValue = "pretty", description = "pretty, tsv, json or yaml")
+    @Option(
+        names = {"-f", "--format"},
+        defaultValue = "pretty",
+        description = "pretty, tsv, json or yaml")
     String fmt;
 
     @Option(names = "-W", description = "refresh every 2 seconds")
     boolean w;
 
-    @Option(names = {"-w", "--watch"}, paramLabel = "SECONDS", description = "refresh every SECONDS")
+    @Option(
+        names = {"-w", "--watch"},
+        paramLabel = "SECONDS",
+        description = "refresh every SECONDS")
     Double watch;
 
     @Override
     public Integer call() {
       checkFormat(fmt);
-      watching(out(), w, watch, () -> {
-        if (ts) {
-          out().println(SynodCtl.timestamp());
-        }
-        JsonNode c = cluster(clusters.isEmpty() ? null : clusters.get(0));
-        printMembers(this, c, extended, fmt, false);
-      });
+      watching(
+          out(),
+          w,
+          watch,
+          () -> {
+            if (ts) {
+              out().println(SynodCtl.timestamp());
+            }
+            JsonNode c = cluster(clusters.isEmpty() ? null : clusters.get(0));
+            printMembers(this, c, extended, fmt, false);
+          });
       return 0;
     }
   }
 
-  @Command(name = "topology", description = "Show the cluster as a tree: the leader, then the replicas under it.")
+  @Command(
+      name = "topology",
+      description = "Show the cluster as a tree: the leader, then the replicas under it.")
   static final class TopologyCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..*", paramLabel = "CLUSTER")
     List<String> clusters = new ArrayList<>();
@@ -86,19 +111,31 @@ final class Views {
     @Option(names = "-W", description = "refresh every 2 seconds")
     boolean w;
 
-    @Option(names = {"-w", "--watch"}, paramLabel = "SECONDS")
+    @Option(
+        names = {"-w", "--watch"},
+        paramLabel = "SECONDS")
     Double watch;
 
     @Override
     public Integer call() {
-      watching(out(), w, watch, () -> printMembers(this, cluster(clusters.isEmpty() ? null : clusters.get(0)), false,
-          "pretty", true));
+      watching(
+          out(),
+          w,
+          watch,
+          () ->
+              printMembers(
+                  this,
+                  cluster(clusters.isEmpty() ? null : clusters.get(0)),
+                  false,
+                  "pretty",
+                  true));
       return 0;
     }
   }
 
   /** patronictl's output_members. */
-  static void printMembers(SynodCtl.Verb v, JsonNode c, boolean extended, String fmt, boolean topology) {
+  static void printMembers(
+      SynodCtl.Verb v, JsonNode c, boolean extended, String fmt, boolean topology) {
     String scope = c.path("scope").asText();
     String sysid = systemIdentifier(v.api());
     List<JsonNode> members = SynodCtl.members(c);
@@ -113,7 +150,10 @@ final class Views {
       for (JsonNode m : members) {
         String base = Api.baseOf(m);
         try {
-          Api.Reply r = base == null ? null : v.api().send(base, "GET", "/patroni", null, Duration.ofSeconds(3));
+          Api.Reply r =
+              base == null
+                  ? null
+                  : v.api().send(base, "GET", "/patroni", null, Duration.ofSeconds(3));
           if (r != null && r.ok()) {
             details.put(m.path("name").asText(), r.json());
           }
@@ -122,9 +162,11 @@ final class Views {
         }
       }
     }
-    List<String> columns = new ArrayList<>(List.of("Cluster", "Member", "Host", "Role", "State", "TL", "Lag in MB"));
-    boolean anyPending = members.stream().anyMatch(m -> m.path("pending_restart").asBoolean(false))
-        || details.values().stream().anyMatch(d -> d.path("pending_restart").asBoolean(false));
+    List<String> columns =
+        new ArrayList<>(List.of("Cluster", "Member", "Host", "Role", "State", "TL", "Lag in MB"));
+    boolean anyPending =
+        members.stream().anyMatch(m -> m.path("pending_restart").asBoolean(false))
+            || details.values().stream().anyMatch(d -> d.path("pending_restart").asBoolean(false));
     boolean anyScheduled = details.values().stream().anyMatch(d -> d.has("scheduled_restart"));
     boolean anyTags = members.stream().anyMatch(m -> m.has("tags") && m.path("tags").size() > 0);
     if (extended || anyPending) {
@@ -171,7 +213,9 @@ final class Views {
       row.add(lag);
       JsonNode d = details.get(name);
       if (columns.contains("Pending restart")) {
-        boolean pending = m.path("pending_restart").asBoolean(false) || (d != null && d.path("pending_restart").asBoolean(false));
+        boolean pending =
+            m.path("pending_restart").asBoolean(false)
+                || (d != null && d.path("pending_restart").asBoolean(false));
         row.add(pending ? "*" : "");
       }
       if (columns.contains("Scheduled restart")) {
@@ -214,7 +258,10 @@ final class Views {
     }
   }
 
-  /** The cluster's system identifier as the node that answered /cluster reports it, or "uninitialized". */
+  /**
+   * The cluster's system identifier as the node that answered /cluster reports it, or
+   * "uninitialized".
+   */
   static String systemIdentifier(Api api) {
     String base = api.clusterBase();
     if (base == null) {
@@ -247,19 +294,27 @@ final class Views {
     return b.toString();
   }
 
-  @Command(name = "history", description = "Show the history of failovers and switchovers (timelines).")
+  @Command(
+      name = "history",
+      description = "Show the history of failovers and switchovers (timelines).")
   static final class HistoryCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..1", paramLabel = "CLUSTER")
     String cluster;
 
-    @Option(names = {"-f", "--format"}, defaultValue = "pretty", description = "pretty, tsv, json or yaml")
+    @Option(
+        names = {"-f", "--format"},
+        defaultValue = "pretty",
+        description = "pretty, tsv, json or yaml")
     String fmt;
 
     @Override
     public Integer call() {
       checkFormat(fmt);
       cluster(cluster);
-      Api.Reply r = api().sendToAny(List.of(api().clusterBase()), "GET", "/history", null, Api.DEFAULT_TIMEOUT);
+      Api.Reply r =
+          api()
+              .sendToAny(
+                  List.of(api().clusterBase()), "GET", "/history", null, Api.DEFAULT_TIMEOUT);
       if (!r.ok()) {
         throw CtlException.failed("GET /history answered " + r.status() + ": " + r.text());
       }
@@ -268,17 +323,26 @@ final class Views {
         List<Object> row = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
           JsonNode x = h.get(i);
-          row.add(x == null || x.isNull() ? "" : x.isNumber() ? (Object) x.numberValue() : x.asText());
+          row.add(
+              x == null || x.isNull() ? "" : x.isNumber() ? (Object) x.numberValue() : x.asText());
         }
         rows.add(row);
       }
-      Table.print(out(), fmt, List.of("TL", "LSN", "Reason", "Timestamp", "New Leader"), rows, null,
-          Set.of("TL", "LSN"), 0);
+      Table.print(
+          out(),
+          fmt,
+          List.of("TL", "LSN", "Reason", "Timestamp", "New Leader"),
+          rows,
+          null,
+          Set.of("TL", "LSN"),
+          0);
       return 0;
     }
   }
 
-  @Command(name = "version", description = "Show synodctl's version, and each member's Synod and PostgreSQL versions.")
+  @Command(
+      name = "version",
+      description = "Show synodctl's version, and each member's Synod and PostgreSQL versions.")
   static final class VersionCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..*", paramLabel = "[CLUSTER] [MEMBER...]")
     List<String> args = new ArrayList<>();
@@ -291,7 +355,9 @@ final class Views {
       }
       JsonNode c = api().cluster();
       List<String> names = new ArrayList<>(args);
-      if (!names.isEmpty() && names.get(0).equals(c.path("scope").asText()) && SynodCtl.member(c, names.get(0)) == null) {
+      if (!names.isEmpty()
+          && names.get(0).equals(c.path("scope").asText())
+          && SynodCtl.member(c, names.get(0)) == null) {
         names.remove(0);
       }
       out().println();
@@ -305,8 +371,13 @@ final class Views {
         try {
           Api.Reply r = api().send(base, "GET", "/patroni", null, Duration.ofSeconds(3));
           JsonNode p = r.json();
-          out().println(name + ": Synod " + p.path("patroni").path("version").asText("?") + " PostgreSQL "
-              + pgVersion(p.path("server_version").asInt(0)));
+          out()
+              .println(
+                  name
+                      + ": Synod "
+                      + p.path("patroni").path("version").asText("?")
+                      + " PostgreSQL "
+                      + pgVersion(p.path("server_version").asInt(0)));
         } catch (Api.Unreachable | CtlException e) {
           out().println(name + ": failed to get version: " + e.getMessage());
           rc = CtlException.FAILED;
@@ -327,26 +398,35 @@ final class Views {
     return (v / 10000) + "." + (v / 100 % 100) + "." + (v % 100);
   }
 
-  @Command(name = "dsn", description = "Print a libpq connection string for the leader (or a member/role).")
+  @Command(
+      name = "dsn",
+      description = "Print a libpq connection string for the leader (or a member/role).")
   static final class DsnCmd extends SynodCtl.Verb {
     @Parameters(arity = "0..1", paramLabel = "CLUSTER")
     String cluster;
 
-    @Option(names = {"-r", "--role"}, description = "leader, primary, replica, standby, any")
+    @Option(
+        names = {"-r", "--role"},
+        description = "leader, primary, replica, standby, any")
     String role;
 
-    @Option(names = {"-m", "--member"}, description = "this member's DSN")
+    @Option(
+        names = {"-m", "--member"},
+        description = "this member's DSN")
     String member;
 
     @Override
     public Integer call() {
       if (role != null && member != null) {
-        throw new CtlException(CtlException.USAGE, "--role and --member are mutually exclusive options");
+        throw new CtlException(
+            CtlException.USAGE, "--role and --member are mutually exclusive options");
       }
       JsonNode c = cluster(cluster);
       JsonNode pick = null;
       for (JsonNode m : SynodCtl.members(c)) {
-        if (member != null ? member.equals(m.path("name").asText()) : SynodCtl.hasRole(m, role == null ? "leader" : role)) {
+        if (member != null
+            ? member.equals(m.path("name").asText())
+            : SynodCtl.hasRole(m, role == null ? "leader" : role)) {
           pick = m;
           break;
         }
@@ -354,7 +434,8 @@ final class Views {
       if (pick == null || !pick.has("host")) {
         throw CtlException.failed("Can not find a suitable member");
       }
-      out().println("host=" + pick.path("host").asText() + " port=" + pick.path("port").asInt(5432));
+      out()
+          .println("host=" + pick.path("host").asText() + " port=" + pick.path("port").asInt(5432));
       return 0;
     }
   }

@@ -12,7 +12,9 @@ public enum Action {
   CLAIM_EXISTING,
   /** Empty data dir, a leader exists: pg_basebackup from it (or the clonefrom member). */
   CLONE,
-  /** PostgreSQL is stopped and this node is not the leader: start it as a standby of {@code target}. */
+  /**
+   * PostgreSQL is stopped and this node is not the leader: start it as a standby of {@code target}.
+   */
   START_REPLICA,
   /** This node's data last ran as a primary and another node leads: pg_rewind, then follow. */
   REWIND,
@@ -30,6 +32,9 @@ public enum Action {
   FOLLOW,
   /** A planned switchover away from this leader: shut down cleanly, release the lease, follow. */
   STEP_DOWN,
-  /** The leader drops a switchover/failover request it cannot honour (bad or unhealthy candidate), and renews. */
+  /**
+   * The leader drops a switchover/failover request it cannot honour (bad or unhealthy candidate),
+   * and renews.
+   */
   REJECT_FAILOVER
 }

@@ -1,7 +1,6 @@
 package io.synod.engine.ha;
 
 import io.synod.config.DynamicConfig;
-import io.synod.engine.postgres.Lsn;
 import io.synod.engine.postgres.PgException;
 import io.synod.engine.postgres.PgState;
 import io.synod.engine.postgres.Postgres;
@@ -32,8 +31,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class HaActions {
   private static final Logger LOG = LoggerFactory.getLogger("io.synod.ha");
+
   /** The watchdog fences this long before the lease deadline: time for an immediate shutdown. */
   static final long FENCE_MARGIN_MS = 300;
+
   private static final Duration REPLICA_START_WAIT = Duration.ofSeconds(10);
 
   private final NodeIdentity id;
@@ -51,7 +52,12 @@ public final class HaActions {
   private static final long TRANSFER_BACKOFF_NANOS = 5_000_000_000L;
   private final Map<String, Long> lastSeen = new java.util.concurrent.ConcurrentHashMap<>();
 
-  public HaActions(NodeIdentity id, ClusterStore store, Postgres pg, Watchdog watchdog, DynamicConfig bootstrapDcs,
+  public HaActions(
+      NodeIdentity id,
+      ClusterStore store,
+      Postgres pg,
+      Watchdog watchdog,
+      DynamicConfig bootstrapDcs,
       Consumer<DynamicConfig> onDynamicConfig) {
     this.id = id;
     this.store = store;
@@ -67,10 +73,17 @@ public final class HaActions {
 
   /** Starts the lease keeper; the loop passes its live settings. */
   void startKeeper(java.util.function.Supplier<HaSettings> settings, Runnable wakeLoop) {
-    keeper = new LeaseKeeper(id.name(), store, lease, watchdog, settings, () -> {
-      fence();
-      wakeLoop.run();
-    });
+    keeper =
+        new LeaseKeeper(
+            id.name(),
+            store,
+            lease,
+            watchdog,
+            settings,
+            () -> {
+              fence();
+              wakeLoop.run();
+            });
   }
 
   LeaseKeeper keeper() {
@@ -98,7 +111,9 @@ public final class HaActions {
     return postmasterCrashed;
   }
 
-  /** After a manual reinitialize: the fresh copy needs no rewind (used by {@link ManualActions}). */
+  /**
+   * After a manual reinitialize: the fresh copy needs no rewind (used by {@link ManualActions}).
+   */
   void clearRewindFailed() {
     rewindFailed = false;
   }
@@ -121,7 +136,10 @@ public final class HaActions {
         case NONE -> null;
         case RENEW -> renew(c, s);
         case BOOTSTRAP -> bootstrap(s);
-        case CLAIM_EXISTING -> store.initialize(pg.sysid()) ? "claimed the cluster with system identifier " + pg.sysid() : null;
+        case CLAIM_EXISTING ->
+            store.initialize(pg.sysid())
+                ? "claimed the cluster with system identifier " + pg.sysid()
+                : null;
         case CLONE -> cloneFrom(c, d.target());
         case START_REPLICA -> startReplica(c, d.target());
         case REWIND -> rewind(c, d.target());
@@ -207,8 +225,8 @@ public final class HaActions {
   }
 
   /**
-   * Keeps the Raft leader off the PostgreSQL primary's node: if both die together, the store
-   * would first elect a new leader, which then grants the dead lease a full TTL from its start.
+   * Keeps the Raft leader off the PostgreSQL primary's node: if both die together, the store would
+   * first elect a new leader, which then grants the dead lease a full TTL from its start.
    */
   private void moveStoreLeadershipAway() {
     long now = System.nanoTime();
@@ -218,14 +236,18 @@ public final class HaActions {
     lastTransferAttempt = now;
     String to = store.moveStoreLeadershipAway();
     if (to != null) {
-      LOG.info("asked Raft peer {} to lead the store, so it does not share a node with the primary", to);
+      LOG.info(
+          "asked Raft peer {} to lead the store, so it does not share a node with the primary", to);
     }
   }
 
   // --- bootstrap and replicas ----------------------------------------------------------------
 
   private String bootstrap(HaSettings s) {
-    LeaseGrant g = lease.valid() ? store.renewLeader(id.name(), s.ttl()) : store.takeLeader(id.name(), s.ttl());
+    LeaseGrant g =
+        lease.valid()
+            ? store.renewLeader(id.name(), s.ttl())
+            : store.takeLeader(id.name(), s.ttl());
     lease.update(g);
     if (!g.held()) {
       return g.holder() + " won the bootstrap race";
@@ -256,7 +278,9 @@ public final class HaActions {
       pg.runCallback("on_start", "primary");
       return "bootstrapped a new cluster (system identifier " + pg.sysid() + ")";
     } catch (RuntimeException e) {
-      LOG.error("bootstrap failed: {}; removing the data directory and the lock so it can be retried", e.getMessage());
+      LOG.error(
+          "bootstrap failed: {}; removing the data directory and the lock so it can be retried",
+          e.getMessage());
       keep(false);
       watchdog.disarm();
       safeStop(StopMode.IMMEDIATE);
@@ -286,7 +310,9 @@ public final class HaActions {
   private static Member cloneSource(Cluster c, String leader) {
     for (Member m : c.members().values()) {
       Object cf = m.tags().get("clonefrom");
-      if ((Boolean.TRUE.equals(cf) || "true".equals(String.valueOf(cf))) && "running".equals(m.state()) && m.connUrl() != null) {
+      if ((Boolean.TRUE.equals(cf) || "true".equals(String.valueOf(cf)))
+          && "running".equals(m.state())
+          && m.connUrl() != null) {
         return m;
       }
     }
@@ -322,11 +348,15 @@ public final class HaActions {
         return "pg_rewind against " + leader + " done; " + startReplica(c, leader);
       }
       case FAILED_DATA_REMOVED -> {
-        return "pg_rewind failed (" + r.detail() + "); the data directory was removed and will be cloned again";
+        return "pg_rewind failed ("
+            + r.detail()
+            + "); the data directory was removed and will be cloned again";
       }
       default -> {
         rewindFailed = true;
-        return "pg_rewind failed: " + r.detail() + "; staying stopped (remove_data_directory_on_rewind_failure is off)";
+        return "pg_rewind failed: "
+            + r.detail()
+            + "; staying stopped (remove_data_directory_on_rewind_failure is off)";
       }
     }
   }
@@ -355,7 +385,8 @@ public final class HaActions {
     }
     postmasterCrashed = true;
     pg.configureAsPrimary();
-    Duration bound = s.primaryStartTimeout().isZero() ? Duration.ofSeconds(60) : s.primaryStartTimeout();
+    Duration bound =
+        s.primaryStartTimeout().isZero() ? Duration.ofSeconds(60) : s.primaryStartTimeout();
     // primary_start_timeout: hold the lease while crash recovery runs, no longer
     keep(true);
     if (keeper != null) {
@@ -402,7 +433,8 @@ public final class HaActions {
       return "pre_promote exited with " + rc + ": promotion aborted and the lease released";
     }
     PgState before = pg.state();
-    pg.promote(); // PostgreSQL removes standby.signal itself; removing it first makes promotion fail
+    pg.promote(); // PostgreSQL removes standby.signal itself; removing it first makes promotion
+    // fail
     // Arm the fence from a fresh renewal: a slow promotion must not leave it only milliseconds.
     LeaseGrant fresh = store.renewLeader(id.name(), s.ttl());
     lease.update(fresh);
@@ -414,7 +446,8 @@ public final class HaActions {
     // pg_rewind reads the new timeline from pg_control, which only a checkpoint updates; without
     // it a former primary is told "no rewind required" and cannot follow (Patroni does the same).
     pg.execute("CHECKPOINT");
-    // A standby's own timeline reading can be stale (last restartpoint); promotion adds exactly one.
+    // A standby's own timeline reading can be stale (last restartpoint); promotion adds exactly
+    // one.
     appendHistory(c, Math.max(1, after.timeline() - 1), before.walPosition(), s);
     FailoverRequest f = c.failover();
     if (f != null) {
@@ -422,7 +455,8 @@ public final class HaActions {
     }
     store.setStatus(after.currentLsn(), Map.of());
     if (s.useSlots()) {
-      pg.createOrUpdateSlots(slotMembers(s)); // the replicas reconnect to us right away; their slots must exist
+      pg.createOrUpdateSlots(
+          slotMembers(s)); // the replicas reconnect to us right away; their slots must exist
     }
     pg.runCallback("on_role_change", "primary");
     return "promoted: now the primary on timeline " + after.timeline();
@@ -430,7 +464,13 @@ public final class HaActions {
 
   private void appendHistory(Cluster c, int oldTimeline, long lsn, HaSettings s) {
     List<List<Object>> h = new ArrayList<>(c.history());
-    h.add(List.of(oldTimeline, lsn, "no recovery target specified", OffsetDateTime.now().toString(), id.name()));
+    h.add(
+        List.of(
+            oldTimeline,
+            lsn,
+            "no recovery target specified",
+            OffsetDateTime.now().toString(),
+            id.name()));
     int keep = s.dynamic().maxTimelinesHistory();
     if (keep > 0 && h.size() > keep) {
       h = new ArrayList<>(h.subList(h.size() - keep, h.size()));
@@ -484,7 +524,9 @@ public final class HaActions {
     }
     pg.start(REPLICA_START_WAIT);
     pg.runCallback("on_role_change", "replica");
-    return "stepped down for " + (candidate == null ? "the healthiest replica" : candidate) + "; running as a replica";
+    return "stepped down for "
+        + (candidate == null ? "the healthiest replica" : candidate)
+        + "; running as a replica";
   }
 
   private void safeStop(StopMode mode) {

@@ -42,8 +42,14 @@ public final class HaLoop implements Runnable {
   private volatile boolean wakeRequested;
   private volatile ManualRequests manual;
 
-  public HaLoop(NodeIdentity id, ClusterStore store, io.synod.store.RaftStore raft, Postgres pg, HaActions actions,
-      DynamicConfig bootstrapDcs, Boolean localUseRewind) {
+  public HaLoop(
+      NodeIdentity id,
+      ClusterStore store,
+      io.synod.store.RaftStore raft,
+      Postgres pg,
+      HaActions actions,
+      DynamicConfig bootstrapDcs,
+      Boolean localUseRewind) {
     this.id = id;
     this.store = store;
     this.raft = raft;
@@ -116,15 +122,36 @@ public final class HaLoop implements Runnable {
     actions.observe(cluster);
     LocalPg local = localView(pgState);
     Map<String, PeerStatus> peers = null;
-    if (cluster != null && cluster.isUnlocked() && local.running() && local.inRecovery() && !cluster.paused()) {
-      peers = probe.probe(cluster, id.name(), Duration.ofMillis(Math.max(200, s.loopWait().toMillis())));
+    if (cluster != null
+        && cluster.isUnlocked()
+        && local.running()
+        && local.inRecovery()
+        && !cluster.paused()) {
+      peers =
+          probe.probe(
+              cluster, id.name(), Duration.ofMillis(Math.max(200, s.loopWait().toMillis())));
     }
-    HaInput in = new HaInput(id.name(), id.noFailover(), id.failoverPriority(), cluster, storeError, local,
-        actions.lease().valid(), actions.lease().remainingMs(), peers, s.maximumLagOnFailover(), s.useRewind(),
-        OffsetDateTime.now());
+    HaInput in =
+        new HaInput(
+            id.name(),
+            id.noFailover(),
+            id.failoverPriority(),
+            cluster,
+            storeError,
+            local,
+            actions.lease().valid(),
+            actions.lease().remainingMs(),
+            peers,
+            s.maximumLagOnFailover(),
+            s.useRewind(),
+            OffsetDateTime.now());
     Decision d = HaDecider.decide(in);
     if (actions.rewindFailed() && d.action() == Action.REWIND) {
-      d = new Decision(Action.NONE, d.target(), "pg_rewind failed earlier: staying stopped; reinitialize this member");
+      d =
+          new Decision(
+              Action.NONE,
+              d.target(),
+              "pg_rewind failed earlier: staying stopped; reinitialize this member");
     }
     LOG.info("{}", d.reason());
     String outcome = actions.execute(d, cluster, s);
@@ -136,7 +163,10 @@ public final class HaLoop implements Runnable {
     String state = MemberData.state(after, actions.postmasterCrashed());
     if (cluster != null || storeError == null) {
       try {
-        store.touchMember(id.name(), MemberData.build(id, after, role, state, cluster != null && cluster.paused()), s.ttl());
+        store.touchMember(
+            id.name(),
+            MemberData.build(id, after, role, state, cluster != null && cluster.paused()),
+            s.ttl());
       } catch (StoreException e) {
         LOG.warn("could not refresh my member key: {}", e.getMessage());
       }
@@ -144,16 +174,37 @@ public final class HaLoop implements Runnable {
     if (actions.keeper() != null) {
       actions.keeper().loopAlive();
     }
-    status.set(new NodeStatus(id.name(), after, cluster, storeError, d, actions.lease().valid(), actions.lease().remainingMs(),
-        Instant.now(), dcsLastSeen, role, state));
+    status.set(
+        new NodeStatus(
+            id.name(),
+            after,
+            cluster,
+            storeError,
+            d,
+            actions.lease().valid(),
+            actions.lease().remainingMs(),
+            Instant.now(),
+            dcsLastSeen,
+            role,
+            state));
     return cluster;
   }
 
   private LocalPg localView(PgState p) {
-    boolean wasPrimary = p.clusterState() != null && (p.clusterState().equals("in production") || p.clusterState().equals("shut down"));
+    boolean wasPrimary =
+        p.clusterState() != null
+            && (p.clusterState().equals("in production") || p.clusterState().equals("shut down"));
     String following = pg.replicaTarget().map(t -> t.leaderName()).orElse(null);
-    return new LocalPg(p.dataDirEmpty() || !p.dataDirExists(), p.running(), p.inRecovery(), p.timeline(), p.walPosition(),
-        p.sysid(), wasPrimary, following, p.running() && p.acceptingConnections());
+    return new LocalPg(
+        p.dataDirEmpty() || !p.dataDirExists(),
+        p.running(),
+        p.inRecovery(),
+        p.timeline(),
+        p.walPosition(),
+        p.sysid(),
+        wasPrimary,
+        following,
+        p.running() && p.acceptingConnections());
   }
 
   private void refreshSettings(Cluster c) {
@@ -161,10 +212,14 @@ public final class HaLoop implements Runnable {
       return;
     }
     try {
-      HaSettings next = HaSettings.of(DynamicConfig.fromMap(c.config(), "store: config key"), localUseRewind);
+      HaSettings next =
+          HaSettings.of(DynamicConfig.fromMap(c.config(), "store: config key"), localUseRewind);
       if (!next.dynamic().equals(settings.dynamic())) {
-        LOG.info("dynamic configuration changed (ttl {} s, loop_wait {} s, retry_timeout {} s)",
-            next.dynamic().ttlSeconds(), next.dynamic().loopWaitSeconds(), next.dynamic().retryTimeoutSeconds());
+        LOG.info(
+            "dynamic configuration changed (ttl {} s, loop_wait {} s, retry_timeout {} s)",
+            next.dynamic().ttlSeconds(),
+            next.dynamic().loopWaitSeconds(),
+            next.dynamic().retryTimeoutSeconds());
         settings = next;
         actions.applyDynamicConfig(next.dynamic());
       }
@@ -196,7 +251,8 @@ public final class HaLoop implements Runnable {
     try {
       while (running && !wakeRequested && !failover.isDone()) {
         if (leader.isDone()) {
-          String now = raft.get(leaderKey, io.synod.store.ReadMode.LOCAL).map(e -> e.value()).orElse(null);
+          String now =
+              raft.get(leaderKey, io.synod.store.ReadMode.LOCAL).map(e -> e.value()).orElse(null);
           if (!java.util.Objects.equals(now, holder)) {
             break;
           }

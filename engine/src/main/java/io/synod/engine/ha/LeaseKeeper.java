@@ -1,9 +1,9 @@
 package io.synod.engine.ha;
 
+import io.synod.engine.watchdog.Watchdog;
 import io.synod.store.StoreException;
 import io.synod.store.cluster.ClusterStore;
 import io.synod.store.cluster.LeaseGrant;
-import io.synod.engine.watchdog.Watchdog;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Renews the leader lease on its own thread every ttl/8 while the HA loop says "keep leading".
- * Renewing often costs one small Raft write and makes a crashed leader's lease run out sooner
- * after the crash: expiry comes between ttl - ttl/8 and ttl after the last sign of life.
+ * Renewing often costs one small Raft write and makes a crashed leader's lease run out sooner after
+ * the crash: expiry comes between ttl - ttl/8 and ttl after the last sign of life.
  *
  * <p>Why not only from the loop: a loop iteration reads PostgreSQL and the store several times, and
  * on a loaded host one iteration can take longer than the lease's slack; the lease would lapse
@@ -31,15 +31,23 @@ final class LeaseKeeper implements AutoCloseable {
   private final Watchdog watchdog;
   private final Supplier<HaSettings> settings;
   private final Runnable onLost;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "synod-lease-keeper");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "synod-lease-keeper");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile boolean keeping;
   private volatile long aliveUntil;
 
-  LeaseKeeper(String name, ClusterStore store, LeaseState lease, Watchdog watchdog, Supplier<HaSettings> settings, Runnable onLost) {
+  LeaseKeeper(
+      String name,
+      ClusterStore store,
+      LeaseState lease,
+      Watchdog watchdog,
+      Supplier<HaSettings> settings,
+      Runnable onLost) {
     this.name = name;
     this.store = store;
     this.lease = lease;
@@ -54,13 +62,19 @@ final class LeaseKeeper implements AutoCloseable {
     keeping = on;
   }
 
-  /** The loop finished an iteration: it vouches for the primary for one more ttl (less the fence margin). */
+  /**
+   * The loop finished an iteration: it vouches for the primary for one more ttl (less the fence
+   * margin).
+   */
   void loopAlive() {
-    long budget = settings.get().ttl().toNanos() - TimeUnit.MILLISECONDS.toNanos(HaActions.FENCE_MARGIN_MS);
+    long budget =
+        settings.get().ttl().toNanos() - TimeUnit.MILLISECONDS.toNanos(HaActions.FENCE_MARGIN_MS);
     aliveUntil = Math.max(aliveUntil, System.nanoTime() + budget);
   }
 
-  /** The loop enters an operation bounded by {@code ms} (e.g. restarting the postmaster in place). */
+  /**
+   * The loop enters an operation bounded by {@code ms} (e.g. restarting the postmaster in place).
+   */
   void busyFor(long ms) {
     aliveUntil = Math.max(aliveUntil, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms));
   }
@@ -79,11 +93,13 @@ final class LeaseKeeper implements AutoCloseable {
         watchdog.ping(g.remainingMs() - HaActions.FENCE_MARGIN_MS);
       } else {
         keeping = false;
-        LOG.warn("lease keeper: the leader lock now belongs to {}; fencing PostgreSQL now", g.holder());
+        LOG.warn(
+            "lease keeper: the leader lock now belongs to {}; fencing PostgreSQL now", g.holder());
         onLost.run();
       }
     } catch (StoreException e) {
-      // The next tick retries; if the lease runs out first, the watchdog fences and the loop demotes.
+      // The next tick retries; if the lease runs out first, the watchdog fences and the loop
+      // demotes.
       LOG.debug("lease keeper: renewal failed: {}", e.getMessage());
     } catch (RuntimeException e) {
       LOG.warn("lease keeper: {}", e.toString());

@@ -34,7 +34,12 @@ public final class ManualActions implements ManualRequests.Worker {
    * @param reloadConfig re-reads the node's YAML and applies what can change at runtime (PostgreSQL
    *     parameters, pg_hba, REST API access); then PostgreSQL is reloaded here
    */
-  public ManualActions(NodeIdentity id, ClusterStore store, Postgres pg, HaActions actions, HaLoop loop,
+  public ManualActions(
+      NodeIdentity id,
+      ClusterStore store,
+      Postgres pg,
+      HaActions actions,
+      HaLoop loop,
       Runnable reloadConfig) {
     this.id = id;
     this.store = store;
@@ -52,7 +57,12 @@ public final class ManualActions implements ManualRequests.Worker {
     if (spec.role() != null && !spec.role().equals(role)) {
       mismatch = "host role mismatch (" + role + ", not " + spec.role() + ")";
     } else if (spec.postgresVersion() != null && spec.postgresVersion() <= st.serverVersion()) {
-      mismatch = "postgres version mismatch (" + st.serverVersion() + " is not older than " + spec.postgresVersion() + ")";
+      mismatch =
+          "postgres version mismatch ("
+              + st.serverVersion()
+              + " is not older than "
+              + spec.postgresVersion()
+              + ")";
     } else if (spec.pendingOnly() && !st.pendingRestart()) {
       mismatch = "pending restart flag is not set";
     }
@@ -61,19 +71,25 @@ public final class ManualActions implements ManualRequests.Worker {
       return new ManualRequests.Outcome(false, "restart conditions are not satisfied");
     }
     HaSettings s = settings.get();
-    Duration timeout = spec.timeout() != null ? spec.timeout()
-        : s.primaryStartTimeout().isZero() ? Duration.ofSeconds(60) : s.primaryStartTimeout();
+    Duration timeout =
+        spec.timeout() != null
+            ? spec.timeout()
+            : s.primaryStartTimeout().isZero() ? Duration.ofSeconds(60) : s.primaryStartTimeout();
     boolean leader = actions.lease().valid();
     if (leader && actions.keeper() != null) {
       // The lease keeper renews the lock while the loop thread is busy here: a stop (bounded by
       // pg_ctl_timeout) plus a start (bounded by the timeout). A planned restart is no failover.
       actions.keeper().busyFor(timeout.plus(pg.settings().pgCtlTimeout()).toMillis());
     }
-    LOG.info("restarting PostgreSQL ({}) on request{}", role, leader ? "; the leader lock is renewed meanwhile" : "");
+    LOG.info(
+        "restarting PostgreSQL ({}) on request{}",
+        role,
+        leader ? "; the leader lock is renewed meanwhile" : "");
     try {
       boolean ok = st.running() ? pg.restart(timeout) : pg.start(timeout);
       pg.runCallback("on_restart", role);
-      return ok ? new ManualRequests.Outcome(true, "restarted successfully")
+      return ok
+          ? new ManualRequests.Outcome(true, "restarted successfully")
           : new ManualRequests.Outcome(false, "postgres is still starting");
     } catch (PgException e) {
       LOG.error("restart failed: {}", e.getMessage());
@@ -87,7 +103,8 @@ public final class ManualActions implements ManualRequests.Worker {
     try {
       c = store.load(ReadMode.LINEARIZABLE);
     } catch (StoreException e) {
-      return new ManualRequests.Outcome(false, "cannot read the cluster from the store: " + e.getMessage());
+      return new ManualRequests.Outcome(
+          false, "cannot read the cluster from the store: " + e.getMessage());
     }
     if (c.isUnlocked()) {
       return new ManualRequests.Outcome(false, "Cluster has no leader, can not reinitialize");
@@ -96,7 +113,8 @@ public final class ManualActions implements ManualRequests.Worker {
       return new ManualRequests.Outcome(false, "I am the leader, can not reinitialize");
     }
     if (pg.state().isPrimary()) {
-      return new ManualRequests.Outcome(false, "PostgreSQL runs as a primary here; not wiping it (demote it first)");
+      return new ManualRequests.Outcome(
+          false, "PostgreSQL runs as a primary here; not wiping it (demote it first)");
     }
     Member leader = c.leaderMember();
     Member source = fromLeader ? leader : cloneSource(c, leader);
@@ -119,16 +137,24 @@ public final class ManualActions implements ManualRequests.Worker {
     if (ok) {
       pg.runCallback("on_start", "replica");
     }
-    return new ManualRequests.Outcome(ok, ok ? "reinitialized from " + from
-        : "cloned from " + from + " but PostgreSQL did not start; see " + pg.logFile());
+    return new ManualRequests.Outcome(
+        ok,
+        ok
+            ? "reinitialized from " + from
+            : "cloned from " + from + " but PostgreSQL did not start; see " + pg.logFile());
   }
 
-  /** A running member tagged clonefrom (not this one), else the leader: Patroni's get_clone_member. */
+  /**
+   * A running member tagged clonefrom (not this one), else the leader: Patroni's get_clone_member.
+   */
   private Member cloneSource(Cluster c, Member leader) {
     for (Member m : c.members().values()) {
       Object cf = m.tags().get("clonefrom");
       boolean tagged = Boolean.TRUE.equals(cf) || "true".equalsIgnoreCase(String.valueOf(cf));
-      if (tagged && !m.name().equals(id.name()) && "running".equals(m.state()) && m.connUrl() != null) {
+      if (tagged
+          && !m.name().equals(id.name())
+          && "running".equals(m.state())
+          && m.connUrl() != null) {
         return m;
       }
     }

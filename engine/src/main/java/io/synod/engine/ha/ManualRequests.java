@@ -10,10 +10,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Restart, reinitialize and reload requests from the REST API, waiting for the HA loop.
  *
- * <p>The REST handler only queues a request and waits on its future; {@link HaLoop} calls
- * {@link #runPending()} at the start of each cycle, so PostgreSQL is never restarted or wiped
- * concurrently with an HA decision. One request of each kind can be pending; a scheduled restart
- * (Patroni's {@code schedule}) waits here until its time comes.
+ * <p>The REST handler only queues a request and waits on its future; {@link HaLoop} calls {@link
+ * #runPending()} at the start of each cycle, so PostgreSQL is never restarted or wiped concurrently
+ * with an HA decision. One request of each kind can be pending; a scheduled restart (Patroni's
+ * {@code schedule}) waits here until its time comes.
  */
 public final class ManualRequests {
   private static final Logger LOG = LoggerFactory.getLogger("io.synod.ha");
@@ -21,13 +21,19 @@ public final class ManualRequests {
   /**
    * Patroni's restart filters ({@code POST /restart} body).
    *
-   * @param role restart only when this node runs as this role (primary, replica, standby_leader); null: any
+   * @param role restart only when this node runs as this role (primary, replica, standby_leader);
+   *     null: any
    * @param pendingOnly restart only when PostgreSQL reports a pending restart
-   * @param postgresVersion restart only when the server's version number is lower (e.g. 150013); null: any
+   * @param postgresVersion restart only when the server's version number is lower (e.g. 150013);
+   *     null: any
    * @param timeout how long PostgreSQL may take to come back; null: primary_start_timeout
    * @param schedule when to restart; null: now
    */
-  public record RestartSpec(String role, boolean pendingOnly, Integer postgresVersion, Duration timeout,
+  public record RestartSpec(
+      String role,
+      boolean pendingOnly,
+      Integer postgresVersion,
+      Duration timeout,
       OffsetDateTime schedule) {}
 
   /** What happened: {@code ok} maps to 200, otherwise 503, with {@code message} as the body. */
@@ -114,8 +120,8 @@ public final class ManualRequests {
     synchronized (this) {
       String busy = busy();
       if (reinitWaiter != null || (busy != null && !force)) {
-        return CompletableFuture.completedFuture(new Outcome(false, (busy == null ? "reinitialize" : busy)
-            + " already in progress"));
+        return CompletableFuture.completedFuture(
+            new Outcome(false, (busy == null ? "reinitialize" : busy) + " already in progress"));
       }
       reinitFromLeader = fromLeader;
       reinitWaiter = new CompletableFuture<>();
@@ -199,8 +205,12 @@ public final class ManualRequests {
       running = "reinitialize";
       try {
         CompletableFuture<Outcome> f = reinit;
-        Outcome o = call(() -> worker.reinitialize(fromLeader, () -> f.complete(new Outcome(true, "reinitialize started"))),
-            "reinitialize");
+        Outcome o =
+            call(
+                () ->
+                    worker.reinitialize(
+                        fromLeader, () -> f.complete(new Outcome(true, "reinitialize started"))),
+                "reinitialize");
         f.complete(o);
         LOG.info("reinitialize: {}", o.message());
       } finally {

@@ -5,13 +5,17 @@ import io.synod.engine.postgres.PgState;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The member key's JSON, with Patroni's field names (touch_member), so patronictl-style tools read it. */
+/**
+ * The member key's JSON, with Patroni's field names (touch_member), so patronictl-style tools read
+ * it.
+ */
 final class MemberData {
   static final String VERSION = "synod-0.1.0";
 
   private MemberData() {}
 
-  static Map<String, Object> build(NodeIdentity id, PgState pg, String role, String state, boolean paused) {
+  static Map<String, Object> build(
+      NodeIdentity id, PgState pg, String role, String state, boolean paused) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("conn_url", "postgres://" + id.pgHost() + ":" + id.pgPort() + "/postgres");
     m.put("api_url", id.apiUrl());

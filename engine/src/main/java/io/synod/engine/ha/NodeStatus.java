@@ -24,6 +24,9 @@ public record NodeStatus(
     String state) {
 
   public boolean isLeader() {
-    return cluster != null && cluster.leader() != null && name.equals(cluster.leader().name()) && leaseHeld;
+    return cluster != null
+        && cluster.leader() != null
+        && name.equals(cluster.leader().name())
+        && leaseHeld;
   }
 }

@@ -14,14 +14,17 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Asks the other members' REST APIs ({@code GET /patroni}) in parallel during the leader race,
- * as Patroni's fetch_nodes_statuses does. A member that does not answer in time is unreachable.
+ * Asks the other members' REST APIs ({@code GET /patroni}) in parallel during the leader race, as
+ * Patroni's fetch_nodes_statuses does. A member that does not answer in time is unreachable.
  */
 final class PeerProbe {
   private static final ObjectMapper JSON = new ObjectMapper();
   // HTTP/1.1: the REST API speaks nothing else, and an h2c upgrade attempt only costs time.
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofMillis(500)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofMillis(500))
+          .build();
 
   /**
    * Makes one request so the HTTP client's classes are loaded and compiled before the first leader
@@ -29,8 +32,10 @@ final class PeerProbe {
    */
   void warmUp(String url) {
     try {
-      http.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
-          HttpResponse.BodyHandlers.ofString()).thenApply(r -> parse("self", r.body()));
+      http.sendAsync(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
+              HttpResponse.BodyHandlers.ofString())
+          .thenApply(r -> parse("self", r.body()));
     } catch (IllegalArgumentException e) {
       // no usable URL: the first race pays the warm-up
     }
@@ -48,10 +53,15 @@ final class PeerProbe {
       } catch (IllegalArgumentException e) {
         continue;
       }
-      pending.put(m.name(), http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
-          .thenApply(r -> parse(m.name(), r.body()))
-          .exceptionally(e -> PeerStatus.unreachable(m.name()))
-          .completeOnTimeout(PeerStatus.unreachable(m.name()), timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+      pending.put(
+          m.name(),
+          http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+              .thenApply(r -> parse(m.name(), r.body()))
+              .exceptionally(e -> PeerStatus.unreachable(m.name()))
+              .completeOnTimeout(
+                  PeerStatus.unreachable(m.name()),
+                  timeout.toMillis(),
+                  java.util.concurrent.TimeUnit.MILLISECONDS));
     }
     Map<String, PeerStatus> out = new HashMap<>();
     pending.forEach((name, f) -> out.put(name, f.join()));
@@ -62,10 +72,14 @@ final class PeerProbe {
     try {
       JsonNode n = JSON.readTree(body);
       boolean running = "running".equals(n.path("state").asText());
-      boolean primary = "primary".equals(n.path("role").asText()) || "master".equals(n.path("role").asText());
+      boolean primary =
+          "primary".equals(n.path("role").asText()) || "master".equals(n.path("role").asText());
       JsonNode x = n.path("xlog");
-      long wal = primary ? x.path("location").asLong(0)
-          : Math.max(x.path("received_location").asLong(0), x.path("replayed_location").asLong(0));
+      long wal =
+          primary
+              ? x.path("location").asLong(0)
+              : Math.max(
+                  x.path("received_location").asLong(0), x.path("replayed_location").asLong(0));
       JsonNode tags = n.path("tags");
       boolean nofailover = tags.path("nofailover").asBoolean(false);
       int prio = tags.has("failover_priority") ? tags.path("failover_priority").asInt(1) : 1;

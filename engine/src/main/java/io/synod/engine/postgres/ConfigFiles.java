@@ -9,206 +9,263 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Text of the files Synod owns in the data directory, generated from {@link PgSettings} (pure functions; the
- * writing happens in {@link Postgres#writeConfig}).
+ * Text of the files Synod owns in the data directory, generated from {@link PgSettings} (pure
+ * functions; the writing happens in {@link Postgres#writeConfig}).
  *
- * <p>postgresql.conf includes initdb's original (kept as postgresql.base.conf) first, so everything after the
- * include wins: Patroni's layout.
+ * <p>postgresql.conf includes initdb's original (kept as postgresql.base.conf) first, so everything
+ * after the include wins: Patroni's layout.
  */
 final class ConfigFiles {
-    static final String HEADER = "# managed by Synod; edit the YAML instead: this file is regenerated on every change.\n";
-    static final String BASE_CONF = "postgresql.base.conf";
+  static final String HEADER =
+      "# managed by Synod; edit the YAML instead: this file is regenerated on every change.\n";
+  static final String BASE_CONF = "postgresql.base.conf";
 
-    /** Settings only Synod may set: identity of the node and its replication source. User values are ignored. */
-    static final Set<String> OWNED = Set.of("listen_addresses", "port", "cluster_name", "hot_standby",
-            "primary_conninfo", "primary_slot_name", "recovery_target_timeline", "standby_mode",
-            "config_file", "data_directory", "hba_file", "ident_file", "include", "include_dir", "include_if_exists");
+  /**
+   * Settings only Synod may set: identity of the node and its replication source. User values are
+   * ignored.
+   */
+  static final Set<String> OWNED =
+      Set.of(
+          "listen_addresses",
+          "port",
+          "cluster_name",
+          "hot_standby",
+          "primary_conninfo",
+          "primary_slot_name",
+          "recovery_target_timeline",
+          "standby_mode",
+          "config_file",
+          "data_directory",
+          "hba_file",
+          "ident_file",
+          "include",
+          "include_dir",
+          "include_if_exists");
 
-    /** Recovery settings removed from postgresql.auto.conf so ALTER SYSTEM (or a copied leader) can't override us. */
-    static final Set<String> RECOVERY_KEYS = Set.of("primary_conninfo", "primary_slot_name", "standby_mode",
-            "recovery_target_timeline", "recovery_target", "recovery_target_lsn", "recovery_target_name",
-            "recovery_target_time", "recovery_target_xid", "recovery_target_action", "recovery_target_inclusive",
-            "promote_trigger_file", "trigger_file");
+  /**
+   * Recovery settings removed from postgresql.auto.conf so ALTER SYSTEM (or a copied leader) can't
+   * override us.
+   */
+  static final Set<String> RECOVERY_KEYS =
+      Set.of(
+          "primary_conninfo",
+          "primary_slot_name",
+          "standby_mode",
+          "recovery_target_timeline",
+          "recovery_target",
+          "recovery_target_lsn",
+          "recovery_target_name",
+          "recovery_target_time",
+          "recovery_target_xid",
+          "recovery_target_action",
+          "recovery_target_inclusive",
+          "promote_trigger_file",
+          "trigger_file");
 
-    private ConfigFiles() {
+  private ConfigFiles() {}
+
+  /** Defaults for replication and pg_rewind; user parameters may override them. */
+  static Map<String, String> defaults(String socketDir) {
+    Map<String, String> d = new TreeMap<>();
+    d.put("wal_level", "replica");
+    d.put("max_wal_senders", "10");
+    d.put("max_replication_slots", "10");
+    d.put("wal_keep_size", "128MB");
+    d.put("wal_log_hints", "on"); // pg_rewind needs hint bits WAL-logged (or data checksums)
+    d.put("unix_socket_directories", socketDir);
+    return d;
+  }
+
+  static String postgresqlConf(PgSettings s, String socketDir, ReplicaTarget target) {
+    StringBuilder b = new StringBuilder(HEADER);
+    b.append("# initdb's original settings, overridden by everything below.\n");
+    b.append("include '").append(BASE_CONF).append("'\n\n");
+    b.append("# node identity (from the Synod configuration)\n");
+    setting(b, "listen_addresses", s.listenHost());
+    setting(b, "port", Integer.toString(s.port()));
+    if (s.clusterName() != null) {
+      setting(b, "cluster_name", s.clusterName());
     }
+    setting(b, "hot_standby", "on");
 
-    /** Defaults for replication and pg_rewind; user parameters may override them. */
-    static Map<String, String> defaults(String socketDir) {
-        Map<String, String> d = new TreeMap<>();
-        d.put("wal_level", "replica");
-        d.put("max_wal_senders", "10");
-        d.put("max_replication_slots", "10");
-        d.put("wal_keep_size", "128MB");
-        d.put("wal_log_hints", "on"); // pg_rewind needs hint bits WAL-logged (or data checksums)
-        d.put("unix_socket_directories", socketDir);
-        return d;
-    }
-
-    static String postgresqlConf(PgSettings s, String socketDir, ReplicaTarget target) {
-        StringBuilder b = new StringBuilder(HEADER);
-        b.append("# initdb's original settings, overridden by everything below.\n");
-        b.append("include '").append(BASE_CONF).append("'\n\n");
-        b.append("# node identity (from the Synod configuration)\n");
-        setting(b, "listen_addresses", s.listenHost());
-        setting(b, "port", Integer.toString(s.port()));
-        if (s.clusterName() != null) {
-            setting(b, "cluster_name", s.clusterName());
-        }
-        setting(b, "hot_standby", "on");
-
-        Map<String, String> params = defaults(socketDir);
-        s.parameters().forEach((k, v) -> {
-            String key = k.trim().toLowerCase(Locale.ROOT);
-            if (v == null) {
+    Map<String, String> params = defaults(socketDir);
+    s.parameters()
+        .forEach(
+            (k, v) -> {
+              String key = k.trim().toLowerCase(Locale.ROOT);
+              if (v == null) {
                 params.remove(key);
-            } else if (!ignored(key, v)) {
+              } else if (!ignored(key, v)) {
                 params.put(key, v);
-            }
-        });
-        b.append("\n# parameters (Synod defaults overlaid with postgresql.parameters)\n");
-        params.forEach((k, v) -> setting(b, k, v));
+              }
+            });
+    b.append("\n# parameters (Synod defaults overlaid with postgresql.parameters)\n");
+    params.forEach((k, v) -> setting(b, k, v));
 
-        if (target != null) {
-            b.append("\n# standby settings: this node replicates from ")
-                    .append(target.leaderName() != null ? target.leaderName().replaceAll("[\\r\\n]", " ") : "the leader")
-                    .append("\n");
-            setting(b, "primary_conninfo", primaryConninfo(s, target));
-            if (s.useSlots()) {
-                setting(b, "primary_slot_name", Slots.slotNameFor(s.name()));
-            }
-            setting(b, "recovery_target_timeline", "latest");
-        }
-        return b.toString();
+    if (target != null) {
+      b.append("\n# standby settings: this node replicates from ")
+          .append(
+              target.leaderName() != null
+                  ? target.leaderName().replaceAll("[\\r\\n]", " ")
+                  : "the leader")
+          .append("\n");
+      setting(b, "primary_conninfo", primaryConninfo(s, target));
+      if (s.useSlots()) {
+        setting(b, "primary_slot_name", Slots.slotNameFor(s.name()));
+      }
+      setting(b, "recovery_target_timeline", "latest");
     }
+    return b.toString();
+  }
 
-    private static boolean ignored(String key, String value) {
-        return OWNED.contains(key) || (key.equals("wal_level") && value.trim().equalsIgnoreCase("minimal"));
-    }
+  private static boolean ignored(String key, String value) {
+    return OWNED.contains(key)
+        || (key.equals("wal_level") && value.trim().equalsIgnoreCase("minimal"));
+  }
 
-    /** Why configured parameters are not written as given (logged once per settings change, not per write). */
-    static List<String> ignoredParameters(PgSettings s) {
-        List<String> out = new ArrayList<>();
-        s.parameters().forEach((k, v) -> {
-            String key = k.trim().toLowerCase(Locale.ROOT);
-            if (v != null && OWNED.contains(key)) {
+  /**
+   * Why configured parameters are not written as given (logged once per settings change, not per
+   * write).
+   */
+  static List<String> ignoredParameters(PgSettings s) {
+    List<String> out = new ArrayList<>();
+    s.parameters()
+        .forEach(
+            (k, v) -> {
+              String key = k.trim().toLowerCase(Locale.ROOT);
+              if (v != null && OWNED.contains(key)) {
                 out.add("ignoring parameter " + key + ": Synod sets it itself");
-            } else if (v != null && ignored(key, v)) {
+              } else if (v != null && ignored(key, v)) {
                 out.add("ignoring wal_level=minimal: replication needs at least replica");
-            }
+              }
+            });
+    return out;
+  }
+
+  static String primaryConninfo(PgSettings s, ReplicaTarget t) {
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("host", t.host());
+    c.put("port", Integer.toString(t.port()));
+    c.put("user", s.replication().username());
+    if (s.replication().hasPassword()) {
+      c.put("password", s.replication().password());
+    }
+    c.put("application_name", s.name());
+    c.put("connect_timeout", "5");
+    return conninfo(c);
+  }
+
+  /** libpq key=value connection string with values quoted when needed. */
+  static String conninfo(Map<String, String> params) {
+    StringBuilder b = new StringBuilder();
+    params.forEach(
+        (k, v) -> {
+          if (b.length() > 0) {
+            b.append(' ');
+          }
+          b.append(k).append('=');
+          if (!v.isEmpty()
+              && v.chars()
+                  .allMatch(ch -> Character.isLetterOrDigit(ch) || "._-/:".indexOf(ch) >= 0)) {
+            b.append(v);
+          } else {
+            b.append('\'').append(v.replace("\\", "\\\\").replace("'", "\\'")).append('\'');
+          }
         });
-        return out;
-    }
+    return b.toString();
+  }
 
-    static String primaryConninfo(PgSettings s, ReplicaTarget t) {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("host", t.host());
-        c.put("port", Integer.toString(t.port()));
-        c.put("user", s.replication().username());
-        if (s.replication().hasPassword()) {
-            c.put("password", s.replication().password());
-        }
-        c.put("application_name", s.name());
-        c.put("connect_timeout", "5");
-        return conninfo(c);
+  /**
+   * pg_hba.conf: Synod's own lines first (so a configured line can never lock the engine or
+   * replication out of the local server), then the configured lines. Password methods are
+   * scram-sha-256; a role without a password gets trust, which is only acceptable for development.
+   * The local socket lives in a 0700 postgres-owned directory.
+   */
+  static String pgHba(PgSettings s) {
+    StringBuilder b = new StringBuilder(HEADER);
+    PgSettings.Credentials su = s.superuser();
+    String local = su.hasPassword() ? "scram-sha-256" : "trust";
+    b.append("# local socket (directory readable by postgres only)\n");
+    hba(b, "local", "all", "all", null, local);
+    hba(b, "local", "replication", "all", null, local);
+    b.append("# Synod's own connections to this server\n");
+    for (String net : localNetworks(s)) {
+      hba(b, "host", "all", su.username(), net, method(su));
     }
+    PgSettings.Credentials rw = s.rewind();
+    if (rw != null && !rw.username().equals(su.username())) {
+      for (String net : localNetworks(s)) {
+        hba(b, "host", "all", rw.username(), net, method(rw));
+      }
+    }
+    PgSettings.Credentials rep = s.replication();
+    for (String net : localNetworks(s)) {
+      hba(b, "host", "replication", rep.username(), net, method(rep));
+    }
+    if (!s.pgHba().isEmpty()) {
+      b.append("# configured (postgresql.pg_hba)\n");
+      for (String line : s.pgHba()) {
+        b.append(line.replaceAll("[\\r\\n]", " ").strip()).append('\n');
+      }
+    }
+    return b.toString();
+  }
 
-    /** libpq key=value connection string with values quoted when needed. */
-    static String conninfo(Map<String, String> params) {
-        StringBuilder b = new StringBuilder();
-        params.forEach((k, v) -> {
-            if (b.length() > 0) {
-                b.append(' ');
-            }
-            b.append(k).append('=');
-            if (!v.isEmpty() && v.chars().allMatch(ch -> Character.isLetterOrDigit(ch) || "._-/:".indexOf(ch) >= 0)) {
-                b.append(v);
-            } else {
-                b.append('\'').append(v.replace("\\", "\\\\").replace("'", "\\'")).append('\'');
-            }
-        });
-        return b.toString();
-    }
+  private static String method(PgSettings.Credentials c) {
+    return c.hasPassword() ? "scram-sha-256" : "trust";
+  }
 
-    /**
-     * pg_hba.conf: Synod's own lines first (so a configured line can never lock the engine or replication out of the
-     * local server), then the configured lines. Password methods are scram-sha-256; a role without a password gets
-     * trust, which is only acceptable for development. The local socket lives in a 0700 postgres-owned directory.
-     */
-    static String pgHba(PgSettings s) {
-        StringBuilder b = new StringBuilder(HEADER);
-        PgSettings.Credentials su = s.superuser();
-        String local = su.hasPassword() ? "scram-sha-256" : "trust";
-        b.append("# local socket (directory readable by postgres only)\n");
-        hba(b, "local", "all", "all", null, local);
-        hba(b, "local", "replication", "all", null, local);
-        b.append("# Synod's own connections to this server\n");
-        for (String net : localNetworks(s)) {
-            hba(b, "host", "all", su.username(), net, method(su));
-        }
-        PgSettings.Credentials rw = s.rewind();
-        if (rw != null && !rw.username().equals(su.username())) {
-            for (String net : localNetworks(s)) {
-                hba(b, "host", "all", rw.username(), net, method(rw));
-            }
-        }
-        PgSettings.Credentials rep = s.replication();
-        for (String net : localNetworks(s)) {
-            hba(b, "host", "replication", rep.username(), net, method(rep));
-        }
-        if (!s.pgHba().isEmpty()) {
-            b.append("# configured (postgresql.pg_hba)\n");
-            for (String line : s.pgHba()) {
-                b.append(line.replaceAll("[\\r\\n]", " ").strip()).append('\n');
-            }
-        }
-        return b.toString();
+  /**
+   * Loopback networks, plus the local connection address when listen_addresses names a specific IP.
+   */
+  static List<String> localNetworks(PgSettings s) {
+    String h = localHost(s.listenHost());
+    if (h.equals("127.0.0.1") || h.equals("::1")) {
+      return List.of("127.0.0.1/32", "::1/128");
     }
+    if (h.matches("[0-9.]+")) {
+      return List.of("127.0.0.1/32", "::1/128", h + "/32");
+    }
+    if (h.contains(":")) {
+      return List.of("127.0.0.1/32", "::1/128", h + "/128");
+    }
+    return List.of("127.0.0.1/32", "::1/128");
+  }
 
-    private static String method(PgSettings.Credentials c) {
-        return c.hasPassword() ? "scram-sha-256" : "trust";
-    }
+  /**
+   * Address Synod uses to reach its own server: the first listen address, wildcards mapped to
+   * loopback.
+   */
+  static String localHost(String listenHost) {
+    String first = listenHost.split(",")[0].trim();
+    return switch (first) {
+      case "", "*", "0.0.0.0", "localhost" -> "127.0.0.1";
+      case "::" -> "::1";
+      default -> first;
+    };
+  }
 
-    /** Loopback networks, plus the local connection address when listen_addresses names a specific IP. */
-    static List<String> localNetworks(PgSettings s) {
-        String h = localHost(s.listenHost());
-        if (h.equals("127.0.0.1") || h.equals("::1")) {
-            return List.of("127.0.0.1/32", "::1/128");
-        }
-        if (h.matches("[0-9.]+")) {
-            return List.of("127.0.0.1/32", "::1/128", h + "/32");
-        }
-        if (h.contains(":")) {
-            return List.of("127.0.0.1/32", "::1/128", h + "/128");
-        }
-        return List.of("127.0.0.1/32", "::1/128");
-    }
+  private static void hba(
+      StringBuilder b, String type, String db, String user, String addr, String method) {
+    b.append(
+        String.format(
+            "%-7s %-12s %-16s %-18s %s\n",
+            type, db, hbaQuote(user), addr == null ? "" : addr, method));
+  }
 
-    /** Address Synod uses to reach its own server: the first listen address, wildcards mapped to loopback. */
-    static String localHost(String listenHost) {
-        String first = listenHost.split(",")[0].trim();
-        return switch (first) {
-            case "", "*", "0.0.0.0", "localhost" -> "127.0.0.1";
-            case "::" -> "::1";
-            default -> first;
-        };
-    }
+  static String hbaQuote(String name) {
+    return name.matches("[a-z0-9_]+") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
+  }
 
-    private static void hba(StringBuilder b, String type, String db, String user, String addr, String method) {
-        b.append(String.format("%-7s %-12s %-16s %-18s %s\n", type, db, hbaQuote(user), addr == null ? "" : addr,
-                method));
-    }
+  private static void setting(StringBuilder b, String key, String value) {
+    b.append(key).append(" = ").append(quote(value)).append('\n');
+  }
 
-    static String hbaQuote(String name) {
-        return name.matches("[a-z0-9_]+") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
-    }
-
-    private static void setting(StringBuilder b, String key, String value) {
-        b.append(key).append(" = ").append(quote(value)).append('\n');
-    }
-
-    /** A postgresql.conf string literal: every value is quoted (PostgreSQL accepts '100' for an integer). */
-    static String quote(String value) {
-        return "'" + value.replace("\\", "\\\\").replace("'", "''").replaceAll("[\\r\\n]", " ") + "'";
-    }
+  /**
+   * A postgresql.conf string literal: every value is quoted (PostgreSQL accepts '100' for an
+   * integer).
+   */
+  static String quote(String value) {
+    return "'" + value.replace("\\", "\\\\").replace("'", "''").replaceAll("[\\r\\n]", " ") + "'";
+  }
 }

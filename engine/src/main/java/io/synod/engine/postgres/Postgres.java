@@ -27,946 +27,1108 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Acts on the local PostgreSQL: the equivalent of Patroni's {@code patroni/postgresql} package. It performs what the
- * HA loop decides and never decides anything itself. Every external command has a timeout; failures throw
- * {@link PgException} naming the command and the tail of its stderr (or server log). {@link #state()} never throws.
+ * Acts on the local PostgreSQL: the equivalent of Patroni's {@code patroni/postgresql} package. It
+ * performs what the HA loop decides and never decides anything itself. Every external command has a
+ * timeout; failures throw {@link PgException} naming the command and the tail of its stderr (or
+ * server log). {@link #state()} never throws.
  *
- * <p>Lifecycle methods do not fire callbacks: the caller runs {@link #runCallback} for on_start, on_stop, ...
- * when it considers the event to have happened.
+ * <p>Lifecycle methods do not fire callbacks: the caller runs {@link #runCallback} for on_start,
+ * on_stop, ... when it considers the event to have happened.
  *
- * <p>Files next to the data directory (its parent must be writable by the JVM's user):
- * {@code <member>-postgres.log} receives the server's stderr via {@code pg_ctl -l}, and {@code <member>-socket/} is
- * the unix socket directory. Both live outside PGDATA because pg_rewind fails on a socket inside PGDATA (and both
- * pg_basebackup and pg_rewind would copy a log file there).
+ * <p>Files next to the data directory (its parent must be writable by the JVM's user): {@code
+ * <member>-postgres.log} receives the server's stderr via {@code pg_ctl -l}, and {@code
+ * <member>-socket/} is the unix socket directory. Both live outside PGDATA because pg_rewind fails
+ * on a socket inside PGDATA (and both pg_basebackup and pg_rewind would copy a log file there).
  */
 public final class Postgres implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Postgres.class);
-    /** Room for {@code /.s.PGSQL.65535} within the 107-byte limit of a unix socket path. */
-    private static final int MAX_SOCKET_DIR_LENGTH = 107 - 16;
-    /** Extra time given to our own process timeout so pg_ctl's -t fires first and reports properly. */
-    private static final Duration PG_CTL_GRACE = Duration.ofSeconds(30);
+  private static final Logger log = LoggerFactory.getLogger(Postgres.class);
 
-    private volatile PgSettings settings;
-    private volatile ReplicaTarget replicaTarget;
-    private volatile Path logFile;
-    private final Object configLock = new Object();
-    private final Callbacks callbacks = new Callbacks();
-    private final Object sharedLock = new Object();
-    private Connection shared;
+  /** Room for {@code /.s.PGSQL.65535} within the 107-byte limit of a unix socket path. */
+  private static final int MAX_SOCKET_DIR_LENGTH = 107 - 16;
 
-    public Postgres(PgSettings settings) {
-        this.settings = Objects.requireNonNull(settings, "settings");
-        ConfigFiles.ignoredParameters(settings).forEach(log::warn);
+  /**
+   * Extra time given to our own process timeout so pg_ctl's -t fires first and reports properly.
+   */
+  private static final Duration PG_CTL_GRACE = Duration.ofSeconds(30);
+
+  private volatile PgSettings settings;
+  private volatile ReplicaTarget replicaTarget;
+  private volatile Path logFile;
+  private final Object configLock = new Object();
+  private final Callbacks callbacks = new Callbacks();
+  private final Object sharedLock = new Object();
+  private Connection shared;
+
+  public Postgres(PgSettings settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    ConfigFiles.ignoredParameters(settings).forEach(log::warn);
+  }
+
+  public PgSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Replaces the settings (dynamic configuration changed). Call {@link #writeConfig()} and then
+   * {@link #reload()} or a restart to apply them. The data directory and member name cannot change.
+   */
+  public void updateSettings(PgSettings newSettings) {
+    Objects.requireNonNull(newSettings, "newSettings");
+    if (!newSettings.dataDir().equals(settings.dataDir())
+        || !newSettings.name().equals(settings.name())) {
+      throw new IllegalArgumentException(
+          "the data directory and member name of a Postgres cannot change");
     }
+    ConfigFiles.ignoredParameters(newSettings).forEach(log::warn);
+    settings = newSettings;
+  }
 
-    public PgSettings settings() {
-        return settings;
+  public Path dataDir() {
+    return settings.dataDir();
+  }
+
+  /**
+   * The replication source set by {@link #configureAsReplica} (or a clone/rewind); empty after
+   * {@link #configureAsPrimary}/{@link #configureAsStandby} and on a new instance (nothing is read
+   * back from disk).
+   */
+  public Optional<ReplicaTarget> replicaTarget() {
+    return Optional.ofNullable(replicaTarget);
+  }
+
+  /** Patroni's slot name for a member: lower-case, [a-z0-9_] only, at most 63 characters. */
+  public static String slotNameFor(String member) {
+    return Slots.slotNameFor(member);
+  }
+
+  /** True when PGDATA does not exist or is empty: the node needs initdb or a clone. */
+  public boolean dataDirectoryEmpty() {
+    return PgFiles.isMissingOrEmpty(dataDir());
+  }
+
+  // ---------------------------------------------------------------- bootstrap
+
+  /** {@link #initdb(Duration)} with pg_ctl_timeout (at least two minutes: initdb fsyncs a lot). */
+  public void initdb() {
+    Duration t = settings.pgCtlTimeout();
+    initdb(t.compareTo(Duration.ofMinutes(2)) < 0 ? Duration.ofMinutes(2) : t);
+  }
+
+  /**
+   * Creates a new cluster in the (missing or empty) data directory, with the superuser's password
+   * set from the start (--pwfile) so that Synod's TCP connection can authenticate immediately, then
+   * writes Synod's config. initdbArgs are passed through; UTF8 encoding is added unless an encoding
+   * is given.
+   */
+  public void initdb(Duration timeout) {
+    PgSettings s = settings;
+    Path dir = s.dataDir();
+    if (!PgFiles.isMissingOrEmpty(dir)) {
+      throw new PgException("initdb: data directory " + dir + " is not empty");
     }
-
-    /**
-     * Replaces the settings (dynamic configuration changed). Call {@link #writeConfig()} and then {@link #reload()}
-     * or a restart to apply them. The data directory and member name cannot change.
-     */
-    public void updateSettings(PgSettings newSettings) {
-        Objects.requireNonNull(newSettings, "newSettings");
-        if (!newSettings.dataDir().equals(settings.dataDir()) || !newSettings.name().equals(settings.name())) {
-            throw new IllegalArgumentException("the data directory and member name of a Postgres cannot change");
-        }
-        ConfigFiles.ignoredParameters(newSettings).forEach(log::warn);
-        settings = newSettings;
+    PgFiles.createPrivateDirectory(dir);
+    String auth = s.superuser().hasPassword() ? "scram-sha-256" : "trust";
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                bin("initdb"),
+                "-D",
+                dir.toString(),
+                "-U",
+                s.superuser().username(),
+                "--auth-local=" + auth,
+                "--auth-host=" + auth));
+    boolean encoding = false;
+    for (String a : s.initdbArgs()) {
+      String arg = a.startsWith("-") ? a : "--" + a.replaceFirst("\\s*:\\s*", "=");
+      encoding |= arg.startsWith("--encoding") || arg.startsWith("-E");
+      cmd.add(arg);
     }
-
-    public Path dataDir() {
-        return settings.dataDir();
+    if (!encoding) {
+      cmd.add("--encoding=UTF8");
     }
-
-    /**
-     * The replication source set by {@link #configureAsReplica} (or a clone/rewind); empty after
-     * {@link #configureAsPrimary}/{@link #configureAsStandby} and on a new instance (nothing is read back from disk).
-     */
-    public Optional<ReplicaTarget> replicaTarget() {
-        return Optional.ofNullable(replicaTarget);
-    }
-
-    /** Patroni's slot name for a member: lower-case, [a-z0-9_] only, at most 63 characters. */
-    public static String slotNameFor(String member) {
-        return Slots.slotNameFor(member);
-    }
-
-    /** True when PGDATA does not exist or is empty: the node needs initdb or a clone. */
-    public boolean dataDirectoryEmpty() {
-        return PgFiles.isMissingOrEmpty(dataDir());
-    }
-
-    // ---------------------------------------------------------------- bootstrap
-
-    /** {@link #initdb(Duration)} with pg_ctl_timeout (at least two minutes: initdb fsyncs a lot). */
-    public void initdb() {
-        Duration t = settings.pgCtlTimeout();
-        initdb(t.compareTo(Duration.ofMinutes(2)) < 0 ? Duration.ofMinutes(2) : t);
-    }
-
-    /**
-     * Creates a new cluster in the (missing or empty) data directory, with the superuser's password set from the
-     * start (--pwfile) so that Synod's TCP connection can authenticate immediately, then writes Synod's config.
-     * initdbArgs are passed through; UTF8 encoding is added unless an encoding is given.
-     */
-    public void initdb(Duration timeout) {
-        PgSettings s = settings;
-        Path dir = s.dataDir();
-        if (!PgFiles.isMissingOrEmpty(dir)) {
-            throw new PgException("initdb: data directory " + dir + " is not empty");
-        }
-        PgFiles.createPrivateDirectory(dir);
-        String auth = s.superuser().hasPassword() ? "scram-sha-256" : "trust";
-        List<String> cmd = new ArrayList<>(List.of(bin("initdb"), "-D", dir.toString(),
-                "-U", s.superuser().username(), "--auth-local=" + auth, "--auth-host=" + auth));
-        boolean encoding = false;
-        for (String a : s.initdbArgs()) {
-            String arg = a.startsWith("-") ? a : "--" + a.replaceFirst("\\s*:\\s*", "=");
-            encoding |= arg.startsWith("--encoding") || arg.startsWith("-E");
-            cmd.add(arg);
-        }
-        if (!encoding) {
-            cmd.add("--encoding=UTF8");
-        }
-        Path pwfile = null;
+    Path pwfile = null;
+    try {
+      if (s.superuser().hasPassword()) {
+        pwfile = Files.createTempFile("synod-initdb-", ".pw");
+        PgFiles.writeOwned(pwfile, s.superuser().password() + "\n");
+        cmd.add("--pwfile=" + pwfile);
+      }
+      log.info("initdb {}", dir);
+      PgProcess.runPgChecked("initdb", cmd, null, timeout);
+    } catch (IOException e) {
+      throw new UncheckedIOException("initdb: cannot write the password file", e);
+    } finally {
+      if (pwfile != null) {
         try {
-            if (s.superuser().hasPassword()) {
-                pwfile = Files.createTempFile("synod-initdb-", ".pw");
-                PgFiles.writeOwned(pwfile, s.superuser().password() + "\n");
-                cmd.add("--pwfile=" + pwfile);
-            }
-            log.info("initdb {}", dir);
-            PgProcess.runPgChecked("initdb", cmd, null, timeout);
-        } catch (IOException e) {
-            throw new UncheckedIOException("initdb: cannot write the password file", e);
-        } finally {
-            if (pwfile != null) {
-                try {
-                    Files.deleteIfExists(pwfile);
-                } catch (IOException ignored) {
-                    // temp dir cleanup will get it
-                }
-            }
+          Files.deleteIfExists(pwfile);
+        } catch (IOException ignored) {
+          // temp dir cleanup will get it
         }
-        writeConfig();
+      }
     }
+    writeConfig();
+  }
 
-    /**
-     * Creates or updates the roles Synod needs, on a running primary: the superuser (password), the replication
-     * role (REPLICATION LOGIN) and, if configured, the rewind role with EXECUTE on the functions pg_rewind calls.
-     */
-    public void createUsers() {
-        try (Connection c = connect(settings.pgCtlTimeout())) {
-            Roles.createAll(c, settings);
-        } catch (SQLException e) {
-            throw new PgException("createUsers failed: " + e.getMessage(), e);
-        }
+  /**
+   * Creates or updates the roles Synod needs, on a running primary: the superuser (password), the
+   * replication role (REPLICATION LOGIN) and, if configured, the rewind role with EXECUTE on the
+   * functions pg_rewind calls.
+   */
+  public void createUsers() {
+    try (Connection c = connect(settings.pgCtlTimeout())) {
+      Roles.createAll(c, settings);
+    } catch (SQLException e) {
+      throw new PgException("createUsers failed: " + e.getMessage(), e);
     }
+  }
 
-    // ---------------------------------------------------------------- configuration
+  // ---------------------------------------------------------------- configuration
 
-    /**
-     * Regenerates postgresql.conf and pg_hba.conf from the settings (and the replica target, if any), moving
-     * initdb's original postgresql.conf to postgresql.base.conf the first time, and strips recovery settings from
-     * postgresql.auto.conf. Writes only what differs; returns whether anything changed. Does not reload.
-     */
-    public boolean writeConfig() {
-        synchronized (configLock) {
-            PgSettings s = settings;
-            Path dir = s.dataDir();
-            if (!Files.exists(dir.resolve("PG_VERSION"))) {
-                throw new PgException("writeConfig: " + dir + " holds no PostgreSQL cluster (no PG_VERSION)");
-            }
-            try {
-                boolean changed = adoptBaseConfig(dir);
-                String conf = ConfigFiles.postgresqlConf(s, socketDir().toString(), replicaTarget);
-                changed |= PgFiles.writeOwnedIfChanged(dir.resolve("postgresql.conf"), conf);
-                changed |= PgFiles.writeOwnedIfChanged(dir.resolve("pg_hba.conf"), ConfigFiles.pgHba(s));
-                changed |= sanitizeAutoConf(dir);
-                return changed;
-            } catch (IOException | UncheckedIOException e) {
-                throw new PgException("writeConfig: " + e.getMessage(), e);
-            }
-        }
+  /**
+   * Regenerates postgresql.conf and pg_hba.conf from the settings (and the replica target, if any),
+   * moving initdb's original postgresql.conf to postgresql.base.conf the first time, and strips
+   * recovery settings from postgresql.auto.conf. Writes only what differs; returns whether anything
+   * changed. Does not reload.
+   */
+  public boolean writeConfig() {
+    synchronized (configLock) {
+      PgSettings s = settings;
+      Path dir = s.dataDir();
+      if (!Files.exists(dir.resolve("PG_VERSION"))) {
+        throw new PgException(
+            "writeConfig: " + dir + " holds no PostgreSQL cluster (no PG_VERSION)");
+      }
+      try {
+        boolean changed = adoptBaseConfig(dir);
+        String conf = ConfigFiles.postgresqlConf(s, socketDir().toString(), replicaTarget);
+        changed |= PgFiles.writeOwnedIfChanged(dir.resolve("postgresql.conf"), conf);
+        changed |= PgFiles.writeOwnedIfChanged(dir.resolve("pg_hba.conf"), ConfigFiles.pgHba(s));
+        changed |= sanitizeAutoConf(dir);
+        return changed;
+      } catch (IOException | UncheckedIOException e) {
+        throw new PgException("writeConfig: " + e.getMessage(), e);
+      }
     }
+  }
 
-    /**
-     * Makes this node a standby of the given leader: standby.signal plus primary_conninfo (application_name = member
-     * name), primary_slot_name (when use_slots) and recovery_target_timeline='latest' in postgresql.conf. Returns
-     * whether anything changed. A running replica picks up a new source on {@link #reload()} (PostgreSQL 13+); a
-     * running primary needs a restart to become a standby. With no cluster in PGDATA yet, only remembers the
-     * target (so the data directory stays empty for {@link #createReplica}) and returns false.
-     */
-    public boolean configureAsReplica(String leaderHost, int leaderPort, String leaderName) {
-        synchronized (configLock) {
-            replicaTarget = new ReplicaTarget(leaderHost, leaderPort, leaderName);
-            if (!hasCluster()) {
-                return false;
-            }
-            boolean changed = writeSignal(dataDir().resolve("standby.signal"));
-            return writeConfig() | changed;
-        }
+  /**
+   * Makes this node a standby of the given leader: standby.signal plus primary_conninfo
+   * (application_name = member name), primary_slot_name (when use_slots) and
+   * recovery_target_timeline='latest' in postgresql.conf. Returns whether anything changed. A
+   * running replica picks up a new source on {@link #reload()} (PostgreSQL 13+); a running primary
+   * needs a restart to become a standby. With no cluster in PGDATA yet, only remembers the target
+   * (so the data directory stays empty for {@link #createReplica}) and returns false.
+   */
+  public boolean configureAsReplica(String leaderHost, int leaderPort, String leaderName) {
+    synchronized (configLock) {
+      replicaTarget = new ReplicaTarget(leaderHost, leaderPort, leaderName);
+      if (!hasCluster()) {
+        return false;
+      }
+      boolean changed = writeSignal(dataDir().resolve("standby.signal"));
+      return writeConfig() | changed;
     }
+  }
 
-    /**
-     * Makes this node a standby that replicates from nobody yet (standby.signal, no primary_conninfo): Patroni's
-     * state for a replica while no leader is known, or for a demoted primary. It replays what it has and waits;
-     * {@link #configureAsReplica} later names a source. Returns whether anything changed.
-     */
-    public boolean configureAsStandby() {
-        synchronized (configLock) {
-            replicaTarget = null;
-            if (!hasCluster()) {
-                return false;
-            }
-            boolean changed = writeSignal(dataDir().resolve("standby.signal"));
-            return writeConfig() | changed;
-        }
+  /**
+   * Makes this node a standby that replicates from nobody yet (standby.signal, no
+   * primary_conninfo): Patroni's state for a replica while no leader is known, or for a demoted
+   * primary. It replays what it has and waits; {@link #configureAsReplica} later names a source.
+   * Returns whether anything changed.
+   */
+  public boolean configureAsStandby() {
+    synchronized (configLock) {
+      replicaTarget = null;
+      if (!hasCluster()) {
+        return false;
+      }
+      boolean changed = writeSignal(dataDir().resolve("standby.signal"));
+      return writeConfig() | changed;
     }
+  }
 
-    /** Removes standby.signal and the standby settings; returns whether anything changed. */
-    public boolean configureAsPrimary() {
-        synchronized (configLock) {
-            replicaTarget = null;
-            if (!hasCluster()) {
-                return false;
-            }
-            boolean changed;
-            try {
-                changed = Files.deleteIfExists(dataDir().resolve("standby.signal"));
-            } catch (IOException e) {
-                throw new PgException("configureAsPrimary: cannot remove standby.signal: " + e.getMessage(), e);
-            }
-            return writeConfig() | changed;
-        }
+  /** Removes standby.signal and the standby settings; returns whether anything changed. */
+  public boolean configureAsPrimary() {
+    synchronized (configLock) {
+      replicaTarget = null;
+      if (!hasCluster()) {
+        return false;
+      }
+      boolean changed;
+      try {
+        changed = Files.deleteIfExists(dataDir().resolve("standby.signal"));
+      } catch (IOException e) {
+        throw new PgException(
+            "configureAsPrimary: cannot remove standby.signal: " + e.getMessage(), e);
+      }
+      return writeConfig() | changed;
     }
+  }
 
-    /** pg_ctl reload: re-reads postgresql.conf and pg_hba.conf. */
-    public void reload() {
-        if (!isRunning()) {
-            throw new PgException("reload: PostgreSQL is not running in " + dataDir());
-        }
-        PgProcess.runPgChecked("pg_ctl reload", List.of(bin("pg_ctl"), "reload", "-s", "-D", dataDir().toString()),
-                null, settings.pgCtlTimeout());
+  /** pg_ctl reload: re-reads postgresql.conf and pg_hba.conf. */
+  public void reload() {
+    if (!isRunning()) {
+      throw new PgException("reload: PostgreSQL is not running in " + dataDir());
     }
+    PgProcess.runPgChecked(
+        "pg_ctl reload",
+        List.of(bin("pg_ctl"), "reload", "-s", "-D", dataDir().toString()),
+        null,
+        settings.pgCtlTimeout());
+  }
 
-    // ---------------------------------------------------------------- process control
+  // ---------------------------------------------------------------- process control
 
-    /** Whether a live postmaster owns the data directory (pid file + process table; no connection attempt). */
-    public boolean isRunning() {
-        return Postmaster.livePid(dataDir()).isPresent();
+  /**
+   * Whether a live postmaster owns the data directory (pid file + process table; no connection
+   * attempt).
+   */
+  public boolean isRunning() {
+    return Postmaster.livePid(dataDir()).isPresent();
+  }
+
+  public OptionalLong postmasterPid() {
+    return Postmaster.livePid(dataDir()).map(OptionalLong::of).orElse(OptionalLong.empty());
+  }
+
+  /** The server log file (pg_ctl -l), next to the data directory. */
+  public Path logFile() {
+    Path f = logFile;
+    return f != null ? f : defaultLogFile();
+  }
+
+  public boolean start() {
+    return start(settings.pgCtlTimeout());
+  }
+
+  /**
+   * Starts PostgreSQL with {@code pg_ctl start -w} and the server log going to {@link #logFile()}.
+   * Returns true once it accepts connections, false if it is still starting when the timeout ends
+   * (e.g. a replica that has not reached a consistent state): the postmaster then keeps running.
+   * Throws if the server could not start. A pid file left by a crashed postmaster is handled:
+   * orphaned backends are waited for (they exit when they notice their postmaster died), and a pid
+   * file naming a zombie or an unrelated process is removed.
+   */
+  public boolean start(Duration timeout) {
+    Path dir = dataDir();
+    if (isRunning()) {
+      log.info("PostgreSQL in {} is already running", dir);
+      return Postmaster.readPidFile(dir)
+          .map(p -> p.status().equals("ready") || p.status().equals("standby"))
+          .orElse(false);
     }
-
-    public OptionalLong postmasterPid() {
-        return Postmaster.livePid(dataDir()).map(OptionalLong::of).orElse(OptionalLong.empty());
+    if (!Files.exists(dir.resolve("PG_VERSION"))) {
+      throw new PgException("start: " + dir + " holds no PostgreSQL cluster (no PG_VERSION)");
     }
-
-    /** The server log file (pg_ctl -l), next to the data directory. */
-    public Path logFile() {
-        Path f = logFile;
-        return f != null ? f : defaultLogFile();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    clearStalePidFile(dir, timeout);
+    clearStaleSocketLocks();
+    Path logf = ensureLogFile();
+    while (true) {
+      long from = size(logf);
+      Duration left = remaining(deadline);
+      List<String> cmd =
+          List.of(
+              bin("pg_ctl"),
+              "start",
+              "-w",
+              "-t",
+              seconds(left),
+              "-D",
+              dir.toString(),
+              "-l",
+              logf.toString());
+      PgProcess.Result r = PgProcess.runPg(cmd, null, left.plus(PG_CTL_GRACE));
+      if (r.ok()) {
+        log.info("PostgreSQL started in {}", dir);
+        return true;
+      }
+      if (isRunning()) {
+        log.warn(
+            "PostgreSQL in {} is running but not yet accepting connections after {}", dir, timeout);
+        return false;
+      }
+      String serverLog = readLog(logf, from);
+      if (serverLog.contains("pre-existing shared memory block") && System.nanoTime() < deadline) {
+        Postmaster.sleep(500); // backends of a killed postmaster are still detaching
+        continue;
+      }
+      throw new PgException(
+          "pg_ctl start failed: "
+              + r.describe()
+              + (serverLog.isBlank()
+                  ? ""
+                  : "; server log: " + PgProcess.tail(serverLog.strip(), PgProcess.TAIL_CHARS)));
     }
+  }
 
-    public boolean start() {
-        return start(settings.pgCtlTimeout());
+  public void stop(StopMode mode) {
+    stop(mode, settings.pgCtlTimeout());
+  }
+
+  /**
+   * {@code pg_ctl stop -m mode -w}; no-op when not running. Throws if it is still running after the
+   * timeout.
+   */
+  public void stop(StopMode mode, Duration timeout) {
+    Path dir = dataDir();
+    if (!isRunning()) {
+      log.debug("PostgreSQL in {} is not running", dir);
+      return;
     }
-
-    /**
-     * Starts PostgreSQL with {@code pg_ctl start -w} and the server log going to {@link #logFile()}. Returns true
-     * once it accepts connections, false if it is still starting when the timeout ends (e.g. a replica that has not
-     * reached a consistent state): the postmaster then keeps running. Throws if the server could not start.
-     * A pid file left by a crashed postmaster is handled: orphaned backends are waited for (they exit when they
-     * notice their postmaster died), and a pid file naming a zombie or an unrelated process is removed.
-     */
-    public boolean start(Duration timeout) {
-        Path dir = dataDir();
-        if (isRunning()) {
-            log.info("PostgreSQL in {} is already running", dir);
-            return Postmaster.readPidFile(dir).map(p -> p.status().equals("ready") || p.status().equals("standby"))
-                    .orElse(false);
-        }
-        if (!Files.exists(dir.resolve("PG_VERSION"))) {
-            throw new PgException("start: " + dir + " holds no PostgreSQL cluster (no PG_VERSION)");
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        clearStalePidFile(dir, timeout);
-        clearStaleSocketLocks();
-        Path logf = ensureLogFile();
-        while (true) {
-            long from = size(logf);
-            Duration left = remaining(deadline);
-            List<String> cmd = List.of(bin("pg_ctl"), "start", "-w", "-t", seconds(left), "-D", dir.toString(),
-                    "-l", logf.toString());
-            PgProcess.Result r = PgProcess.runPg(cmd, null, left.plus(PG_CTL_GRACE));
-            if (r.ok()) {
-                log.info("PostgreSQL started in {}", dir);
-                return true;
-            }
-            if (isRunning()) {
-                log.warn("PostgreSQL in {} is running but not yet accepting connections after {}", dir, timeout);
-                return false;
-            }
-            String serverLog = readLog(logf, from);
-            if (serverLog.contains("pre-existing shared memory block") && System.nanoTime() < deadline) {
-                Postmaster.sleep(500); // backends of a killed postmaster are still detaching
-                continue;
-            }
-            throw new PgException("pg_ctl start failed: " + r.describe()
-                    + (serverLog.isBlank() ? "" : "; server log: " + PgProcess.tail(serverLog.strip(), PgProcess.TAIL_CHARS)));
-        }
+    PgProcess.Result r =
+        PgProcess.runPg(
+            List.of(
+                bin("pg_ctl"),
+                "stop",
+                "-m",
+                mode.pgCtlName(),
+                "-w",
+                "-t",
+                seconds(timeout),
+                "-D",
+                dir.toString()),
+            null,
+            timeout.plus(PG_CTL_GRACE));
+    if (r.ok() || !isRunning()) {
+      log.info("PostgreSQL in {} stopped ({})", dir, mode.pgCtlName());
+      return;
     }
+    throw new PgException("pg_ctl stop -m " + mode.pgCtlName() + " failed: " + r.describe());
+  }
 
-    public void stop(StopMode mode) {
-        stop(mode, settings.pgCtlTimeout());
+  /** Fast stop then start; returns what {@link #start(Duration)} returns. */
+  public boolean restart(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    stop(StopMode.FAST, timeout);
+    return start(remaining(deadline));
+  }
+
+  public boolean restart() {
+    return restart(settings.pgCtlTimeout());
+  }
+
+  // ---------------------------------------------------------------- role changes
+
+  public void promote() {
+    promote(settings.pgCtlTimeout());
+  }
+
+  /**
+   * Promotes a running standby ({@code pg_ctl promote -w}) and returns once it accepts connections
+   * out of recovery; then drops the standby settings from the config ({@link
+   * #configureAsPrimary()}). No-op on a primary.
+   */
+  public void promote(Duration timeout) {
+    if (!isRunning()) {
+      throw new PgException("promote: PostgreSQL is not running in " + dataDir());
     }
-
-    /** {@code pg_ctl stop -m mode -w}; no-op when not running. Throws if it is still running after the timeout. */
-    public void stop(StopMode mode, Duration timeout) {
-        Path dir = dataDir();
-        if (!isRunning()) {
-            log.debug("PostgreSQL in {} is not running", dir);
-            return;
-        }
-        PgProcess.Result r = PgProcess.runPg(List.of(bin("pg_ctl"), "stop", "-m", mode.pgCtlName(), "-w", "-t",
-                seconds(timeout), "-D", dir.toString()), null, timeout.plus(PG_CTL_GRACE));
-        if (r.ok() || !isRunning()) {
-            log.info("PostgreSQL in {} stopped ({})", dir, mode.pgCtlName());
-            return;
-        }
-        throw new PgException("pg_ctl stop -m " + mode.pgCtlName() + " failed: " + r.describe());
-    }
-
-    /** Fast stop then start; returns what {@link #start(Duration)} returns. */
-    public boolean restart(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        stop(StopMode.FAST, timeout);
-        return start(remaining(deadline));
-    }
-
-    public boolean restart() {
-        return restart(settings.pgCtlTimeout());
-    }
-
-    // ---------------------------------------------------------------- role changes
-
-    public void promote() {
-        promote(settings.pgCtlTimeout());
-    }
-
-    /**
-     * Promotes a running standby ({@code pg_ctl promote -w}) and returns once it accepts connections out of
-     * recovery; then drops the standby settings from the config ({@link #configureAsPrimary()}). No-op on a primary.
-     */
-    public void promote(Duration timeout) {
-        if (!isRunning()) {
-            throw new PgException("promote: PostgreSQL is not running in " + dataDir());
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        if (!state().isPrimary()) {
-            // pg_promote() over the open connection: no process to spawn (runuser + pg_ctl cost 100+ ms on a
-            // loaded host, and that is failover time); pg_ctl is the fallback when SQL is not possible.
-            boolean viaSql;
-            try {
-                viaSql = withSharedConnection(timeout.plus(PG_CTL_GRACE), c -> {
-                    try (java.sql.Statement st = c.createStatement();
-                            java.sql.ResultSet rs = st.executeQuery("SELECT pg_promote(false)")) {
-                        return rs.next() && rs.getBoolean(1);
-                    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (!state().isPrimary()) {
+      // pg_promote() over the open connection: no process to spawn (runuser + pg_ctl cost 100+ ms
+      // on a
+      // loaded host, and that is failover time); pg_ctl is the fallback when SQL is not possible.
+      boolean viaSql;
+      try {
+        viaSql =
+            withSharedConnection(
+                timeout.plus(PG_CTL_GRACE),
+                c -> {
+                  try (java.sql.Statement st = c.createStatement();
+                      java.sql.ResultSet rs = st.executeQuery("SELECT pg_promote(false)")) {
+                    return rs.next() && rs.getBoolean(1);
+                  }
                 });
-            } catch (SQLException e) {
-                viaSql = false;
-            }
-            if (!viaSql) {
-                PgProcess.runPgChecked("pg_ctl promote", List.of(bin("pg_ctl"), "promote", "-w", "-t", seconds(timeout),
-                        "-D", dataDir().toString()), null, timeout.plus(PG_CTL_GRACE));
-            }
-            // pg_promote(wait) polls every 100 ms; polling ourselves every 20 ms shaves failover time
-            PgState st = state();
-            while (!st.isPrimary()) {
-                if (System.nanoTime() > deadline) {
-                    throw new PgException("promote: still not a primary after " + timeout + " (" + st.error() + ")");
-                }
-                Postmaster.sleep(20);
-                st = state();
-            }
-            log.info("promoted {} (timeline {})", dataDir(), st.timeline());
+      } catch (SQLException e) {
+        viaSql = false;
+      }
+      if (!viaSql) {
+        PgProcess.runPgChecked(
+            "pg_ctl promote",
+            List.of(
+                bin("pg_ctl"), "promote", "-w", "-t", seconds(timeout), "-D", dataDir().toString()),
+            null,
+            timeout.plus(PG_CTL_GRACE));
+      }
+      // pg_promote(wait) polls every 100 ms; polling ourselves every 20 ms shaves failover time
+      PgState st = state();
+      while (!st.isPrimary()) {
+        if (System.nanoTime() > deadline) {
+          throw new PgException(
+              "promote: still not a primary after " + timeout + " (" + st.error() + ")");
         }
-        configureAsPrimary();
+        Postmaster.sleep(20);
+        st = state();
+      }
+      log.info("promoted {} (timeline {})", dataDir(), st.timeline());
     }
+    configureAsPrimary();
+  }
 
-    public void createReplica(String leaderHost, int leaderPort) {
-        createReplica(leaderHost, leaderPort, Duration.ofHours(1));
+  public void createReplica(String leaderHost, int leaderPort) {
+    createReplica(leaderHost, leaderPort, Duration.ofHours(1));
+  }
+
+  /**
+   * Clones the leader into the missing or empty data directory with pg_basebackup (WAL streamed,
+   * fast checkpoint) as the replication user, password passed through PGPASSWORD. The clone is
+   * immediately made a standby of that leader (standby.signal + config) so it can never come up as
+   * a second primary; call {@link #configureAsReplica} to name the leader or change the source. On
+   * failure the data directory is emptied.
+   */
+  public void createReplica(String leaderHost, int leaderPort, Duration timeout) {
+    PgSettings s = settings;
+    Path dir = s.dataDir();
+    if (isRunning()) {
+      throw new PgException("createReplica: PostgreSQL is running in " + dir);
     }
-
-    /**
-     * Clones the leader into the missing or empty data directory with pg_basebackup (WAL streamed, fast
-     * checkpoint) as the replication user, password passed through PGPASSWORD. The clone is immediately made a
-     * standby of that leader (standby.signal + config) so it can never come up as a second primary; call
-     * {@link #configureAsReplica} to name the leader or change the source. On failure the data directory is emptied.
-     */
-    public void createReplica(String leaderHost, int leaderPort, Duration timeout) {
-        PgSettings s = settings;
-        Path dir = s.dataDir();
-        if (isRunning()) {
-            throw new PgException("createReplica: PostgreSQL is running in " + dir);
-        }
-        if (!PgFiles.isMissingOrEmpty(dir)) {
-            throw new PgException("createReplica: data directory " + dir + " is not empty");
-        }
-        PgFiles.createPrivateDirectory(dir);
-        Map<String, String> env = new LinkedHashMap<>();
-        if (s.replication().hasPassword()) {
-            env.put("PGPASSWORD", s.replication().password());
-        }
-        env.put("PGAPPNAME", "synod_basebackup_" + Slots.slotNameFor(s.name()));
-        env.put("PGCONNECT_TIMEOUT", "10");
-        List<String> cmd = List.of(bin("pg_basebackup"), "-D", dir.toString(), "--wal-method=stream",
-                "--checkpoint=fast", "--no-password", "-h", leaderHost, "-p", Integer.toString(leaderPort),
-                "-U", s.replication().username());
-        log.info("cloning {}:{} into {}", leaderHost, leaderPort, dir);
-        PgProcess.Result r = PgProcess.runPg(cmd, env, timeout);
-        if (!r.ok()) {
-            PgFiles.deleteContents(dir);
-            throw new PgException("pg_basebackup failed: " + r.describe());
-        }
-        afterCopyFromLeader(leaderHost, leaderPort);
-        log.info("cloned {}:{} into {}", leaderHost, leaderPort, dir);
+    if (!PgFiles.isMissingOrEmpty(dir)) {
+      throw new PgException("createReplica: data directory " + dir + " is not empty");
     }
-
-    public RewindResult rewind(String leaderHost, int leaderPort) {
-        return rewind(leaderHost, leaderPort, Duration.ofHours(1));
+    PgFiles.createPrivateDirectory(dir);
+    Map<String, String> env = new LinkedHashMap<>();
+    if (s.replication().hasPassword()) {
+      env.put("PGPASSWORD", s.replication().password());
     }
-
-    /**
-     * Rewinds this stopped former primary onto the leader's timeline with pg_rewind (as the rewind role, or the
-     * superuser). pg_rewind needs a cleanly shut down target, so a crashed one is first run through crash recovery
-     * in single-user mode (standby.signal set aside, archive_command=false so no WAL is archived or recycled).
-     * On success the node is configured as a standby of that leader and the config files copied from the leader are
-     * regenerated. On failure nothing is deleted unless remove_data_directory_on_rewind_failure is set.
-     */
-    public RewindResult rewind(String leaderHost, int leaderPort, Duration timeout) {
-        PgSettings s = settings;
-        Path dir = s.dataDir();
-        if (isRunning()) {
-            throw new PgException("rewind: PostgreSQL is running in " + dir + "; stop it first");
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Path standbySignal = dir.resolve("standby.signal");
-        boolean hadStandbySignal = Files.exists(standbySignal);
-        String detail;
-        try {
-            detail = ensureCleanShutdown(remaining(deadline));
-            if (detail == null) {
-                PgSettings.Credentials rw = s.rewindCredentials();
-                Map<String, String> conn = new LinkedHashMap<>();
-                conn.put("host", leaderHost);
-                conn.put("port", Integer.toString(leaderPort));
-                conn.put("user", rw.username());
-                conn.put("dbname", "postgres");
-                conn.put("connect_timeout", "10");
-                conn.put("application_name", "synod_rewind");
-                Map<String, String> env = rw.hasPassword() ? Map.of("PGPASSWORD", rw.password()) : Map.of();
-                log.info("pg_rewind {} (timeline {}, {}) from {}:{}", dir, controlData().get(ControlData.TIMELINE),
-                        controlData().get(ControlData.CLUSTER_STATE), leaderHost, leaderPort);
-                PgProcess.Result r = PgProcess.runPg(List.of(bin("pg_rewind"), "-D", dir.toString(),
-                        "--source-server=" + ConfigFiles.conninfo(conn)), env, remaining(deadline));
-                String out = (r.stdout() + "\n" + r.stderr()).strip();
-                if (r.ok()) {
-                    afterCopyFromLeader(leaderHost, leaderPort);
-                    log.info("pg_rewind succeeded: {}", PgProcess.tail(out, 500));
-                    return new RewindResult(RewindResult.Status.REWOUND, PgProcess.tail(out, PgProcess.TAIL_CHARS));
-                }
-                detail = "pg_rewind failed: " + r.describe();
-            }
-        } catch (PgException e) {
-            detail = e.getMessage();
-        }
-        log.error("rewind of {} failed: {}", dir, detail);
-        if (s.removeDataDirectoryOnRewindFailure()) {
-            log.warn("remove_data_directory_on_rewind_failure is set: removing {}", dir);
-            removeDataDirectory();
-            return new RewindResult(RewindResult.Status.FAILED_DATA_REMOVED, detail);
-        }
-        if (hadStandbySignal) {
-            writeSignal(standbySignal); // ensureCleanShutdown set it aside; keep the node a standby
-        }
-        return new RewindResult(RewindResult.Status.FAILED, detail);
+    env.put("PGAPPNAME", "synod_basebackup_" + Slots.slotNameFor(s.name()));
+    env.put("PGCONNECT_TIMEOUT", "10");
+    List<String> cmd =
+        List.of(
+            bin("pg_basebackup"),
+            "-D",
+            dir.toString(),
+            "--wal-method=stream",
+            "--checkpoint=fast",
+            "--no-password",
+            "-h",
+            leaderHost,
+            "-p",
+            Integer.toString(leaderPort),
+            "-U",
+            s.replication().username());
+    log.info("cloning {}:{} into {}", leaderHost, leaderPort, dir);
+    PgProcess.Result r = PgProcess.runPg(cmd, env, timeout);
+    if (!r.ok()) {
+      PgFiles.deleteContents(dir);
+      throw new PgException("pg_basebackup failed: " + r.describe());
     }
+    afterCopyFromLeader(leaderHost, leaderPort);
+    log.info("cloned {}:{} into {}", leaderHost, leaderPort, dir);
+  }
 
-    /**
-     * Deletes everything in the data directory (keeping the directory, its owner and mode) so the node can be
-     * re-cloned. Refuses while PostgreSQL runs.
-     */
-    public void removeDataDirectory() {
-        if (isRunning() || !Postmaster.processesIn(dataDir()).isEmpty()) {
-            throw new PgException("removeDataDirectory: PostgreSQL processes still run in " + dataDir());
-        }
-        log.warn("removing the contents of {}", dataDir());
-        PgFiles.deleteContents(dataDir());
+  public RewindResult rewind(String leaderHost, int leaderPort) {
+    return rewind(leaderHost, leaderPort, Duration.ofHours(1));
+  }
+
+  /**
+   * Rewinds this stopped former primary onto the leader's timeline with pg_rewind (as the rewind
+   * role, or the superuser). pg_rewind needs a cleanly shut down target, so a crashed one is first
+   * run through crash recovery in single-user mode (standby.signal set aside, archive_command=false
+   * so no WAL is archived or recycled). On success the node is configured as a standby of that
+   * leader and the config files copied from the leader are regenerated. On failure nothing is
+   * deleted unless remove_data_directory_on_rewind_failure is set.
+   */
+  public RewindResult rewind(String leaderHost, int leaderPort, Duration timeout) {
+    PgSettings s = settings;
+    Path dir = s.dataDir();
+    if (isRunning()) {
+      throw new PgException("rewind: PostgreSQL is running in " + dir + "; stop it first");
     }
-
-    // ---------------------------------------------------------------- slots
-
-    /**
-     * On the primary: makes sure a physical slot exists for every member in the set except this one, and drops
-     * inactive slots Synod created earlier for members no longer in it. Takes member names (slot names work too).
-     * Does nothing when use_slots is off.
-     */
-    public SlotChanges createOrUpdateSlots(Set<String> members) {
-        if (!settings.useSlots()) {
-            return new SlotChanges(List.of(), List.of());
-        }
-        try {
-            return withSharedConnection(settings.pgCtlTimeout(), c -> Slots.sync(c, dataDir(), settings.name(), members));
-        } catch (SQLException e) {
-            throw new PgException("createOrUpdateSlots failed: " + e.getMessage(), e);
-        }
-    }
-
-    // ---------------------------------------------------------------- inspection
-
-    /** A snapshot for the HA loop; never throws, see {@link PgState}. */
-    public PgState state() {
-        return StateReader.read(this);
-    }
-
-    /** Database system identifier from pg_control (works whether or not PostgreSQL runs). */
-    public String sysid() {
-        String id = controlData().get(ControlData.SYSTEM_IDENTIFIER);
-        if (id == null) {
-            throw new PgException("pg_controldata printed no \"" + ControlData.SYSTEM_IDENTIFIER + "\"");
-        }
-        return id;
-    }
-
-    public Map<String, String> controlData() {
-        return controlData(Duration.ofSeconds(30));
-    }
-
-    /** pg_controldata parsed into "key" → "value" (see {@link ControlData} for key names). */
-    public Map<String, String> controlData(Duration timeout) {
-        PgProcess.Result r = PgProcess.runPgChecked("pg_controldata",
-                List.of(bin("pg_controldata"), "-D", dataDir().toString()), Map.of("LC_ALL", "C"), timeout);
-        return ControlData.parse(r.stdout());
-    }
-
-    /**
-     * A superuser JDBC connection over TCP to this server (first listen address, wildcards → loopback), database
-     * postgres. Connect and login time out after 2-3 s; socketTimeout bounds every statement.
-     */
-    public Connection connect(Duration socketTimeout) throws SQLException {
-        PgSettings s = settings;
-        Properties p = new Properties();
-        p.setProperty("user", s.superuser().username());
-        if (s.superuser().hasPassword()) {
-            p.setProperty("password", s.superuser().password());
-        }
-        p.setProperty("connectTimeout", "2");
-        p.setProperty("loginTimeout", "3");
-        p.setProperty("socketTimeout", seconds(socketTimeout));
-        p.setProperty("tcpKeepAlive", "true");
-        p.setProperty("ApplicationName", "synod");
-        String host = ConfigFiles.localHost(s.listenHost());
-        if (host.contains(":")) {
-            host = "[" + host + "]";
-        }
-        Connection c = new org.postgresql.Driver().connect("jdbc:postgresql://" + host + ":" + s.port() + "/postgres", p);
-        if (c == null) {
-            throw new SQLException("the PostgreSQL driver rejected the URL");
-        }
-        return c;
-    }
-
-    /** A call on a JDBC connection that may throw SQLException. */
-    @FunctionalInterface
-    public interface SqlCall<T> {
-        T apply(Connection c) throws SQLException;
-    }
-
-    /**
-     * Runs {@code call} on one long-lived superuser connection. The HA loop reads state every loop_wait; a new
-     * connection each time costs a backend fork and a SCRAM exchange, which on a loaded host can eat the lease's
-     * slack. A broken connection (PostgreSQL restarted) is replaced once, then the error is thrown.
-     */
-    public <T> T withSharedConnection(Duration socketTimeout, SqlCall<T> call) throws SQLException {
-        synchronized (sharedLock) {
-            for (int attempt = 0; ; attempt++) {
-                boolean fresh = shared == null;
-                try {
-                    if (fresh) {
-                        shared = connect(socketTimeout);
-                    }
-                    return call.apply(shared);
-                } catch (SQLException e) {
-                    closeShared();
-                    if (fresh || attempt > 0) {
-                        throw e;
-                    }
-                }
-            }
-        }
-    }
-
-    private void closeShared() {
-        synchronized (sharedLock) {
-            if (shared != null) {
-                try {
-                    shared.close();
-                } catch (SQLException ignored) {
-                    // already broken
-                }
-                shared = null;
-            }
-        }
-    }
-
-    /** Runs one SQL statement as the superuser (e.g. CHECKPOINT after a promotion). */
-    public void execute(String sql) {
-        try (Connection c = connect(settings.pgCtlTimeout()); Statement st = c.createStatement()) {
-            st.execute(sql);
-        } catch (SQLException e) {
-            throw new PgException("SQL failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** Runs a query as the superuser; rows as column → text value, in column order. */
-    public List<Map<String, String>> query(String sql) {
-        try (Connection c = connect(settings.pgCtlTimeout()); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery(sql)) {
-            ResultSetMetaData md = rs.getMetaData();
-            List<Map<String, String>> rows = new ArrayList<>();
-            while (rs.next()) {
-                Map<String, String> row = new LinkedHashMap<>();
-                for (int i = 1; i <= md.getColumnCount(); i++) {
-                    row.put(md.getColumnLabel(i), rs.getString(i));
-                }
-                rows.add(row);
-            }
-            return rows;
-        } catch (SQLException e) {
-            throw new PgException("SQL failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** First column of the first row, or null. */
-    public String queryValue(String sql) {
-        List<Map<String, String>> rows = query(sql);
-        return rows.isEmpty() ? null : rows.get(0).values().iterator().next();
-    }
-
-    // ---------------------------------------------------------------- user commands
-
-    /**
-     * Runs the callback configured for event (on_start, on_stop, on_restart, on_reload, on_role_change) as
-     * {@code <cmd> <event> <role> <scope>} without waiting. The future completes with its exit code (logged), or
-     * with null when no command is configured for the event.
-     */
-    public CompletableFuture<Integer> runCallback(String event, String role) {
-        PgSettings s = settings;
-        return callbacks.runAsync(s.callbacks().get(event), event, role, s.clusterName());
-    }
-
-    /** Runs pre_promote synchronously (pg_ctl_timeout); 0 when none is configured, -1 on timeout. Non-zero: abort. */
-    public int runPrePromote() {
-        PgSettings s = settings;
-        if (s.prePromote() == null) {
-            return 0;
-        }
-        return callbacks.runSync("pre_promote", s.prePromote(), List.of(), Map.of(), s.pgCtlTimeout());
-    }
-
-    /** {@link #runPostBootstrap(Duration)} with a 10 minute limit (Patroni has none; a hung script must not block forever). */
-    public int runPostBootstrap() {
-        return runPostBootstrap(Duration.ofMinutes(10));
-    }
-
-    /**
-     * Runs post_bootstrap synchronously with a libpq connection string to this server as its argument (password
-     * in PGPASSWORD, as Patroni passes it through a pgpass file); 0 when none is configured, -1 on timeout.
-     */
-    public int runPostBootstrap(Duration timeout) {
-        PgSettings s = settings;
-        if (s.postBootstrap() == null) {
-            return 0;
-        }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Path standbySignal = dir.resolve("standby.signal");
+    boolean hadStandbySignal = Files.exists(standbySignal);
+    String detail;
+    try {
+      detail = ensureCleanShutdown(remaining(deadline));
+      if (detail == null) {
+        PgSettings.Credentials rw = s.rewindCredentials();
         Map<String, String> conn = new LinkedHashMap<>();
-        conn.put("host", ConfigFiles.localHost(s.listenHost()));
-        conn.put("port", Integer.toString(s.port()));
-        conn.put("user", s.superuser().username());
+        conn.put("host", leaderHost);
+        conn.put("port", Integer.toString(leaderPort));
+        conn.put("user", rw.username());
         conn.put("dbname", "postgres");
-        Map<String, String> env = s.superuser().hasPassword() ? Map.of("PGPASSWORD", s.superuser().password()) : Map.of();
-        return callbacks.runSync("post_bootstrap", s.postBootstrap(), List.of(ConfigFiles.conninfo(conn)), env, timeout);
-    }
-
-    /** Kills still-running callbacks. PostgreSQL itself keeps running. */
-    @Override
-    public void close() {
-        closeShared();
-        callbacks.close();
-    }
-
-    // ---------------------------------------------------------------- internals
-
-    private boolean hasCluster() {
-        return Files.exists(dataDir().resolve("PG_VERSION"));
-    }
-
-    private String bin(String name) {
-        return settings.binDir().resolve(name).toString();
-    }
-
-    /** Moves a foreign postgresql.conf aside as postgresql.base.conf (Patroni's layout); returns whether it did. */
-    private static boolean adoptBaseConfig(Path dir) throws IOException {
-        Path base = dir.resolve(ConfigFiles.BASE_CONF);
-        if (Files.exists(base)) {
-            return false;
+        conn.put("connect_timeout", "10");
+        conn.put("application_name", "synod_rewind");
+        Map<String, String> env = rw.hasPassword() ? Map.of("PGPASSWORD", rw.password()) : Map.of();
+        log.info(
+            "pg_rewind {} (timeline {}, {}) from {}:{}",
+            dir,
+            controlData().get(ControlData.TIMELINE),
+            controlData().get(ControlData.CLUSTER_STATE),
+            leaderHost,
+            leaderPort);
+        PgProcess.Result r =
+            PgProcess.runPg(
+                List.of(
+                    bin("pg_rewind"),
+                    "-D",
+                    dir.toString(),
+                    "--source-server=" + ConfigFiles.conninfo(conn)),
+                env,
+                remaining(deadline));
+        String out = (r.stdout() + "\n" + r.stderr()).strip();
+        if (r.ok()) {
+          afterCopyFromLeader(leaderHost, leaderPort);
+          log.info("pg_rewind succeeded: {}", PgProcess.tail(out, 500));
+          return new RewindResult(
+              RewindResult.Status.REWOUND, PgProcess.tail(out, PgProcess.TAIL_CHARS));
         }
-        Path conf = dir.resolve("postgresql.conf");
-        if (Files.exists(conf) && !Files.readString(conf, StandardCharsets.UTF_8).startsWith(ConfigFiles.HEADER)) {
-            Files.move(conf, base);
-            PgFiles.chownToPostgres(base);
-        } else {
-            PgFiles.writeOwned(base, "# initdb's postgresql.conf was not found; Synod's postgresql.conf has the settings\n");
-        }
-        return true;
+        detail = "pg_rewind failed: " + r.describe();
+      }
+    } catch (PgException e) {
+      detail = e.getMessage();
     }
-
-    /** Drops recovery settings from postgresql.auto.conf: ours in postgresql.conf must be the only ones. */
-    private static boolean sanitizeAutoConf(Path dir) throws IOException {
-        Path auto = dir.resolve("postgresql.auto.conf");
-        if (!Files.exists(auto)) {
-            return false;
-        }
-        List<String> lines = Files.readAllLines(auto, StandardCharsets.UTF_8);
-        List<String> kept = new ArrayList<>();
-        for (String line : lines) {
-            String t = line.strip();
-            int eq = t.indexOf('=');
-            String key = eq > 0 ? t.substring(0, eq).strip().toLowerCase() : t.split("\\s+")[0].toLowerCase();
-            if (!t.startsWith("#") && ConfigFiles.RECOVERY_KEYS.contains(key)) {
-                log.warn("removing {} from postgresql.auto.conf: Synod manages recovery settings", key);
-            } else {
-                kept.add(line);
-            }
-        }
-        if (kept.size() == lines.size()) {
-            return false;
-        }
-        PgFiles.writeOwned(auto, String.join("\n", kept) + "\n");
-        return true;
+    log.error("rewind of {} failed: {}", dir, detail);
+    if (s.removeDataDirectoryOnRewindFailure()) {
+      log.warn("remove_data_directory_on_rewind_failure is set: removing {}", dir);
+      removeDataDirectory();
+      return new RewindResult(RewindResult.Status.FAILED_DATA_REMOVED, detail);
     }
-
-    /**
-     * After pg_basebackup or pg_rewind copied files from the leader: drop socket lock files of the leader's server,
-     * make this node a standby of that leader and regenerate the config files the copy overwrote.
-     */
-    private void afterCopyFromLeader(String leaderHost, int leaderPort) {
-        synchronized (configLock) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir(), ".s.PGSQL.*")) {
-                for (Path p : ds) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException e) {
-                log.warn("cannot remove copied socket lock files: {}", e.toString());
-            }
-            ReplicaTarget t = replicaTarget;
-            if (t == null || !t.host().equals(leaderHost) || t.port() != leaderPort) {
-                replicaTarget = new ReplicaTarget(leaderHost, leaderPort, null);
-            }
-            writeSignal(dataDir().resolve("standby.signal"));
-            writeConfig();
-        }
+    if (hadStandbySignal) {
+      writeSignal(standbySignal); // ensureCleanShutdown set it aside; keep the node a standby
     }
+    return new RewindResult(RewindResult.Status.FAILED, detail);
+  }
 
-    /**
-     * Brings a crashed cluster to a clean shutdown for pg_rewind by running crash recovery in single-user mode.
-     * Returns null when the cluster is (now) cleanly shut down, else what went wrong.
-     */
-    private String ensureCleanShutdown(Duration timeout) {
-        Map<String, String> cd = controlData();
-        if (ControlData.cleanlyShutDown(cd)) {
-            return null;
-        }
-        Path dir = dataDir();
-        log.info("{} was not shut down cleanly ({}): running crash recovery in single-user mode", dir,
-                cd.get(ControlData.CLUSTER_STATE));
+  /**
+   * Deletes everything in the data directory (keeping the directory, its owner and mode) so the
+   * node can be re-cloned. Refuses while PostgreSQL runs.
+   */
+  public void removeDataDirectory() {
+    if (isRunning() || !Postmaster.processesIn(dataDir()).isEmpty()) {
+      throw new PgException("removeDataDirectory: PostgreSQL processes still run in " + dataDir());
+    }
+    log.warn("removing the contents of {}", dataDir());
+    PgFiles.deleteContents(dataDir());
+  }
+
+  // ---------------------------------------------------------------- slots
+
+  /**
+   * On the primary: makes sure a physical slot exists for every member in the set except this one,
+   * and drops inactive slots Synod created earlier for members no longer in it. Takes member names
+   * (slot names work too). Does nothing when use_slots is off.
+   */
+  public SlotChanges createOrUpdateSlots(Set<String> members) {
+    if (!settings.useSlots()) {
+      return new SlotChanges(List.of(), List.of());
+    }
+    try {
+      return withSharedConnection(
+          settings.pgCtlTimeout(), c -> Slots.sync(c, dataDir(), settings.name(), members));
+    } catch (SQLException e) {
+      throw new PgException("createOrUpdateSlots failed: " + e.getMessage(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- inspection
+
+  /** A snapshot for the HA loop; never throws, see {@link PgState}. */
+  public PgState state() {
+    return StateReader.read(this);
+  }
+
+  /** Database system identifier from pg_control (works whether or not PostgreSQL runs). */
+  public String sysid() {
+    String id = controlData().get(ControlData.SYSTEM_IDENTIFIER);
+    if (id == null) {
+      throw new PgException("pg_controldata printed no \"" + ControlData.SYSTEM_IDENTIFIER + "\"");
+    }
+    return id;
+  }
+
+  public Map<String, String> controlData() {
+    return controlData(Duration.ofSeconds(30));
+  }
+
+  /** pg_controldata parsed into "key" → "value" (see {@link ControlData} for key names). */
+  public Map<String, String> controlData(Duration timeout) {
+    PgProcess.Result r =
+        PgProcess.runPgChecked(
+            "pg_controldata",
+            List.of(bin("pg_controldata"), "-D", dataDir().toString()),
+            Map.of("LC_ALL", "C"),
+            timeout);
+    return ControlData.parse(r.stdout());
+  }
+
+  /**
+   * A superuser JDBC connection over TCP to this server (first listen address, wildcards →
+   * loopback), database postgres. Connect and login time out after 2-3 s; socketTimeout bounds
+   * every statement.
+   */
+  public Connection connect(Duration socketTimeout) throws SQLException {
+    PgSettings s = settings;
+    Properties p = new Properties();
+    p.setProperty("user", s.superuser().username());
+    if (s.superuser().hasPassword()) {
+      p.setProperty("password", s.superuser().password());
+    }
+    p.setProperty("connectTimeout", "2");
+    p.setProperty("loginTimeout", "3");
+    p.setProperty("socketTimeout", seconds(socketTimeout));
+    p.setProperty("tcpKeepAlive", "true");
+    p.setProperty("ApplicationName", "synod");
+    String host = ConfigFiles.localHost(s.listenHost());
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    Connection c =
+        new org.postgresql.Driver()
+            .connect("jdbc:postgresql://" + host + ":" + s.port() + "/postgres", p);
+    if (c == null) {
+      throw new SQLException("the PostgreSQL driver rejected the URL");
+    }
+    return c;
+  }
+
+  /** A call on a JDBC connection that may throw SQLException. */
+  @FunctionalInterface
+  public interface SqlCall<T> {
+    T apply(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code call} on one long-lived superuser connection. The HA loop reads state every
+   * loop_wait; a new connection each time costs a backend fork and a SCRAM exchange, which on a
+   * loaded host can eat the lease's slack. A broken connection (PostgreSQL restarted) is replaced
+   * once, then the error is thrown.
+   */
+  public <T> T withSharedConnection(Duration socketTimeout, SqlCall<T> call) throws SQLException {
+    synchronized (sharedLock) {
+      for (int attempt = 0; ; attempt++) {
+        boolean fresh = shared == null;
         try {
-            // single-user mode refuses standby mode; the node is re-made a standby after the rewind
-            Files.deleteIfExists(dir.resolve("standby.signal"));
-            Files.deleteIfExists(dir.resolve("recovery.signal"));
-        } catch (IOException e) {
-            return "cannot set signal files aside: " + e.getMessage();
+          if (fresh) {
+            shared = connect(socketTimeout);
+          }
+          return call.apply(shared);
+        } catch (SQLException e) {
+          closeShared();
+          if (fresh || attempt > 0) {
+            throw e;
+          }
         }
-        PgProcess.Result r = PgProcess.runPg(List.of(bin("postgres"), "--single", "-D", dir.toString(),
-                "-c", "archive_mode=on", "-c", "archive_command=false", "template1"), null, timeout);
-        if (!r.ok()) {
-            return "single-user crash recovery failed: " + r.describe();
-        }
-        cd = controlData();
-        if (!ControlData.cleanlyShutDown(cd)) {
-            return "after single-user crash recovery the cluster state is still " + cd.get(ControlData.CLUSTER_STATE);
-        }
-        return null;
+      }
     }
+  }
 
-    /**
-     * Handles postmaster.pid left by a dead postmaster before starting. Orphaned backends still attached to its
-     * shared memory must exit first (PostgreSQL refuses to start otherwise, to protect the data). A pid file whose
-     * pid is now a zombie or another live process is removed: the postmaster would take such a pid for a running
-     * server. A pid file whose pid is simply gone is left to the postmaster, which removes it and cleans up the old
-     * shared memory itself.
-     */
-    private void clearStalePidFile(Path dir, Duration timeout) {
-        Path pidFile = dir.resolve("postmaster.pid");
-        if (!Files.exists(pidFile)) {
-            return;
-        }
-        long waitUntil = System.nanoTime() + Math.min(timeout.toNanos(), Duration.ofSeconds(15).toNanos());
-        List<Long> orphans = Postmaster.processesIn(dir);
-        while (!orphans.isEmpty() && System.nanoTime() < waitUntil) {
-            Postmaster.sleep(200);
-            orphans = Postmaster.processesIn(dir);
-        }
-        if (!orphans.isEmpty()) {
-            throw new PgException("start: the postmaster of " + dir + " is dead but PostgreSQL processes " + orphans
-                    + " still run there; stop them first");
-        }
-        Optional<Postmaster.PidFile> pf = Postmaster.readPidFile(dir);
-        boolean pidOccupied = pf.isPresent() && Files.exists(Path.of("/proc", Long.toString(pf.get().pid())));
-        if (pf.isEmpty() || pidOccupied) {
-            try {
-                Files.deleteIfExists(pidFile);
-                log.warn("removed stale postmaster.pid in {} (pid {} is not a live postmaster)", dir,
-                        pf.map(p -> Long.toString(p.pid())).orElse("unreadable"));
-            } catch (IOException e) {
-                throw new PgException("start: cannot remove stale " + pidFile + ": " + e.getMessage(), e);
-            }
-        }
-    }
-
-    /**
-     * Removes socket lock files (and their sockets) for our port whose pid is not a live process. The postmaster
-     * does this itself for a vanished pid, but a killed postmaster reparented to a pid 1 that doesn't reap stays a
-     * zombie, which still answers kill(pid, 0) and would make the new postmaster refuse to start.
-     */
-    private void clearStaleSocketLocks() {
-        List<Path> dirs = new ArrayList<>();
-        String configured = settings.parameters().get("unix_socket_directories");
-        if (configured != null) {
-            for (String d : configured.split(",")) {
-                String t = d.strip().replace("'", "");
-                if (!t.isEmpty() && t.startsWith("/")) {
-                    dirs.add(Path.of(t));
-                }
-            }
-        } else {
-            dirs.add(socketDir());
-        }
-        String name = ".s.PGSQL." + settings.port();
-        for (Path d : dirs) {
-            Path lock = d.resolve(name + ".lock");
-            try {
-                if (!Files.exists(lock)) {
-                    continue;
-                }
-                List<String> lines = Files.readAllLines(lock, StandardCharsets.UTF_8);
-                long pid = lines.isEmpty() ? 0 : Long.parseLong(lines.get(0).strip());
-                if (!Postmaster.isAlive(pid)) {
-                    Files.deleteIfExists(d.resolve(name));
-                    Files.deleteIfExists(lock);
-                    log.warn("removed stale socket lock {} of dead pid {}", lock, pid);
-                }
-            } catch (IOException | NumberFormatException e) {
-                log.warn("cannot check socket lock {}: {}", lock, e.toString());
-            }
-        }
-    }
-
-    private Path defaultLogFile() {
-        Path parent = dataDir().getParent();
-        return parent.resolve(fileSafe(settings.name()) + "-postgres.log");
-    }
-
-    /** Creates the log file owned by postgres (the server appends to it as postgres); falls back to the temp dir. */
-    private Path ensureLogFile() {
-        Path f = defaultLogFile();
+  private void closeShared() {
+    synchronized (sharedLock) {
+      if (shared != null) {
         try {
-            if (!Files.exists(f)) {
-                Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
-            PgFiles.chownToPostgres(f);
-        } catch (IOException | UncheckedIOException e) {
-            Path fallback = Path.of(System.getProperty("java.io.tmpdir"), "synod-" + fileSafe(settings.name()) + "-postgres.log");
-            log.warn("cannot create {} ({}); logging to {}", f, e.getMessage(), fallback);
-            f = fallback;
-            try {
-                if (!Files.exists(f)) {
-                    Files.createFile(f);
-                }
-                PgFiles.chownToPostgres(f);
-            } catch (IOException ex) {
-                throw new PgException("cannot create a server log file: " + ex.getMessage(), ex);
-            }
+          shared.close();
+        } catch (SQLException ignored) {
+          // already broken
         }
-        logFile = f;
-        return f;
+        shared = null;
+      }
     }
+  }
 
-    /** A 0700 postgres-owned socket directory next to PGDATA, or /tmp when that is impossible or too long. */
-    private Path socketDir() {
-        Path d = dataDir().getParent().resolve(fileSafe(settings.name()) + "-socket");
-        if (d.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_DIR_LENGTH) {
-            log.warn("socket directory path {} is too long for a unix socket; using /tmp", d);
-            return Path.of("/tmp");
+  /** Runs one SQL statement as the superuser (e.g. CHECKPOINT after a promotion). */
+  public void execute(String sql) {
+    try (Connection c = connect(settings.pgCtlTimeout());
+        Statement st = c.createStatement()) {
+      st.execute(sql);
+    } catch (SQLException e) {
+      throw new PgException("SQL failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs a query as the superuser; rows as column → text value, in column order. */
+  public List<Map<String, String>> query(String sql) {
+    try (Connection c = connect(settings.pgCtlTimeout());
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      ResultSetMetaData md = rs.getMetaData();
+      List<Map<String, String>> rows = new ArrayList<>();
+      while (rs.next()) {
+        Map<String, String> row = new LinkedHashMap<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          row.put(md.getColumnLabel(i), rs.getString(i));
         }
-        if (!Files.isDirectory(d)) {
-            try {
-                PgFiles.createPrivateDirectory(d);
-            } catch (UncheckedIOException e) {
-                log.warn("cannot create socket directory {} ({}); using /tmp", d, e.getMessage());
-                return Path.of("/tmp");
-            }
+        rows.add(row);
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw new PgException("SQL failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** First column of the first row, or null. */
+  public String queryValue(String sql) {
+    List<Map<String, String>> rows = query(sql);
+    return rows.isEmpty() ? null : rows.get(0).values().iterator().next();
+  }
+
+  // ---------------------------------------------------------------- user commands
+
+  /**
+   * Runs the callback configured for event (on_start, on_stop, on_restart, on_reload,
+   * on_role_change) as {@code <cmd> <event> <role> <scope>} without waiting. The future completes
+   * with its exit code (logged), or with null when no command is configured for the event.
+   */
+  public CompletableFuture<Integer> runCallback(String event, String role) {
+    PgSettings s = settings;
+    return callbacks.runAsync(s.callbacks().get(event), event, role, s.clusterName());
+  }
+
+  /**
+   * Runs pre_promote synchronously (pg_ctl_timeout); 0 when none is configured, -1 on timeout.
+   * Non-zero: abort.
+   */
+  public int runPrePromote() {
+    PgSettings s = settings;
+    if (s.prePromote() == null) {
+      return 0;
+    }
+    return callbacks.runSync("pre_promote", s.prePromote(), List.of(), Map.of(), s.pgCtlTimeout());
+  }
+
+  /**
+   * {@link #runPostBootstrap(Duration)} with a 10 minute limit (Patroni has none; a hung script
+   * must not block forever).
+   */
+  public int runPostBootstrap() {
+    return runPostBootstrap(Duration.ofMinutes(10));
+  }
+
+  /**
+   * Runs post_bootstrap synchronously with a libpq connection string to this server as its argument
+   * (password in PGPASSWORD, as Patroni passes it through a pgpass file); 0 when none is
+   * configured, -1 on timeout.
+   */
+  public int runPostBootstrap(Duration timeout) {
+    PgSettings s = settings;
+    if (s.postBootstrap() == null) {
+      return 0;
+    }
+    Map<String, String> conn = new LinkedHashMap<>();
+    conn.put("host", ConfigFiles.localHost(s.listenHost()));
+    conn.put("port", Integer.toString(s.port()));
+    conn.put("user", s.superuser().username());
+    conn.put("dbname", "postgres");
+    Map<String, String> env =
+        s.superuser().hasPassword() ? Map.of("PGPASSWORD", s.superuser().password()) : Map.of();
+    return callbacks.runSync(
+        "post_bootstrap", s.postBootstrap(), List.of(ConfigFiles.conninfo(conn)), env, timeout);
+  }
+
+  /** Kills still-running callbacks. PostgreSQL itself keeps running. */
+  @Override
+  public void close() {
+    closeShared();
+    callbacks.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private boolean hasCluster() {
+    return Files.exists(dataDir().resolve("PG_VERSION"));
+  }
+
+  private String bin(String name) {
+    return settings.binDir().resolve(name).toString();
+  }
+
+  /**
+   * Moves a foreign postgresql.conf aside as postgresql.base.conf (Patroni's layout); returns
+   * whether it did.
+   */
+  private static boolean adoptBaseConfig(Path dir) throws IOException {
+    Path base = dir.resolve(ConfigFiles.BASE_CONF);
+    if (Files.exists(base)) {
+      return false;
+    }
+    Path conf = dir.resolve("postgresql.conf");
+    if (Files.exists(conf)
+        && !Files.readString(conf, StandardCharsets.UTF_8).startsWith(ConfigFiles.HEADER)) {
+      Files.move(conf, base);
+      PgFiles.chownToPostgres(base);
+    } else {
+      PgFiles.writeOwned(
+          base,
+          "# initdb's postgresql.conf was not found; Synod's postgresql.conf has the settings\n");
+    }
+    return true;
+  }
+
+  /**
+   * Drops recovery settings from postgresql.auto.conf: ours in postgresql.conf must be the only
+   * ones.
+   */
+  private static boolean sanitizeAutoConf(Path dir) throws IOException {
+    Path auto = dir.resolve("postgresql.auto.conf");
+    if (!Files.exists(auto)) {
+      return false;
+    }
+    List<String> lines = Files.readAllLines(auto, StandardCharsets.UTF_8);
+    List<String> kept = new ArrayList<>();
+    for (String line : lines) {
+      String t = line.strip();
+      int eq = t.indexOf('=');
+      String key =
+          eq > 0 ? t.substring(0, eq).strip().toLowerCase() : t.split("\\s+")[0].toLowerCase();
+      if (!t.startsWith("#") && ConfigFiles.RECOVERY_KEYS.contains(key)) {
+        log.warn("removing {} from postgresql.auto.conf: Synod manages recovery settings", key);
+      } else {
+        kept.add(line);
+      }
+    }
+    if (kept.size() == lines.size()) {
+      return false;
+    }
+    PgFiles.writeOwned(auto, String.join("\n", kept) + "\n");
+    return true;
+  }
+
+  /**
+   * After pg_basebackup or pg_rewind copied files from the leader: drop socket lock files of the
+   * leader's server, make this node a standby of that leader and regenerate the config files the
+   * copy overwrote.
+   */
+  private void afterCopyFromLeader(String leaderHost, int leaderPort) {
+    synchronized (configLock) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir(), ".s.PGSQL.*")) {
+        for (Path p : ds) {
+          Files.deleteIfExists(p);
         }
-        return d;
+      } catch (IOException e) {
+        log.warn("cannot remove copied socket lock files: {}", e.toString());
+      }
+      ReplicaTarget t = replicaTarget;
+      if (t == null || !t.host().equals(leaderHost) || t.port() != leaderPort) {
+        replicaTarget = new ReplicaTarget(leaderHost, leaderPort, null);
+      }
+      writeSignal(dataDir().resolve("standby.signal"));
+      writeConfig();
     }
+  }
 
-    private static boolean writeSignal(Path signal) {
-        if (Files.exists(signal)) {
-            return false;
+  /**
+   * Brings a crashed cluster to a clean shutdown for pg_rewind by running crash recovery in
+   * single-user mode. Returns null when the cluster is (now) cleanly shut down, else what went
+   * wrong.
+   */
+  private String ensureCleanShutdown(Duration timeout) {
+    Map<String, String> cd = controlData();
+    if (ControlData.cleanlyShutDown(cd)) {
+      return null;
+    }
+    Path dir = dataDir();
+    log.info(
+        "{} was not shut down cleanly ({}): running crash recovery in single-user mode",
+        dir,
+        cd.get(ControlData.CLUSTER_STATE));
+    try {
+      // single-user mode refuses standby mode; the node is re-made a standby after the rewind
+      Files.deleteIfExists(dir.resolve("standby.signal"));
+      Files.deleteIfExists(dir.resolve("recovery.signal"));
+    } catch (IOException e) {
+      return "cannot set signal files aside: " + e.getMessage();
+    }
+    PgProcess.Result r =
+        PgProcess.runPg(
+            List.of(
+                bin("postgres"),
+                "--single",
+                "-D",
+                dir.toString(),
+                "-c",
+                "archive_mode=on",
+                "-c",
+                "archive_command=false",
+                "template1"),
+            null,
+            timeout);
+    if (!r.ok()) {
+      return "single-user crash recovery failed: " + r.describe();
+    }
+    cd = controlData();
+    if (!ControlData.cleanlyShutDown(cd)) {
+      return "after single-user crash recovery the cluster state is still "
+          + cd.get(ControlData.CLUSTER_STATE);
+    }
+    return null;
+  }
+
+  /**
+   * Handles postmaster.pid left by a dead postmaster before starting. Orphaned backends still
+   * attached to its shared memory must exit first (PostgreSQL refuses to start otherwise, to
+   * protect the data). A pid file whose pid is now a zombie or another live process is removed: the
+   * postmaster would take such a pid for a running server. A pid file whose pid is simply gone is
+   * left to the postmaster, which removes it and cleans up the old shared memory itself.
+   */
+  private void clearStalePidFile(Path dir, Duration timeout) {
+    Path pidFile = dir.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    long waitUntil =
+        System.nanoTime() + Math.min(timeout.toNanos(), Duration.ofSeconds(15).toNanos());
+    List<Long> orphans = Postmaster.processesIn(dir);
+    while (!orphans.isEmpty() && System.nanoTime() < waitUntil) {
+      Postmaster.sleep(200);
+      orphans = Postmaster.processesIn(dir);
+    }
+    if (!orphans.isEmpty()) {
+      throw new PgException(
+          "start: the postmaster of "
+              + dir
+              + " is dead but PostgreSQL processes "
+              + orphans
+              + " still run there; stop them first");
+    }
+    Optional<Postmaster.PidFile> pf = Postmaster.readPidFile(dir);
+    boolean pidOccupied =
+        pf.isPresent() && Files.exists(Path.of("/proc", Long.toString(pf.get().pid())));
+    if (pf.isEmpty() || pidOccupied) {
+      try {
+        Files.deleteIfExists(pidFile);
+        log.warn(
+            "removed stale postmaster.pid in {} (pid {} is not a live postmaster)",
+            dir,
+            pf.map(p -> Long.toString(p.pid())).orElse("unreadable"));
+      } catch (IOException e) {
+        throw new PgException("start: cannot remove stale " + pidFile + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Removes socket lock files (and their sockets) for our port whose pid is not a live process. The
+   * postmaster does this itself for a vanished pid, but a killed postmaster reparented to a pid 1
+   * that doesn't reap stays a zombie, which still answers kill(pid, 0) and would make the new
+   * postmaster refuse to start.
+   */
+  private void clearStaleSocketLocks() {
+    List<Path> dirs = new ArrayList<>();
+    String configured = settings.parameters().get("unix_socket_directories");
+    if (configured != null) {
+      for (String d : configured.split(",")) {
+        String t = d.strip().replace("'", "");
+        if (!t.isEmpty() && t.startsWith("/")) {
+          dirs.add(Path.of(t));
         }
-        PgFiles.writeOwned(signal, "");
-        return true;
+      }
+    } else {
+      dirs.add(socketDir());
     }
-
-    private static String readLog(Path f, long from) {
-        try {
-            return PgProcess.readFrom(f, from);
-        } catch (IOException e) {
-            return "";
+    String name = ".s.PGSQL." + settings.port();
+    for (Path d : dirs) {
+      Path lock = d.resolve(name + ".lock");
+      try {
+        if (!Files.exists(lock)) {
+          continue;
         }
-    }
-
-    private static long size(Path f) {
-        try {
-            return Files.size(f);
-        } catch (IOException e) {
-            return 0;
+        List<String> lines = Files.readAllLines(lock, StandardCharsets.UTF_8);
+        long pid = lines.isEmpty() ? 0 : Long.parseLong(lines.get(0).strip());
+        if (!Postmaster.isAlive(pid)) {
+          Files.deleteIfExists(d.resolve(name));
+          Files.deleteIfExists(lock);
+          log.warn("removed stale socket lock {} of dead pid {}", lock, pid);
         }
+      } catch (IOException | NumberFormatException e) {
+        log.warn("cannot check socket lock {}: {}", lock, e.toString());
+      }
     }
+  }
 
-    static String fileSafe(String name) {
-        return name.replaceAll("[^A-Za-z0-9._-]", "_");
-    }
+  private Path defaultLogFile() {
+    Path parent = dataDir().getParent();
+    return parent.resolve(fileSafe(settings.name()) + "-postgres.log");
+  }
 
-    private static Duration remaining(long deadlineNanos) {
-        long left = deadlineNanos - System.nanoTime();
-        return Duration.ofNanos(Math.max(left, Duration.ofSeconds(1).toNanos()));
+  /**
+   * Creates the log file owned by postgres (the server appends to it as postgres); falls back to
+   * the temp dir.
+   */
+  private Path ensureLogFile() {
+    Path f = defaultLogFile();
+    try {
+      if (!Files.exists(f)) {
+        Files.createFile(
+            f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      }
+      PgFiles.chownToPostgres(f);
+    } catch (IOException | UncheckedIOException e) {
+      Path fallback =
+          Path.of(
+              System.getProperty("java.io.tmpdir"),
+              "synod-" + fileSafe(settings.name()) + "-postgres.log");
+      log.warn("cannot create {} ({}); logging to {}", f, e.getMessage(), fallback);
+      f = fallback;
+      try {
+        if (!Files.exists(f)) {
+          Files.createFile(f);
+        }
+        PgFiles.chownToPostgres(f);
+      } catch (IOException ex) {
+        throw new PgException("cannot create a server log file: " + ex.getMessage(), ex);
+      }
     }
+    logFile = f;
+    return f;
+  }
 
-    /** Whole seconds, rounded up, at least 1 (pg_ctl -t and JDBC timeouts take seconds). */
-    static String seconds(Duration d) {
-        return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
+  /**
+   * A 0700 postgres-owned socket directory next to PGDATA, or /tmp when that is impossible or too
+   * long.
+   */
+  private Path socketDir() {
+    Path d = dataDir().getParent().resolve(fileSafe(settings.name()) + "-socket");
+    if (d.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_DIR_LENGTH) {
+      log.warn("socket directory path {} is too long for a unix socket; using /tmp", d);
+      return Path.of("/tmp");
     }
+    if (!Files.isDirectory(d)) {
+      try {
+        PgFiles.createPrivateDirectory(d);
+      } catch (UncheckedIOException e) {
+        log.warn("cannot create socket directory {} ({}); using /tmp", d, e.getMessage());
+        return Path.of("/tmp");
+      }
+    }
+    return d;
+  }
+
+  private static boolean writeSignal(Path signal) {
+    if (Files.exists(signal)) {
+      return false;
+    }
+    PgFiles.writeOwned(signal, "");
+    return true;
+  }
+
+  private static String readLog(Path f, long from) {
+    try {
+      return PgProcess.readFrom(f, from);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static long size(Path f) {
+    try {
+      return Files.size(f);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  static String fileSafe(String name) {
+    return name.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  private static Duration remaining(long deadlineNanos) {
+    long left = deadlineNanos - System.nanoTime();
+    return Duration.ofNanos(Math.max(left, Duration.ofSeconds(1).toNanos()));
+  }
+
+  /** Whole seconds, rounded up, at least 1 (pg_ctl -t and JDBC timeouts take seconds). */
+  static String seconds(Duration d) {
+    return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
+  }
 }

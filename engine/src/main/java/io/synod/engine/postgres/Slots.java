@@ -20,123 +20,132 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Physical replication slots on the primary, one per member, named as Patroni names them. Synod remembers the slots
- * it created in {@code <dataDir>/synod.slots} and only ever drops those, so slots made by people or other tools are
- * left alone. A copy of that file arriving through pg_basebackup/pg_rewind is harmless: entries for slots that do
- * not exist on this server are pruned on the next sync.
+ * Physical replication slots on the primary, one per member, named as Patroni names them. Synod
+ * remembers the slots it created in {@code <dataDir>/synod.slots} and only ever drops those, so
+ * slots made by people or other tools are left alone. A copy of that file arriving through
+ * pg_basebackup/pg_rewind is harmless: entries for slots that do not exist on this server are
+ * pruned on the next sync.
  */
 final class Slots {
-    private static final Logger log = LoggerFactory.getLogger(Slots.class);
-    static final String RECORD_FILE = "synod.slots";
+  private static final Logger log = LoggerFactory.getLogger(Slots.class);
+  static final String RECORD_FILE = "synod.slots";
 
-    private Slots() {
-    }
+  private Slots() {}
 
-    /**
-     * Patroni's slot_name_from_member_name: lower-case, '-' and '.' become '_', any other character outside
-     * [a-z0-9_] becomes u + its code as 4 digits, truncated to 63 characters. Idempotent, so it also accepts
-     * names that already are slot names.
-     */
-    static String slotNameFor(String member) {
-        StringBuilder b = new StringBuilder();
-        member.toLowerCase(Locale.ROOT).codePoints().forEach(c -> {
-            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
+  /**
+   * Patroni's slot_name_from_member_name: lower-case, '-' and '.' become '_', any other character
+   * outside [a-z0-9_] becomes u + its code as 4 digits, truncated to 63 characters. Idempotent, so
+   * it also accepts names that already are slot names.
+   */
+  static String slotNameFor(String member) {
+    StringBuilder b = new StringBuilder();
+    member
+        .toLowerCase(Locale.ROOT)
+        .codePoints()
+        .forEach(
+            c -> {
+              if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
                 b.append((char) c);
-            } else if (c == '-' || c == '.') {
+              } else if (c == '-' || c == '.') {
                 b.append('_');
-            } else {
+              } else {
                 b.append(String.format("u%04d", c));
-            }
-        });
-        return b.length() > 63 ? b.substring(0, 63) : b.toString();
-    }
+              }
+            });
+    return b.length() > 63 ? b.substring(0, 63) : b.toString();
+  }
 
-    record Existing(String type, boolean active, boolean temporary) {
-    }
+  record Existing(String type, boolean active, boolean temporary) {}
 
-    static SlotChanges sync(Connection c, Path dataDir, String selfMember, Set<String> members) throws SQLException {
-        String self = slotNameFor(selfMember);
-        Set<String> wanted = new TreeSet<>();
-        for (String m : members) {
-            String slot = slotNameFor(m);
-            if (!slot.equals(self) && !slot.isEmpty()) {
-                wanted.add(slot);
-            }
-        }
-        Map<String, Existing> existing = new HashMap<>();
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT slot_name, slot_type, active, temporary FROM pg_replication_slots")) {
-            while (rs.next()) {
-                existing.put(rs.getString(1), new Existing(rs.getString(2), rs.getBoolean(3), rs.getBoolean(4)));
-            }
-        }
-        Path recordFile = dataDir.resolve(RECORD_FILE);
-        Set<String> managed = readRecord(recordFile);
-        managed.retainAll(existing.keySet());
-
-        List<String> created = new ArrayList<>();
-        for (String slot : wanted) {
-            Existing e = existing.get(slot);
-            if (e == null) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
-                    ps.setString(1, slot);
-                    ps.execute();
-                    created.add(slot);
-                    managed.add(slot);
-                    log.info("created physical replication slot {}", slot);
-                } catch (SQLException ex) {
-                    if (!"42710".equals(ex.getSQLState())) { // duplicate_object: someone beat us to it
-                        throw ex;
-                    }
-                }
-            } else if (!"physical".equals(e.type())) {
-                log.warn("slot {} exists but is {}, not physical: leaving it alone", slot, e.type());
-            }
-        }
-        List<String> dropped = new ArrayList<>();
-        for (String slot : new TreeSet<>(managed)) {
-            Existing e = existing.get(slot);
-            if (wanted.contains(slot) || e == null || e.active() || !"physical".equals(e.type())) {
-                continue;
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
-                ps.setString(1, slot);
-                ps.execute();
-                dropped.add(slot);
-                managed.remove(slot);
-                log.info("dropped replication slot {} of a member that is gone", slot);
-            } catch (SQLException ex) {
-                // 55006 object_in_use: a walsender attached meanwhile; 42704: already gone
-                if ("42704".equals(ex.getSQLState())) {
-                    managed.remove(slot);
-                } else if (!"55006".equals(ex.getSQLState())) {
-                    throw ex;
-                }
-            }
-        }
-        writeRecord(recordFile, managed);
-        return new SlotChanges(created, dropped);
+  static SlotChanges sync(Connection c, Path dataDir, String selfMember, Set<String> members)
+      throws SQLException {
+    String self = slotNameFor(selfMember);
+    Set<String> wanted = new TreeSet<>();
+    for (String m : members) {
+      String slot = slotNameFor(m);
+      if (!slot.equals(self) && !slot.isEmpty()) {
+        wanted.add(slot);
+      }
     }
+    Map<String, Existing> existing = new HashMap<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT slot_name, slot_type, active, temporary FROM pg_replication_slots")) {
+      while (rs.next()) {
+        existing.put(
+            rs.getString(1), new Existing(rs.getString(2), rs.getBoolean(3), rs.getBoolean(4)));
+      }
+    }
+    Path recordFile = dataDir.resolve(RECORD_FILE);
+    Set<String> managed = readRecord(recordFile);
+    managed.retainAll(existing.keySet());
 
-    private static Set<String> readRecord(Path f) {
-        Set<String> s = new TreeSet<>();
-        try {
-            if (Files.exists(f)) {
-                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                    if (!line.isBlank() && !line.startsWith("#")) {
-                        s.add(line.trim());
-                    }
-                }
-            }
-        } catch (IOException e) {
-            log.warn("cannot read {}: {}", f, e.toString());
+    List<String> created = new ArrayList<>();
+    for (String slot : wanted) {
+      Existing e = existing.get(slot);
+      if (e == null) {
+        try (PreparedStatement ps =
+            c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
+          ps.setString(1, slot);
+          ps.execute();
+          created.add(slot);
+          managed.add(slot);
+          log.info("created physical replication slot {}", slot);
+        } catch (SQLException ex) {
+          if (!"42710".equals(ex.getSQLState())) { // duplicate_object: someone beat us to it
+            throw ex;
+          }
         }
-        return s;
+      } else if (!"physical".equals(e.type())) {
+        log.warn("slot {} exists but is {}, not physical: leaving it alone", slot, e.type());
+      }
     }
+    List<String> dropped = new ArrayList<>();
+    for (String slot : new TreeSet<>(managed)) {
+      Existing e = existing.get(slot);
+      if (wanted.contains(slot) || e == null || e.active() || !"physical".equals(e.type())) {
+        continue;
+      }
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+        ps.setString(1, slot);
+        ps.execute();
+        dropped.add(slot);
+        managed.remove(slot);
+        log.info("dropped replication slot {} of a member that is gone", slot);
+      } catch (SQLException ex) {
+        // 55006 object_in_use: a walsender attached meanwhile; 42704: already gone
+        if ("42704".equals(ex.getSQLState())) {
+          managed.remove(slot);
+        } else if (!"55006".equals(ex.getSQLState())) {
+          throw ex;
+        }
+      }
+    }
+    writeRecord(recordFile, managed);
+    return new SlotChanges(created, dropped);
+  }
 
-    private static void writeRecord(Path f, Set<String> managed) {
-        StringBuilder b = new StringBuilder("# replication slots created by Synod (it drops only these)\n");
-        managed.forEach(s -> b.append(s).append('\n'));
-        PgFiles.writeOwnedIfChanged(f, b.toString());
+  private static Set<String> readRecord(Path f) {
+    Set<String> s = new TreeSet<>();
+    try {
+      if (Files.exists(f)) {
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+          if (!line.isBlank() && !line.startsWith("#")) {
+            s.add(line.trim());
+          }
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot read {}: {}", f, e.toString());
     }
+    return s;
+  }
+
+  private static void writeRecord(Path f, Set<String> managed) {
+    StringBuilder b =
+        new StringBuilder("# replication slots created by Synod (it drops only these)\n");
+    managed.forEach(s -> b.append(s).append('\n'));
+    PgFiles.writeOwnedIfChanged(f, b.toString());
+  }
 }

@@ -54,11 +54,14 @@ public final class Watchdog implements AutoCloseable {
       installScript();
       List<String> cmd = new ArrayList<>(List.of("/bin/bash", script.toString(), seconds(safeMs)));
       cmd.addAll(stopCommand);
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.INHERIT);
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.INHERIT);
       proc = pb.start();
       in = proc.getOutputStream();
-      LOG.info("watchdog armed: PostgreSQL is stopped if the lease is not renewed within {} ms", safeMs);
+      LOG.info(
+          "watchdog armed: PostgreSQL is stopped if the lease is not renewed within {} ms", safeMs);
     } catch (IOException e) {
       LOG.error("watchdog could not start ({}); the primary runs without a fence", e.toString());
     }

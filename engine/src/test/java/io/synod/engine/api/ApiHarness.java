@@ -32,59 +32,93 @@ public final class ApiHarness implements AutoCloseable {
   public final FakeRaft raft = new FakeRaft();
   public final AtomicReference<NodeStatus> status = new AtomicReference<>();
   public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
-  public volatile ManualRequests.Outcome restartOutcome = new ManualRequests.Outcome(true, "restarted successfully");
-  public volatile ManualRequests.Outcome reinitOutcome = new ManualRequests.Outcome(true, "reinitialized from leader 'node1'");
+  public volatile ManualRequests.Outcome restartOutcome =
+      new ManualRequests.Outcome(true, "restarted successfully");
+  public volatile ManualRequests.Outcome reinitOutcome =
+      new ManualRequests.Outcome(true, "reinitialized from leader 'node1'");
   public volatile boolean reinitStarts = true;
+
   /** How long the fake restart takes (to test "already in progress"). */
   public volatile long restartMillis;
+
   public final ManualRequests manual;
+
   /** When set, the fake loop publishes a fresh status every cycle (as the HA loop does). */
   public volatile java.util.function.Supplier<NodeStatus> publisher;
+
   public final RestApi api;
   private final Thread loop;
   private volatile boolean stop;
   private HttpServer http;
 
-  public ApiHarness(String name, Map<String, Object> tags, RestApiConfig restapi, Duration switchoverWait) {
+  public ApiHarness(
+      String name, Map<String, Object> tags, RestApiConfig restapi, Duration switchoverWait) {
     this.name = name;
     this.tags = tags == null ? Map.of() : tags;
-    manual = new ManualRequests(new ManualRequests.Worker() {
-      @Override
-      public ManualRequests.Outcome restart(ManualRequests.RestartSpec spec) {
-        calls.add("restart role=" + spec.role() + " pending=" + spec.pendingOnly() + " version=" + spec.postgresVersion()
-            + " timeout=" + spec.timeout());
-        sleep(restartMillis);
-        return restartOutcome;
-      }
+    manual =
+        new ManualRequests(
+            new ManualRequests.Worker() {
+              @Override
+              public ManualRequests.Outcome restart(ManualRequests.RestartSpec spec) {
+                calls.add(
+                    "restart role="
+                        + spec.role()
+                        + " pending="
+                        + spec.pendingOnly()
+                        + " version="
+                        + spec.postgresVersion()
+                        + " timeout="
+                        + spec.timeout());
+                sleep(restartMillis);
+                return restartOutcome;
+              }
 
-      @Override
-      public ManualRequests.Outcome reinitialize(boolean fromLeader, Runnable started) {
-        calls.add("reinitialize from_leader=" + fromLeader);
-        if (reinitStarts) {
-          started.run();
-        }
-        return reinitOutcome;
-      }
+              @Override
+              public ManualRequests.Outcome reinitialize(boolean fromLeader, Runnable started) {
+                calls.add("reinitialize from_leader=" + fromLeader);
+                if (reinitStarts) {
+                  started.run();
+                }
+                return reinitOutcome;
+              }
 
-      @Override
-      public void reload() {
-        calls.add("reload");
-      }
-    }, () -> { });
-    Access access = new Access(restapi == null ? RestApiConfig.defaults() : restapi,
-        () -> RestApi.memberApiUrls(status.get()));
-    api = new RestApi(new RestApi.Services("test", name, this.tags, status::get, store, manual, raft, () -> calls.add("wake"),
-        DynamicConfig.defaults(), () -> access, switchoverWait));
-    loop = new Thread(() -> {
-      while (!stop) {
-        manual.runPending();
-        java.util.function.Supplier<NodeStatus> p = publisher;
-        if (p != null) {
-          status.set(p.get());
-        }
-        sleep(10);
-      }
-    }, "fake-ha-loop");
+              @Override
+              public void reload() {
+                calls.add("reload");
+              }
+            },
+            () -> {});
+    Access access =
+        new Access(
+            restapi == null ? RestApiConfig.defaults() : restapi,
+            () -> RestApi.memberApiUrls(status.get()));
+    api =
+        new RestApi(
+            new RestApi.Services(
+                "test",
+                name,
+                this.tags,
+                status::get,
+                store,
+                manual,
+                raft,
+                () -> calls.add("wake"),
+                DynamicConfig.defaults(),
+                () -> access,
+                switchoverWait));
+    loop =
+        new Thread(
+            () -> {
+              while (!stop) {
+                manual.runPending();
+                java.util.function.Supplier<NodeStatus> p = publisher;
+                if (p != null) {
+                  status.set(p.get());
+                }
+                sleep(10);
+              }
+            },
+            "fake-ha-loop");
     loop.setDaemon(true);
     loop.start();
   }
@@ -124,27 +158,74 @@ public final class ApiHarness implements AutoCloseable {
     } catch (StoreException e) {
       c = null;
     }
-    return new NodeStatus(name, pg, c, c == null ? "NO_QUORUM: test" : null, new Decision(Action.NONE, null, "test"),
-        leaseHeld, leaseHeld ? 1500 : 0, Instant.now(), Instant.now(), role, pg.running() ? "running" : "stopped");
+    return new NodeStatus(
+        name,
+        pg,
+        c,
+        c == null ? "NO_QUORUM: test" : null,
+        new Decision(Action.NONE, null, "test"),
+        leaseHeld,
+        leaseHeld ? 1500 : 0,
+        Instant.now(),
+        Instant.now(),
+        role,
+        pg.running() ? "running" : "stopped");
   }
 
   public static PgState primaryPg(long lsn) {
-    return new PgState(true, false, true, 4242, true, false, 1, lsn, 0, 0, null,
-        List.of(new PgState.ReplicationRow("node2", "127.0.0.1", "streaming", "async", lsn, lsn, lsn, lsn)),
-        "7000000000000000001", 150013, Instant.parse("2030-01-01T00:00:00Z"), false, null, null);
+    return new PgState(
+        true,
+        false,
+        true,
+        4242,
+        true,
+        false,
+        1,
+        lsn,
+        0,
+        0,
+        null,
+        List.of(
+            new PgState.ReplicationRow(
+                "node2", "127.0.0.1", "streaming", "async", lsn, lsn, lsn, lsn)),
+        "7000000000000000001",
+        150013,
+        Instant.parse("2030-01-01T00:00:00Z"),
+        false,
+        null,
+        null);
   }
 
   public static PgState replicaPg(long replay, boolean streaming) {
-    return new PgState(true, false, true, 4343, true, true, 1, 0, replay, replay,
-        streaming ? new PgState.WalReceiver("streaming", "127.0.0.1", 5432, 1, "node2", replay) : null, List.of(),
-        "7000000000000000001", 150013, Instant.parse("2030-01-01T00:00:00Z"), false, null, null);
+    return new PgState(
+        true,
+        false,
+        true,
+        4343,
+        true,
+        true,
+        1,
+        0,
+        replay,
+        replay,
+        streaming
+            ? new PgState.WalReceiver("streaming", "127.0.0.1", 5432, 1, "node2", replay)
+            : null,
+        List.of(),
+        "7000000000000000001",
+        150013,
+        Instant.parse("2030-01-01T00:00:00Z"),
+        false,
+        null,
+        null);
   }
 
   public Response call(String method, String path, String body) {
     return call(method, path, body, null, "127.0.0.1");
   }
 
-  public Response call(String method, String path, String body, String authorization, String remote) {
+  public Response call(
+      String method, String path, String body, String authorization, String remote) {
     String p = path;
     Map<String, List<String>> q = new LinkedHashMap<>();
     int qm = path.indexOf('?');
@@ -152,7 +233,8 @@ public final class ApiHarness implements AutoCloseable {
       p = path.substring(0, qm);
       for (String kv : path.substring(qm + 1).split("&")) {
         int eq = kv.indexOf('=');
-        q.computeIfAbsent(eq < 0 ? kv : kv.substring(0, eq), k -> new ArrayList<>()).add(eq < 0 ? "" : kv.substring(eq + 1));
+        q.computeIfAbsent(eq < 0 ? kv : kv.substring(0, eq), k -> new ArrayList<>())
+            .add(eq < 0 ? "" : kv.substring(eq + 1));
       }
     }
     return api.handle(new Request(method, p, q, body, remote, authorization));
@@ -186,15 +268,25 @@ public final class ApiHarness implements AutoCloseable {
 
   /** A Raft group of three peers in memory; records membership changes. */
   public static final class FakeRaft implements RaftControl {
-    public final List<String> peers = Collections.synchronizedList(new ArrayList<>(List.of("127.0.0.1:8300",
-        "127.0.0.1:8301", "127.0.0.1:8302")));
+    public final List<String> peers =
+        Collections.synchronizedList(
+            new ArrayList<>(List.of("127.0.0.1:8300", "127.0.0.1:8301", "127.0.0.1:8302")));
     public volatile String self = "127.0.0.1:8300";
     public volatile StoreException next;
 
     @Override
     public StoreStatus status() {
-      return new StoreStatus(self, "127.0.0.1:8300", self.equals("127.0.0.1:8300"), 7, "STATE_LEADER", 120, 118, 118,
-          List.copyOf(peers), List.copyOf(peers));
+      return new StoreStatus(
+          self,
+          "127.0.0.1:8300",
+          self.equals("127.0.0.1:8300"),
+          7,
+          "STATE_LEADER",
+          120,
+          118,
+          118,
+          List.copyOf(peers),
+          List.copyOf(peers));
     }
 
     @Override

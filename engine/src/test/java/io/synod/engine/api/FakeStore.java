@@ -33,11 +33,12 @@ public final class FakeStore implements ClusterStore {
   public boolean failCas;
   public boolean down;
   public boolean deleted;
-  /** Called after the failover key is written (simulates the HA loops reacting). */
-  public Consumer<FakeStore> onFailover = s -> { };
 
-  public synchronized FakeStore member(String name, String role, String state, long xlog, Map<String, Object> tags,
-      int pgPort) {
+  /** Called after the failover key is written (simulates the HA loops reacting). */
+  public Consumer<FakeStore> onFailover = s -> {};
+
+  public synchronized FakeStore member(
+      String name, String role, String state, long xlog, Map<String, Object> tags, int pgPort) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("conn_url", "postgres://127.0.0.1:" + pgPort + "/postgres");
     m.put("api_url", "http://127.0.0.1:" + (pgPort + 2576) + "/patroni");
@@ -75,9 +76,19 @@ public final class FakeStore implements ClusterStore {
     check();
     Map<String, Member> ms = new TreeMap<>();
     members.forEach((k, v) -> ms.put(k, new Member(k, new LinkedHashMap<>(v), revision)));
-    return new Cluster(deleted ? null : "7000000000000000001", io.synod.config.Maps.mutableCopy(config), configRevision,
-        leader == null ? null : new Leader(leader, revision, 2000), ms, optime, Map.of(), new ArrayList<>(history), sync,
-        failover, Map.of(), revision);
+    return new Cluster(
+        deleted ? null : "7000000000000000001",
+        io.synod.config.Maps.mutableCopy(config),
+        configRevision,
+        leader == null ? null : new Leader(leader, revision, 2000),
+        ms,
+        optime,
+        Map.of(),
+        new ArrayList<>(history),
+        sync,
+        failover,
+        Map.of(),
+        revision);
   }
 
   @Override
@@ -148,7 +159,9 @@ public final class FakeStore implements ClusterStore {
       if (failCas) {
         return false;
       }
-      failover = new FailoverRequest(request.leader(), request.candidate(), request.scheduledAt(), ++revision);
+      failover =
+          new FailoverRequest(
+              request.leader(), request.candidate(), request.scheduledAt(), ++revision);
     }
     onFailover.accept(this);
     return true;
@@ -157,7 +170,9 @@ public final class FakeStore implements ClusterStore {
   @Override
   public synchronized boolean clearFailover(long expectedRevision) {
     check();
-    if (failCas || failover == null || (expectedRevision > 0 && failover.revision() != expectedRevision)) {
+    if (failCas
+        || failover == null
+        || (expectedRevision > 0 && failover.revision() != expectedRevision)) {
       return false;
     }
     failover = null;

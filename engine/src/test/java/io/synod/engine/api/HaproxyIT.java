@@ -50,11 +50,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 class HaproxyIT {
   static final Duration FORM = Duration.ofSeconds(150);
   static final Duration FOLLOW = Duration.ofSeconds(60);
+
   /**
    * Wider HA timings than the 2 s default: these tests check the REST API, synodctl and HAProxy,
    * not failover speed, and must not turn into lease races on a loaded CI host.
    */
   static final String RELAXED = "    ttl: 6\n    loop_wait: 1\n    retry_timeout: 1\n";
+
   static ClusterFixture cluster;
   static Process haproxy;
   static int primaryPort;
@@ -70,9 +72,14 @@ class HaproxyIT {
     statsPort = PgFixture.freePort();
     Path cfg = cluster.dir.resolve("haproxy.cfg");
     Files.writeString(cfg, rewrite(Files.readString(shippedConfig())));
-    haproxy = new ProcessBuilder(bin, "-db", "-f", cfg.toString()).redirectErrorStream(true)
-        .redirectOutput(cluster.dir.resolve("haproxy.log").toFile()).start();
-    Await.until(FORM, () -> "a leader and two streaming replicas; logs under " + cluster.dir,
+    haproxy =
+        new ProcessBuilder(bin, "-db", "-f", cfg.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(cluster.dir.resolve("haproxy.log").toFile())
+            .start();
+    Await.until(
+        FORM,
+        () -> "a leader and two streaming replicas; logs under " + cluster.dir,
         () -> cluster.leader() != null && cluster.streamingReplicas().size() == 2);
   }
 
@@ -97,7 +104,8 @@ class HaproxyIT {
         return p;
       }
     }
-    throw new IllegalStateException("haproxy not found: apt-get install -y haproxy (bin/test installs it)");
+    throw new IllegalStateException(
+        "haproxy not found: apt-get install -y haproxy (bin/test installs it)");
   }
 
   static Path shippedConfig() {
@@ -107,37 +115,50 @@ class HaproxyIT {
         return c;
       }
     }
-    throw new IllegalStateException("config/haproxy.cfg not found above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "config/haproxy.cfg not found above " + Path.of("").toAbsolutePath());
   }
 
-  /** The shipped file with the demo's ports (5000/5001/7000, 5432-5434, 8008-8010) replaced by the fixture's. */
+  /**
+   * The shipped file with the demo's ports (5000/5001/7000, 5432-5434, 8008-8010) replaced by the
+   * fixture's.
+   */
   static String rewrite(String shipped) {
-    String s = shipped.replace("bind *:5000", "bind 127.0.0.1:" + primaryPort)
-        .replace("bind *:5001", "bind 127.0.0.1:" + replicaPort)
-        .replace("bind 127.0.0.1:7000", "bind 127.0.0.1:" + statsPort);
+    String s =
+        shipped
+            .replace("bind *:5000", "bind 127.0.0.1:" + primaryPort)
+            .replace("bind *:5001", "bind 127.0.0.1:" + replicaPort)
+            .replace("bind 127.0.0.1:7000", "bind 127.0.0.1:" + statsPort);
     for (int i = 0; i < 3; i++) {
       NodeProc n = cluster.nodes().get(i);
-      s = s.replace("127.0.0.1:" + (5432 + i) + " ", "127.0.0.1:" + n.pgPort + " ")
-          .replace("check port " + (8008 + i), "check port " + n.restPort);
+      s =
+          s.replace("127.0.0.1:" + (5432 + i) + " ", "127.0.0.1:" + n.pgPort + " ")
+              .replace("check port " + (8008 + i), "check port " + n.restPort);
     }
-    for (String demo : List.of("5000", "5001", "7000", "5432", "5433", "5434", "8008", "8009", "8010")) {
+    for (String demo :
+        List.of("5000", "5001", "7000", "5432", "5433", "5434", "8008", "8009", "8010")) {
       for (String line : s.split("\n")) {
         if (!line.strip().startsWith("#") && line.matches(".*(?<![0-9])" + demo + "(?![0-9]).*")) {
-          throw new IllegalStateException("demo port " + demo + " left in the generated config: " + line);
+          throw new IllegalStateException(
+              "demo port " + demo + " left in the generated config: " + line);
         }
       }
     }
     return s;
   }
 
-  /** Where a new connection through {@code port} lands: the server's port and whether it is in recovery; null if none. */
+  /**
+   * Where a new connection through {@code port} lands: the server's port and whether it is in
+   * recovery; null if none.
+   */
   static Landing through(int port) {
     Properties p = new Properties();
     p.setProperty("user", "postgres");
     p.setProperty("password", "postgres");
     p.setProperty("connectTimeout", "3");
     p.setProperty("socketTimeout", "5");
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+    try (Connection c =
+            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
         Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SELECT inet_server_port(), pg_is_in_recovery()")) {
       r.next();
@@ -156,13 +177,20 @@ class HaproxyIT {
   /** HAProxy's own view (stats CSV): backend → servers it has UP. */
   static Set<String> upIn(String backend) {
     try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + statsPort + "/;csv")).timeout(Duration.ofSeconds(3)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statsPort + "/;csv"))
+                      .timeout(Duration.ofSeconds(3))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       Set<String> up = new HashSet<>();
       for (String line : r.body().split("\n")) {
         String[] f = line.split(",");
-        if (f.length > 17 && f[0].equals(backend) && f[1].startsWith("node") && f[17].startsWith("UP")) {
+        if (f.length > 17
+            && f[0].equals(backend)
+            && f[1].startsWith("node")
+            && f[17].startsWith("UP")) {
           up.add(f[1]);
         }
       }
@@ -182,12 +210,21 @@ class HaproxyIT {
   }
 
   /**
-   * Once HAProxy's replica pool holds exactly the live replicas, several connections through
-   * 5001 all land on replicas (round robin covers each of them).
+   * Once HAProxy's replica pool holds exactly the live replicas, several connections through 5001
+   * all land on replicas (round robin covers each of them).
    */
   static void replicaPortOnlyReachesReplicas(String leader, int liveReplicas) {
-    Await.until(FOLLOW, () -> "HAProxy's replica pool to be the " + liveReplicas + " replicas, not " + leader
-        + " (UP: " + upIn("replicas") + ")", () -> {
+    Await.until(
+        FOLLOW,
+        () ->
+            "HAProxy's replica pool to be the "
+                + liveReplicas
+                + " replicas, not "
+                + leader
+                + " (UP: "
+                + upIn("replicas")
+                + ")",
+        () -> {
           Set<String> up = upIn("replicas");
           return up.size() == liveReplicas && !up.contains(leader);
         });
@@ -197,7 +234,9 @@ class HaproxyIT {
       if (l == null) {
         continue;
       }
-      assertTrue(l.inRecovery(), "port " + replicaPort + " reached a primary: " + byPgPort(l.serverPort()).name);
+      assertTrue(
+          l.inRecovery(),
+          "port " + replicaPort + " reached a primary: " + byPgPort(l.serverPort()).name);
       assertNotEquals(leader, byPgPort(l.serverPort()).name);
       seen.add(l.serverPort());
     }
@@ -205,13 +244,30 @@ class HaproxyIT {
   }
 
   static int ctl(String... args) {
-    List<String> all = new ArrayList<>(List.of("--api", cluster.nodes().stream().filter(NodeProc::alive)
-        .map(n -> "127.0.0.1:" + n.restPort).collect(Collectors.joining(","))));
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "--api",
+                cluster.nodes().stream()
+                    .filter(NodeProc::alive)
+                    .map(n -> "127.0.0.1:" + n.restPort)
+                    .collect(Collectors.joining(","))));
     all.addAll(List.of(args));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = SynodCtl.run(all.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(out, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), Map.of());
-    System.out.println("synodctl " + String.join(" ", args) + " -> " + code + "\n" + out.toString(StandardCharsets.UTF_8));
+    int code =
+        SynodCtl.run(
+            all.toArray(new String[0]),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream(new byte[0]),
+            Map.of());
+    System.out.println(
+        "synodctl "
+            + String.join(" ", args)
+            + " -> "
+            + code
+            + "\n"
+            + out.toString(StandardCharsets.UTF_8));
     return code;
   }
 
@@ -219,7 +275,9 @@ class HaproxyIT {
   @Order(1)
   void primaryPortReachesThePrimary() {
     String leader = cluster.leader();
-    Await.until(FOLLOW, "port 5000 to reach the primary " + leader + " (haproxy.log in " + cluster.dir + ")",
+    Await.until(
+        FOLLOW,
+        "port 5000 to reach the primary " + leader + " (haproxy.log in " + cluster.dir + ")",
         () -> primaryPortReaches(leader));
     assertEquals(Set.of(leader), upIn("primary"));
     replicaPortOnlyReachesReplicas(leader, 2);
@@ -231,8 +289,10 @@ class HaproxyIT {
     String old = cluster.leader();
     String target = cluster.streamingReplicas().get(0);
     assertEquals(0, ctl("switchover", "--leader", old, "--candidate", target, "--force"));
-    Await.until(FOLLOW, "port 5000 to reach the new primary " + target, () -> primaryPortReaches(target));
-    Await.until(FOLLOW, old + " to stream from " + target, () -> cluster.streamingReplicas().contains(old));
+    Await.until(
+        FOLLOW, "port 5000 to reach the new primary " + target, () -> primaryPortReaches(target));
+    Await.until(
+        FOLLOW, old + " to stream from " + target, () -> cluster.streamingReplicas().contains(old));
     replicaPortOnlyReachesReplicas(target, 2);
   }
 
@@ -241,19 +301,26 @@ class HaproxyIT {
   void afterAKillOfThePrimarysNode() throws Exception {
     String old = cluster.leader();
     cluster.node(old).killNode();
-    // capture the new leader in the same read that saw it (a second read can land between two loops)
+    // capture the new leader in the same read that saw it (a second read can land between two
+    // loops)
     String[] seen = new String[1];
-    Await.until(FOLLOW, "a new leader after kill -9 of " + old, () -> {
-      String l = cluster.leader();
-      if (l != null && !old.equals(l)) {
-        seen[0] = l;
-        return true;
-      }
-      return false;
-    });
+    Await.until(
+        FOLLOW,
+        "a new leader after kill -9 of " + old,
+        () -> {
+          String l = cluster.leader();
+          if (l != null && !old.equals(l)) {
+            seen[0] = l;
+            return true;
+          }
+          return false;
+        });
     String now = seen[0];
     Await.until(FOLLOW, "port 5000 to reach the new primary " + now, () -> primaryPortReaches(now));
-    Await.until(FOLLOW, "HAProxy to mark " + old + " down", () -> !upIn("primary").contains(old) && !upIn("replicas").contains(old));
+    Await.until(
+        FOLLOW,
+        "HAProxy to mark " + old + " down",
+        () -> !upIn("primary").contains(old) && !upIn("replicas").contains(old));
     replicaPortOnlyReachesReplicas(now, 1);
   }
 }

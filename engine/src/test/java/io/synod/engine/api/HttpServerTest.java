@@ -18,7 +18,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The Netty transport: what HAProxy's raw checks see, oversized and malformed requests, extra headers. */
+/**
+ * The Netty transport: what HAProxy's raw checks see, oversized and malformed requests, extra
+ * headers.
+ */
 class HttpServerTest {
   private ApiHarness h;
   private HttpServer server;
@@ -27,7 +30,9 @@ class HttpServerTest {
   @BeforeEach
   void start() {
     h = new ApiHarness("node1").threeNodes().asPrimary();
-    server = new HttpServer().start("127.0.0.1", 0, null, Map.of("X-Frame-Options", "DENY"), h.api::handle);
+    server =
+        new HttpServer()
+            .start("127.0.0.1", 0, null, Map.of("X-Frame-Options", "DENY"), h.api::handle);
   }
 
   @AfterEach
@@ -69,8 +74,11 @@ class HttpServerTest {
 
   @Test
   void getAnswersJsonWithExtraHeaders() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/patroni"))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/patroni"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
     assertTrue(r.body().contains("\"role\":\"primary\""), r.body());
     assertEquals("DENY", r.headers().firstValue("X-Frame-Options").orElse(null));
@@ -81,9 +89,13 @@ class HttpServerTest {
   void oversizedBodiesAre413AndChangeNothing() throws Exception {
     Map<String, Object> before = io.synod.config.Maps.mutableCopy(h.store.config);
     String big = "{\"x\": \"" + "a".repeat(HttpServer.MAX_BODY + 10) + "\"}";
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/config"))
-        .method("PATCH", HttpRequest.BodyPublishers.ofString(big)).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/config"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(big))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(413, r.statusCode());
     assertTrue(r.body().contains("larger than " + HttpServer.MAX_BODY + " bytes"), r.body());
     assertEquals(before, h.store.config);
@@ -91,8 +103,12 @@ class HttpServerTest {
 
   @Test
   void malformedBodiesAre400ThroughTheWire() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/switchover"))
-        .POST(HttpRequest.BodyPublishers.ofString("{\"leader\": ")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/switchover"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"leader\": "))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(400, r.statusCode());
     assertTrue(r.body().startsWith("malformed JSON body"), r.body());
   }

@@ -25,7 +25,10 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Routing, status codes and bodies of every endpoint, with the store, Raft and HA loop faked (no PostgreSQL). */
+/**
+ * Routing, status codes and bodies of every endpoint, with the store, Raft and HA loop faked (no
+ * PostgreSQL).
+ */
 class RestApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private ApiHarness h;
@@ -43,7 +46,10 @@ class RestApiTest {
   }
 
   private ApiHarness replica(Map<String, Object> tags) {
-    h = new ApiHarness("node2", tags, null, Duration.ofSeconds(5)).threeNodes().asReplica(50 * ApiHarness.MB);
+    h =
+        new ApiHarness("node2", tags, null, Duration.ofSeconds(5))
+            .threeNodes()
+            .asReplica(50 * ApiHarness.MB);
     return h;
   }
 
@@ -60,12 +66,30 @@ class RestApiTest {
   @Test
   void leaderAnswersThePrimaryChecks() {
     leader();
-    for (String p : List.of("/", "/primary", "/read-write", "/master", "/leader", "/read-only", "/health",
-        "/read-only-sync", "/read-only-quorum", "/primary?tag_zone=x")) {
+    for (String p :
+        List.of(
+            "/",
+            "/primary",
+            "/read-write",
+            "/master",
+            "/leader",
+            "/read-only",
+            "/health",
+            "/read-only-sync",
+            "/read-only-quorum",
+            "/primary?tag_zone=x")) {
       assertEquals(200, code(p), p);
     }
-    for (String p : List.of("/replica", "/standby-leader", "/standby_leader", "/sync", "/synchronous", "/async",
-        "/asynchronous", "/quorum")) {
+    for (String p :
+        List.of(
+            "/replica",
+            "/standby-leader",
+            "/standby_leader",
+            "/sync",
+            "/synchronous",
+            "/async",
+            "/asynchronous",
+            "/quorum")) {
       assertEquals(503, code(p), p);
     }
   }
@@ -88,14 +112,37 @@ class RestApiTest {
     replica(Map.of("zone", "a", "nosync", true));
     h.store.optime = 50 * ApiHarness.MB + 100;
     h.asReplica(50 * ApiHarness.MB);
-    for (String p : List.of("/replica", "/read-only", "/async", "/asynchronous", "/health", "/replica?lag=1MB",
-        "/replica?lag=1024", "/replica?replication_state=streaming", "/replica?tag_zone=a", "/replica?tag_nosync=true",
-        "/replica?lag=garbage", "/async?lag=16MB")) {
+    for (String p :
+        List.of(
+            "/replica",
+            "/read-only",
+            "/async",
+            "/asynchronous",
+            "/health",
+            "/replica?lag=1MB",
+            "/replica?lag=1024",
+            "/replica?replication_state=streaming",
+            "/replica?tag_zone=a",
+            "/replica?tag_nosync=true",
+            "/replica?lag=garbage",
+            "/async?lag=16MB")) {
       assertEquals(200, code(p), p);
     }
-    for (String p : List.of("/", "/primary", "/read-write", "/leader", "/sync", "/read-only-sync", "/read-only-quorum",
-        "/replica?lag=10", "/replica?tag_zone=b", "/replica?tag_rack=1", "/read-only?tag_zone=b", "/health?tag_zone=b",
-        "/replica?replication_state=in%20archive%20recovery")) {
+    for (String p :
+        List.of(
+            "/",
+            "/primary",
+            "/read-write",
+            "/leader",
+            "/sync",
+            "/read-only-sync",
+            "/read-only-quorum",
+            "/replica?lag=10",
+            "/replica?tag_zone=b",
+            "/replica?tag_rack=1",
+            "/read-only?tag_zone=b",
+            "/health?tag_zone=b",
+            "/replica?replication_state=in%20archive%20recovery")) {
       assertEquals(503, code(p), p);
     }
   }
@@ -157,13 +204,35 @@ class RestApiTest {
     leader();
     assertEquals(200, code("/liveness"));
     NodeStatus s = h.status.get();
-    h.status.set(new NodeStatus(s.name(), s.pg(), s.cluster(), null, s.decision(), true, 0,
-        Instant.now().minusSeconds(60), s.dcsLastSeen(), s.role(), s.state()));
+    h.status.set(
+        new NodeStatus(
+            s.name(),
+            s.pg(),
+            s.cluster(),
+            null,
+            s.decision(),
+            true,
+            0,
+            Instant.now().minusSeconds(60),
+            s.dcsLastSeen(),
+            s.role(),
+            s.state()));
     assertEquals(503, code("/liveness"));
     h.store.config.put("pause", true);
     NodeStatus paused = h.status(s.pg(), true, "primary");
-    h.status.set(new NodeStatus(paused.name(), paused.pg(), paused.cluster(), null, paused.decision(), true, 0,
-        Instant.now().minusSeconds(60), paused.dcsLastSeen(), paused.role(), paused.state()));
+    h.status.set(
+        new NodeStatus(
+            paused.name(),
+            paused.pg(),
+            paused.cluster(),
+            null,
+            paused.decision(),
+            true,
+            0,
+            Instant.now().minusSeconds(60),
+            paused.dcsLastSeen(),
+            paused.role(),
+            paused.state()));
     assertEquals(200, code("/liveness"));
   }
 
@@ -199,7 +268,8 @@ class RestApiTest {
   @Test
   void patroniDocumentHasPatroniFields() throws Exception {
     replica(Map.of("zone", "a"));
-    h.manual.schedule(new ManualRequests.RestartSpec(null, false, null, null, OffsetDateTime.now().plusHours(1)));
+    h.manual.schedule(
+        new ManualRequests.RestartSpec(null, false, null, null, OffsetDateTime.now().plusHours(1)));
     JsonNode p = json(h.call("GET", "/patroni", null));
     assertEquals("running", p.path("state").asText());
     assertEquals("replica", p.path("role").asText());
@@ -251,7 +321,8 @@ class RestApiTest {
   @Test
   void historyAndConfig() throws Exception {
     leader();
-    h.store.history.add(List.of(1, 50331808, "no recovery target specified", "2030-01-01T00:00:00+00:00", "node1"));
+    h.store.history.add(
+        List.of(1, 50331808, "no recovery target specified", "2030-01-01T00:00:00+00:00", "node1"));
     JsonNode hist = json(h.call("GET", "/history", null));
     assertEquals(1, hist.size());
     assertEquals("node1", hist.get(0).get(4).asText());
@@ -270,15 +341,21 @@ class RestApiTest {
     assertEquals(200, r.status());
     assertTrue(r.contentType().startsWith("text/plain"));
     String m = r.body();
-    for (String line : List.of("patroni_postgres_running{scope=\"test\",name=\"node1\"} 1",
-        "patroni_primary{scope=\"test\",name=\"node1\"} 1", "patroni_replica{scope=\"test\",name=\"node1\"} 0",
-        "patroni_xlog_location{scope=\"test\",name=\"node1\"} " + 50 * ApiHarness.MB,
-        "patroni_postgres_timeline{scope=\"test\",name=\"node1\"} 1",
-        "patroni_cluster_unlocked{scope=\"test\",name=\"node1\"} 0", "patroni_is_paused{scope=\"test\",name=\"node1\"} 0",
-        "patroni_postgres_server_version{scope=\"test\",name=\"node1\"} 150013",
-        "patroni_postgres_state{scope=\"test\",name=\"node1\"} 5",
-        "synod_raft_term{scope=\"test\",name=\"node1\"} 7", "synod_raft_leader{scope=\"test\",name=\"node1\"} 1",
-        "synod_lease_remaining_seconds{scope=\"test\",name=\"node1\"} 1.500", "# TYPE patroni_xlog_location counter")) {
+    for (String line :
+        List.of(
+            "patroni_postgres_running{scope=\"test\",name=\"node1\"} 1",
+            "patroni_primary{scope=\"test\",name=\"node1\"} 1",
+            "patroni_replica{scope=\"test\",name=\"node1\"} 0",
+            "patroni_xlog_location{scope=\"test\",name=\"node1\"} " + 50 * ApiHarness.MB,
+            "patroni_postgres_timeline{scope=\"test\",name=\"node1\"} 1",
+            "patroni_cluster_unlocked{scope=\"test\",name=\"node1\"} 0",
+            "patroni_is_paused{scope=\"test\",name=\"node1\"} 0",
+            "patroni_postgres_server_version{scope=\"test\",name=\"node1\"} 150013",
+            "patroni_postgres_state{scope=\"test\",name=\"node1\"} 5",
+            "synod_raft_term{scope=\"test\",name=\"node1\"} 7",
+            "synod_raft_leader{scope=\"test\",name=\"node1\"} 1",
+            "synod_lease_remaining_seconds{scope=\"test\",name=\"node1\"} 1.500",
+            "# TYPE patroni_xlog_location counter")) {
       assertTrue(m.contains(line + "\n"), "missing " + line + " in\n" + m);
     }
   }
@@ -288,16 +365,26 @@ class RestApiTest {
   @Test
   void patchConfigMergesDeletesWithNullAndWakesTheLoop() throws Exception {
     leader();
-    h.store.config.put("postgresql", Map.of("parameters", Map.of("work_mem", "4MB", "max_connections", 50)));
-    Response r = h.call("PATCH", "/config",
-        "{\"loop_wait\": 0.4, \"postgresql\": {\"parameters\": {\"work_mem\": null, \"shared_buffers\": \"64MB\"}}}");
+    h.store.config.put(
+        "postgresql", Map.of("parameters", Map.of("work_mem", "4MB", "max_connections", 50)));
+    Response r =
+        h.call(
+            "PATCH",
+            "/config",
+            "{\"loop_wait\": 0.4, \"postgresql\": {\"parameters\": {\"work_mem\": null, \"shared_buffers\": \"64MB\"}}}");
     assertEquals(200, r.status(), r.body());
     JsonNode body = json(r);
     assertEquals(0.4, body.path("loop_wait").asDouble());
     assertFalse(body.path("postgresql").path("parameters").has("work_mem"));
-    assertEquals("64MB", h.store.config.get("postgresql") instanceof Map<?, ?> pg
-        ? ((Map<?, ?>) pg.get("parameters")).get("shared_buffers") : null);
-    assertEquals(50, ((Map<?, ?>) ((Map<?, ?>) h.store.config.get("postgresql")).get("parameters")).get("max_connections"));
+    assertEquals(
+        "64MB",
+        h.store.config.get("postgresql") instanceof Map<?, ?> pg
+            ? ((Map<?, ?>) pg.get("parameters")).get("shared_buffers")
+            : null);
+    assertEquals(
+        50,
+        ((Map<?, ?>) ((Map<?, ?>) h.store.config.get("postgresql")).get("parameters"))
+            .get("max_connections"));
     assertTrue(h.calls.contains("wake"));
   }
 
@@ -349,46 +436,101 @@ class RestApiTest {
   @Test
   void putConfigReplacesWithOptionalRevisionCheck() throws Exception {
     leader();
-    String full = "{\"ttl\": 3, \"loop_wait\": 0.5, \"retry_timeout\": 0.5, \"custom_key\": \"kept\"}";
+    String full =
+        "{\"ttl\": 3, \"loop_wait\": 0.5, \"retry_timeout\": 0.5, \"custom_key\": \"kept\"}";
     Response ok = h.call("PUT", "/config", full);
     assertEquals(200, ok.status(), ok.body());
-    assertEquals(Map.of("ttl", 3, "loop_wait", 0.5, "retry_timeout", 0.5, "custom_key", "kept"), h.store.config);
+    assertEquals(
+        Map.of("ttl", 3, "loop_wait", 0.5, "retry_timeout", 0.5, "custom_key", "kept"),
+        h.store.config);
     long rev = h.store.configRevision;
-    Response stale = h.api.handle(new Request("PUT", "/config", Map.of(), "{\"ttl\": 4}", "127.0.0.1", null,
-        Map.of("if-match", "\"" + (rev - 1) + "\""), false));
+    Response stale =
+        h.api.handle(
+            new Request(
+                "PUT",
+                "/config",
+                Map.of(),
+                "{\"ttl\": 4}",
+                "127.0.0.1",
+                null,
+                Map.of("if-match", "\"" + (rev - 1) + "\""),
+                false));
     assertEquals(409, stale.status());
     assertEquals(3, h.store.config.get("ttl"));
-    Response fresh = h.api.handle(new Request("PUT", "/config", Map.of(), "{\"ttl\": 4}", "127.0.0.1", null,
-        Map.of("if-match", "\"" + rev + "\""), false));
+    Response fresh =
+        h.api.handle(
+            new Request(
+                "PUT",
+                "/config",
+                Map.of(),
+                "{\"ttl\": 4}",
+                "127.0.0.1",
+                null,
+                Map.of("if-match", "\"" + rev + "\""),
+                false));
     assertEquals(200, fresh.status(), fresh.body());
     assertEquals(4, h.store.config.get("ttl"));
     assertEquals(400, h.call("PUT", "/config", "{\"ttl\": -1}").status());
     assertEquals(4, h.store.config.get("ttl"));
   }
 
-  // ------------------------------------------------------------------------------- switchover / failover
+  // ------------------------------------------------------------------------------- switchover /
+  // failover
 
   @Test
   void switchoverRequestsAreValidatedLikePatroni() {
     leader();
-    assertBody(400, "Switchover could be performed only from a specific leader",
+    assertBody(
+        400,
+        "Switchover could be performed only from a specific leader",
         h.call("POST", "/switchover", "{\"candidate\": \"node2\"}"));
-    assertBody(412, "leader name does not match", h.call("POST", "/switchover", "{\"leader\": \"node2\"}"));
-    assertBody(412, "candidate does not exists",
+    assertBody(
+        412,
+        "leader name does not match",
+        h.call("POST", "/switchover", "{\"leader\": \"node2\"}"));
+    assertBody(
+        412,
+        "candidate does not exists",
         h.call("POST", "/switchover", "{\"leader\": \"node1\", \"candidate\": \"node9\"}"));
-    assertBody(400, "Switchover target and source are the same",
+    assertBody(
+        400,
+        "Switchover target and source are the same",
         h.call("POST", "/switchover", "{\"leader\": \"node1\", \"candidate\": \"node1\"}"));
-    assertBody(400, "unknown field \"leaderr\"", h.call("POST", "/switchover", "{\"leaderr\": \"node1\"}"));
-    assertBody(400, "field \"leader\" must be a string", h.call("POST", "/switchover", "{\"leader\": 1}"));
-    assertBody(400, "Timezone information is mandatory",
-        h.call("POST", "/switchover", "{\"leader\": \"node1\", \"scheduled_at\": \"2099-01-01T10:00\"}"));
-    assertBody(422, "Cannot schedule switchover in the past",
-        h.call("POST", "/switchover", "{\"leader\": \"node1\", \"scheduled_at\": \"2001-01-01T10:00+00:00\"}"));
-    assertBody(422, "Unable to parse scheduled timestamp",
+    assertBody(
+        400,
+        "unknown field \"leaderr\"",
+        h.call("POST", "/switchover", "{\"leaderr\": \"node1\"}"));
+    assertBody(
+        400, "field \"leader\" must be a string", h.call("POST", "/switchover", "{\"leader\": 1}"));
+    assertBody(
+        400,
+        "Timezone information is mandatory",
+        h.call(
+            "POST",
+            "/switchover",
+            "{\"leader\": \"node1\", \"scheduled_at\": \"2099-01-01T10:00\"}"));
+    assertBody(
+        422,
+        "Cannot schedule switchover in the past",
+        h.call(
+            "POST",
+            "/switchover",
+            "{\"leader\": \"node1\", \"scheduled_at\": \"2001-01-01T10:00+00:00\"}"));
+    assertBody(
+        422,
+        "Unable to parse scheduled timestamp",
         h.call("POST", "/switchover", "{\"leader\": \"node1\", \"scheduled_at\": \"tomorrow\"}"));
-    assertBody(400, "Failover could be performed only to a specific candidate", h.call("POST", "/failover", "{}"));
-    assertBody(400, "Failover can't be scheduled", h.call("POST", "/failover",
-        "{\"candidate\": \"node2\", \"scheduled_at\": \"2099-01-01T10:00+00:00\"}"));
+    assertBody(
+        400,
+        "Failover could be performed only to a specific candidate",
+        h.call("POST", "/failover", "{}"));
+    assertBody(
+        400,
+        "Failover can't be scheduled",
+        h.call(
+            "POST",
+            "/failover",
+            "{\"candidate\": \"node2\", \"scheduled_at\": \"2099-01-01T10:00+00:00\"}"));
     assertNull(h.store.failover);
   }
 
@@ -397,9 +539,14 @@ class RestApiTest {
     leader();
     h.store.members.get("node2").put("state", "stopped");
     h.store.members.get("node3").put("tags", Map.of("nofailover", true));
-    assertBody(412, "switchover is not possible: no good candidates have been found",
+    assertBody(
+        412,
+        "switchover is not possible: no good candidates have been found",
         h.call("POST", "/switchover", "{\"leader\": \"node1\"}"));
-    assertBody(412, "no good candidates", h.call("POST", "/switchover", "{\"leader\": \"node1\", \"candidate\": \"node3\"}"));
+    assertBody(
+        412,
+        "no good candidates",
+        h.call("POST", "/switchover", "{\"leader\": \"node1\", \"candidate\": \"node3\"}"));
     assertNull(h.store.failover);
   }
 
@@ -407,8 +554,13 @@ class RestApiTest {
   void scheduledSwitchoverIsWrittenAndCanBeDeleted() {
     leader();
     String at = OffsetDateTime.now().plusHours(2).withNano(0).toString();
-    assertBody(202, "Switchover scheduled",
-        h.call("POST", "/switchover", "{\"leader\": \"node1\", \"candidate\": \"node2\", \"scheduled_at\": \"" + at + "\"}"));
+    assertBody(
+        202,
+        "Switchover scheduled",
+        h.call(
+            "POST",
+            "/switchover",
+            "{\"leader\": \"node1\", \"candidate\": \"node2\", \"scheduled_at\": \"" + at + "\"}"));
     assertEquals("node2", h.store.failover.candidate());
     assertEquals(OffsetDateTime.parse(at).toInstant(), h.store.failover.scheduledAt().toInstant());
     h.store.failCas = true;
@@ -423,23 +575,37 @@ class RestApiTest {
   void switchoverInPauseNeedsACandidateAndCannotBeScheduled() {
     leader();
     h.store.config.put("pause", true);
-    assertBody(400, "Switchover is possible only to a specific candidate in a paused state",
+    assertBody(
+        400,
+        "Switchover is possible only to a specific candidate in a paused state",
         h.call("POST", "/switchover", "{\"leader\": \"node1\"}"));
-    assertBody(400, "Can't schedule switchover in the paused state", h.call("POST", "/switchover",
-        "{\"leader\": \"node1\", \"candidate\": \"node2\", \"scheduled_at\": \"2099-01-01T10:00+00:00\"}"));
+    assertBody(
+        400,
+        "Can't schedule switchover in the paused state",
+        h.call(
+            "POST",
+            "/switchover",
+            "{\"leader\": \"node1\", \"candidate\": \"node2\", \"scheduled_at\": \"2099-01-01T10:00+00:00\"}"));
   }
 
   @Test
   void switchoverWaitsForTheNewLeader() {
     leader();
-    h.store.onFailover = s -> new Thread(() -> {
-      ApiHarness.sleep(300);
-      synchronized (s) {
-        s.leader = s.failover.candidate() == null ? "node2" : s.failover.candidate();
-        s.failover = null;
-      }
-    }).start();
-    assertBody(200, "Successfully switched over to \"node3\"",
+    h.store.onFailover =
+        s ->
+            new Thread(
+                    () -> {
+                      ApiHarness.sleep(300);
+                      synchronized (s) {
+                        s.leader =
+                            s.failover.candidate() == null ? "node2" : s.failover.candidate();
+                        s.failover = null;
+                      }
+                    })
+                .start();
+    assertBody(
+        200,
+        "Successfully switched over to \"node3\"",
         h.call("POST", "/switchover", "{\"leader\": \"node1\", \"candidate\": \"node3\"}"));
     assertEquals("node3", h.store.leader);
   }
@@ -447,29 +613,44 @@ class RestApiTest {
   @Test
   void switchoverToAnotherCandidateAndFailuresAreReported() {
     leader();
-    h.store.onFailover = s -> new Thread(() -> {
-      ApiHarness.sleep(200);
-      synchronized (s) {
-        s.leader = "node2";
-        s.failover = null;
-      }
-    }).start();
-    assertBody(200, "Switched over to \"node2\" instead of \"node3\"",
+    h.store.onFailover =
+        s ->
+            new Thread(
+                    () -> {
+                      ApiHarness.sleep(200);
+                      synchronized (s) {
+                        s.leader = "node2";
+                        s.failover = null;
+                      }
+                    })
+                .start();
+    assertBody(
+        200,
+        "Switched over to \"node2\" instead of \"node3\"",
         h.call("POST", "/switchover", "{\"leader\": \"node1\", \"candidate\": \"node3\"}"));
     h.store.leader = "node1";
-    h.store.onFailover = s -> new Thread(() -> {
-      ApiHarness.sleep(200);
-      synchronized (s) {
-        s.failover = null; // the leader dropped the request
-      }
-    }).start();
-    assertBody(503, "Switchover failed", h.call("POST", "/switchover", "{\"leader\": \"node1\", \"candidate\": \"node2\"}"));
+    h.store.onFailover =
+        s ->
+            new Thread(
+                    () -> {
+                      ApiHarness.sleep(200);
+                      synchronized (s) {
+                        s.failover = null; // the leader dropped the request
+                      }
+                    })
+                .start();
+    assertBody(
+        503,
+        "Switchover failed",
+        h.call("POST", "/switchover", "{\"leader\": \"node1\", \"candidate\": \"node2\"}"));
   }
 
   @Test
   void switchoverThatNobodyActsOnTimesOut() {
     h = new ApiHarness("node1", Map.of(), null, Duration.ofMillis(400)).threeNodes().asPrimary();
-    assertBody(503, "Switchover status unknown after 0 seconds; operation may still be in progress",
+    assertBody(
+        503,
+        "Switchover status unknown after 0 seconds; operation may still be in progress",
         h.call("POST", "/switchover", "{\"leader\": \"node1\"}"));
   }
 
@@ -477,14 +658,21 @@ class RestApiTest {
   void failoverWorksWithoutALeader() {
     h = new ApiHarness("node2").threeNodes().asReplica(50 * ApiHarness.MB);
     h.store.leader = null;
-    h.store.onFailover = s -> new Thread(() -> {
-      ApiHarness.sleep(200);
-      synchronized (s) {
-        s.leader = s.failover.candidate();
-        s.failover = null;
-      }
-    }).start();
-    assertBody(200, "Successfully failed over to \"node3\"", h.call("POST", "/failover", "{\"candidate\": \"node3\"}"));
+    h.store.onFailover =
+        s ->
+            new Thread(
+                    () -> {
+                      ApiHarness.sleep(200);
+                      synchronized (s) {
+                        s.leader = s.failover.candidate();
+                        s.failover = null;
+                      }
+                    })
+                .start();
+    assertBody(
+        200,
+        "Successfully failed over to \"node3\"",
+        h.call("POST", "/failover", "{\"candidate\": \"node3\"}"));
   }
 
   @Test
@@ -496,14 +684,22 @@ class RestApiTest {
     assertTrue(r.body().contains("NO_QUORUM"), r.body());
   }
 
-  // ------------------------------------------------------------------------------- restart / reload / reinit
+  // ------------------------------------------------------------------------------- restart /
+  // reload / reinit
 
   @Test
   void restartRunsOnTheLoopAndReportsItsOutcome() {
     leader();
-    assertBody(200, "restarted successfully",
-        h.call("POST", "/restart", "{\"role\": \"primary\", \"restart_pending\": true, \"postgres_version\": \"16.1\", \"timeout\": 30}"));
-    assertTrue(h.calls.contains("restart role=primary pending=true version=160001 timeout=PT30S"), h.calls.toString());
+    assertBody(
+        200,
+        "restarted successfully",
+        h.call(
+            "POST",
+            "/restart",
+            "{\"role\": \"primary\", \"restart_pending\": true, \"postgres_version\": \"16.1\", \"timeout\": 30}"));
+    assertTrue(
+        h.calls.contains("restart role=primary pending=true version=160001 timeout=PT30S"),
+        h.calls.toString());
     h.restartOutcome = new ManualRequests.Outcome(false, "restart conditions are not satisfied");
     assertBody(503, "restart conditions are not satisfied", h.call("POST", "/restart", ""));
   }
@@ -511,11 +707,22 @@ class RestApiTest {
   @Test
   void restartRequestsAreValidated() {
     leader();
-    assertBody(400, "PostgreSQL role should be either primary, standby_leader, or replica",
+    assertBody(
+        400,
+        "PostgreSQL role should be either primary, standby_leader, or replica",
         h.call("POST", "/restart", "{\"role\": \"boss\"}"));
-    assertBody(400, "Unknown filter for the scheduled restart: when", h.call("POST", "/restart", "{\"when\": 1}"));
-    assertBody(400, "Timeout should be a positive number of seconds", h.call("POST", "/restart", "{\"timeout\": 0}"));
-    assertBody(400, "is not a PostgreSQL version", h.call("POST", "/restart", "{\"postgres_version\": \"x.y\"}"));
+    assertBody(
+        400,
+        "Unknown filter for the scheduled restart: when",
+        h.call("POST", "/restart", "{\"when\": 1}"));
+    assertBody(
+        400,
+        "Timeout should be a positive number of seconds",
+        h.call("POST", "/restart", "{\"timeout\": 0}"));
+    assertBody(
+        400,
+        "is not a PostgreSQL version",
+        h.call("POST", "/restart", "{\"postgres_version\": \"x.y\"}"));
     assertBody(400, "malformed JSON body", h.call("POST", "/restart", "{"));
     assertFalse(h.calls.stream().anyMatch(c -> c.startsWith("restart")));
   }
@@ -524,25 +731,37 @@ class RestApiTest {
   void scheduledRestartsCanBeListedAndDeleted() throws Exception {
     leader();
     String at = OffsetDateTime.now().plusHours(1).toString();
-    assertBody(202, "Restart scheduled", h.call("POST", "/restart", "{\"schedule\": \"" + at + "\"}"));
-    assertBody(409, "Another restart is already scheduled", h.call("POST", "/restart", "{\"schedule\": \"" + at + "\"}"));
+    assertBody(
+        202, "Restart scheduled", h.call("POST", "/restart", "{\"schedule\": \"" + at + "\"}"));
+    assertBody(
+        409,
+        "Another restart is already scheduled",
+        h.call("POST", "/restart", "{\"schedule\": \"" + at + "\"}"));
     assertTrue(json(h.call("GET", "/patroni", null)).has("scheduled_restart"));
     assertBody(200, "scheduled restart deleted", h.call("DELETE", "/restart", null));
     assertBody(404, "no restarts are scheduled", h.call("DELETE", "/restart", null));
     h.store.config.put("pause", true);
-    assertBody(500, "Can't schedule restart in the paused state", h.call("POST", "/restart", "{\"schedule\": \"" + at + "\"}"));
+    assertBody(
+        500,
+        "Can't schedule restart in the paused state",
+        h.call("POST", "/restart", "{\"schedule\": \"" + at + "\"}"));
   }
 
   @Test
   void aScheduledRestartRunsOnTheLoopWhenItsTimeComes() {
     leader();
     String at = OffsetDateTime.now().plusSeconds(1).toString();
-    assertBody(202, "Restart scheduled", h.call("POST", "/restart", "{\"schedule\": \"" + at + "\", \"role\": \"primary\"}"));
+    assertBody(
+        202,
+        "Restart scheduled",
+        h.call("POST", "/restart", "{\"schedule\": \"" + at + "\", \"role\": \"primary\"}"));
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (h.calls.stream().noneMatch(c -> c.startsWith("restart role=primary")) && System.nanoTime() < deadline) {
+    while (h.calls.stream().noneMatch(c -> c.startsWith("restart role=primary"))
+        && System.nanoTime() < deadline) {
       ApiHarness.sleep(20);
     }
-    assertTrue(h.calls.stream().anyMatch(c -> c.startsWith("restart role=primary")), h.calls.toString());
+    assertTrue(
+        h.calls.stream().anyMatch(c -> c.startsWith("restart role=primary")), h.calls.toString());
     assertNull(h.manual.scheduledRestart());
     assertBody(404, "no restarts are scheduled", h.call("DELETE", "/restart", null));
   }
@@ -577,42 +796,75 @@ class RestApiTest {
     assertBody(503, "I am the leader, can not reinitialize", h.call("POST", "/reinitialize", ""));
     h.close();
     replica(Map.of());
-    assertBody(200, "reinitialize started", h.call("POST", "/reinitialize", "{\"force\": true, \"from_leader\": true}"));
+    assertBody(
+        200,
+        "reinitialize started",
+        h.call("POST", "/reinitialize", "{\"force\": true, \"from_leader\": true}"));
     assertTrue(h.calls.contains("reinitialize from_leader=true"));
     assertBody(400, "unknown field \"wipe\"", h.call("POST", "/reinitialize", "{\"wipe\": true}"));
-    assertBody(400, "field \"force\" must be a boolean", h.call("POST", "/reinitialize", "{\"force\": \"maybe\"}"));
-    // the fake loop finishes the first reinitialize after answering "started": let it, before the next one
-    io.synod.engine.testing.Await.until(java.time.Duration.ofSeconds(5), "the first reinitialize to finish",
+    assertBody(
+        400,
+        "field \"force\" must be a boolean",
+        h.call("POST", "/reinitialize", "{\"force\": \"maybe\"}"));
+    // the fake loop finishes the first reinitialize after answering "started": let it, before the
+    // next one
+    io.synod.engine.testing.Await.until(
+        java.time.Duration.ofSeconds(5),
+        "the first reinitialize to finish",
         () -> h.manual.running() == null);
     h.reinitStarts = false;
     h.reinitOutcome = new ManualRequests.Outcome(false, "no running member to clone from");
     assertBody(503, "no running member to clone from", h.call("POST", "/reinitialize", ""));
     h.store.leader = null;
-    assertBody(503, "Cluster has no leader, can not reinitialize", h.call("POST", "/reinitialize", ""));
+    assertBody(
+        503, "Cluster has no leader, can not reinitialize", h.call("POST", "/reinitialize", ""));
   }
 
   // ------------------------------------------------------------------------------- access control
 
   private static String basic(String user, String pw) {
-    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + pw).getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder().encodeToString((user + ":" + pw).getBytes(StandardCharsets.UTF_8));
   }
 
-  private static RestApiConfig secured(List<String> allowlist, boolean includeMembers, String certfile, VerifyClient vc) {
-    return new RestApiConfig("127.0.0.1:8008", "127.0.0.1:8008", new io.synod.config.Credentials("admin", "s3cret"),
-        certfile, null, null, null, vc, allowlist, includeMembers, Map.of());
+  private static RestApiConfig secured(
+      List<String> allowlist, boolean includeMembers, String certfile, VerifyClient vc) {
+    return new RestApiConfig(
+        "127.0.0.1:8008",
+        "127.0.0.1:8008",
+        new io.synod.config.Credentials("admin", "s3cret"),
+        certfile,
+        null,
+        null,
+        null,
+        vc,
+        allowlist,
+        includeMembers,
+        Map.of());
   }
 
   @Test
   void unsafeMethodsNeedBasicAuth() {
-    h = new ApiHarness("node1", Map.of(), secured(List.of(), false, null, VerifyClient.NONE), Duration.ofSeconds(5))
-        .threeNodes().asPrimary();
+    h =
+        new ApiHarness(
+                "node1",
+                Map.of(),
+                secured(List.of(), false, null, VerifyClient.NONE),
+                Duration.ofSeconds(5))
+            .threeNodes()
+            .asPrimary();
     Response none = h.call("POST", "/reload", "", null, "127.0.0.1");
     assertEquals(401, none.status());
     assertEquals("no auth header received", none.body());
     assertEquals("Basic realm=\"Synod\"", none.headers().get("WWW-Authenticate"));
-    assertBody(401, "not authenticated", h.call("PATCH", "/config", "{\"ttl\": 3}", basic("admin", "wrong"), "127.0.0.1"));
-    assertBody(401, "not authenticated", h.call("DELETE", "/restart", null, "Bearer x", "127.0.0.1"));
-    assertEquals(202, h.call("POST", "/reload", "", basic("admin", "s3cret"), "127.0.0.1").status());
+    assertBody(
+        401,
+        "not authenticated",
+        h.call("PATCH", "/config", "{\"ttl\": 3}", basic("admin", "wrong"), "127.0.0.1"));
+    assertBody(
+        401, "not authenticated", h.call("DELETE", "/restart", null, "Bearer x", "127.0.0.1"));
+    assertEquals(
+        202, h.call("POST", "/reload", "", basic("admin", "s3cret"), "127.0.0.1").status());
     // reads and health checks stay open, as in Patroni
     assertEquals(200, h.call("GET", "/primary", null, null, "127.0.0.1").status());
     assertEquals(200, h.call("GET", "/config", null, null, "127.0.0.1").status());
@@ -621,8 +873,14 @@ class RestApiTest {
 
   @Test
   void allowlistIsCheckedBeforeAuth() {
-    h = new ApiHarness("node1", Map.of(), secured(List.of("10.0.0.0/8", "192.168.1.7"), true, null, VerifyClient.NONE),
-        Duration.ofSeconds(5)).threeNodes().asPrimary();
+    h =
+        new ApiHarness(
+                "node1",
+                Map.of(),
+                secured(List.of("10.0.0.0/8", "192.168.1.7"), true, null, VerifyClient.NONE),
+                Duration.ofSeconds(5))
+            .threeNodes()
+            .asPrimary();
     String ok = basic("admin", "s3cret");
     assertBody(403, "Access is denied", h.call("POST", "/reload", "", ok, "172.16.0.1"));
     assertBody(403, "Access is denied", h.call("POST", "/reload", "", null, "172.16.0.1"));
@@ -636,12 +894,27 @@ class RestApiTest {
 
   @Test
   void verifyClientNeedsACertificateForUnsafeMethods() {
-    h = new ApiHarness("node1", Map.of(), secured(List.of(), false, "/tmp/cert.pem", VerifyClient.OPTIONAL),
-        Duration.ofSeconds(5)).threeNodes().asPrimary();
+    h =
+        new ApiHarness(
+                "node1",
+                Map.of(),
+                secured(List.of(), false, "/tmp/cert.pem", VerifyClient.OPTIONAL),
+                Duration.ofSeconds(5))
+            .threeNodes()
+            .asPrimary();
     Response r = h.call("POST", "/reload", "", basic("admin", "s3cret"), "127.0.0.1");
     assertBody(403, "client certificate required", r);
-    Response withCert = h.api.handle(new Request("POST", "/reload", Map.of(), "", "127.0.0.1", basic("admin", "s3cret"),
-        Map.of(), true));
+    Response withCert =
+        h.api.handle(
+            new Request(
+                "POST",
+                "/reload",
+                Map.of(),
+                "",
+                "127.0.0.1",
+                basic("admin", "s3cret"),
+                Map.of(),
+                true));
     assertEquals(202, withCert.status());
   }
 
@@ -654,22 +927,34 @@ class RestApiTest {
     assertEquals("127.0.0.1:8300", r.path("self").asText());
     assertEquals(7, r.path("term").asInt());
     assertEquals(3, r.path("peers").size());
-    assertEquals(200, h.call("POST", "/raft/members", "{\"name\": \"node4\", \"raft_addr\": \"127.0.0.1:8303\"}").status());
+    assertEquals(
+        200,
+        h.call("POST", "/raft/members", "{\"name\": \"node4\", \"raft_addr\": \"127.0.0.1:8303\"}")
+            .status());
     assertTrue(h.raft.peers.contains("127.0.0.1:8303"));
     assertBody(400, "raft_addr", h.call("POST", "/raft/members", "{\"name\": \"node4\"}"));
-    assertBody(400, "not a Raft peer address", h.call("POST", "/raft/members", "{\"raft_addr\": \"nohost\"}"));
-    h.raft.next = new StoreException(StoreException.Kind.REJECTED, "cannot add Raft peer 127.0.0.1:8304: peer exists");
-    assertBody(409, "peer exists", h.call("POST", "/raft/members", "{\"raft_addr\": \"127.0.0.1:8304\"}"));
+    assertBody(
+        400,
+        "not a Raft peer address",
+        h.call("POST", "/raft/members", "{\"raft_addr\": \"nohost\"}"));
+    h.raft.next =
+        new StoreException(
+            StoreException.Kind.REJECTED, "cannot add Raft peer 127.0.0.1:8304: peer exists");
+    assertBody(
+        409, "peer exists", h.call("POST", "/raft/members", "{\"raft_addr\": \"127.0.0.1:8304\"}"));
     h.raft.next = new StoreException(StoreException.Kind.NO_QUORUM, "no leader");
-    assertEquals(503, h.call("DELETE", "/raft/members", "{\"raft_addr\": \"127.0.0.1:8303\"}").status());
-    assertEquals(200, h.call("DELETE", "/raft/members", "{\"raft_addr\": \"127.0.0.1:8303\"}").status());
+    assertEquals(
+        503, h.call("DELETE", "/raft/members", "{\"raft_addr\": \"127.0.0.1:8303\"}").status());
+    assertEquals(
+        200, h.call("DELETE", "/raft/members", "{\"raft_addr\": \"127.0.0.1:8303\"}").status());
     assertFalse(h.raft.peers.contains("127.0.0.1:8303"));
   }
 
   @Test
   void removeClusterNeedsTheScope() {
     leader();
-    assertBody(400, "must name this cluster", h.call("DELETE", "/cluster", "{\"scope\": \"other\"}"));
+    assertBody(
+        400, "must name this cluster", h.call("DELETE", "/cluster", "{\"scope\": \"other\"}"));
     assertFalse(h.store.deleted);
     assertEquals(200, h.call("DELETE", "/cluster", "{\"scope\": \"test\"}").status());
     assertTrue(h.store.deleted);

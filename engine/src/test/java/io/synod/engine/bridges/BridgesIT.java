@@ -17,9 +17,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,9 +35,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * A real three-node Synod cluster (three `synod run` JVMs, PostgreSQL 15 each) with both an
- * {@code etcd3} and a {@code zookeeper} section in every node's YAML, mirrored into Debian's real
- * etcd and ZooKeeper. Each step asserts the same thing of both targets.
+ * A real three-node Synod cluster (three `synod run` JVMs, PostgreSQL 15 each) with both an {@code
+ * etcd3} and a {@code zookeeper} section in every node's YAML, mirrored into Debian's real etcd and
+ * ZooKeeper. Each step asserts the same thing of both targets.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BridgesIT {
@@ -62,13 +59,19 @@ class BridgesIT {
     etcd = EtcdServer.started();
     zk = ZooKeeperServer.started();
     cluster = new ClusterFixture(SCOPE, 3, "", List.of());
-    String bridges = "etcd3:\n  hosts: " + etcd.hostPort() + "\nzookeeper:\n  hosts:\n    - " + zk.hostPort() + "\n";
+    String bridges =
+        "etcd3:\n  hosts: "
+            + etcd.hostPort()
+            + "\nzookeeper:\n  hosts:\n    - "
+            + zk.hostPort()
+            + "\n";
     for (NodeProc n : cluster.nodes()) {
       Files.writeString(n.yml, bridges, StandardOpenOption.APPEND);
     }
     cluster.startAll();
     etcdClient = Client.builder().endpoints(etcd.endpoint()).build();
-    zkClient = CuratorFrameworkFactory.newClient(zk.hostPort(), 30_000, 5_000, new RetryNTimes(3, 500));
+    zkClient =
+        CuratorFrameworkFactory.newClient(zk.hostPort(), 30_000, 5_000, new RetryNTimes(3, 500));
     zkClient.start();
   }
 
@@ -99,9 +102,16 @@ class BridgesIT {
   static Map<String, Held> etcdKeys() {
     Map<String, Held> out = new TreeMap<>();
     try {
-      for (KeyValue kv : etcdClient.getKVClient().get(ByteSequence.from(BASE, StandardCharsets.UTF_8),
-          GetOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS).getKvs()) {
-        out.put(kv.getKey().toString(StandardCharsets.UTF_8).substring(BASE.length()),
+      for (KeyValue kv :
+          etcdClient
+              .getKVClient()
+              .get(
+                  ByteSequence.from(BASE, StandardCharsets.UTF_8),
+                  GetOption.builder().isPrefix(true).build())
+              .get(5, TimeUnit.SECONDS)
+              .getKvs()) {
+        out.put(
+            kv.getKey().toString(StandardCharsets.UTF_8).substring(BASE.length()),
             new Held(kv.getValue().toString(StandardCharsets.UTF_8), kv.getLease() != 0));
       }
     } catch (Exception e) {
@@ -131,7 +141,11 @@ class BridgesIT {
       Stat st = new Stat();
       try {
         byte[] d = zkClient.getData().storingStatIn(st).forPath(path);
-        out.put(rel, new Held(d == null ? "" : new String(d, StandardCharsets.UTF_8), st.getEphemeralOwner() != 0));
+        out.put(
+            rel,
+            new Held(
+                d == null ? "" : new String(d, StandardCharsets.UTF_8),
+                st.getEphemeralOwner() != 0));
       } catch (KeeperException.NoNodeException e) {
         // gone meanwhile
       }
@@ -146,7 +160,8 @@ class BridgesIT {
     Map<String, Held> keys();
   }
 
-  static final Map<String, Target> TARGETS = Map.of("etcd", BridgesIT::etcdKeys, "zookeeper", BridgesIT::zkKeys);
+  static final Map<String, Target> TARGETS =
+      Map.of("etcd", BridgesIT::etcdKeys, "zookeeper", BridgesIT::zkKeys);
 
   static String leaderIn(Target t) {
     Map<String, Held> k = t.keys();
@@ -155,17 +170,30 @@ class BridgesIT {
 
   static List<String> membersIn(Target t) {
     Map<String, Held> k = t.keys();
-    return k == null ? List.of() : k.keySet().stream().filter(s -> s.startsWith("members/"))
-        .map(s -> s.substring("members/".length())).sorted().toList();
+    return k == null
+        ? List.of()
+        : k.keySet().stream()
+            .filter(s -> s.startsWith("members/"))
+            .map(s -> s.substring("members/".length()))
+            .sorted()
+            .toList();
   }
 
   static void print(String label) {
     for (Map.Entry<String, Target> t : new TreeMap<>(TARGETS).entrySet()) {
-      StringBuilder b = new StringBuilder("LISTING " + label + " in " + t.getKey() + " under " + BASE + ":\n");
+      StringBuilder b =
+          new StringBuilder("LISTING " + label + " in " + t.getKey() + " under " + BASE + ":\n");
       Map<String, Held> keys = t.getValue().keys();
       if (keys != null) {
-        keys.forEach((k, v) -> b.append("  ").append(k).append(v.ttl() ? "  [ttl]" : "").append(" = ")
-            .append(v.value().length() > 160 ? v.value().substring(0, 157) + "..." : v.value()).append('\n'));
+        keys.forEach(
+            (k, v) ->
+                b.append("  ")
+                    .append(k)
+                    .append(v.ttl() ? "  [ttl]" : "")
+                    .append(" = ")
+                    .append(
+                        v.value().length() > 160 ? v.value().substring(0, 157) + "..." : v.value())
+                    .append('\n'));
       }
       System.out.print(b);
     }
@@ -183,7 +211,8 @@ class BridgesIT {
         for (String line : Files.readAllLines(n.log())) {
           if (line.contains("bridge etcd3: this node is the Raft leader")) {
             writing = true;
-          } else if (line.contains("bridge etcd3: no longer the Raft leader") || line.contains("bridge etcd3: stopped")
+          } else if (line.contains("bridge etcd3: no longer the Raft leader")
+              || line.contains("bridge etcd3: stopped")
               || line.contains("bridge etcd3: started")) {
             writing = false;
           }
@@ -199,19 +228,33 @@ class BridgesIT {
   }
 
   static void awaitFullCluster() {
-    Await.until(FORM, () -> "1 leader + 2 streaming replicas; leader=" + cluster.leader() + " streaming="
-        + cluster.streamingReplicas(), () -> cluster.leader() != null && cluster.streamingReplicas().size() == 2);
+    Await.until(
+        FORM,
+        () ->
+            "1 leader + 2 streaming replicas; leader="
+                + cluster.leader()
+                + " streaming="
+                + cluster.streamingReplicas(),
+        () -> cluster.leader() != null && cluster.streamingReplicas().size() == 2);
   }
 
   static void awaitMirrorShows(String leader, List<String> members) {
     for (Map.Entry<String, Target> t : TARGETS.entrySet()) {
-      Await.until(MIRROR, () -> t.getKey() + " to show leader " + leader + " and members " + members + "; it has leader="
-          + leaderIn(t.getValue()) + " members=" + membersIn(t.getValue()),
+      Await.until(
+          MIRROR,
+          () ->
+              t.getKey()
+                  + " to show leader "
+                  + leader
+                  + " and members "
+                  + members
+                  + "; it has leader="
+                  + leaderIn(t.getValue())
+                  + " members="
+                  + membersIn(t.getValue()),
           () -> leader.equals(leaderIn(t.getValue())) && membersIn(t.getValue()).equals(members));
     }
   }
-
-
 
   // --- the scenarios -----------------------------------------------------------------------
 
@@ -222,24 +265,34 @@ class BridgesIT {
     String leader = cluster.leader();
     awaitMirrorShows(leader, List.of("node1", "node2", "node3"));
     for (Map.Entry<String, Target> t : TARGETS.entrySet()) {
-      Await.until(MIRROR, t.getKey() + " to hold config, initialize, status and optime/leader", () -> {
-        Map<String, Held> k = t.getValue().keys();
-        return k != null && k.keySet().containsAll(List.of("config", "initialize", "status", "optime/leader"));
-      });
+      Await.until(
+          MIRROR,
+          t.getKey() + " to hold config, initialize, status and optime/leader",
+          () -> {
+            Map<String, Held> k = t.getValue().keys();
+            return k != null
+                && k.keySet()
+                    .containsAll(List.of("config", "initialize", "status", "optime/leader"));
+          });
       Map<String, Held> k = t.getValue().keys();
       assertTrue(k.get("leader").ttl(), t.getKey() + ": the leader key is TTL'd");
       for (String m : List.of("node1", "node2", "node3")) {
         Held h = k.get("members/" + m);
         assertTrue(h.ttl(), t.getKey() + ": member keys are TTL'd");
         JsonNode j = JSON.readTree(h.value());
-        assertEquals(m.equals(leader) ? "primary" : "replica", j.path("role").asText(), t.getKey() + " " + m + ": " + j);
+        assertEquals(
+            m.equals(leader) ? "primary" : "replica",
+            j.path("role").asText(),
+            t.getKey() + " " + m + ": " + j);
         assertTrue(j.path("conn_url").asText().startsWith("postgres://127.0.0.1:"), j.toString());
         assertTrue(j.path("api_url").asText().endsWith("/patroni"), j.toString());
       }
       assertFalse(k.get("config").ttl());
-      assertTrue(k.get("initialize").value().matches("\\d+"), "initialize holds the system identifier");
+      assertTrue(
+          k.get("initialize").value().matches("\\d+"), "initialize holds the system identifier");
       JsonNode status = JSON.readTree(k.get("status").value());
-      assertTrue(status.path("optime").isIntegralNumber() && status.has("slots"), status.toString());
+      assertTrue(
+          status.path("optime").isIntegralNumber() && status.has("slots"), status.toString());
     }
     print("a running 3-node cluster (leader " + leader + ", mirror writer " + writer() + ")");
   }
@@ -252,19 +305,36 @@ class BridgesIT {
     NodeProc w = cluster.node(writer());
     boolean wasPrimary = w.name.equals(cluster.leader());
     w.killNode();
-    Await.until(FAILOVER, () -> "another node to write the mirror (now " + writer() + ")",
+    Await.until(
+        FAILOVER,
+        () -> "another node to write the mirror (now " + writer() + ")",
         () -> writer() != null && !writer().equals(w.name));
     if (wasPrimary) {
       cluster.awaitWritableOtherThan(w.name, FAILOVER);
     }
-    Await.until(FAILOVER, "a leader other than " + w.name, () -> cluster.leader() != null && !w.name.equals(cluster.leader()));
+    Await.until(
+        FAILOVER,
+        "a leader other than " + w.name,
+        () -> cluster.leader() != null && !w.name.equals(cluster.leader()));
     String leader = cluster.leader();
-    List<String> alive = cluster.nodes().stream().filter(NodeProc::alive).map(n -> n.name).sorted().toList();
+    List<String> alive =
+        cluster.nodes().stream().filter(NodeProc::alive).map(n -> n.name).sorted().toList();
     awaitMirrorShows(leader, alive);
-    System.out.println("MEASURED kill -9 of mirror writer " + w.name + (wasPrimary ? " (also the primary)" : " (a replica)")
-        + ": " + writer() + " writes now; both targets show leader " + leader + " and members " + alive);
+    System.out.println(
+        "MEASURED kill -9 of mirror writer "
+            + w.name
+            + (wasPrimary ? " (also the primary)" : " (a replica)")
+            + ": "
+            + writer()
+            + " writes now; both targets show leader "
+            + leader
+            + " and members "
+            + alive);
     w.start();
-    Await.until(Duration.ofSeconds(90), w.name + " to stream again", () -> cluster.streamingReplicas().contains(w.name));
+    Await.until(
+        Duration.ofSeconds(90),
+        w.name + " to stream again",
+        () -> cluster.streamingReplicas().contains(w.name));
     awaitMirrorShows(cluster.leader(), List.of("node1", "node2", "node3"));
   }
 
@@ -276,16 +346,32 @@ class BridgesIT {
     String writerBefore = writer();
     old.killNode();
     NodeProc next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
-    Await.until(FAILOVER, "the leader key to name " + next.name, () -> next.name.equals(cluster.leader()));
+    Await.until(
+        FAILOVER, "the leader key to name " + next.name, () -> next.name.equals(cluster.leader()));
     long t0 = System.nanoTime();
-    List<String> alive = cluster.nodes().stream().filter(NodeProc::alive).map(n -> n.name).sorted().toList();
+    List<String> alive =
+        cluster.nodes().stream().filter(NodeProc::alive).map(n -> n.name).sorted().toList();
     awaitMirrorShows(next.name, alive);
-    System.out.println("MEASURED kill -9 of primary " + old.name + " (mirror writer was " + writerBefore + ", now "
-        + writer() + "): etcd and ZooKeeper showed leader " + next.name + " and members " + alive + " "
-        + (System.nanoTime() - t0) / 1_000_000 + " ms after the REST API did");
+    System.out.println(
+        "MEASURED kill -9 of primary "
+            + old.name
+            + " (mirror writer was "
+            + writerBefore
+            + ", now "
+            + writer()
+            + "): etcd and ZooKeeper showed leader "
+            + next.name
+            + " and members "
+            + alive
+            + " "
+            + (System.nanoTime() - t0) / 1_000_000
+            + " ms after the REST API did");
 
     old.start();
-    Await.until(Duration.ofSeconds(90), old.name + " to stream again", () -> cluster.streamingReplicas().contains(old.name));
+    Await.until(
+        Duration.ofSeconds(90),
+        old.name + " to stream again",
+        () -> cluster.streamingReplicas().contains(old.name));
     awaitMirrorShows(next.name, List.of("node1", "node2", "node3"));
   }
 
@@ -302,9 +388,18 @@ class BridgesIT {
       old.killNode();
       // exactly as without bridges: another node takes over within FailoverIT's bound
       next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
-      Await.until(FAILOVER, "the leader key to name " + next.name, () -> next.name.equals(cluster.leader()));
-      System.out.println("MEASURED failover with etcd and ZooKeeper down: " + next.name + " writable "
-          + (System.nanoTime() - down) / 1_000_000 + " ms after both were stopped and " + old.name + " killed");
+      Await.until(
+          FAILOVER,
+          "the leader key to name " + next.name,
+          () -> next.name.equals(cluster.leader()));
+      System.out.println(
+          "MEASURED failover with etcd and ZooKeeper down: "
+              + next.name
+              + " writable "
+              + (System.nanoTime() - down) / 1_000_000
+              + " ms after both were stopped and "
+              + old.name
+              + " killed");
       long left = Duration.ofSeconds(30).toMillis() - (System.nanoTime() - down) / 1_000_000;
       if (left > 0) {
         Thread.sleep(left); // the targets stay down ~30 s in all
@@ -314,10 +409,17 @@ class BridgesIT {
       zk.start();
     }
     long up = System.nanoTime();
-    List<String> alive = cluster.nodes().stream().filter(NodeProc::alive).map(n -> n.name).sorted().toList();
+    List<String> alive =
+        cluster.nodes().stream().filter(NodeProc::alive).map(n -> n.name).sorted().toList();
     awaitMirrorShows(next.name, alive);
-    System.out.println("MEASURED mirror caught up " + (System.nanoTime() - up) / 1_000_000
-        + " ms after etcd and ZooKeeper came back (leader " + next.name + ", members " + alive + ")");
+    System.out.println(
+        "MEASURED mirror caught up "
+            + (System.nanoTime() - up) / 1_000_000
+            + " ms after etcd and ZooKeeper came back (leader "
+            + next.name
+            + ", members "
+            + alive
+            + ")");
     print("after the outage");
   }
 
@@ -328,12 +430,20 @@ class BridgesIT {
       n.killNode();
     }
     for (Map.Entry<String, Target> t : TARGETS.entrySet()) {
-      Await.until(MIRROR, () -> t.getKey() + " to drop leader and members; has leader=" + leaderIn(t.getValue())
-          + " members=" + membersIn(t.getValue()), () -> {
+      Await.until(
+          MIRROR,
+          () ->
+              t.getKey()
+                  + " to drop leader and members; has leader="
+                  + leaderIn(t.getValue())
+                  + " members="
+                  + membersIn(t.getValue()),
+          () -> {
             Map<String, Held> k = t.getValue().keys();
             return k != null && !k.containsKey("leader") && membersIn(t.getValue()).isEmpty();
           });
-      assertTrue(t.getValue().keys().keySet().containsAll(List.of("config", "initialize", "status")),
+      assertTrue(
+          t.getValue().keys().keySet().containsAll(List.of("config", "initialize", "status")),
           t.getKey() + ": persistent keys stay, as with Patroni");
     }
     print("after every node was killed");

@@ -40,11 +40,13 @@ class SynodCtlClusterIT {
   static final Duration FORM = Duration.ofSeconds(150);
   static final Duration SETTLE = Duration.ofSeconds(60);
   static final ObjectMapper JSON = new ObjectMapper();
+
   /**
    * Wider HA timings than the 2 s default: these tests check the REST API, synodctl and HAProxy,
    * not failover speed, and must not turn into lease races on a loaded CI host.
    */
   static final String RELAXED = "    ttl: 6\n    loop_wait: 1\n    retry_timeout: 1\n";
+
   static ClusterFixture cluster;
 
   record Run(int code, String out, String err) {
@@ -69,8 +71,14 @@ class SynodCtlClusterIT {
 
   /** A leader that accepts writes and two replicas streaming from it on its timeline. */
   static void awaitHealthy() {
-    Await.until(FORM, () -> "a leader and two replicas streaming on its timeline; now: " + states() + "; logs under "
-        + cluster.dir, () -> healthy(null));
+    Await.until(
+        FORM,
+        () ->
+            "a leader and two replicas streaming on its timeline; now: "
+                + states()
+                + "; logs under "
+                + cluster.dir,
+        () -> healthy(null));
   }
 
   /** Healthy, and {@code leader} (when not null) leads. */
@@ -86,22 +94,38 @@ class SynodCtlClusterIT {
     int tl = lp.path("timeline").asInt();
     for (NodeProc n : cluster.nodes()) {
       JsonNode p = n.alive() && !n.name.equals(l) ? n.patroni() : null;
-      if (!n.name.equals(l) && (p == null || !"streaming".equals(p.path("replication_state").asText())
-          || p.path("timeline").asInt() != tl)) {
+      if (!n.name.equals(l)
+          && (p == null
+              || !"streaming".equals(p.path("replication_state").asText())
+              || p.path("timeline").asInt() != tl)) {
         return false;
       }
     }
     return true;
   }
 
-  /** Each node's state, role, replication state, timeline and last decision (for failure messages). */
+  /**
+   * Each node's state, role, replication state, timeline and last decision (for failure messages).
+   */
   static String states() {
     List<String> out = new ArrayList<>();
     for (NodeProc n : cluster.nodes()) {
       JsonNode p = n.alive() ? n.patroni() : null;
-      out.add(n.name + "=" + (p == null ? "no answer" : p.path("role").asText() + "/" + p.path("state").asText() + "/"
-          + p.path("replication_state").asText("-") + "/TL" + p.path("timeline").asText() + " ("
-          + p.path("synod").path("decision").asText() + ")"));
+      out.add(
+          n.name
+              + "="
+              + (p == null
+                  ? "no answer"
+                  : p.path("role").asText()
+                      + "/"
+                      + p.path("state").asText()
+                      + "/"
+                      + p.path("replication_state").asText("-")
+                      + "/TL"
+                      + p.path("timeline").asText()
+                      + " ("
+                      + p.path("synod").path("decision").asText()
+                      + ")"));
     }
     return String.join("; ", out);
   }
@@ -109,20 +133,30 @@ class SynodCtlClusterIT {
   static Run ctl(String... args) {
     List<String> all = new ArrayList<>();
     all.add("--api");
-    all.add(cluster.nodes().stream().filter(NodeProc::alive).map(n -> "127.0.0.1:" + n.restPort)
-        .collect(Collectors.joining(",")));
+    all.add(
+        cluster.nodes().stream()
+            .filter(NodeProc::alive)
+            .map(n -> "127.0.0.1:" + n.restPort)
+            .collect(Collectors.joining(",")));
     all.addAll(List.of(args));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = SynodCtl.run(all.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), Map.of());
-    Run r = new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        SynodCtl.run(
+            all.toArray(new String[0]),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream(new byte[0]),
+            Map.of());
+    Run r =
+        new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     System.out.println("synodctl " + String.join(" ", args) + "\n" + r);
     return r;
   }
 
   static boolean writable(NodeProc n) {
-    try (Connection c = n.connect(); Statement s = c.createStatement()) {
+    try (Connection c = n.connect();
+        Statement s = c.createStatement()) {
       s.execute("CREATE TABLE IF NOT EXISTS ctl_probe (t timestamptz)");
       s.execute("INSERT INTO ctl_probe VALUES (now())");
       return true;
@@ -132,7 +166,9 @@ class SynodCtlClusterIT {
   }
 
   static String one(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+    try (Connection c = n.connect();
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
       return r.next() ? r.getString(1) : null;
     }
   }
@@ -159,7 +195,8 @@ class SynodCtlClusterIT {
     assertEquals(0, members.code(), members.toString());
     assertEquals(1, members.out().split("\\| leader ", -1).length - 1, members.out());
     assertEquals(2, members.out().split("\\| follower ", -1).length - 1, members.out());
-    assertEquals("host=127.0.0.1 port=" + cluster.node(cluster.leader()).pgPort + "\n", ctl("dsn").out());
+    assertEquals(
+        "host=127.0.0.1 port=" + cluster.node(cluster.leader()).pgPort + "\n", ctl("dsn").out());
   }
 
   @Test
@@ -170,7 +207,13 @@ class SynodCtlClusterIT {
     Run r = ctl("switchover", "--leader", old, "--candidate", target, "--force");
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("Successfully switched over to \"" + target + "\""), r.out());
-    Await.until(SETTLE, () -> "the new leader " + target + " with both replicas streaming on its timeline; now: " + states(),
+    Await.until(
+        SETTLE,
+        () ->
+            "the new leader "
+                + target
+                + " with both replicas streaming on its timeline; now: "
+                + states(),
         () -> healthy(target));
     Run history = ctl("history", "-f", "json");
     assertTrue(history.out().contains(target), history.out());
@@ -184,7 +227,13 @@ class SynodCtlClusterIT {
     Run r = ctl("failover", "--candidate", target, "--force");
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("Successfully failed over to \"" + target + "\""), r.out());
-    Await.until(SETTLE, () -> "the new leader " + target + " with both replicas streaming on its timeline; now: " + states(),
+    Await.until(
+        SETTLE,
+        () ->
+            "the new leader "
+                + target
+                + " with both replicas streaming on its timeline; now: "
+                + states(),
         () -> healthy(target));
   }
 
@@ -202,9 +251,15 @@ class SynodCtlClusterIT {
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("Success: restart on member " + leader), r.out());
     assertTrue(r.out().contains("Success: restart on member " + replica), r.out());
-    assertNotEquals(leaderPid, l.postmasterPid().orElse(leaderPid), "the leader's postmaster was restarted");
-    assertNotEquals(replicaPid, rp.postmasterPid().orElse(replicaPid), "the replica's postmaster was restarted");
-    Await.until(SETTLE, () -> "the same leader accepting writes, two streaming replicas; now: " + states(),
+    assertNotEquals(
+        leaderPid, l.postmasterPid().orElse(leaderPid), "the leader's postmaster was restarted");
+    assertNotEquals(
+        replicaPid,
+        rp.postmasterPid().orElse(replicaPid),
+        "the replica's postmaster was restarted");
+    Await.until(
+        SETTLE,
+        () -> "the same leader accepting writes, two streaming replicas; now: " + states(),
         () -> healthy(leader));
     Run refused = ctl("restart", replica, "--force", "--role", "primary");
     assertEquals(1, refused.code(), refused.toString());
@@ -220,7 +275,8 @@ class SynodCtlClusterIT {
     String leader = cluster.leader();
     String replica = replicas().get(0);
     NodeProc rp = cluster.node(replica);
-    try (Connection c = cluster.node(leader).connect(); Statement s = c.createStatement()) {
+    try (Connection c = cluster.node(leader).connect();
+        Statement s = c.createStatement()) {
       s.execute("CREATE TABLE IF NOT EXISTS reinit_marker (v text)");
       s.execute("INSERT INTO reinit_marker VALUES ('before reinit')");
     }
@@ -230,14 +286,17 @@ class SynodCtlClusterIT {
     assertTrue(r.out().contains("Success: reinitialize for member " + replica), r.out());
     assertTrue(r.out().contains("Reinitialize is completed on: " + replica), r.out());
     assertNotEquals(pid, rp.postmasterPid().orElse(pid));
-    Await.until(SETTLE, replica + " streaming again with the leader's data", () -> {
-      try {
-        return cluster.streamingReplicas().contains(replica)
-            && "before reinit".equals(one(rp, "SELECT v FROM reinit_marker LIMIT 1"));
-      } catch (SQLException e) {
-        return false;
-      }
-    });
+    Await.until(
+        SETTLE,
+        replica + " streaming again with the leader's data",
+        () -> {
+          try {
+            return cluster.streamingReplicas().contains(replica)
+                && "before reinit".equals(one(rp, "SELECT v FROM reinit_marker LIMIT 1"));
+          } catch (SQLException e) {
+            return false;
+          }
+        });
     Run onLeader = ctl("reinit", leader, "--force");
     assertEquals(1, onLeader.code(), onLeader.toString());
     assertTrue(onLeader.out().contains("I am the leader, can not reinitialize"), onLeader.out());
@@ -269,15 +328,19 @@ class SynodCtlClusterIT {
   void editConfigReachesPostgresql() {
     Run r = ctl("edit-config", "-p", "work_mem=7MB", "--force");
     assertEquals(0, r.code(), r.toString());
-    assertTrue(r.out().contains("work_mem: 7MB") && r.out().contains("Configuration changed"), r.out());
+    assertTrue(
+        r.out().contains("work_mem: 7MB") && r.out().contains("Configuration changed"), r.out());
     NodeProc leader = cluster.node(cluster.leader());
-    Await.until(SETTLE, "work_mem = 7MB on the leader", () -> {
-      try {
-        return "7MB".equals(one(leader, "SHOW work_mem"));
-      } catch (SQLException e) {
-        return false;
-      }
-    });
+    Await.until(
+        SETTLE,
+        "work_mem = 7MB on the leader",
+        () -> {
+          try {
+            return "7MB".equals(one(leader, "SHOW work_mem"));
+          } catch (SQLException e) {
+            return false;
+          }
+        });
     Run bad = ctl("edit-config", "-s", "ttl=0", "--force", "-q");
     assertEquals(1, bad.code(), bad.toString());
     assertFalse(ctl("show-config").out().contains("ttl: 0"));

@@ -27,12 +27,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** synodctl's verbs against a REST API served over HTTP with the store and HA loop faked (no PostgreSQL). */
+/**
+ * synodctl's verbs against a REST API served over HTTP with the store and HA loop faked (no
+ * PostgreSQL).
+ */
 class SynodCtlTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private ApiHarness h;
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   /** One run: exit code, stdout, stderr. */
   record Run(int code, String out, String err) {
@@ -49,7 +51,10 @@ class SynodCtlTest {
     }
   }
 
-  /** node2's API (a replica) serving a three-member cluster led by node1; every member's api_url points at it. */
+  /**
+   * node2's API (a replica) serving a three-member cluster led by node1; every member's api_url
+   * points at it.
+   */
   private ApiHarness serve(RestApiConfig restapi) {
     h = new ApiHarness("node2", Map.of(), restapi, Duration.ofSeconds(5)).threeNodes();
     h.serve();
@@ -61,10 +66,15 @@ class SynodCtlTest {
   private Run ctl(String stdin, Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = SynodCtl.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8),
-        new ByteArrayInputStream((stdin == null ? "" : stdin).getBytes(StandardCharsets.UTF_8)), env);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        SynodCtl.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream((stdin == null ? "" : stdin).getBytes(StandardCharsets.UTF_8)),
+            env);
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private Run ctl(String... args) {
@@ -79,20 +89,29 @@ class SynodCtlTest {
     return ctl(stdin, Map.of(), all.toArray(new String[0]));
   }
 
-  /** Lets the fake cluster react to a failover key as the HA loops would: the candidate (or node3) takes over. */
+  /**
+   * Lets the fake cluster react to a failover key as the HA loops would: the candidate (or node3)
+   * takes over.
+   */
   private void electCandidates() {
-    h.store.onFailover = s -> new Thread(() -> {
-      ApiHarness.sleep(200);
-      synchronized (s) {
-        if (s.failover != null && s.failover.scheduledAt() == null) {
-          s.leader = s.failover.candidate() == null ? "node3" : s.failover.candidate();
-          s.failover = null;
-        }
-      }
-    }).start();
+    h.store.onFailover =
+        s ->
+            new Thread(
+                    () -> {
+                      ApiHarness.sleep(200);
+                      synchronized (s) {
+                        if (s.failover != null && s.failover.scheduledAt() == null) {
+                          s.leader =
+                              s.failover.candidate() == null ? "node3" : s.failover.candidate();
+                          s.failover = null;
+                        }
+                      }
+                    })
+                .start();
   }
 
-  // ------------------------------------------------------------------------------- list and friends
+  // ------------------------------------------------------------------------------- list and
+  // friends
 
   @Test
   void listPrintsPatronictlsTable() {
@@ -101,9 +120,15 @@ class SynodCtlTest {
     assertEquals(0, r.code(), r.toString());
     String[] lines = r.out().split("\n");
     assertTrue(lines[0].startsWith("+ Cluster: test (7000000000000000001) "), r.out());
-    assertTrue(lines[1].matches("\\| Member \\| Host +\\| Role +\\| State +\\| TL \\| Lag in MB \\|"), lines[1]);
-    assertTrue(r.out().contains("| node1  | 127.0.0.1:5432 | Leader  | running   |  1 |           |"), r.out());
-    assertTrue(r.out().contains("| node3  | 127.0.0.1:5434 | Replica | streaming |  1 |         1 |"), r.out());
+    assertTrue(
+        lines[1].matches("\\| Member \\| Host +\\| Role +\\| State +\\| TL \\| Lag in MB \\|"),
+        lines[1]);
+    assertTrue(
+        r.out().contains("| node1  | 127.0.0.1:5432 | Leader  | running   |  1 |           |"),
+        r.out());
+    assertTrue(
+        r.out().contains("| node3  | 127.0.0.1:5434 | Replica | streaming |  1 |         1 |"),
+        r.out());
     assertEquals(lines[0].length(), lines[2].length(), r.out());
   }
 
@@ -118,14 +143,16 @@ class SynodCtlTest {
     assertEquals(1, json.get(2).path("Lag in MB").asInt());
     assertEquals("test", json.get(0).path("Cluster").asText());
     Run tsv = ctl("list", "-f", "tsv");
-    assertTrue(tsv.out().startsWith("Cluster\tMember\tHost\tRole\tState\tTL\tLag in MB\n"), tsv.out());
+    assertTrue(
+        tsv.out().startsWith("Cluster\tMember\tHost\tRole\tState\tTL\tLag in MB\n"), tsv.out());
     assertTrue(ctl("list", "-f", "yaml").out().contains("Member: node2"));
     assertTrue(ctl("list").out().contains(" Maintenance mode: on"));
     Run ext = ctl("list", "-e");
     assertTrue(ext.out().contains("Pending restart") && ext.out().contains("Tags"), ext.out());
     assertEquals(2, ctl("list", "-f", "xml").code());
     Run topo = ctl("topology");
-    assertTrue(topo.out().contains("| node1   |") && topo.out().contains("| + node2 |"), topo.out());
+    assertTrue(
+        topo.out().contains("| node1   |") && topo.out().contains("| + node2 |"), topo.out());
     assertTrue(topo.out().indexOf("node1") < topo.out().indexOf("+ node2"), topo.out());
   }
 
@@ -151,8 +178,13 @@ class SynodCtlTest {
   void nodeAddressComesFromTheConfigFileOrTheEnvironment() throws Exception {
     serve(null);
     Path yml = tmp.resolve("node.yml");
-    Files.writeString(yml, "scope: test\nname: node2\nrestapi:\n  listen: 0.0.0.0:" + h.baseUrl().replaceAll(".*:", "")
-        + "\n  connect_address: " + h.baseUrl().replace("http://", "") + "\n");
+    Files.writeString(
+        yml,
+        "scope: test\nname: node2\nrestapi:\n  listen: 0.0.0.0:"
+            + h.baseUrl().replaceAll(".*:", "")
+            + "\n  connect_address: "
+            + h.baseUrl().replace("http://", "")
+            + "\n");
     assertEquals(0, ctl(null, Map.of(), "-c", yml.toString(), "list").code());
     assertEquals(0, ctl(null, Map.of("PATRONICTL_CONFIG_FILE", yml.toString()), "list").code());
     Run missing = ctl(null, Map.of(), "-c", tmp.resolve("nope.yml").toString(), "list");
@@ -166,7 +198,8 @@ class SynodCtlTest {
   @Test
   void historyShowConfigVersionDsn() throws Exception {
     serve(null);
-    h.store.history.add(List.of(1, 50331808, "no recovery target specified", "2030-01-01T00:00:00+00:00", "node2"));
+    h.store.history.add(
+        List.of(1, 50331808, "no recovery target specified", "2030-01-01T00:00:00+00:00", "node2"));
     Run hist = ctl("history");
     assertTrue(hist.out().contains("| TL |") && hist.out().contains("node2"), hist.out());
     JsonNode hj = JSON.readTree(ctl("history", "-f", "json").out());
@@ -181,7 +214,8 @@ class SynodCtlTest {
     assertEquals("host=127.0.0.1 port=5433\n", ctl("dsn", "-r", "replica").out());
   }
 
-  // ------------------------------------------------------------------------------- switchover / failover
+  // ------------------------------------------------------------------------------- switchover /
+  // failover
 
   @Test
   void switchoverWithForce() {
@@ -202,7 +236,10 @@ class SynodCtlTest {
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("Primary [node1]: "), r.out());
     assertTrue(r.out().contains("Candidate [node2, node3] []: "), r.out());
-    assertTrue(r.out().contains("Are you sure you want to switchover cluster test, demoting current leader node1? [y/N]: "),
+    assertTrue(
+        r.out()
+            .contains(
+                "Are you sure you want to switchover cluster test, demoting current leader node1? [y/N]: "),
         r.out());
     assertEquals("node2", h.store.leader);
   }
@@ -213,7 +250,9 @@ class SynodCtlTest {
     Run noInput = ctl("switchover", "--candidate", "node2");
     assertEquals(4, noInput.code(), noInput.toString());
     assertTrue(noInput.err().contains("--force"), noInput.err());
-    Run no = ctlIn("n\n", "switchover", "--leader", "node1", "--candidate", "node2", "--scheduled", "now");
+    Run no =
+        ctlIn(
+            "n\n", "switchover", "--leader", "node1", "--candidate", "node2", "--scheduled", "now");
     assertEquals(4, no.code(), no.toString());
     assertTrue(no.err().contains("Aborting switchover"), no.err());
     assertNull(h.store.failover);
@@ -225,27 +264,45 @@ class SynodCtlTest {
     serve(null);
     Run notLeader = ctl("switchover", "--leader", "node2", "--force");
     assertEquals(1, notLeader.code());
-    assertTrue(notLeader.err().contains("Member node2 is not the leader of cluster test"), notLeader.err());
+    assertTrue(
+        notLeader.err().contains("Member node2 is not the leader of cluster test"),
+        notLeader.err());
     Run unknown = ctl("switchover", "--candidate", "node9", "--force");
     assertEquals(1, unknown.code());
-    assertTrue(unknown.err().contains("Member node9 does not exist in cluster test"), unknown.err());
+    assertTrue(
+        unknown.err().contains("Member node9 does not exist in cluster test"), unknown.err());
     Run noCandidate = ctl("failover", "--force");
     assertEquals(1, noCandidate.code());
-    assertTrue(noCandidate.err().contains("Failover could be performed only to a specific candidate"), noCandidate.err());
+    assertTrue(
+        noCandidate.err().contains("Failover could be performed only to a specific candidate"),
+        noCandidate.err());
     h.store.members.get("node2").put("state", "stopped");
     Run refused = ctl("switchover", "--candidate", "node2", "--force");
     assertEquals(1, refused.code(), refused.toString());
-    assertTrue(refused.out().contains("Switchover failed, details: 412, switchover is not possible: no good candidates"),
+    assertTrue(
+        refused
+            .out()
+            .contains(
+                "Switchover failed, details: 412, switchover is not possible: no good candidates"),
         refused.out());
   }
 
   @Test
   void scheduledSwitchoverAndFlush() {
     serve(null);
-    Run r = ctl("switchover", "--candidate", "node2", "--scheduled", "2099-01-01T12:00+00:00", "--force");
+    Run r =
+        ctl(
+            "switchover",
+            "--candidate",
+            "node2",
+            "--scheduled",
+            "2099-01-01T12:00+00:00",
+            "--force");
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("Switchover scheduled"), r.out());
-    assertTrue(ctl("list").out().contains(" Switchover scheduled at: 2099-01-01T12:00Z"), ctl("list").out());
+    assertTrue(
+        ctl("list").out().contains(" Switchover scheduled at: 2099-01-01T12:00Z"),
+        ctl("list").out());
     Run flush = ctl("flush", "test", "switchover", "--force");
     assertEquals(0, flush.code(), flush.toString());
     assertNull(h.store.failover);
@@ -260,7 +317,8 @@ class SynodCtlTest {
     assertTrue(r.out().contains("Successfully failed over to \"node2\""), r.out());
   }
 
-  // ------------------------------------------------------------------------------- restart / reload / reinit
+  // ------------------------------------------------------------------------------- restart /
+  // reload / reinit
 
   @Test
   void restartReloadReinit() {
@@ -268,15 +326,22 @@ class SynodCtlTest {
     Run restart = ctl("restart", "test", "node2", "--force");
     assertEquals(0, restart.code(), restart.toString());
     assertEquals("Success: restart on member node2\n", restart.out());
-    h.restartOutcome = new io.synod.engine.ha.ManualRequests.Outcome(false, "restart conditions are not satisfied");
+    h.restartOutcome =
+        new io.synod.engine.ha.ManualRequests.Outcome(
+            false, "restart conditions are not satisfied");
     Run failed = ctl("restart", "node2", "--force");
     assertEquals(1, failed.code(), failed.toString());
     Run sched = ctl("restart", "node2", "--force", "--scheduled", "2099-01-01T12:00+00:00");
     assertTrue(sched.out().contains("Success: restart scheduled on member node2"), sched.out());
     Run again = ctl("restart", "node2", "--force", "--scheduled", "2099-01-01T12:00+00:00");
-    assertTrue(again.out().contains("Failed: another restart is already scheduled on member node2"), again.out());
+    assertTrue(
+        again.out().contains("Failed: another restart is already scheduled on member node2"),
+        again.out());
     assertEquals(1, again.code());
-    assertTrue(ctl("flush", "node2", "restart", "--force").out().contains("Success: flush scheduled restart for member node2"));
+    assertTrue(
+        ctl("flush", "node2", "restart", "--force")
+            .out()
+            .contains("Success: flush scheduled restart for member node2"));
     Run reload = ctl("reload", "node2", "--force");
     assertEquals(0, reload.code(), reload.toString());
     assertTrue(reload.out().startsWith("Reload request received for member node2"), reload.out());
@@ -296,7 +361,8 @@ class SynodCtlTest {
     serve(null);
     Run r = ctlIn("now\ny\n\n", "restart", "node2");
     assertEquals(0, r.code(), r.toString());
-    assertTrue(r.out().contains("Are you sure you want to restart members node2? [y/N]: "), r.out());
+    assertTrue(
+        r.out().contains("Are you sure you want to restart members node2? [y/N]: "), r.out());
     assertTrue(r.out().contains("Success: restart on member node2"), r.out());
     Run no = ctlIn("now\nn\n", "restart", "node2");
     assertEquals(4, no.code(), no.toString());
@@ -323,8 +389,16 @@ class SynodCtlTest {
   @Test
   void editConfigWithSetAndPg() {
     serve(null);
-    Run r = ctl("edit-config", "-s", "loop_wait=0.4", "-p", "work_mem=8MB", "-p", "auto_explain.log_min_duration=100",
-        "--force");
+    Run r =
+        ctl(
+            "edit-config",
+            "-s",
+            "loop_wait=0.4",
+            "-p",
+            "work_mem=8MB",
+            "-p",
+            "auto_explain.log_min_duration=100",
+            "--force");
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("-loop_wait: 0.5\n+loop_wait: 0.4\n"), r.out());
     assertTrue(r.out().endsWith("Configuration changed\n"), r.out());
@@ -336,7 +410,9 @@ class SynodCtlTest {
     assertEquals("Not changed\n", same.out());
     Run remove = ctl("edit-config", "-p", "work_mem=null", "-q", "--force");
     assertEquals("Configuration changed\n", remove.out());
-    assertFalse(((Map<?, ?>) ((Map<?, ?>) h.store.config.get("postgresql")).get("parameters")).containsKey("work_mem"));
+    assertFalse(
+        ((Map<?, ?>) ((Map<?, ?>) h.store.config.get("postgresql")).get("parameters"))
+            .containsKey("work_mem"));
     Run invalid = ctl("edit-config", "-s", "ttl=0", "--force", "-q");
     assertEquals(1, invalid.code(), invalid.toString());
     assertTrue(invalid.err().contains("ttl"), invalid.err());
@@ -363,10 +439,14 @@ class SynodCtlTest {
     env.put("EDITOR", editor.toString());
     Run r = ctl("y\n", env, "--api", h.baseUrl(), "edit-config");
     assertEquals(0, r.code(), r.toString());
-    assertTrue(r.out().contains("-ttl: 2\n+ttl: 3\n") && r.out().contains("Apply these changes? [y/N]: "), r.out());
+    assertTrue(
+        r.out().contains("-ttl: 2\n+ttl: 3\n") && r.out().contains("Apply these changes? [y/N]: "),
+        r.out());
     assertEquals(3, h.store.config.get("ttl"));
     Path patch = tmp.resolve("patch.yml");
-    Files.writeString(patch, "maximum_lag_on_failover: 2097152\npostgresql:\n  parameters:\n    max_wal_senders: 12\n");
+    Files.writeString(
+        patch,
+        "maximum_lag_on_failover: 2097152\npostgresql:\n  parameters:\n    max_wal_senders: 12\n");
     Run a = ctl("edit-config", "--apply", patch.toString(), "--force", "-q");
     assertEquals(0, a.code(), a.toString());
     assertEquals(2097152, h.store.config.get("maximum_lag_on_failover"));
@@ -376,14 +456,18 @@ class SynodCtlTest {
     assertFalse(h.store.config.containsKey("ttl"));
   }
 
-  // ------------------------------------------------------------------------------- members, remove, auth
+  // ------------------------------------------------------------------------------- members,
+  // remove, auth
 
   @Test
   void raftMembers() throws Exception {
     serve(null);
     Run list = ctl("members", "list");
     assertEquals(0, list.code(), list.toString());
-    assertTrue(list.out().matches("(?s).*\\| node1 +\\| 127\\.0\\.0\\.1:8300 \\| leader +\\| +7 \\| +118 \\|.*"), list.out());
+    assertTrue(
+        list.out()
+            .matches("(?s).*\\| node1 +\\| 127\\.0\\.0\\.1:8300 \\| leader +\\| +7 \\| +118 \\|.*"),
+        list.out());
     Run add = ctl("members", "add", "node4", "127.0.0.1:8303", "--force");
     assertEquals(0, add.code(), add.toString());
     assertTrue(h.raft.peers.contains("127.0.0.1:8303"));
@@ -392,7 +476,9 @@ class SynodCtlTest {
     assertFalse(h.raft.peers.contains("127.0.0.1:8303"));
     Run byName = ctl("members", "remove", "node3", "--force");
     assertEquals(0, byName.code(), byName.toString());
-    assertFalse(h.raft.peers.contains("127.0.0.1:8300"), "node3's /raft answers self=127.0.0.1:8300 in this fake");
+    assertFalse(
+        h.raft.peers.contains("127.0.0.1:8300"),
+        "node3's /raft answers self=127.0.0.1:8300 in this fake");
     Run nobody = ctl("members", "remove", "ghost", "--force");
     assertEquals(1, nobody.code());
     Run askNo = ctlIn("n\n", "members", "add", "node5", "127.0.0.1:8305");
@@ -413,14 +499,28 @@ class SynodCtlTest {
 
   @Test
   void basicAuthFromTheCtlSection() throws Exception {
-    serve(new RestApiConfig("127.0.0.1:8008", "127.0.0.1:8008", new Credentials("admin", "pw"), null, null, null, null,
-        VerifyClient.NONE, List.of(), false, Map.of()));
+    serve(
+        new RestApiConfig(
+            "127.0.0.1:8008",
+            "127.0.0.1:8008",
+            new Credentials("admin", "pw"),
+            null,
+            null,
+            null,
+            null,
+            VerifyClient.NONE,
+            List.of(),
+            false,
+            Map.of()));
     Run denied = ctl("pause");
     assertEquals(1, denied.code(), denied.toString());
     assertTrue(denied.out().contains("status code=401, (no auth header received)"), denied.out());
     Path yml = tmp.resolve("ctl.yml");
-    Files.writeString(yml, "scope: test\nrestapi:\n  connect_address: " + h.baseUrl().replace("http://", "")
-        + "\nctl:\n  authentication:\n    username: admin\n    password: pw\n");
+    Files.writeString(
+        yml,
+        "scope: test\nrestapi:\n  connect_address: "
+            + h.baseUrl().replace("http://", "")
+            + "\nctl:\n  authentication:\n    username: admin\n    password: pw\n");
     Run ok = ctl(null, Map.of(), "-c", yml.toString(), "pause");
     assertEquals(0, ok.code(), ok.toString());
   }
@@ -430,12 +530,26 @@ class SynodCtlTest {
   @Test
   void diffAndTable() {
     List<String> d = Diff.unified("a: 1\nb: 2\nc: 3\n", "a: 1\nb: 5\nc: 3\nd: 4\n");
-    assertEquals(List.of("--- ", "+++ ", "@@ -1,3 +1,4 @@", " a: 1", "-b: 2", "+b: 5", " c: 3", "+d: 4"), d);
+    assertEquals(
+        List.of("--- ", "+++ ", "@@ -1,3 +1,4 @@", " a: 1", "-b: 2", "+b: 5", " c: 3", "+d: 4"), d);
     assertEquals(List.of(), Diff.unified("x\n", "x\n"));
     ByteArrayOutputStream b = new ByteArrayOutputStream();
-    Table.pretty(new PrintStream(b, true, StandardCharsets.UTF_8), List.of("A", "Num"),
-        List.of(List.of("x", 1), List.of("long value", 22)), " T ", java.util.Set.of("Num"));
-    assertEquals(String.join("\n", "+ T ---------+-----+", "| A          | Num |", "+------------+-----+",
-        "| x          |   1 |", "| long value |  22 |", "+------------+-----+", ""), b.toString(StandardCharsets.UTF_8));
+    Table.pretty(
+        new PrintStream(b, true, StandardCharsets.UTF_8),
+        List.of("A", "Num"),
+        List.of(List.of("x", 1), List.of("long value", 22)),
+        " T ",
+        java.util.Set.of("Num"));
+    assertEquals(
+        String.join(
+            "\n",
+            "+ T ---------+-----+",
+            "| A          | Num |",
+            "+------------+-----+",
+            "| x          |   1 |",
+            "| long value |  22 |",
+            "+------------+-----+",
+            ""),
+        b.toString(StandardCharsets.UTF_8));
   }
 }

@@ -27,8 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (ctl.cacert/certfile/keyfile), with a CA, server and client certificates made by openssl.
  */
 class TlsTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   static void openssl(String... args) throws IOException, InterruptedException {
     List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
@@ -42,19 +41,65 @@ class TlsTest {
 
   @BeforeAll
   static void certificates() throws Exception {
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
-        "-subj", "/CN=synod-test-ca");
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=synod-test-ca");
     Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     for (String who : List.of("server", "client")) {
-      openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", who + ".key", "-out", who + ".csr", "-subj", "/CN=" + who);
-      openssl("x509", "-req", "-in", who + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-          who + ".crt", "-days", "2", "-extfile", "san.ext");
+      openssl(
+          "req",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          who + ".key",
+          "-out",
+          who + ".csr",
+          "-subj",
+          "/CN=" + who);
+      openssl(
+          "x509",
+          "-req",
+          "-in",
+          who + ".csr",
+          "-CA",
+          "ca.crt",
+          "-CAkey",
+          "ca.key",
+          "-CAcreateserial",
+          "-out",
+          who + ".crt",
+          "-days",
+          "2",
+          "-extfile",
+          "san.ext");
     }
   }
 
   private static RestApiConfig tls(VerifyClient vc) {
-    return new RestApiConfig("127.0.0.1:0", "127.0.0.1:0", null, dir.resolve("server.crt").toString(),
-        dir.resolve("server.key").toString(), null, dir.resolve("ca.crt").toString(), vc, List.of(), false, Map.of());
+    return new RestApiConfig(
+        "127.0.0.1:0",
+        "127.0.0.1:0",
+        null,
+        dir.resolve("server.crt").toString(),
+        dir.resolve("server.key").toString(),
+        null,
+        dir.resolve("ca.crt").toString(),
+        vc,
+        List.of(),
+        false,
+        Map.of());
   }
 
   private record Run(int code, String out, String err) {}
@@ -62,25 +107,55 @@ class TlsTest {
   private static Run ctl(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = SynodCtl.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), Map.of());
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        SynodCtl.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream(new byte[0]),
+            Map.of());
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private Path ctlConfig(int port, boolean withClientCert) throws IOException {
     Path f = Files.createTempFile(dir, "ctl", ".yml");
-    Files.writeString(f, "scope: test\nrestapi:\n  connect_address: 127.0.0.1:" + port + "\n  certfile: "
-        + dir.resolve("server.crt") + "\nctl:\n  cacert: " + dir.resolve("ca.crt") + "\n"
-        + (withClientCert ? "  certfile: " + dir.resolve("client.crt") + "\n  keyfile: " + dir.resolve("client.key") + "\n" : ""));
+    Files.writeString(
+        f,
+        "scope: test\nrestapi:\n  connect_address: 127.0.0.1:"
+            + port
+            + "\n  certfile: "
+            + dir.resolve("server.crt")
+            + "\nctl:\n  cacert: "
+            + dir.resolve("ca.crt")
+            + "\n"
+            + (withClientCert
+                ? "  certfile: "
+                    + dir.resolve("client.crt")
+                    + "\n  keyfile: "
+                    + dir.resolve("client.key")
+                    + "\n"
+                : ""));
     return f;
   }
 
   @Test
   void requiredClientCertificates() throws Exception {
-    try (ApiHarness h = new ApiHarness("node2", Map.of(), tls(VerifyClient.REQUIRED), Duration.ofSeconds(5)).threeNodes();
-        HttpServer s = new HttpServer().start("127.0.0.1", 0, Tls.serverContext(tls(VerifyClient.REQUIRED)), Map.of(),
-            h.api::handle)) {
-      h.store.members.values().forEach(m -> m.put("api_url", "https://127.0.0.1:" + s.port() + "/patroni"));
+    try (ApiHarness h =
+            new ApiHarness("node2", Map.of(), tls(VerifyClient.REQUIRED), Duration.ofSeconds(5))
+                .threeNodes();
+        HttpServer s =
+            new HttpServer()
+                .start(
+                    "127.0.0.1",
+                    0,
+                    Tls.serverContext(tls(VerifyClient.REQUIRED)),
+                    Map.of(),
+                    h.api::handle)) {
+      h.store
+          .members
+          .values()
+          .forEach(m -> m.put("api_url", "https://127.0.0.1:" + s.port() + "/patroni"));
       h.asReplica(50 * ApiHarness.MB);
       Run ok = ctl("-c", ctlConfig(s.port(), true).toString(), "list");
       assertEquals(0, ok.code(), ok.err());
@@ -96,26 +171,52 @@ class TlsTest {
 
   @Test
   void optionalClientCertificatesGuardOnlyUnsafeMethods() throws Exception {
-    try (ApiHarness h = new ApiHarness("node2", Map.of(), tls(VerifyClient.OPTIONAL), Duration.ofSeconds(5)).threeNodes();
-        HttpServer s = new HttpServer().start("127.0.0.1", 0, Tls.serverContext(tls(VerifyClient.OPTIONAL)), Map.of(),
-            h.api::handle)) {
-      h.store.members.values().forEach(m -> m.put("api_url", "https://127.0.0.1:" + s.port() + "/patroni"));
+    try (ApiHarness h =
+            new ApiHarness("node2", Map.of(), tls(VerifyClient.OPTIONAL), Duration.ofSeconds(5))
+                .threeNodes();
+        HttpServer s =
+            new HttpServer()
+                .start(
+                    "127.0.0.1",
+                    0,
+                    Tls.serverContext(tls(VerifyClient.OPTIONAL)),
+                    Map.of(),
+                    h.api::handle)) {
+      h.store
+          .members
+          .values()
+          .forEach(m -> m.put("api_url", "https://127.0.0.1:" + s.port() + "/patroni"));
       h.asReplica(50 * ApiHarness.MB);
       Path noCert = ctlConfig(s.port(), false);
       assertEquals(0, ctl("-c", noCert.toString(), "list").code());
       Run pause = ctl("-c", noCert.toString(), "pause");
       assertEquals(1, pause.code());
-      assertTrue(pause.out().contains("status code=403, (client certificate required)"), pause.out());
+      assertTrue(
+          pause.out().contains("status code=403, (client certificate required)"), pause.out());
       assertEquals(0, ctl("-c", ctlConfig(s.port(), true).toString(), "pause").code());
     }
   }
 
   @Test
   void badTlsFilesAreNamed() {
-    RestApiConfig missing = new RestApiConfig("127.0.0.1:0", "127.0.0.1:0", null, dir.resolve("nope.crt").toString(),
-        null, null, null, VerifyClient.NONE, List.of(), false, Map.of());
-    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-        () -> Tls.serverContext(missing));
-    assertTrue(e.getMessage().contains("restapi.certfile") && e.getMessage().contains("no such file"), e.getMessage());
+    RestApiConfig missing =
+        new RestApiConfig(
+            "127.0.0.1:0",
+            "127.0.0.1:0",
+            null,
+            dir.resolve("nope.crt").toString(),
+            null,
+            null,
+            null,
+            VerifyClient.NONE,
+            List.of(),
+            false,
+            Map.of());
+    IllegalStateException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalStateException.class, () -> Tls.serverContext(missing));
+    assertTrue(
+        e.getMessage().contains("restapi.certfile") && e.getMessage().contains("no such file"),
+        e.getMessage());
   }
 }

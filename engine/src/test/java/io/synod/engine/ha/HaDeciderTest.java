@@ -63,13 +63,37 @@ class HaDeciderTest {
 
     Cluster build() {
       Map<String, Object> cfg = paused ? Map.of("pause", true) : Map.of();
-      return new Cluster(init, cfg, 1, leader == null ? null : new Leader(leader, 5, 2000), members, optime, Map.of(),
-          history, null, failover, Map.of(), 10);
+      return new Cluster(
+          init,
+          cfg,
+          1,
+          leader == null ? null : new Leader(leader, 5, 2000),
+          members,
+          optime,
+          Map.of(),
+          history,
+          null,
+          failover,
+          Map.of(),
+          10);
     }
   }
 
-  static HaInput in(String me, Cluster c, LocalPg pg, boolean leaseValid, Map<String, PeerStatus> peers) {
-    return new HaInput(me, false, 1, c, c == null ? "no quorum" : null, pg, leaseValid, leaseValid ? 1500 : 0, peers, MAX_LAG, true, NOW);
+  static HaInput in(
+      String me, Cluster c, LocalPg pg, boolean leaseValid, Map<String, PeerStatus> peers) {
+    return new HaInput(
+        me,
+        false,
+        1,
+        c,
+        c == null ? "no quorum" : null,
+        pg,
+        leaseValid,
+        leaseValid ? 1500 : 0,
+        peers,
+        MAX_LAG,
+        true,
+        NOW);
   }
 
   static PeerStatus peer(String name, long wal) {
@@ -85,28 +109,41 @@ class HaDeciderTest {
 
   @Test
   void leaderWithLeaseRenewsAndSaysSo() {
-    Decision d = HaDecider.decide(in("node1", new C().leader("node1").members("node1", "node2").build(), primary(100), true, null));
+    Decision d =
+        HaDecider.decide(
+            in(
+                "node1",
+                new C().leader("node1").members("node1", "node2").build(),
+                primary(100),
+                true,
+                null));
     expect(Action.RENEW, d);
     assertEquals("no action: I am node1, the leader with the lease", d.reason());
   }
 
   @Test
   void healthyReplicaDoesNothing() {
-    Decision d = HaDecider.decide(in("node2", new C().leader("node1").build(), replica(100, "node1"), false, null));
+    Decision d =
+        HaDecider.decide(
+            in("node2", new C().leader("node1").build(), replica(100, "node1"), false, null));
     expect(Action.NONE, d);
     assertEquals("no action: I am node2, a healthy replica following node1", d.reason());
   }
 
   @Test
   void replicaFollowsANewLeader() {
-    Decision d = HaDecider.decide(in("node2", new C().leader("node3").build(), replica(100, "node1"), false, null));
+    Decision d =
+        HaDecider.decide(
+            in("node2", new C().leader("node3").build(), replica(100, "node1"), false, null));
     expect(Action.FOLLOW, d);
     assertEquals("node3", d.target());
   }
 
   @Test
   void primaryWhoseLockBelongsToAnotherDemotes() {
-    expect(Action.DEMOTE, HaDecider.decide(in("node1", new C().leader("node2").build(), primary(100), false, null)));
+    expect(
+        Action.DEMOTE,
+        HaDecider.decide(in("node1", new C().leader("node2").build(), primary(100), false, null)));
   }
 
   @Test
@@ -120,8 +157,11 @@ class HaDeciderTest {
   void bootstrapOnlyWithoutInitializeAndEmptyDir() {
     C c = new C();
     c.init = null;
-    expect(Action.BOOTSTRAP, HaDecider.decide(in("node1", c.build(), LocalPg.empty(), false, null)));
-    expect(Action.CLAIM_EXISTING, HaDecider.decide(in("node1", c.build(), stopped(true), false, null)));
+    expect(
+        Action.BOOTSTRAP, HaDecider.decide(in("node1", c.build(), LocalPg.empty(), false, null)));
+    expect(
+        Action.CLAIM_EXISTING,
+        HaDecider.decide(in("node1", c.build(), stopped(true), false, null)));
     C boot = new C();
     boot.init = "";
     expect(Action.NONE, HaDecider.decide(in("node2", boot.build(), LocalPg.empty(), false, null)));
@@ -130,18 +170,30 @@ class HaDeciderTest {
     Decision wait = HaDecider.decide(in("node2", racing.build(), LocalPg.empty(), false, null));
     expect(Action.NONE, wait);
     assertEquals("node1", wait.target(), "the lock names who is bootstrapping");
-    expect(Action.BOOTSTRAP, HaDecider.decide(in("node1", racing.build(), stopped(true), false, null)));
+    expect(
+        Action.BOOTSTRAP,
+        HaDecider.decide(in("node1", racing.build(), stopped(true), false, null)));
   }
 
   @Test
   void emptyDirClonesFromARunningLeaderOnly() {
-    Decision d = HaDecider.decide(in("node2", new C().leader("node1").members("node1").build(), LocalPg.empty(), false, null));
+    Decision d =
+        HaDecider.decide(
+            in(
+                "node2",
+                new C().leader("node1").members("node1").build(),
+                LocalPg.empty(),
+                false,
+                null));
     expect(Action.CLONE, d);
     assertEquals("node1", d.target());
     C notRunning = new C().leader("node1");
     notRunning.members.put("node1", member("node1", "starting", Map.of()));
-    expect(Action.NONE, HaDecider.decide(in("node2", notRunning.build(), LocalPg.empty(), false, null)));
-    expect(Action.NONE, HaDecider.decide(in("node2", new C().build(), LocalPg.empty(), false, null)));
+    expect(
+        Action.NONE,
+        HaDecider.decide(in("node2", notRunning.build(), LocalPg.empty(), false, null)));
+    expect(
+        Action.NONE, HaDecider.decide(in("node2", new C().build(), LocalPg.empty(), false, null)));
   }
 
   @Test
@@ -154,49 +206,69 @@ class HaDeciderTest {
 
   @Test
   void crashedPostmasterOnTheLeaderIsRestartedInPlace() {
-    expect(Action.RESTART_PRIMARY, HaDecider.decide(in("node1", new C().leader("node1").build(), stopped(true), true, null)));
+    expect(
+        Action.RESTART_PRIMARY,
+        HaDecider.decide(in("node1", new C().leader("node1").build(), stopped(true), true, null)));
   }
 
   @Test
   void formerPrimaryRewindsBeforeFollowing() {
-    Decision d = HaDecider.decide(in("node1", new C().leader("node2").build(), stopped(true), false, null));
+    Decision d =
+        HaDecider.decide(in("node1", new C().leader("node2").build(), stopped(true), false, null));
     expect(Action.REWIND, d);
     assertEquals("node2", d.target());
-    expect(Action.START_REPLICA, HaDecider.decide(in("node3", new C().leader("node2").build(), stopped(false), false, null)));
+    expect(
+        Action.START_REPLICA,
+        HaDecider.decide(
+            in("node3", new C().leader("node2").build(), stopped(false), false, null)));
   }
 
   @Test
   void aStartingPostmasterIsWaitedForAndTheLeaderKeepsItsLease() {
     LocalPg starting = new LocalPg(false, true, true, 2, 0, "7000", true, null, false);
-    expect(Action.RENEW, HaDecider.decide(in("node1", new C().leader("node1").build(), starting, true, null)));
-    expect(Action.NONE, HaDecider.decide(in("node2", new C().leader("node1").build(), starting, false, null)));
+    expect(
+        Action.RENEW,
+        HaDecider.decide(in("node1", new C().leader("node1").build(), starting, true, null)));
+    expect(
+        Action.NONE,
+        HaDecider.decide(in("node2", new C().leader("node1").build(), starting, false, null)));
   }
 
   @Test
   void lockHolderRunningAStandbyPromotes() {
-    expect(Action.PROMOTE, HaDecider.decide(in("node2", new C().leader("node2").build(), replica(100, "node1"), true, null)));
+    expect(
+        Action.PROMOTE,
+        HaDecider.decide(
+            in("node2", new C().leader("node2").build(), replica(100, "node1"), true, null)));
   }
 
   @Test
   void healthiestReplicaTakesTheFreeLock() {
     C c = new C().members("node2", "node3");
     c.optime = 1000;
-    Map<String, PeerStatus> peers = Map.of("node3", peer("node3", 900), "node1", PeerStatus.unreachable("node1"));
-    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(in("node2", c.build(), replica(1000, "node1"), false, peers)));
+    Map<String, PeerStatus> peers =
+        Map.of("node3", peer("node3", 900), "node1", PeerStatus.unreachable("node1"));
+    expect(
+        Action.TAKE_LEASE_AND_PROMOTE,
+        HaDecider.decide(in("node2", c.build(), replica(1000, "node1"), false, peers)));
   }
 
   @Test
   void aReplicaBehindAnotherLeavesTheRaceToIt() {
     Map<String, PeerStatus> peers = Map.of("node3", peer("node3", 2000));
-    Decision d = HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, peers));
+    Decision d =
+        HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, peers));
     expect(Action.NONE, d);
     assertEquals("node3", d.target());
   }
 
   @Test
   void equalWalGoesToHigherFailoverPriority() {
-    Map<String, PeerStatus> peers = Map.of("node3", new PeerStatus("node3", true, true, false, 1000, false, 5));
-    expect(Action.NONE, HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, peers)));
+    Map<String, PeerStatus> peers =
+        Map.of("node3", new PeerStatus("node3", true, true, false, 1000, false, 5));
+    expect(
+        Action.NONE,
+        HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, peers)));
   }
 
   @Test
@@ -210,7 +282,20 @@ class HaDeciderTest {
 
   @Test
   void nofailoverIsRespected() {
-    HaInput i = new HaInput("node2", true, 1, new C().build(), null, replica(1000, "node1"), false, 0, Map.of(), MAX_LAG, true, NOW);
+    HaInput i =
+        new HaInput(
+            "node2",
+            true,
+            1,
+            new C().build(),
+            null,
+            replica(1000, "node1"),
+            false,
+            0,
+            Map.of(),
+            MAX_LAG,
+            true,
+            NOW);
     Decision d = HaDecider.decide(i);
     expect(Action.NONE, d);
     assertTrue(d.reason().contains("nofailover"));
@@ -220,26 +305,35 @@ class HaDeciderTest {
   void aNofailoverNodeDoesNotBootstrap() {
     C c = new C();
     c.init = null;
-    HaInput i = new HaInput("node2", true, 1, c.build(), null, LocalPg.empty(), false, 0, null, MAX_LAG, true, NOW);
+    HaInput i =
+        new HaInput(
+            "node2", true, 1, c.build(), null, LocalPg.empty(), false, 0, null, MAX_LAG, true, NOW);
     expect(Action.NONE, HaDecider.decide(i));
   }
 
   @Test
   void noRaceWithoutAskingThePeersFirst() {
-    expect(Action.NONE, HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, null)));
+    expect(
+        Action.NONE,
+        HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, null)));
   }
 
   @Test
   void aPeerStillRunningAsPrimaryIsNotRaced() {
-    Map<String, PeerStatus> peers = Map.of("node1", new PeerStatus("node1", true, true, true, 1000, false, 1));
-    expect(Action.NONE, HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, peers)));
+    Map<String, PeerStatus> peers =
+        Map.of("node1", new PeerStatus("node1", true, true, true, 1000, false, 1));
+    expect(
+        Action.NONE,
+        HaDecider.decide(in("node2", new C().build(), replica(1000, "node1"), false, peers)));
   }
 
   @Test
   void pauseStopsAutomaticFailoverButTheLeaderKeepsItsLock() {
     C c = new C();
     c.paused = true;
-    expect(Action.NONE, HaDecider.decide(in("node2", c.build(), replica(1000, "node1"), false, Map.of())));
+    expect(
+        Action.NONE,
+        HaDecider.decide(in("node2", c.build(), replica(1000, "node1"), false, Map.of())));
     C led = new C().leader("node1");
     led.paused = true;
     expect(Action.RENEW, HaDecider.decide(in("node1", led.build(), primary(1000), true, null)));
@@ -255,7 +349,9 @@ class HaDeciderTest {
     C free = new C().members("node2");
     free.paused = true;
     free.failover = new FailoverRequest("node1", "node2", null, 7);
-    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(in("node2", free.build(), replica(10, "node1"), false, Map.of())));
+    expect(
+        Action.TAKE_LEASE_AND_PROMOTE,
+        HaDecider.decide(in("node2", free.build(), replica(10, "node1"), false, Map.of())));
     C any = new C().leader("node1").members("node1", "node2");
     any.paused = true;
     any.failover = new FailoverRequest("node1", null, null, 7);
@@ -276,7 +372,8 @@ class HaDeciderTest {
     C c = new C().leader("node1").members("node1");
     c.members.put("node2", member("node2", "running", Map.of("nofailover", true)));
     c.failover = new FailoverRequest("node1", "node2", null, 7);
-    expect(Action.REJECT_FAILOVER, HaDecider.decide(in("node1", c.build(), primary(100), true, null)));
+    expect(
+        Action.REJECT_FAILOVER, HaDecider.decide(in("node1", c.build(), primary(100), true, null)));
   }
 
   @Test
@@ -290,15 +387,20 @@ class HaDeciderTest {
   void theNamedCandidateTakesTheLockAndOthersWait() {
     C c = new C().members("node2", "node3");
     c.failover = new FailoverRequest("node1", "node3", null, 7);
-    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(in("node3", c.build(), replica(10, "node1"), false, Map.of())));
+    expect(
+        Action.TAKE_LEASE_AND_PROMOTE,
+        HaDecider.decide(in("node3", c.build(), replica(10, "node1"), false, Map.of())));
     // node2 is further ahead but the request names node3
-    expect(Action.NONE, HaDecider.decide(in("node2", c.build(), replica(99, "node1"), false, Map.of())));
+    expect(
+        Action.NONE,
+        HaDecider.decide(in("node2", c.build(), replica(99, "node1"), false, Map.of())));
   }
 
   @Test
   void stalePrimaryWithoutLockDemotesWhenTheClusterMovedOn() {
     C c = new C();
-    c.history = List.of(List.of(1, 100, "promote", "t", "node1"), List.of(2, 200, "promote", "t", "node2"));
+    c.history =
+        List.of(List.of(1, 100, "promote", "t", "node1"), List.of(2, 200, "promote", "t", "node2"));
     LocalPg oldTl = new LocalPg(false, true, false, 2, 500, "7000", true, null, true);
     expect(Action.DEMOTE, HaDecider.decide(in("node1", c.build(), oldTl, false, null)));
     LocalPg current = new LocalPg(false, true, false, 3, 500, "7000", true, null, true);

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Who may be promoted: a replica lagging beyond maximum_lag_on_failover is not, a nofailover
- * member never is, and with no eligible candidate nobody promotes and each node says why.
+ * Who may be promoted: a replica lagging beyond maximum_lag_on_failover is not, a nofailover member
+ * never is, and with no eligible candidate nobody promotes and each node says why.
  */
 class CandidateIT {
   static ClusterFixture cluster;
@@ -26,7 +26,9 @@ class CandidateIT {
   @BeforeAll
   static void start() throws Exception {
     // node2 can never be promoted; maximum_lag_on_failover is Synod's default (1 MB)
-    cluster = new ClusterFixture("it-candidates", 3, "", List.of("", "  nofailover: true\n", "")).startAll();
+    cluster =
+        new ClusterFixture("it-candidates", 3, "", List.of("", "  nofailover: true\n", ""))
+            .startAll();
   }
 
   @AfterAll
@@ -37,14 +39,18 @@ class CandidateIT {
   }
 
   static String one(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+    try (Connection c = n.connect();
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
       return r.next() ? r.getString(1) : null;
     }
   }
 
   @Test
   void noEligibleCandidateMeansNoPromotionAndTheReasonIsLogged() throws Exception {
-    Await.until(Duration.ofSeconds(150), "1 leader + 2 streaming replicas",
+    Await.until(
+        Duration.ofSeconds(150),
+        "1 leader + 2 streaming replicas",
         () -> cluster.leader() != null && cluster.streamingReplicas().size() == 2);
     NodeProc leader = cluster.node(cluster.leader());
     assertNotEquals("node2", leader.name, "a nofailover member must not bootstrap the cluster");
@@ -55,17 +61,22 @@ class CandidateIT {
     ProcessHandle receiver = ProcessHandle.of(walReceiver).orElseThrow();
     new ProcessBuilder("kill", "-STOP", Long.toString(walReceiver)).start().waitFor();
     try {
-      try (Connection c = leader.connect(); Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE bulk AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 40000) g");
+      try (Connection c = leader.connect();
+          Statement s = c.createStatement()) {
+        s.execute(
+            "CREATE TABLE bulk AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 40000) g");
       }
-      Await.until(Duration.ofSeconds(20), "the leader to publish an optime more than 1 MB past " + lagging.name,
+      Await.until(
+          Duration.ofSeconds(20),
+          "the leader to publish an optime more than 1 MB past " + lagging.name,
           () -> {
             var c = ClusterFixture.get(leader.restPort, "/cluster");
             if (c == null) {
               return false;
             }
             for (var m : c.path("members")) {
-              if (m.path("name").asText().equals(lagging.name) && m.path("lag").asLong(0) > 1_048_576) {
+              if (m.path("name").asText().equals(lagging.name)
+                  && m.path("lag").asLong(0) > 1_048_576) {
                 return true;
               }
             }
@@ -73,7 +84,8 @@ class CandidateIT {
           });
       leader.killNode();
 
-      // Nobody may promote: wait well past the lease (ttl 2 s) plus a few loops, checking all along.
+      // Nobody may promote: wait well past the lease (ttl 2 s) plus a few loops, checking all
+      // along.
       long until = System.nanoTime() + Duration.ofSeconds(12).toNanos();
       while (System.nanoTime() < until) {
         assertNull(cluster.writablePrimary(), "no member may become primary");
@@ -83,9 +95,13 @@ class CandidateIT {
         Thread.sleep(500);
       }
       String lagLog = Files.readString(lagging.log());
-      assertTrue(lagLog.contains("exceeds maximum_lag_on_failover"), "the lagging replica logs why it does not promote");
+      assertTrue(
+          lagLog.contains("exceeds maximum_lag_on_failover"),
+          "the lagging replica logs why it does not promote");
       String nfLog = Files.readString(cluster.node("node2").log());
-      assertTrue(nfLog.contains("not a failover candidate (nofailover"), "the nofailover member logs why it does not promote");
+      assertTrue(
+          nfLog.contains("not a failover candidate (nofailover"),
+          "the nofailover member logs why it does not promote");
     } finally {
       new ProcessBuilder("kill", "-CONT", Long.toString(walReceiver)).start().waitFor();
       assertNotNull(receiver);

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * A real three-node cluster (three `synod run` JVMs, PostgreSQL 15 each) taken through the
- * failures the engine exists for. Asserts behaviour; times are printed as MEASURED lines.
+ * A real three-node cluster (three `synod run` JVMs, PostgreSQL 15 each) taken through the failures
+ * the engine exists for. Asserts behaviour; times are printed as MEASURED lines.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverIT {
@@ -46,32 +46,45 @@ class FailoverIT {
   }
 
   static void exec(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect(); Statement s = c.createStatement()) {
+    try (Connection c = n.connect();
+        Statement s = c.createStatement()) {
       s.execute(sql);
     }
   }
 
   static String one(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+    try (Connection c = n.connect();
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
       return r.next() ? r.getString(1) : null;
     }
   }
 
-
-
   @Test
   @Order(1)
   void threeNodesFromEmptyFormOnePrimaryAndTwoStreamingReplicasWithSlots() throws Exception {
-    Await.until(FORM, () -> "1 leader + 2 streaming replicas; leader=" + cluster.leader() + " streaming=" + cluster.streamingReplicas(),
+    Await.until(
+        FORM,
+        () ->
+            "1 leader + 2 streaming replicas; leader="
+                + cluster.leader()
+                + " streaming="
+                + cluster.streamingReplicas(),
         () -> cluster.leader() != null && cluster.streamingReplicas().size() == 2);
     NodeProc leader = leaderNode();
     assertEquals("f", one(leader, "SELECT pg_is_in_recovery()"));
     exec(leader, "CREATE TABLE probe (at timestamptz)");
     exec(leader, "CREATE TABLE data (id int primary key, v text)");
-    Await.until(Duration.ofSeconds(20), "two active physical slots on the primary",
+    Await.until(
+        Duration.ofSeconds(20),
+        "two active physical slots on the primary",
         () -> {
           try {
-            return "2".equals(one(leader, "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'physical' AND active"));
+            return "2"
+                .equals(
+                    one(
+                        leader,
+                        "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'physical' AND active"));
           } catch (SQLException e) {
             return false;
           }
@@ -79,7 +92,8 @@ class FailoverIT {
     for (String r : cluster.streamingReplicas()) {
       assertEquals("t", one(cluster.node(r), "SELECT pg_is_in_recovery()"));
     }
-    assertEquals(cluster.leader(), cluster.writablePrimary(), "/primary answers 200 on the leader only");
+    assertEquals(
+        cluster.leader(), cluster.writablePrimary(), "/primary answers 200 on the leader only");
   }
 
   @Test
@@ -91,23 +105,36 @@ class FailoverIT {
     old.killNode();
     NodeProc next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    System.out.println("MEASURED crash failover (kill -9 engine + postmaster of " + old.name + " -> write committed on "
-        + next.name + "): " + ms + " ms");
+    System.out.println(
+        "MEASURED crash failover (kill -9 engine + postmaster of "
+            + old.name
+            + " -> write committed on "
+            + next.name
+            + "): "
+            + ms
+            + " ms");
     assertEquals("before the kill", one(next, "SELECT v FROM data WHERE id = 1"));
     exec(next, "INSERT INTO data VALUES (2, 'written while the old primary was dead')");
-    Await.until(FAILOVER, "the leader key to name " + next.name, () -> next.name.equals(cluster.leader()));
+    Await.until(
+        FAILOVER, "the leader key to name " + next.name, () -> next.name.equals(cluster.leader()));
 
     old.start();
-    Await.until(Duration.ofSeconds(90), old.name + " to stream again as a replica",
+    Await.until(
+        Duration.ofSeconds(90),
+        old.name + " to stream again as a replica",
         () -> cluster.streamingReplicas().contains(old.name));
     assertEquals("t", one(old, "SELECT pg_is_in_recovery()"));
-    Await.until(Duration.ofSeconds(20), "row 2 replicated to " + old.name, () -> {
-      try {
-        return "written while the old primary was dead".equals(one(old, "SELECT v FROM data WHERE id = 2"));
-      } catch (SQLException e) {
-        return false;
-      }
-    });
+    Await.until(
+        Duration.ofSeconds(20),
+        "row 2 replicated to " + old.name,
+        () -> {
+          try {
+            return "written while the old primary was dead"
+                .equals(one(old, "SELECT v FROM data WHERE id = 2"));
+          } catch (SQLException e) {
+            return false;
+          }
+        });
     assertEquals(next.name, cluster.writablePrimary());
   }
 
@@ -117,11 +144,22 @@ class FailoverIT {
     NodeProc leader = leaderNode();
     long pid = leader.postmasterPid().orElseThrow();
     leader.killPostmaster();
-    Await.until(FAILOVER, "a new postmaster on " + leader.name, () -> leader.postmasterPid().map(p -> p != pid).orElse(false) && ClusterFixture.writable(leader));
-    Await.until(FAILOVER, "the member key of " + leader.name + " to show it running as leader again", () -> leader.name.equals(cluster.leader()));
+    Await.until(
+        FAILOVER,
+        "a new postmaster on " + leader.name,
+        () ->
+            leader.postmasterPid().map(p -> p != pid).orElse(false)
+                && ClusterFixture.writable(leader));
+    Await.until(
+        FAILOVER,
+        "the member key of " + leader.name + " to show it running as leader again",
+        () -> leader.name.equals(cluster.leader()));
     for (NodeProc n : cluster.nodes()) {
       if (!n.name.equals(leader.name)) {
-        assertEquals("t", one(n, "SELECT pg_is_in_recovery()"), n.name + " must still be a replica: no failover for a quick restart");
+        assertEquals(
+            "t",
+            one(n, "SELECT pg_is_in_recovery()"),
+            n.name + " must still be a replica: no failover for a quick restart");
       }
     }
     assertEquals("f", one(leader, "SELECT pg_is_in_recovery()"));
@@ -134,11 +172,17 @@ class FailoverIT {
     NodeProc old = leaderNode();
     old.killEngine();
     // The watchdog sidecar stops the orphaned primary: no writable primary without a lease.
-    Await.until(FAILOVER, "the orphaned postmaster of " + old.name + " to stop", () -> !ClusterFixture.writable(old));
+    Await.until(
+        FAILOVER,
+        "the orphaned postmaster of " + old.name + " to stop",
+        () -> !ClusterFixture.writable(old));
     NodeProc next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
     assertNotEquals(old.name, next.name);
     old.start();
-    Await.until(Duration.ofSeconds(90), old.name + " to rejoin as a streaming replica", () -> cluster.streamingReplicas().contains(old.name));
+    Await.until(
+        Duration.ofSeconds(90),
+        old.name + " to rejoin as a streaming replica",
+        () -> cluster.streamingReplicas().contains(old.name));
     assertEquals(next.name, cluster.writablePrimary(), "exactly the new leader answers /primary");
   }
 }

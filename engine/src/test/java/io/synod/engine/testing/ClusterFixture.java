@@ -23,12 +23,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real Synod cluster for integration tests: each node a `synod run` JVM with its own YAML,
- * PostgreSQL 15 underneath, free loopback ports, one temp dir. {@link #close()} kills every JVM
- * and postmaster it started (by PID) and deletes the dir, also from a shutdown hook.
+ * PostgreSQL 15 underneath, free loopback ports, one temp dir. {@link #close()} kills every JVM and
+ * postmaster it started (by PID) and deletes the dir, also from a shutdown hook.
  */
 public final class ClusterFixture implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
   public final Path dir;
   public final String scope;
@@ -78,7 +79,8 @@ public final class ClusterFixture implements AutoCloseable {
 
     /** kill -9 of the postmaster only (the engine stays). */
     public void killPostmaster() {
-      postmasterPid().ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      postmasterPid()
+          .ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
     }
 
     /** The whole node dies: engine and postmaster, both with SIGKILL. */
@@ -104,8 +106,12 @@ public final class ClusterFixture implements AutoCloseable {
 
     public int status(String path) {
       try {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path)).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode();
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding())
+            .statusCode();
       } catch (IOException e) {
         return -1;
       } catch (InterruptedException e) {
@@ -125,10 +131,11 @@ public final class ClusterFixture implements AutoCloseable {
   }
 
   /**
-   * @param extraDcs YAML lines under bootstrap.dcs, indented by 4 spaces (e.g. "    ttl: 2\n")
+   * @param extraDcs YAML lines under bootstrap.dcs, indented by 4 spaces (e.g. " ttl: 2\n")
    * @param tags per node (index 0..n-1): YAML lines under tags, indented by 2, or ""
    */
-  public ClusterFixture(String scope, int n, String extraDcs, List<String> tags) throws IOException {
+  public ClusterFixture(String scope, int n, String extraDcs, List<String> tags)
+      throws IOException {
     PgFixture.requireBinaries(PgFixture.BIN_DIR);
     this.scope = scope;
     dir = Files.createTempDirectory("synod-it-");
@@ -145,8 +152,17 @@ public final class ClusterFixture implements AutoCloseable {
       Files.createDirectories(nodeDir);
       int rest = PgFixture.freePort();
       int pg = PgFixture.freePort();
-      String yml = DemoFiles.nodeYaml(scope, name, rest, pg, raft, i, nodeDir, extraDcs,
-          tags == null || tags.size() <= i ? "" : tags.get(i));
+      String yml =
+          DemoFiles.nodeYaml(
+              scope,
+              name,
+              rest,
+              pg,
+              raft,
+              i,
+              nodeDir,
+              extraDcs,
+              tags == null || tags.size() <= i ? "" : tags.get(i));
       Path file = dir.resolve(name + ".yml");
       Files.writeString(file, yml);
       nodes.add(new NodeProc(name, rest, pg, file, nodeDir));
@@ -179,7 +195,8 @@ public final class ClusterFixture implements AutoCloseable {
         continue;
       }
       for (JsonNode m : c.path("members")) {
-        if ("leader".equals(m.path("role").asText()) && "running".equals(m.path("state").asText())) {
+        if ("leader".equals(m.path("role").asText())
+            && "running".equals(m.path("state").asText())) {
           return m.path("name").asText();
         }
       }
@@ -200,10 +217,14 @@ public final class ClusterFixture implements AutoCloseable {
     return out;
   }
 
-  /** Whether a client can commit a write on {@code n} right now (creates a probe table if needed). */
+  /**
+   * Whether a client can commit a write on {@code n} right now (creates a probe table if needed).
+   */
   public static boolean writable(NodeProc n) {
-    try (Connection c = n.connect(); java.sql.Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS probe (at timestamptz); INSERT INTO probe VALUES (now())");
+    try (Connection c = n.connect();
+        java.sql.Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS probe (at timestamptz); INSERT INTO probe VALUES (now())");
       return true;
     } catch (SQLException e) {
       return false;
@@ -213,15 +234,18 @@ public final class ClusterFixture implements AutoCloseable {
   /** Waits (bounded) for a live node other than {@code old} to accept writes, and returns it. */
   public NodeProc awaitWritableOtherThan(String old, Duration timeout) {
     NodeProc[] found = new NodeProc[1];
-    Await.until(timeout, "a node other than " + old + " to accept writes", () -> {
-      for (NodeProc n : nodes) {
-        if (!n.name.equals(old) && n.alive() && writable(n)) {
-          found[0] = n;
-          return true;
-        }
-      }
-      return false;
-    });
+    Await.until(
+        timeout,
+        "a node other than " + old + " to accept writes",
+        () -> {
+          for (NodeProc n : nodes) {
+            if (!n.name.equals(old) && n.alive() && writable(n)) {
+              found[0] = n;
+              return true;
+            }
+          }
+          return false;
+        });
     return found[0];
   }
 
@@ -237,8 +261,12 @@ public final class ClusterFixture implements AutoCloseable {
 
   public static JsonNode get(int port, String path) {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return JSON.readTree(r.body());
     } catch (IOException e) {
       return null;

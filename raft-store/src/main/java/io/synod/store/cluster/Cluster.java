@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * One consistent view of the cluster's keys, as the HA decision consumes it.
  *
- * @param initialize the system identifier written by the node that ran initdb (null: not bootstrapped)
+ * @param initialize the system identifier written by the node that ran initdb (null: not
+ *     bootstrapped)
  * @param config the dynamic configuration (the config key), empty when absent
  * @param optime the leader's last reported WAL position (status key), 0 when unknown
  * @param revision the store revision this view was read at (for watches and CAS)
@@ -43,6 +44,7 @@ public record Cluster(
   }
 
   public static Cluster empty() {
-    return new Cluster(null, Map.of(), 0, null, Map.of(), 0, Map.of(), List.of(), null, null, Map.of(), 0);
+    return new Cluster(
+        null, Map.of(), 0, null, Map.of(), 0, Map.of(), List.of(), null, null, Map.of(), 0);
   }
 }

@@ -38,7 +38,10 @@ public interface ClusterStore {
 
   boolean cancelInitialization();
 
-  /** Writes the dynamic config; with {@code expectedRevision} &gt;= 0 only if unchanged since (0: absent). */
+  /**
+   * Writes the dynamic config; with {@code expectedRevision} &gt;= 0 only if unchanged since (0:
+   * absent).
+   */
   boolean setConfig(Map<String, Object> config, long expectedRevision);
 
   /** The leader's optime and slot positions (status key). */
@@ -63,8 +66,8 @@ public interface ClusterStore {
   StoreStatus raftStatus();
 
   /**
-   * Moves the store's own leadership off this node if it has it (see
-   * {@link io.synod.store.RaftStore#transferLeadershipAway()}); returns the new target or null.
+   * Moves the store's own leadership off this node if it has it (see {@link
+   * io.synod.store.RaftStore#transferLeadershipAway()}); returns the new target or null.
    */
   String moveStoreLeadershipAway();
 }

@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
 public final class RaftClusterStore implements ClusterStore {
   private static final Logger LOG = LoggerFactory.getLogger(RaftClusterStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /**
-   * The share of the TTL the lock holder gives up to cover clock-rate drift between itself and
-   * the Raft leader that will expire the key. 2% covers four times the 0.5% worst case of a free
+   * The share of the TTL the lock holder gives up to cover clock-rate drift between itself and the
+   * Raft leader that will expire the key. 2% covers four times the 0.5% worst case of a free
    * running oscillator; NTP-disciplined clocks drift 100 times less. See package-info.
    */
   public static final double DRIFT_MARGIN = 0.02;
@@ -88,13 +89,20 @@ public final class RaftClusterStore implements ClusterStore {
         } else if (rel.equals(Keys.SYNC)) {
           Map<String, Object> s = map(e.value());
           String standbys = s.get("sync_standby") == null ? "" : s.get("sync_standby").toString();
-          sync = new SyncState((String) s.get("leader"),
-              standbys.isBlank() ? List.of() : List.of(standbys.split(",")), e.modRevision());
+          sync =
+              new SyncState(
+                  (String) s.get("leader"),
+                  standbys.isBlank() ? List.of() : List.of(standbys.split(",")),
+                  e.modRevision());
         } else if (rel.equals(Keys.FAILOVER)) {
           Map<String, Object> f = map(e.value());
           Object at = f.get("scheduled_at");
-          failover = new FailoverRequest((String) f.get("leader"), (String) f.get("member"),
-              at == null ? null : OffsetDateTime.parse(at.toString()), e.modRevision());
+          failover =
+              new FailoverRequest(
+                  (String) f.get("leader"),
+                  (String) f.get("member"),
+                  at == null ? null : OffsetDateTime.parse(at.toString()),
+                  e.modRevision());
         } else if (rel.equals(Keys.FAILSAFE)) {
           failsafe = map(e.value());
         }
@@ -103,7 +111,9 @@ public final class RaftClusterStore implements ClusterStore {
         LOG.warn("ignoring unreadable value of {}: {}", e.key(), ex.getMessage());
       }
     }
-    return new Cluster(init, config, configRev, leader, members, optime, slots, history, sync, failover, failsafe, rev);
+    return new Cluster(
+        init, config, configRev, leader, members, optime, slots, history, sync, failover, failsafe,
+        rev);
   }
 
   @Override
@@ -120,7 +130,8 @@ public final class RaftClusterStore implements ClusterStore {
     // The deadline counts from before the request left: the Raft leader's expiry clock can only
     // start later (when it applies the write), so we always give the lock up first.
     long sent = System.nanoTime();
-    CommandResult r = store.write(Command.put(keys.key(Keys.LEADER), name, ttl.toMillis(), name, expect));
+    CommandResult r =
+        store.write(Command.put(keys.key(Keys.LEADER), name, ttl.toMillis(), name, expect));
     if (!r.succeeded()) {
       return new LeaseGrant(false, 0, r.current() == null ? null : r.current().value());
     }
@@ -145,7 +156,9 @@ public final class RaftClusterStore implements ClusterStore {
 
   @Override
   public boolean initialize(String sysid) {
-    return store.write(Command.put(keys.key(Keys.INITIALIZE), sysid, 0, null, Expect.ABSENT)).succeeded();
+    return store
+        .write(Command.put(keys.key(Keys.INITIALIZE), sysid, 0, null, Expect.ABSENT))
+        .succeeded();
   }
 
   @Override

@@ -2,7 +2,13 @@ package io.synod.store.kv;
 
 /** The condition a write is made under: Patroni's prevExist / prevValue / prevIndex. */
 public record Expect(Kind kind, String value, long revision) {
-  public enum Kind { ANY, ABSENT, PRESENT, VALUE, REVISION }
+  public enum Kind {
+    ANY,
+    ABSENT,
+    PRESENT,
+    VALUE,
+    REVISION
+  }
 
   public static final Expect ANY = new Expect(Kind.ANY, null, 0);
   public static final Expect ABSENT = new Expect(Kind.ABSENT, null, 0);

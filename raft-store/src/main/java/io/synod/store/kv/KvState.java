@@ -11,9 +11,9 @@ import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The replicated key space: a pure function of the commands applied to it, in log order.
- * No clocks and no I/O here, so every replica reaches the same state and it can be unit-tested.
- * Readers may run concurrently with the single applying thread (concurrent map, volatile index).
+ * The replicated key space: a pure function of the commands applied to it, in log order. No clocks
+ * and no I/O here, so every replica reaches the same state and it can be unit-tested. Readers may
+ * run concurrently with the single applying thread (concurrent map, volatile index).
  */
 public final class KvState {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,7 +31,8 @@ public final class KvState {
           return new CommandResult(false, current, index);
         }
         long created = current == null ? index : current.createRevision();
-        KvEntry next = new KvEntry(c.key(), c.value(), created, index, Math.max(0, c.ttlMs()), c.owner());
+        KvEntry next =
+            new KvEntry(c.key(), c.value(), created, index, Math.max(0, c.ttlMs()), c.owner());
         entries.put(c.key(), next);
         events.add(new WatchEvent(WatchEvent.Type.PUT, c.key(), next, index));
         return new CommandResult(true, next, index);
@@ -65,7 +66,9 @@ public final class KvState {
     }
   }
 
-  /** Marks a log index as applied when the entry carried no command of ours (e.g. a config change). */
+  /**
+   * Marks a log index as applied when the entry carried no command of ours (e.g. a config change).
+   */
   public void skip(long index) {
     appliedIndex = index;
   }

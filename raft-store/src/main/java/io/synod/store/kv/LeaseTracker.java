@@ -45,7 +45,9 @@ public final class LeaseTracker {
       return;
     }
     if (ev.entry() != null && ev.entry().hasLease()) {
-      deadlines.put(ev.key(), new Deadline(ev.entry().modRevision(), nowNanos + ev.entry().ttlMs() * 1_000_000L));
+      deadlines.put(
+          ev.key(),
+          new Deadline(ev.entry().modRevision(), nowNanos + ev.entry().ttlMs() * 1_000_000L));
     } else {
       deadlines.remove(ev.key());
     }

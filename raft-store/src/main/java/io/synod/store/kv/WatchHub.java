@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Local watches on the applied state. Every replica applies the whole log, so a watch never
- * needs the network: it wakes when this node applies a change under the prefix. A short history
- * lets a watcher that re-arms with its last seen revision miss nothing (or wake at once when the
- * history no longer reaches back that far, so it re-reads).
+ * Local watches on the applied state. Every replica applies the whole log, so a watch never needs
+ * the network: it wakes when this node applies a change under the prefix. A short history lets a
+ * watcher that re-arms with its last seen revision miss nothing (or wake at once when the history
+ * no longer reaches back that far, so it re-reads).
  */
 public final class WatchHub {
   private static final int HISTORY = 4096;
@@ -29,7 +29,8 @@ public final class WatchHub {
       return f;
     }
     for (WatchEvent ev : history) {
-      if (ev.revision() > afterRevision && (ev.type() == WatchEvent.Type.RESET || ev.key().startsWith(prefix))) {
+      if (ev.revision() > afterRevision
+          && (ev.type() == WatchEvent.Type.RESET || ev.key().startsWith(prefix))) {
         f.complete(ev.revision());
         return f;
       }
@@ -49,7 +50,8 @@ public final class WatchHub {
         Waiter w = it.next();
         if (w.future.isDone()) {
           it.remove();
-        } else if (ev.revision() > w.after && (ev.type() == WatchEvent.Type.RESET || ev.key().startsWith(w.prefix))) {
+        } else if (ev.revision() > w.after
+            && (ev.type() == WatchEvent.Type.RESET || ev.key().startsWith(w.prefix))) {
           w.future.complete(ev.revision());
           it.remove();
         }

@@ -42,14 +42,19 @@ class KvStateTest {
   @Test
   void casOnValueAndRevision() {
     apply(Command.put("/leader", "node1", 3000, "node1", Expect.ABSENT));
-    assertFalse(apply(Command.put("/leader", "node1", 3000, "node2", Expect.value("node2"))).succeeded());
+    assertFalse(
+        apply(Command.put("/leader", "node1", 3000, "node2", Expect.value("node2"))).succeeded());
     CommandResult ok = apply(Command.put("/leader", "node1", 3000, "node1", Expect.value("node1")));
     assertTrue(ok.succeeded());
     long rev = ok.current().modRevision();
-    assertFalse(apply(Command.put("/config", "{}", 0, null, Expect.revision(rev))).succeeded(), "absent key fails a revision CAS");
+    assertFalse(
+        apply(Command.put("/config", "{}", 0, null, Expect.revision(rev))).succeeded(),
+        "absent key fails a revision CAS");
     assertFalse(apply(Command.put("/leader", "x", 0, null, Expect.revision(rev - 1))).succeeded());
     assertTrue(apply(Command.put("/leader", "x", 0, null, Expect.revision(rev))).succeeded());
-    assertTrue(apply(Command.put("/config", "{}", 0, null, Expect.revision(0))).succeeded(), "revision 0 means create");
+    assertTrue(
+        apply(Command.put("/config", "{}", 0, null, Expect.revision(0))).succeeded(),
+        "revision 0 means create");
   }
 
   @Test
@@ -59,7 +64,9 @@ class KvStateTest {
     assertNotNull(s.get("/leader"));
     assertTrue(apply(Command.delete("/leader", Expect.value("node1"))).succeeded());
     assertNull(s.get("/leader"));
-    assertFalse(apply(Command.delete("/leader", Expect.ANY)).succeeded(), "deleting a missing key is not a success");
+    assertFalse(
+        apply(Command.delete("/leader", Expect.ANY)).succeeded(),
+        "deleting a missing key is not a success");
   }
 
   @Test
@@ -80,7 +87,8 @@ class KvStateTest {
   void keysNeverDisappearWithoutACommand() throws InterruptedException {
     apply(Command.put("/leader", "node1", 1, "node1", Expect.ANY)); // 1 ms TTL
     Thread.sleep(20);
-    assertNotNull(s.get("/leader"), "the state machine has no clock: only EXPIRE removes a leased key");
+    assertNotNull(
+        s.get("/leader"), "the state machine has no clock: only EXPIRE removes a leased key");
   }
 
   @Test
@@ -110,8 +118,14 @@ class KvStateTest {
   @Test
   void corruptSnapshotIsRejectedAndStateKept() {
     apply(Command.put("/a", "1", 0, null, Expect.ANY));
-    assertThrows(IOException.class, () -> s.loadSnapshot("{not json".getBytes(StandardCharsets.UTF_8)));
-    assertThrows(IOException.class, () -> s.loadSnapshot("{\"appliedIndex\":3,\"entries\":[{\"key\":null}]}".getBytes(StandardCharsets.UTF_8)));
+    assertThrows(
+        IOException.class, () -> s.loadSnapshot("{not json".getBytes(StandardCharsets.UTF_8)));
+    assertThrows(
+        IOException.class,
+        () ->
+            s.loadSnapshot(
+                "{\"appliedIndex\":3,\"entries\":[{\"key\":null}]}"
+                    .getBytes(StandardCharsets.UTF_8)));
     assertEquals("1", s.get("/a").value());
   }
 }

@@ -21,39 +21,70 @@ public final class PeerProcess implements AutoCloseable {
   private PrintWriter stdin;
   private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
 
-  public PeerProcess(String group, Path dataDir, String self, List<String> peers, int electionMs, long requestMs, Path logFile) {
+  public PeerProcess(
+      String group,
+      Path dataDir,
+      String self,
+      List<String> peers,
+      int electionMs,
+      long requestMs,
+      Path logFile) {
     this.dataDir = dataDir;
     this.logFile = logFile;
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC"));
+    String cp =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-XX:+UseSerialGC"));
     cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
-    cmd.addAll(List.of("-cp", cp, StorePeerMain.class.getName(), group, dataDir.toString(), self, String.join(",", peers),
-        String.valueOf(electionMs), String.valueOf(requestMs)));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            cp,
+            StorePeerMain.class.getName(),
+            group,
+            dataDir.toString(),
+            self,
+            String.join(",", peers),
+            String.valueOf(electionMs),
+            String.valueOf(requestMs)));
   }
 
   public PeerProcess start() throws IOException, InterruptedException {
     Files.createDirectories(dataDir);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    // RocksDB unpacks its native library per JVM; keep it out of /tmp so kills leave nothing behind.
+    // RocksDB unpacks its native library per JVM; keep it out of /tmp so kills leave nothing
+    // behind.
     pb.environment().put("ROCKSDB_SHAREDLIB_DIR", dataDir.getParent().toString());
     proc = pb.start();
     stdin = new PrintWriter(proc.getOutputStream(), true);
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream()));
-          PrintWriter log = new PrintWriter(Files.newBufferedWriter(logFile,
-              java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          log.println(line);
-          log.flush();
-          if (line.startsWith("@@ ")) {
-            answers.add(line.substring(3));
-          }
-        }
-      } catch (IOException e) {
-        // process gone
-      }
-    }, "peer-out-" + dataDir.getFileName());
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                      new BufferedReader(new InputStreamReader(proc.getInputStream()));
+                  PrintWriter log =
+                      new PrintWriter(
+                          Files.newBufferedWriter(
+                              logFile,
+                              java.nio.file.StandardOpenOption.CREATE,
+                              java.nio.file.StandardOpenOption.APPEND))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  log.println(line);
+                  log.flush();
+                  if (line.startsWith("@@ ")) {
+                    answers.add(line.substring(3));
+                  }
+                }
+              } catch (IOException e) {
+                // process gone
+              }
+            },
+            "peer-out-" + dataDir.getFileName());
     reader.setDaemon(true);
     reader.start();
     String first = answers.poll(60, TimeUnit.SECONDS);

@@ -6,7 +6,9 @@ import java.net.ServerSocket;
 import java.util.HashSet;
 import java.util.Set;
 
-/** Free loopback ports for test fixtures (never the well-known 2379/5432/8008 a developer may run). */
+/**
+ * Free loopback ports for test fixtures (never the well-known 2379/5432/8008 a developer may run).
+ */
 public final class Ports {
   private static final Set<Integer> handedOut = new HashSet<>();
 

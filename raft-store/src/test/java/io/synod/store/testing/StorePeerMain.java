@@ -16,15 +16,22 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One store peer in its own JVM, driven over stdin/stdout by {@link PeerProcess}, so tests can
- * kill -9 a real process. Answers start with "@@ " to stand apart from log lines.
+ * One store peer in its own JVM, driven over stdin/stdout by {@link PeerProcess}, so tests can kill
+ * -9 a real process. Answers start with "@@ " to stand apart from log lines.
  *
  * <p>Args: groupId dataDir self peer1,peer2,... electionTimeoutMs requestTimeoutMs
  */
 public final class StorePeerMain {
   public static void main(String[] args) throws Exception {
-    StoreOptions o = new StoreOptions(args[0], Path.of(args[1]), args[2], Arrays.asList(args[3].split(",")),
-        Integer.parseInt(args[4]), 3600, Long.parseLong(args[5]));
+    StoreOptions o =
+        new StoreOptions(
+            args[0],
+            Path.of(args[1]),
+            args[2],
+            Arrays.asList(args[3].split(",")),
+            Integer.parseInt(args[4]),
+            3600,
+            Long.parseLong(args[5]));
     RaftStore store = new RaftStore(o).start();
     Runtime.getRuntime().addShutdownHook(new Thread(store::close));
     System.out.println("@@ STARTED");
@@ -49,17 +56,24 @@ public final class StorePeerMain {
 
   private static String handle(RaftStore s, String[] w) {
     switch (w[0]) {
-      case "put": { // put KEY VALUE TTLMS any|absent|value=X
-        Expect e = expect(w.length > 4 ? w[4] : "any");
-        long t0 = System.nanoTime();
-        CommandResult r = s.write(Command.put(w[1], w[2], Long.parseLong(w[3]), "test", e));
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        return r.succeeded() ? "OK " + r.revision() + " " + ms : "FAIL " + (r.current() == null ? "-" : r.current().value());
-      }
-      case "get": { // get KEY local|linear
-        Optional<KvEntry> e = s.get(w[1], w.length > 2 && w[2].equals("local") ? ReadMode.LOCAL : ReadMode.LINEARIZABLE);
-        return e.map(x -> "VAL " + x.value() + " " + x.modRevision()).orElse("NONE");
-      }
+      case "put":
+        { // put KEY VALUE TTLMS any|absent|value=X
+          Expect e = expect(w.length > 4 ? w[4] : "any");
+          long t0 = System.nanoTime();
+          CommandResult r = s.write(Command.put(w[1], w[2], Long.parseLong(w[3]), "test", e));
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          return r.succeeded()
+              ? "OK " + r.revision() + " " + ms
+              : "FAIL " + (r.current() == null ? "-" : r.current().value());
+        }
+      case "get":
+        { // get KEY local|linear
+          Optional<KvEntry> e =
+              s.get(
+                  w[1],
+                  w.length > 2 && w[2].equals("local") ? ReadMode.LOCAL : ReadMode.LINEARIZABLE);
+          return e.map(x -> "VAL " + x.value() + " " + x.modRevision()).orElse("NONE");
+        }
       case "leader":
         return "LEADER " + s.leader() + " " + s.isLeader() + " " + s.term();
       case "snapshot":
