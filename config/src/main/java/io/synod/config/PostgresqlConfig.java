@@ -125,7 +125,7 @@ public final class PostgresqlConfig {
       }
       // Custom methods (pgbackrest, wal-g...) carry their own section: command plus free-form
       // options.
-      Section ms = s.section(m);
+      Section ms = s.opaqueSection(m);
       if (!ms.present()) {
         s.error(m, "required by create_replica_methods (a section with at least command)");
         continue;
@@ -140,11 +140,8 @@ public final class PostgresqlConfig {
     beforeStop = s.string("before_stop", null);
     useUnixSocket = s.bool("use_unix_socket", false);
 
-    if (s.has("use_slots")) {
-      s.raw("use_slots");
-      s.warn("use_slots", "is cluster-wide: set it in bootstrap.dcs.postgresql; ignored here");
-    }
     s.notUsed(
+        "use_slots",
         "custom_conf",
         "recovery_conf",
         "use_unix_socket_repl",

@@ -36,7 +36,8 @@ class EnvOverridesTest {
     assertEquals("prod", c.scope());
     assertEquals("/synod", c.namespace());
     assertEquals("/synod/prod", c.basePath());
-    assertEquals(List.of(), c.warnings());
+    assertEquals(
+        List.of(TestYaml.notUsed("PATRONI_THREAD_POOL_SIZE", "thread_pool_size")), c.warnings());
   }
 
   @Test
@@ -87,7 +88,11 @@ class EnvOverridesTest {
     assertEquals(Map.of("pg_ctl", "pg_ctl16"), c.postgresql().binName());
     assertEquals("WARNING", c.log().level());
     assertEquals(Path.of("/var/log/x"), c.log().dir());
-    assertEquals(List.of(), c.warnings());
+    assertEquals(
+        List.of(
+            TestYaml.notUsed("PATRONI_POSTGRESQL_CONFIG_DIR", "postgresql.config_dir"),
+            TestYaml.notUsed("PATRONI_POSTGRESQL_PGPASS", "postgresql.pgpass")),
+        c.warnings());
   }
 
   @Test

@@ -18,6 +18,7 @@ import io.synod.engine.ha.HaLoop;
 import io.synod.engine.ha.ManualActions;
 import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeIdentity;
+import io.synod.engine.log.LogSetup;
 import io.synod.engine.postgres.PgProcess;
 import io.synod.engine.postgres.PgSettings;
 import io.synod.engine.postgres.Postgres;
@@ -172,8 +173,9 @@ public final class SynodNode implements AutoCloseable {
 
   /**
    * POST /reload (on the HA loop's thread): re-reads the YAML; applies PostgreSQL parameters and
-   * pg_hba, and the REST API's authentication and allowlist. Listen addresses, TLS files, tags and
-   * the Raft section need a restart. An invalid file is logged and changes nothing.
+   * pg_hba, the REST API's authentication and allowlist, and the log section (new warnings are
+   * logged once). Listen addresses, TLS files, tags and the Raft section need a restart. An invalid
+   * file is logged and changes nothing.
    */
   private void reloadConfig() {
     if (cfg.source() == null) {
@@ -181,7 +183,7 @@ public final class SynodNode implements AutoCloseable {
     }
     SynodConfig next;
     try {
-      next = ConfigLoader.load(cfg.source(), System.getenv());
+      next = ConfigLoader.read(cfg.source(), System.getenv());
     } catch (ConfigException e) {
       LOG.error(
           "reload: {} is invalid, keeping the running configuration: {}",
@@ -189,6 +191,15 @@ public final class SynodNode implements AutoCloseable {
           String.join("; ", e.problems()));
       return;
     }
+    try {
+      LogSetup.apply(next.log());
+    } catch (IllegalStateException e) {
+      LOG.error("reload: keeping the running log settings: {}", e.getMessage());
+    }
+    SynodConfig previous = cfg;
+    next.warnings().stream()
+        .filter(w -> !previous.warnings().contains(w))
+        .forEach(w -> LOG.warn("{}", w));
     cfg = next;
     access.set(new Access(next.restapi(), () -> RestApi.memberApiUrls(loop.status())));
     pg.updateSettings(PgSettingsFactory.build(next, currentDcs));

@@ -4,8 +4,11 @@ import io.synod.config.ConfigException;
 import io.synod.config.ConfigLoader;
 import io.synod.config.SynodConfig;
 import io.synod.engine.SynodNode;
+import io.synod.engine.log.LogSetup;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -54,12 +57,21 @@ public final class SynodMain implements Callable<Integer> {
   static int runNode(Path file) throws InterruptedException {
     SynodConfig cfg;
     try {
-      cfg = ConfigLoader.load(file, System.getenv());
+      cfg = ConfigLoader.read(file, System.getenv());
     } catch (ConfigException e) {
       System.err.println("synod: invalid configuration:");
       e.problems().forEach(p -> System.err.println("  " + p));
       return 2;
     }
+    try {
+      LogSetup.apply(cfg.log());
+    } catch (IllegalStateException e) {
+      System.err.println("synod: " + file + ": " + e.getMessage());
+      return 2;
+    }
+    // Logged once, where log.* sends the log: "not used by Synod: KEY (why)", unknown keys...
+    Logger log = LoggerFactory.getLogger(SynodMain.class);
+    cfg.warnings().forEach(w -> log.warn("{}", w));
     SynodNode node;
     try {
       node = new SynodNode(cfg).start();
