@@ -489,7 +489,8 @@ public final class ConfigKeys {
     wv(
         "bootstrap.dcs.failsafe_mode",
         "",
-        "failsafe mode is not implemented; /metrics reports it as disabled");
+        "failsafe mode is not implemented; /metrics reports it as disabled",
+        "false");
     h("bootstrap.dcs.pause", "", "maintenance mode: no automatic failover");
     h("bootstrap.dcs.max_timelines_history", "", "history entries kept in the DCS (0 = all)");
     h(

@@ -87,6 +87,16 @@ public final class ConfigLoader {
     return c;
   }
 
+  /**
+   * The tree the {@code PATRONI_*} variables of {@code env} set (Patroni's rules), e.g. {@code
+   * {scope: main, postgresql: {authentication: {superuser: {password: ...}}}}}; problems with the
+   * variables are ignored here (loading the result reports them). Used by {@code synod
+   * --generate-sample-config}, which fills the sample from the environment as Patroni does.
+   */
+  public static Map<String, Object> environmentOverrides(Map<String, String> env) {
+    return Maps.mutableCopy(EnvOverrides.build(env, new Problems("environment")).tree);
+  }
+
   private static boolean hasConfiguration(Map<String, String> env) {
     String c = env.get(EnvOverrides.CONFIGURATION);
     return c != null && !c.isBlank();

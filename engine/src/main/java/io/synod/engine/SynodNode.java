@@ -54,6 +54,8 @@ public final class SynodNode implements AutoCloseable {
   }
 
   public SynodNode start() {
+    // Refuse PostgreSQL older than 13 (or a data dir of another major) before anything starts.
+    PgVersions.check(cfg.postgresql().binary("pg_ctl"), cfg.postgresql().dataDir());
     RaftConfig r = cfg.raft();
     if (r == null) {
       throw new IllegalStateException(

@@ -83,6 +83,12 @@ public final class LogSetup {
     applied = c;
   }
 
+  /** Only errors, on stdout: for the short-lived commands (--validate-config, ...). */
+  public static synchronized void quiet() {
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    ctx.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.ERROR);
+  }
+
   /** Back to logback.xml (tests). */
   public static synchronized void reset() {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
