@@ -61,7 +61,7 @@ abstract class TargetContract {
 
   // --- per target --------------------------------------------------------------------------
 
-  abstract Bridge bridge(Keys keys, MirrorSource source, MirrorOptions opts);
+  abstract Mirror bridge(Keys keys, MirrorSource source, MirrorOptions opts);
 
   /** Every key under the cluster's prefix in the target: relative key to value. */
   abstract Map<String, String> values(Keys keys) throws Exception;
@@ -117,8 +117,8 @@ abstract class TargetContract {
     return new Setup(cs, cs.keys(), p, new RaftMirrorSource(raft.peer(0), cs));
   }
 
-  Bridge started(Setup s, MirrorOptions o) {
-    Bridge b = bridge(s.keys(), s.source(), o);
+  Mirror started(Setup s, MirrorOptions o) {
+    Mirror b = bridge(s.keys(), s.source(), o);
     open.add(b::stop);
     b.start();
     return b;
@@ -196,7 +196,7 @@ abstract class TargetContract {
     s.store().setSync("node1", List.of("node2"));
     s.store().setFailsafe(Map.of("node1", "http://127.0.0.1:8009/patroni"));
     s.store().setFailover(new FailoverRequest("node1", "node2", null, 0), -1);
-    Bridge b = started(s, options(false));
+    Mirror b = started(s, options(false));
     awaitMirror(s);
 
     Map<String, String> v = patroniValues(s.keys());
@@ -247,7 +247,7 @@ abstract class TargetContract {
   @Test
   void followsTheStoreAsItChanges() throws Exception {
     Setup s = cluster(scope("follow"));
-    Bridge b = started(s, options(false));
+    Mirror b = started(s, options(false));
     awaitMirror(s);
     s.pulse().leader("node2");
     s.pulse().removeMember("node1");
@@ -269,7 +269,7 @@ abstract class TargetContract {
   @Test
   void aDeadTargetShowsOnlyInTheMetricsAndTheMirrorCatchesUpAfter() throws Exception {
     Setup s = cluster(scope("outage"));
-    Bridge b = started(s, options(false));
+    Mirror b = started(s, options(false));
     awaitMirror(s);
     long resyncs = b.metrics().resyncs();
     targetDown();
@@ -311,7 +311,7 @@ abstract class TargetContract {
   @Test
   void ttlKeysExpireInTheTargetOnceTheWriterIsGone() throws Exception {
     Setup s = cluster(scope("expire"));
-    Bridge b = started(s, options(false));
+    Mirror b = started(s, options(false));
     awaitMirror(s);
     b.stop(); // the store keeps its keys alive; nobody renews the target's lease/session any more
     Wait.until(
@@ -359,10 +359,10 @@ abstract class TargetContract {
             return s.store();
           }
         };
-    Bridge follower = bridge(s.keys(), notLeader, options(false));
+    Mirror follower = bridge(s.keys(), notLeader, options(false));
     open.add(follower::stop);
     follower.start();
-    Bridge writer = started(s, options(false));
+    Mirror writer = started(s, options(false));
     awaitMirror(s);
     Wait.until(WAIT, "the follower's probe to succeed", () -> follower.metrics().up());
     BridgeMetrics f = follower.metrics();
