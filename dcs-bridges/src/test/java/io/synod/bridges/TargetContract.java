@@ -13,6 +13,7 @@ import io.synod.store.cluster.ClusterStore;
 import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.Keys;
 import io.synod.store.cluster.RaftClusterStore;
+import io.synod.store.kv.Expect;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -108,7 +109,7 @@ abstract class TargetContract {
                 0.5,
                 "maximum_lag_on_failover",
                 1048576)),
-        -1);
+        Expect.ANY);
     p.member("node1", Pulse.memberJson("node1", "primary", 1));
     p.member("node2", Pulse.memberJson("node2", "replica", 2));
     p.member("node3", Pulse.memberJson("node3", "replica", 3));
@@ -195,7 +196,7 @@ abstract class TargetContract {
                     "node1")));
     s.store().setSync("node1", List.of("node2"));
     s.store().setFailsafe(Map.of("node1", "http://127.0.0.1:8009/patroni"));
-    s.store().setFailover(new FailoverRequest("node1", "node2", null, 0), -1);
+    s.store().setFailover(new FailoverRequest("node1", "node2", null, 0), Expect.ANY);
     Mirror b = started(s, options(false));
     awaitMirror(s);
 
@@ -252,12 +253,12 @@ abstract class TargetContract {
     s.pulse().leader("node2");
     s.pulse().removeMember("node1");
     s.store().setStatus(83886080, Map.of("node3", 83886080));
-    s.store().setFailover(new FailoverRequest(null, "node3", null, 0), -1);
+    s.store().setFailover(new FailoverRequest(null, "node3", null, 0), Expect.ANY);
     awaitMirror(s);
     assertEquals("node2", patroniValues(s.keys()).get("leader"));
     assertFalse(patroniValues(s.keys()).containsKey("members/node1"));
     assertEquals("83886080", patroniValues(s.keys()).get("optime/leader"));
-    s.store().clearFailover(-1);
+    s.store().clearFailover(Expect.ANY);
     awaitMirror(s);
     assertFalse(
         patroniValues(s.keys()).containsKey("failover"),
@@ -289,7 +290,7 @@ abstract class TargetContract {
                       0.5,
                       "maximum_lag_on_failover",
                       2097152)),
-              -1);
+              Expect.ANY);
       Wait.until(
           WAIT,
           () -> "up=0 and a growing lag, got " + b.metrics(),
@@ -391,7 +392,7 @@ abstract class TargetContract {
         });
     awaitMirror(s);
 
-    s.store().clearFailover(-1);
+    s.store().clearFailover(Expect.ANY);
     awaitMirror(s);
     externalPut(s.keys(), "failover", "{\"member\":\"node9\"}");
     Wait.until(

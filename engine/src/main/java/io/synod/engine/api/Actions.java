@@ -13,6 +13,7 @@ import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.ClusterStore;
 import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.Member;
+import io.synod.store.kv.Expect;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -94,7 +95,7 @@ final class Actions {
     Map<String, Object> merged = Maps.mergePatch(Maps.mutableCopy(c.config()), patch);
     validate(merged, "PATCH /config");
     if (!merged.equals(c.config())) {
-      if (!store().setConfig(merged, c.configRevision())) {
+      if (!store().setConfig(merged, Expect.revision(c.configRevision()))) {
         return Response.text(
             409,
             "the configuration changed concurrently (it was at revision "
@@ -131,7 +132,7 @@ final class Actions {
               + "); nothing was written");
     }
     if (!body.equals(c.config())) {
-      if (!store().setConfig(body, expected == null ? -1 : expected)) {
+      if (!store().setConfig(body, expected == null ? Expect.ANY : Expect.revision(expected))) {
         return expected == null
             ? Response.text(502, "writing the config key failed")
             : Response.text(409, "the configuration changed concurrently; nothing was written");
@@ -208,7 +209,7 @@ final class Actions {
         return Response.text(412, why);
       }
     }
-    if (!store().setFailover(new FailoverRequest(leader, candidate, at, 0), -1)) {
+    if (!store().setFailover(new FailoverRequest(leader, candidate, at, 0), Expect.ANY)) {
       return Response.text(503, "failed to write failover key into DCS");
     }
     svc.wakeUp().run();
@@ -257,7 +258,7 @@ final class Actions {
       }
     }
     for (Member m : candidates) {
-      if ("running".equals(m.state()) && !m.noFailover()) {
+      if (m.isRunning() && !m.noFailover()) {
         return null;
       }
     }
@@ -302,7 +303,7 @@ final class Actions {
     if (f == null || f.scheduledAt() == null) {
       return Response.text(404, "no switchover is scheduled");
     }
-    if (!store().clearFailover(f.revision())) {
+    if (!store().clearFailover(Expect.revision(f.revision()))) {
       return Response.text(409, "the scheduled switchover changed meanwhile; nothing was deleted");
     }
     return Response.text(200, "scheduled switchover deleted");
