@@ -1,9 +1,9 @@
 package io.synod.bridges;
 
 import io.synod.bridges.testing.LocalRaft;
-import io.synod.bridges.testing.Ports;
 import io.synod.bridges.testing.Pulse;
 import io.synod.store.cluster.RaftClusterStore;
+import io.synod.store.testing.Ports;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
