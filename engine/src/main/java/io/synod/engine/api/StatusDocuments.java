@@ -1,5 +1,6 @@
 package io.synod.engine.api;
 
+import io.synod.engine.SynodVersion;
 import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeStatus;
 import io.synod.engine.postgres.Lsn;
@@ -20,8 +21,6 @@ import java.util.Map;
  * /raft. Built from values already read; no I/O.
  */
 final class StatusDocuments {
-  static final String VERSION = "synod-0.1.0";
-
   private final String scope;
   private final ManualRequests manual;
 
@@ -122,7 +121,7 @@ final class StatusDocuments {
     if (pg.sysid() != null) {
       m.put("database_system_identifier", pg.sysid());
     }
-    m.put("patroni", Map.of("version", VERSION, "scope", scope, "name", s.name()));
+    m.put("patroni", Map.of("version", SynodVersion.tagged(), "scope", scope, "name", s.name()));
     Map<String, Object> synod = new LinkedHashMap<>();
     synod.put("decision", s.decision() == null ? null : s.decision().reason());
     synod.put("lease_remaining_ms", s.leaseRemainingMs());
