@@ -12,7 +12,6 @@ import io.synod.store.kv.KvEntry;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,10 +42,6 @@ public final class RaftClusterStore implements ClusterStore {
   @Override
   public Keys keys() {
     return keys;
-  }
-
-  public RaftStore raft() {
-    return store;
   }
 
   @Override
@@ -259,10 +254,5 @@ public final class RaftClusterStore implements ClusterStore {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> cast(Map<?, ?> m) {
     return (Map<String, Object>) m;
-  }
-
-  /** For tests and tools: the member names currently holding keys. */
-  public List<String> memberNames(ReadMode mode) {
-    return new ArrayList<>(load(mode).members().keySet());
   }
 }
