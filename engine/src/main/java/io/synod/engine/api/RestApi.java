@@ -65,33 +65,6 @@ public final class RestApi {
       Supplier<Access> access,
       Duration switchoverWait,
       Supplier<String> extraMetrics) {
-    public Services(
-        String scope,
-        String name,
-        Tags tags,
-        Supplier<NodeStatus> status,
-        ClusterStore store,
-        ManualRequests manual,
-        RaftControl raft,
-        Runnable wakeUp,
-        DynamicConfig bootstrapDcs,
-        Supplier<Access> access,
-        Duration switchoverWait) {
-      this(
-          scope,
-          name,
-          tags,
-          status,
-          store,
-          manual,
-          raft,
-          wakeUp,
-          bootstrapDcs,
-          access,
-          switchoverWait,
-          null);
-    }
-
     public Services {
       tags = tags == null ? Tags.none() : tags;
       wakeUp = wakeUp == null ? () -> {} : wakeUp;

@@ -106,7 +106,8 @@ public final class ApiHarness implements AutoCloseable {
                 () -> calls.add("wake"),
                 DynamicConfig.defaults(),
                 () -> access,
-                switchoverWait));
+                switchoverWait,
+                null));
     loop =
         new Thread(
             () -> {
