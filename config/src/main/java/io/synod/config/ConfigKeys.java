@@ -343,37 +343,35 @@ public final class ConfigKeys {
     h(
         "postgresql.connect_address",
         "PATRONI_POSTGRESQL_CONNECT_ADDRESS",
-        "conn_url in the member key (host and port); default the first listen host");
+        "conn_url in the member key, host and port (the port may differ from listen's, e.g."
+            + " behind NAT); default the first listen host");
     wv(
         "postgresql.proxy_address",
         "PATRONI_POSTGRESQL_PROXY_ADDRESS",
-        "proxy_url is not written to the member key yet");
+        "proxy_url is not written to the member key yet (the HA loop owns the member key)");
     h("postgresql.data_dir", "PATRONI_POSTGRESQL_DATA_DIR", "PGDATA");
-    wv(
+    h(
         "postgresql.config_dir",
         "PATRONI_POSTGRESQL_CONFIG_DIR",
-        "configuration files are written into data_dir");
+        "postgresql.conf, pg_hba.conf, pg_ident.conf and postgresql.base.conf go there; the server"
+            + " is started with --config-file");
     h(
         "postgresql.bin_dir",
         "PATRONI_POSTGRESQL_BIN_DIR",
         "where pg_ctl, initdb, ... are (default: highest /usr/lib/postgresql/<major>/bin, PATH)");
     for (String b : EnvOverrides.BINARIES) {
-      if (b.equals("pg_ctl")) {
-        h(
-            "postgresql.bin_name.pg_ctl",
-            "PATRONI_POSTGRESQL_BIN_PG_CTL",
-            "name of pg_ctl (used to find bin_dir)");
-      } else {
-        wv(
-            "postgresql.bin_name." + b,
-            "PATRONI_POSTGRESQL_BIN_" + up(b),
-            "only bin_name.pg_ctl is applied yet; the standard name is run");
-      }
+      h(
+          "postgresql.bin_name." + b,
+          "PATRONI_POSTGRESQL_BIN_" + up(b),
+          "the name run instead of "
+              + b
+              + (b.equals("pg_isready") ? " (Synod never runs it)" : ""));
     }
-    wv(
+    h(
         "postgresql.pgpass",
         "PATRONI_POSTGRESQL_PGPASS",
-        "Synod passes passwords in PGPASSWORD and writes no .pgpass file yet");
+        "Synod writes the roles' passwords there (0600) and libpq reads them (PGPASSFILE,"
+            + " primary_conninfo passfile) instead of PGPASSWORD");
     h(
         "postgresql.authentication.<user>.username",
         "PATRONI_<USER>_USERNAME",
@@ -384,23 +382,30 @@ public final class ConfigKeys {
         "role password (set at initdb / created on the primary)");
     for (String p : EnvOverrides.AUTH_PARAMS) {
       if (!p.equals("username") && !p.equals("password")) {
-        wv(
+        h(
             "postgresql.authentication.<user>." + p,
             "PATRONI_<USER>_" + up(p),
-            "libpq connection options are not passed on yet (primary_conninfo, pg_basebackup,"
-                + " pg_rewind, JDBC)");
+            "passed wherever Synod connects as the role: primary_conninfo and pg_basebackup"
+                + " (replication), pg_rewind (rewind, else superuser), post_bootstrap and Synod's"
+                + " JDBC connection (superuser)"
+                + switch (p) {
+                  case "sslcrl" -> "; JDBC has no CRL check";
+                  case "sslcrldir" -> "; PostgreSQL 14+; JDBC has no CRL check";
+                  case "sslnegotiation" -> "; PostgreSQL 17+";
+                  default -> "";
+                });
       }
     }
     h("postgresql.parameters", "", "GUCs, over the dynamic postgresql.parameters");
-    h("postgresql.pg_hba", "", "pg_hba.conf lines, after the dynamic ones");
-    wv("postgresql.pg_ident", "", "pg_ident.conf is not written yet; lines are validated and kept");
+    h("postgresql.pg_hba", "", "pg_hba.conf lines; they replace the dynamic ones (Patroni)");
+    h(
+        "postgresql.pg_ident",
+        "",
+        "pg_ident.conf lines; they replace the dynamic ones; none = the file is left alone");
     h("postgresql.pg_ctl_timeout", "", "timeout of pg_ctl start/stop/promote (60 s)");
     h("postgresql.use_pg_rewind", "", "local override of the dynamic use_pg_rewind");
-    wv("postgresql.rewind", "", "extra pg_rewind options are validated but not passed on yet");
-    wv(
-        "postgresql.basebackup",
-        "",
-        "extra pg_basebackup options are validated but not passed on yet");
+    h("postgresql.rewind", "", "extra pg_rewind options");
+    h("postgresql.basebackup", "", "extra pg_basebackup options");
     h(
         "postgresql.remove_data_directory_on_rewind_failure",
         "",
@@ -413,29 +418,36 @@ public final class ConfigKeys {
         "[basebackup]");
     wv("postgresql.<method>", "", "custom replica methods are " + REPLICA);
     h("postgresql.callbacks.on_start", "", "run after PostgreSQL started");
-    wv("postgresql.callbacks.on_stop", "", "on_stop is not fired yet");
+    h("postgresql.callbacks.on_stop", "", "run after PostgreSQL stopped (not on a restart)");
     h("postgresql.callbacks.on_restart", "", "run after a restart");
     h("postgresql.callbacks.on_reload", "", "run after a reload");
     h("postgresql.callbacks.on_role_change", "", "run after a promotion or demotion");
     h("postgresql.pre_promote", "", "fencing script; non-zero exit aborts the promotion");
-    wv("postgresql.before_stop", "", "not run yet before PostgreSQL is stopped");
+    h(
+        "postgresql.before_stop",
+        "",
+        "run (and waited for, pg_ctl_timeout at most) before every stop; its exit code is logged");
     wv(
         "postgresql.use_unix_socket",
         "",
-        "Synod connects to its PostgreSQL over TCP (listen) for now",
+        "Synod reaches its own server over TCP on the first listen address and writes the"
+            + " pg_hba lines it needs first; socket-only rules for other users keep working",
         "false");
     w(
         "postgresql.use_unix_socket_repl",
         "",
-        "replication connections go over TCP (connect_address)");
-    w(
+        "replication connections go over TCP to the leader's connect_address",
+        "false");
+    h(
         "postgresql.custom_conf",
         "",
-        "initdb's postgresql.conf (postgresql.base.conf) is always the base");
-    w(
+        "included instead of postgresql.base.conf; Synod's settings still win");
+    h(
         "postgresql.recovery_conf",
         "",
-        "standby settings are generated by Synod; extra recovery settings are not written");
+        "extra standby settings (restore_command, recovery_min_apply_delay, ...) written with"
+            + " Synod's own; primary_conninfo, primary_slot_name, recovery_target_timeline stay"
+            + " Synod's");
     w(
         "postgresql.use_slots",
         "",
@@ -468,16 +480,12 @@ public final class ConfigKeys {
         "",
         "how long a crashed primary may take to recover before failover");
     h("bootstrap.dcs.master_start_timeout", "", "old name of primary_start_timeout");
-    wv(
+    h(
         "bootstrap.dcs.primary_stop_timeout",
         "",
-        "it applies only in synchronous mode, which is not implemented yet",
-        "0");
-    wv(
-        "bootstrap.dcs.master_stop_timeout",
-        "",
-        "old name of primary_stop_timeout, which applies only in synchronous mode",
-        "0");
+        "in synchronous mode (Patroni's rule), stopping a primary that takes longer ends with an"
+            + " immediate shutdown, then SIGKILL");
+    h("bootstrap.dcs.master_stop_timeout", "", "old name of primary_stop_timeout");
     wv(
         "bootstrap.dcs.check_timeline",
         "",
@@ -510,11 +518,12 @@ public final class ConfigKeys {
     h(
         "bootstrap.dcs.postgresql.pg_hba",
         "",
-        "pg_hba.conf lines for every member (a node's own postgresql.pg_hba goes after them)");
-    wv(
+        "pg_hba.conf lines for every member, after Synod's own (a node's own postgresql.pg_hba"
+            + " replaces them)");
+    h(
         "bootstrap.dcs.postgresql.pg_ident",
         "",
-        "pg_ident.conf is not written yet; lines are validated and kept");
+        "pg_ident.conf lines for every member (a node's own postgresql.pg_ident replaces them)");
     h("bootstrap.dcs.postgresql.use_pg_rewind", "", "rewind a former primary instead of re-clone");
     h("bootstrap.dcs.postgresql.use_slots", "", "one physical slot per member on the primary");
     h(
@@ -626,8 +635,8 @@ public final class ConfigKeys {
     add(path, State.HONOURED, env, why, false, List.of(), Owner.CONFIG);
   }
 
-  private static void w(String path, String env, String why) {
-    add(path, State.WARNED, env, why, false, List.of(), Owner.CONFIG);
+  private static void w(String path, String env, String why, String... quiet) {
+    add(path, State.WARNED, env, why, false, List.of(quiet), Owner.CONFIG);
   }
 
   /**

@@ -54,6 +54,8 @@ public final class PostgresqlConfig {
   private final String prePromote;
   private final String beforeStop;
   private final boolean useUnixSocket;
+  private final Path customConf;
+  private final Map<String, String> recoveryConf;
 
   /**
    * How to name postgresql.bin_dir in an error: "node1.yml: postgresql.bin_dir" or the PATRONI_
@@ -139,11 +141,12 @@ public final class PostgresqlConfig {
     prePromote = s.string("pre_promote", null);
     beforeStop = s.string("before_stop", null);
     useUnixSocket = s.bool("use_unix_socket", false);
+    customConf = s.pathValue("custom_conf");
+    Map<String, String> rc = s.stringMap("recovery_conf");
+    recoveryConf = rc == null ? Map.of() : rc;
 
     s.notUsed(
         "use_slots",
-        "custom_conf",
-        "recovery_conf",
         "use_unix_socket_repl",
         "parameters_primary",
         "parameters_replica",
@@ -339,6 +342,16 @@ public final class PostgresqlConfig {
 
   public boolean useUnixSocket() {
     return useUnixSocket;
+  }
+
+  /** {@code custom_conf}: included instead of postgresql.base.conf; null = the base. */
+  public Path customConf() {
+    return customConf;
+  }
+
+  /** {@code recovery_conf}: extra standby settings (restore_command...); empty if none. */
+  public Map<String, String> recoveryConf() {
+    return recoveryConf;
   }
 
   /**

@@ -594,11 +594,11 @@ class ConfigLoaderTest {
             "restapi.ciphers",
             "raft.bind_addr",
             "postgresql.use_slots",
-            "postgresql.custom_conf",
             "thread_pool_size",
             "kubernetes"),
         TestYaml.notUsedPaths(c.warnings()));
-    assertEquals(8, c.warnings().size(), c.warnings().toString());
+    assertEquals(7, c.warnings().size(), c.warnings().toString());
+    assertEquals(java.nio.file.Path.of("/etc/custom.conf"), c.postgresql().customConf());
     assertTrue(c.log().json());
     assertEquals(List.of("message", "levelname"), List.copyOf(c.log().jsonFields().keySet()));
   }

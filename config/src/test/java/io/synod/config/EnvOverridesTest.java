@@ -88,11 +88,7 @@ class EnvOverridesTest {
     assertEquals(Map.of("pg_ctl", "pg_ctl16"), c.postgresql().binName());
     assertEquals("WARNING", c.log().level());
     assertEquals(Path.of("/var/log/x"), c.log().dir());
-    assertEquals(
-        List.of(
-            TestYaml.notUsed("PATRONI_POSTGRESQL_CONFIG_DIR", "postgresql.config_dir"),
-            TestYaml.notUsed("PATRONI_POSTGRESQL_PGPASS", "postgresql.pgpass")),
-        c.warnings());
+    assertEquals(List.of(), c.warnings());
   }
 
   @Test

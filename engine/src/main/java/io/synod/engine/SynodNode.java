@@ -48,6 +48,7 @@ public final class SynodNode implements AutoCloseable {
   private Thread loopThread;
   private HttpServer http;
   private Bridges bridges = Bridges.none();
+  private int pgMajor;
 
   public SynodNode(SynodConfig cfg) {
     this.cfg = cfg;
@@ -55,7 +56,7 @@ public final class SynodNode implements AutoCloseable {
 
   public SynodNode start() {
     // Refuse PostgreSQL older than 13 (or a data dir of another major) before anything starts.
-    PgVersions.check(cfg.postgresql().binary("pg_ctl"), cfg.postgresql().dataDir());
+    pgMajor = PgVersions.check(cfg.postgresql().binary("pg_ctl"), cfg.postgresql().dataDir());
     RaftConfig r = cfg.raft();
     if (r == null) {
       throw new IllegalStateException(
@@ -84,21 +85,13 @@ public final class SynodNode implements AutoCloseable {
     // Mirrors of the store in etcd3/zookeeper/consul: own threads, never on the HA loop's path.
     bridges = Bridges.fromConfig(bridgeConfig, cfg, raft, store).start();
 
-    PgSettings ps = PgSettingsFactory.build(cfg, dcs);
+    PgSettings ps = PgSettingsFactory.build(cfg, dcs, pgMajor);
     pg = new Postgres(ps);
-    NodeIdentity id =
-        new NodeIdentity(
-            cfg.name(),
-            ps.connectHost(),
-            ps.port(),
-            cfg.restapi().apiUrl(),
-            cfg.tags().asMap(),
-            cfg.tags().nofailover(),
-            cfg.tags().failoverPriority());
+    NodeIdentity id = identity(cfg, ps);
     List<String> stop =
         new ArrayList<>(
             List.of(
-                ps.binDir().resolve("pg_ctl").toString(),
+                ps.binDir().resolve(ps.options().binary("pg_ctl")).toString(),
                 "stop",
                 "-m",
                 "immediate",
@@ -150,12 +143,28 @@ public final class SynodNode implements AutoCloseable {
     return this;
   }
 
-  /** A change of the dynamic config: rewrite postgresql.conf and reload when parameters changed. */
+  /** What goes into this node's member key: conn_url from postgresql.connect_address. */
+  static NodeIdentity identity(SynodConfig cfg, PgSettings ps) {
+    return new NodeIdentity(
+        cfg.name(),
+        ps.connectHost(),
+        // conn_url's port is connect_address's (a proxy or NAT may sit in front of listen)
+        cfg.postgresql().connectHostPort().port(),
+        cfg.restapi().apiUrl(),
+        cfg.tags().asMap(),
+        cfg.tags().nofailover(),
+        cfg.tags().failoverPriority());
+  }
+
+  /**
+   * A change of the dynamic config: new settings; rewrite the config files and reload when they
+   * changed.
+   */
   private void onDynamicConfig(DynamicConfig d) {
     currentDcs = d;
-    PgSettings next = PgSettingsFactory.build(cfg, d);
-    if (!next.parameters().equals(pg.settings().parameters())
-        || !next.pgHba().equals(pg.settings().pgHba())) {
+    PgSettings next = PgSettingsFactory.build(cfg, d, pgMajor);
+    // parameters, pg_hba, pg_ident, or the synchronous-mode stop limit changed
+    if (!next.equals(pg.settings())) {
       pg.updateSettings(next);
       if (pg.writeConfig() && pg.isRunning()) {
         pg.reload();
@@ -204,7 +213,7 @@ public final class SynodNode implements AutoCloseable {
         .forEach(w -> LOG.warn("{}", w));
     cfg = next;
     access.set(new Access(next.restapi(), () -> RestApi.memberApiUrls(loop.status())));
-    pg.updateSettings(PgSettingsFactory.build(next, currentDcs));
+    pg.updateSettings(PgSettingsFactory.build(next, currentDcs, pgMajor));
     LOG.info("reload: re-read {}", next.source());
   }
 
