@@ -180,10 +180,11 @@ public final class ConfigKeys {
     h("restapi.keyfile", "PATRONI_RESTAPI_KEYFILE", "HTTPS private key");
     h("restapi.keyfile_password", "PATRONI_RESTAPI_KEYFILE_PASSWORD", "password of the key");
     h("restapi.cafile", "PATRONI_RESTAPI_CAFILE", "CA for client certificates");
-    w(
+    h(
         "restapi.ciphers",
         "PATRONI_RESTAPI_CIPHERS",
-        "not applied to the TLS server yet; the JDK's default cipher suites are used");
+        "the TLS server's cipher suites (OpenSSL or Java names; OpenSSL groups such as HIGH are"
+            + " refused); TLS 1.3 suites stay on, as with OpenSSL");
     h(
         "restapi.verify_client",
         "PATRONI_RESTAPI_VERIFY_CLIENT",
@@ -197,18 +198,19 @@ public final class ConfigKeys {
         "restapi.http_extra_headers",
         "PATRONI_RESTAPI_HTTP_EXTRA_HEADERS",
         "headers added to every response");
-    w(
+    h(
         "restapi.https_extra_headers",
         "PATRONI_RESTAPI_HTTPS_EXTRA_HEADERS",
-        "not added to HTTPS responses yet; use http_extra_headers");
-    w(
+        "headers added to HTTPS responses, besides http_extra_headers");
+    h(
         "restapi.request_queue_size",
         "PATRONI_RESTAPI_REQUEST_QUEUE_SIZE",
-        "the listen backlog is not configurable yet");
-    w(
+        "the REST API socket's listen backlog (0-4096); unset = the system's default");
+    h(
         "restapi.server_tokens",
         "PATRONI_RESTAPI_SERVER_TOKENS",
-        "the Server header is not configurable yet");
+        "Server header: Minimal (Synod/VERSION), ProductOnly (Synod), Original (default: Synod,"
+            + " Netty and Java versions)");
     w(
         "restapi.thread_pool_size",
         "PATRONI_RESTAPI_THREAD_POOL_SIZE",
@@ -494,11 +496,12 @@ public final class ConfigKeys {
     wv("bootstrap.dcs.synchronous_mode", "", SYNC, "false");
     wv("bootstrap.dcs.synchronous_mode_strict", "", SYNC, "false");
     wv("bootstrap.dcs.synchronous_node_count", "", SYNC, "1");
-    wv(
+    h(
         "bootstrap.dcs.failsafe_mode",
         "",
-        "failsafe mode is not implemented; /metrics reports it as disabled",
-        "false");
+        "inherent: the store is the members' own Raft group, lost only with a majority of them"
+            + " (when Patroni's failsafe would demote too); GET /failsafe lists the members,"
+            + " /metrics reports it enabled and never active");
     h("bootstrap.dcs.pause", "", "maintenance mode: no automatic failover");
     h("bootstrap.dcs.max_timelines_history", "", "history entries kept in the DCS (0 = all)");
     h(

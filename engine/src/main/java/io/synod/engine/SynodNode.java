@@ -128,7 +128,7 @@ public final class SynodNode implements AutoCloseable {
                 cfg.restapi().host(),
                 cfg.restapi().port(),
                 Tls.serverContext(cfg.restapi()),
-                cfg.restapi().httpExtraHeaders(),
+                HttpServer.Options.from(cfg.restapi()),
                 api::handle);
     loopThread = new Thread(loop, "synod-ha-loop");
     loopThread.start();

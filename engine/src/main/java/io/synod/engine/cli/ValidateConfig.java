@@ -50,6 +50,11 @@ final class ValidateConfig {
       } catch (RuntimeException e) {
         problems.add(where + ": " + e.getMessage());
       }
+      try {
+        io.synod.engine.api.Tls.serverContext(cfg.restapi()); // certfile/keyfile/cafile, ciphers
+      } catch (IllegalStateException e) {
+        problems.add(where + ": " + e.getMessage());
+      }
       postgres(where, cfg, problems);
       logDir(where, cfg.log(), problems);
     }
