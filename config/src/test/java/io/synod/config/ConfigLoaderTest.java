@@ -588,16 +588,12 @@ class ConfigLoaderTest {
                   bind_addr: 0.0.0.0:8300
                 """));
     assertEquals(
-        List.of(
-            "restapi.request_queue_size",
-            "restapi.server_tokens",
-            "restapi.ciphers",
-            "raft.bind_addr",
-            "postgresql.use_slots",
-            "thread_pool_size",
-            "kubernetes"),
+        List.of("raft.bind_addr", "postgresql.use_slots", "thread_pool_size", "kubernetes"),
         TestYaml.notUsedPaths(c.warnings()));
-    assertEquals(7, c.warnings().size(), c.warnings().toString());
+    assertEquals(4, c.warnings().size(), c.warnings().toString());
+    assertEquals("HIGH", c.restapi().ciphers());
+    assertEquals("minimal", c.restapi().serverTokens());
+    assertEquals(5, c.restapi().requestQueueSize());
     assertEquals(java.nio.file.Path.of("/etc/custom.conf"), c.postgresql().customConf());
     assertTrue(c.log().json());
     assertEquals(List.of("message", "levelname"), List.copyOf(c.log().jsonFields().keySet()));
