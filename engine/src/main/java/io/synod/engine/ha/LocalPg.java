@@ -5,10 +5,11 @@ package io.synod.engine.ha;
  *
  * @param dataDirEmpty no cluster on disk yet (PG_VERSION missing)
  * @param walPosition on a primary the current LSN; on a standby the highest received/replayed LSN
- * @param wasPrimary pg_control says the data last ran as a primary (crashed or shut down), so a
- *     different leader means its timeline may have diverged and pg_rewind is needed
+ * @param controlState pg_control's "Database cluster state" when no SQL connection was possible
+ *     ("in production" after a crash, "shut down", "shut down in recovery", ...), else null
  * @param following the member name the standby configuration points at (null: none)
  * @param accepting the postmaster answers queries (false while it starts or recovers)
+ * @param streaming a standby whose WAL receiver is streaming (pg_stat_wal_receiver)
  */
 public record LocalPg(
     boolean dataDirEmpty,
@@ -17,15 +18,20 @@ public record LocalPg(
     long timeline,
     long walPosition,
     String sysid,
-    boolean wasPrimary,
+    String controlState,
     String following,
-    boolean accepting) {
+    boolean accepting,
+    boolean streaming) {
 
   public boolean isPrimary() {
     return running && accepting && !inRecovery;
   }
 
+  public boolean isStandby() {
+    return running && accepting && inRecovery;
+  }
+
   public static LocalPg empty() {
-    return new LocalPg(true, false, false, 0, 0, null, false, null, false);
+    return new LocalPg(true, false, false, 0, 0, null, null, null, false, false);
   }
 }

@@ -77,6 +77,15 @@ final class ConfigFiles {
   }
 
   static String postgresqlConf(PgSettings s, String socketDir, ReplicaTarget target) {
+    return postgresqlConf(s, socketDir, target, null);
+  }
+
+  /**
+   * @param syncNames synchronous_standby_names as the HA loop manages it in synchronous mode; null
+   *     when Synod does not manage it (the configured parameter, if any, applies)
+   */
+  static String postgresqlConf(
+      PgSettings s, String socketDir, ReplicaTarget target, String syncNames) {
     StringBuilder b = new StringBuilder(HEADER);
     b.append("# initdb's original settings, overridden by everything below.\n");
     b.append("include '").append(BASE_CONF).append("'\n\n");
@@ -99,8 +108,15 @@ final class ConfigFiles {
                 params.put(key, v);
               }
             });
+    if (syncNames != null) {
+      params.remove("synchronous_standby_names");
+    }
     b.append("\n# parameters (Synod defaults overlaid with postgresql.parameters)\n");
     params.forEach((k, v) -> setting(b, k, v));
+    if (syncNames != null) {
+      b.append("\n# synchronous replication, managed by Synod (synchronous_mode)\n");
+      setting(b, "synchronous_standby_names", syncNames);
+    }
 
     if (target != null) {
       b.append("\n# standby settings: this node replicates from ")

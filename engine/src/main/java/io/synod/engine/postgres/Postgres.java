@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <member>-socket/} is the unix socket directory. Both live outside PGDATA because pg_rewind fails
  * on a socket inside PGDATA (and both pg_basebackup and pg_rewind would copy a log file there).
  */
-public final class Postgres implements AutoCloseable {
+public final class Postgres implements PgControl, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Postgres.class);
 
   /** Room for {@code /.s.PGSQL.65535} within the 107-byte limit of a unix socket path. */
@@ -66,6 +66,78 @@ public final class Postgres implements AutoCloseable {
 
   public PgSettings settings() {
     return settings;
+  }
+
+  @Override
+  public Duration pgCtlTimeout() {
+    return settings.pgCtlTimeout();
+  }
+
+  @Override
+  public Optional<String> timelineHistory(int timeline) {
+    Path f = dataDir().resolve("pg_wal").resolve(String.format("%08X.history", timeline));
+    try {
+      return Files.exists(f)
+          ? Optional.of(Files.readString(f, StandardCharsets.UTF_8))
+          : Optional.empty();
+    } catch (IOException e) {
+      log.warn("cannot read {}: {}", f, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void copySlotsFromLeader(Map<String, Long> positions) {
+    if (!settings.useSlots()) {
+      return;
+    }
+    try {
+      withSharedConnection(
+          settings.pgCtlTimeout(),
+          c -> {
+            Slots.keepOnReplica(c, dataDir(), settings.name(), positions);
+            return null;
+          });
+    } catch (SQLException e) {
+      throw new PgException("keeping the members' slots failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** null: synchronous_standby_names is not Synod's (postgresql.parameters decides). */
+  private volatile String managedSyncNames;
+
+  @Override
+  public void setSynchronousStandbyNames(String value) {
+    if (Objects.equals(value, managedSyncNames)) {
+      return;
+    }
+    managedSyncNames = value;
+    if (!hasCluster() || !writeConfig() || !isRunning()) {
+      return;
+    }
+    reload();
+    String want = value == null ? null : value;
+    long deadline = System.nanoTime() + settings.pgCtlTimeout().toNanos();
+    while (want != null) {
+      String now = queryValue("SHOW synchronous_standby_names");
+      if (want.equals(now)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new PgException(
+            "synchronous_standby_names is still '"
+                + now
+                + "' after a reload (wanted '"
+                + want
+                + "')");
+      }
+      Postmaster.sleep(20);
+    }
+  }
+
+  /** What Synod manages synchronous_standby_names to (null: not managed). */
+  public String synchronousStandbyNames() {
+    return managedSyncNames;
   }
 
   /**
@@ -201,7 +273,8 @@ public final class Postgres implements AutoCloseable {
       }
       try {
         boolean changed = adoptBaseConfig(dir);
-        String conf = ConfigFiles.postgresqlConf(s, socketDir().toString(), replicaTarget);
+        String conf =
+            ConfigFiles.postgresqlConf(s, socketDir().toString(), replicaTarget, managedSyncNames);
         changed |= PgFiles.writeOwnedIfChanged(dir.resolve("postgresql.conf"), conf);
         changed |= PgFiles.writeOwnedIfChanged(dir.resolve("pg_hba.conf"), ConfigFiles.pgHba(s));
         changed |= sanitizeAutoConf(dir);

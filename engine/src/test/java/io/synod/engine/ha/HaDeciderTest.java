@@ -2,6 +2,7 @@ package io.synod.engine.ha;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.synod.config.DynamicConfig;
 import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.Leader;
@@ -21,15 +22,31 @@ class HaDeciderTest {
   // --- builders ------------------------------------------------------------------------------
 
   static LocalPg primary(long wal) {
-    return new LocalPg(false, true, false, 2, wal, "7000", true, null, true);
+    return new LocalPg(false, true, false, 2, wal, "7000", null, null, true, false);
   }
 
+  /** A standby streaming from {@code following}. */
   static LocalPg replica(long wal, String following) {
-    return new LocalPg(false, true, true, 2, wal, "7000", false, following, true);
+    return new LocalPg(false, true, true, 2, wal, "7000", null, following, true, true);
+  }
+
+  /** A standby whose WAL receiver does not stream, on {@code timeline}. */
+  static LocalPg notStreaming(long timeline, long wal, String following) {
+    return new LocalPg(false, true, true, timeline, wal, "7000", null, following, true, false);
   }
 
   static LocalPg stopped(boolean wasPrimary) {
-    return new LocalPg(false, false, false, 2, 0, "7000", wasPrimary, null, false);
+    return new LocalPg(
+        false,
+        false,
+        false,
+        2,
+        0,
+        "7000",
+        wasPrimary ? "in production" : "shut down in recovery",
+        null,
+        false,
+        false);
   }
 
   static Member member(String name, String state, Map<String, Object> tags) {
@@ -79,21 +96,69 @@ class HaDeciderTest {
     }
   }
 
+  static final HaSettings SETTINGS = settings(DynamicConfig.defaults());
+
+  static HaSettings settings(DynamicConfig d) {
+    return new HaSettings(
+        d.ttl(), d.loopWait(), d.retryTimeout(), MAX_LAG, true, true, d.primaryStartTimeout(), d);
+  }
+
+  /** The input of one decision; the loop-tracked durations default to 0 (see {@link I}). */
   static HaInput in(
       String me, Cluster c, LocalPg pg, boolean leaseValid, Map<String, PeerStatus> peers) {
-    return new HaInput(
-        me,
-        false,
-        1,
-        c,
-        c == null ? "no quorum" : null,
-        pg,
-        leaseValid,
-        leaseValid ? 1500 : 0,
-        peers,
-        MAX_LAG,
-        true,
-        NOW);
+    return new I(me, c, pg).lease(leaseValid).peers(peers).build();
+  }
+
+  /** A builder for the inputs the short form does not cover. */
+  static final class I {
+    final String me;
+    final Cluster c;
+    final LocalPg pg;
+    boolean noFailover;
+    boolean leaseValid;
+    boolean lastKnownPaused;
+    Map<String, PeerStatus> peers;
+    HaSettings settings = SETTINGS;
+    boolean rewindFailed;
+    long leaderPgDownMs;
+    long notStreamingMs;
+    long unlockedMs;
+
+    I(String me, Cluster c, LocalPg pg) {
+      this.me = me;
+      this.c = c;
+      this.pg = pg;
+    }
+
+    I lease(boolean v) {
+      leaseValid = v;
+      return this;
+    }
+
+    I peers(Map<String, PeerStatus> p) {
+      peers = p;
+      return this;
+    }
+
+    HaInput build() {
+      return new HaInput(
+          me,
+          noFailover,
+          1,
+          c,
+          c == null ? "no quorum" : null,
+          lastKnownPaused,
+          pg,
+          leaseValid,
+          leaseValid ? 1500 : 0,
+          peers,
+          settings,
+          NOW,
+          rewindFailed,
+          leaderPgDownMs,
+          notStreamingMs,
+          unlockedMs);
+    }
   }
 
   static PeerStatus peer(String name, long wal) {
@@ -127,7 +192,7 @@ class HaDeciderTest {
         HaDecider.decide(
             in("node2", new C().leader("node1").build(), replica(100, "node1"), false, null));
     expect(Action.NONE, d);
-    assertEquals("no action: I am node2, a healthy replica following node1", d.reason());
+    assertEquals("no action: I am node2, a healthy replica streaming from node1", d.reason());
   }
 
   @Test
@@ -198,7 +263,7 @@ class HaDeciderTest {
 
   @Test
   void foreignDataIsRefused() {
-    LocalPg other = new LocalPg(false, true, true, 1, 5, "9999", false, "node1", true);
+    LocalPg other = new LocalPg(false, true, true, 1, 5, "9999", null, "node1", true, true);
     Decision d = HaDecider.decide(in("node2", new C().leader("node1").build(), other, false, null));
     expect(Action.NONE, d);
     assertTrue(d.reason().contains("9999"));
@@ -225,7 +290,7 @@ class HaDeciderTest {
 
   @Test
   void aStartingPostmasterIsWaitedForAndTheLeaderKeepsItsLease() {
-    LocalPg starting = new LocalPg(false, true, true, 2, 0, "7000", true, null, false);
+    LocalPg starting = new LocalPg(false, true, true, 2, 0, "7000", null, null, false, false);
     expect(
         Action.RENEW,
         HaDecider.decide(in("node1", new C().leader("node1").build(), starting, true, null)));
@@ -282,21 +347,9 @@ class HaDeciderTest {
 
   @Test
   void nofailoverIsRespected() {
-    HaInput i =
-        new HaInput(
-            "node2",
-            true,
-            1,
-            new C().build(),
-            null,
-            replica(1000, "node1"),
-            false,
-            0,
-            Map.of(),
-            MAX_LAG,
-            true,
-            NOW);
-    Decision d = HaDecider.decide(i);
+    I i = new I("node2", new C().build(), replica(1000, "node1")).peers(Map.of());
+    i.noFailover = true;
+    Decision d = HaDecider.decide(i.build());
     expect(Action.NONE, d);
     assertTrue(d.reason().contains("nofailover"));
   }
@@ -305,10 +358,9 @@ class HaDeciderTest {
   void aNofailoverNodeDoesNotBootstrap() {
     C c = new C();
     c.init = null;
-    HaInput i =
-        new HaInput(
-            "node2", true, 1, c.build(), null, LocalPg.empty(), false, 0, null, MAX_LAG, true, NOW);
-    expect(Action.NONE, HaDecider.decide(i));
+    I i = new I("node2", c.build(), LocalPg.empty());
+    i.noFailover = true;
+    expect(Action.NONE, HaDecider.decide(i.build()));
   }
 
   @Test
@@ -401,9 +453,9 @@ class HaDeciderTest {
     C c = new C();
     c.history =
         List.of(List.of(1, 100, "promote", "t", "node1"), List.of(2, 200, "promote", "t", "node2"));
-    LocalPg oldTl = new LocalPg(false, true, false, 2, 500, "7000", true, null, true);
+    LocalPg oldTl = new LocalPg(false, true, false, 2, 500, "7000", null, null, true, false);
     expect(Action.DEMOTE, HaDecider.decide(in("node1", c.build(), oldTl, false, null)));
-    LocalPg current = new LocalPg(false, true, false, 3, 500, "7000", true, null, true);
+    LocalPg current = new LocalPg(false, true, false, 3, 500, "7000", null, null, true, false);
     expect(Action.TAKE_LEASE, HaDecider.decide(in("node1", c.build(), current, false, null)));
   }
 }

@@ -23,6 +23,11 @@ public record Member(String name, Map<String, Object> data, long revision) {
     return str("role");
   }
 
+  /** Patroni's state "running": PostgreSQL is up and accepting connections. */
+  public boolean isRunning() {
+    return "running".equals(state());
+  }
+
   public long xlogLocation() {
     return num("xlog_location", 0);
   }
