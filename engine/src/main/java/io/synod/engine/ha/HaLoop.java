@@ -223,7 +223,7 @@ public final class HaLoop implements Runnable {
                 + other
                 + ") is registered as member "
                 + id.name()
-                + "; member names must be unique: this node stops";
+                + "; every node needs a unique name: this node stops";
         LOG.error("{}", msg);
         running = false;
         onFatal.accept(msg);

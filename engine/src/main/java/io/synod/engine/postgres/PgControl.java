@@ -93,10 +93,21 @@ public interface PgControl {
   // --- synchronous replication
 
   /**
-   * Sets synchronous_standby_names on this primary (ALTER SYSTEM + reload) and returns once the
-   * server runs with it. "" turns synchronous replication off.
+   * Sets synchronous_standby_names (in Synod's postgresql.conf, then a reload) and returns once the
+   * server runs with it; then records the primary's WAL position as {@link #syncSetAt()}. Null
+   * hands the setting back to postgresql.parameters (synchronous_mode off).
    */
-  void setSynchronousStandbyNames(String value);
+  void setSynchronousStandbyNames(SyncStandbyNames value);
+
+  /** What Synod manages synchronous_standby_names to (null: it does not). */
+  SyncStandbyNames synchronousStandbyNames();
+
+  /**
+   * The primary's WAL position right after the last change of synchronous_standby_names took
+   * effect: a standby whose flush position passed it has every commit acknowledged before the
+   * change, and (while synchronous) every one after.
+   */
+  long syncSetAt();
 
   // --- user commands
 

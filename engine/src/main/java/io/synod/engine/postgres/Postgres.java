@@ -61,6 +61,9 @@ public final class Postgres implements PgControl, AutoCloseable {
 
   public Postgres(PgSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    // An engine restarted under a running primary keeps its synchronous standbys: a config
+    // rewrite before the HA loop re-decides must not turn replication asynchronous.
+    this.managedSyncNames = ConfigFiles.managedSyncNames(settings.dataDir());
     ConfigFiles.ignoredParameters(settings).forEach(log::warn);
   }
 
@@ -104,24 +107,26 @@ public final class Postgres implements PgControl, AutoCloseable {
   }
 
   /** null: synchronous_standby_names is not Synod's (postgresql.parameters decides). */
-  private volatile String managedSyncNames;
+  private volatile SyncStandbyNames managedSyncNames;
+
+  private volatile long syncSetAt;
 
   @Override
-  public void setSynchronousStandbyNames(String value) {
-    if (Objects.equals(value, managedSyncNames)) {
-      return;
+  public void setSynchronousStandbyNames(SyncStandbyNames value) {
+    if (Objects.equals(value, managedSyncNames) && (value == null || syncSetAt > 0)) {
+      return; // (a value read back from disk is applied once more, to learn where it took effect)
     }
     managedSyncNames = value;
     if (!hasCluster() || !writeConfig() || !isRunning()) {
       return;
     }
     reload();
-    String want = value == null ? null : value;
+    String want = value == null ? null : value.render();
     long deadline = System.nanoTime() + settings.pgCtlTimeout().toNanos();
     while (want != null) {
       String now = queryValue("SHOW synchronous_standby_names");
       if (want.equals(now)) {
-        return;
+        break;
       }
       if (System.nanoTime() > deadline) {
         throw new PgException(
@@ -133,11 +138,22 @@ public final class Postgres implements PgControl, AutoCloseable {
       }
       Postmaster.sleep(20);
     }
+    String lsn =
+        queryValue(
+            "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+                + " ELSE pg_current_wal_lsn() END");
+    syncSetAt = lsn == null ? 0 : Lsn.parse(lsn);
+    log.info("synchronous_standby_names = '{}' (in effect from {})", want, lsn);
   }
 
-  /** What Synod manages synchronous_standby_names to (null: not managed). */
-  public String synchronousStandbyNames() {
+  @Override
+  public SyncStandbyNames synchronousStandbyNames() {
     return managedSyncNames;
+  }
+
+  @Override
+  public long syncSetAt() {
+    return syncSetAt;
   }
 
   /**
@@ -274,7 +290,11 @@ public final class Postgres implements PgControl, AutoCloseable {
       try {
         boolean changed = adoptBaseConfig(dir);
         String conf =
-            ConfigFiles.postgresqlConf(s, socketDir().toString(), replicaTarget, managedSyncNames);
+            ConfigFiles.postgresqlConf(
+                s,
+                socketDir().toString(),
+                replicaTarget,
+                managedSyncNames == null ? null : managedSyncNames.render());
         changed |= PgFiles.writeOwnedIfChanged(dir.resolve("postgresql.conf"), conf);
         changed |= PgFiles.writeOwnedIfChanged(dir.resolve("pg_hba.conf"), ConfigFiles.pgHba(s));
         changed |= sanitizeAutoConf(dir);

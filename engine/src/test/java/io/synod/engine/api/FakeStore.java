@@ -250,8 +250,13 @@ public final class FakeStore implements ClusterStore {
   }
 
   @Override
-  public void setSync(String leader, List<String> syncStandbys) {
-    sync = new SyncState(leader, syncStandbys, ++revision);
+  public void setSync(String leader, List<String> syncStandbys, int quorum) {
+    sync = new SyncState(leader, syncStandbys, quorum, ++revision);
+  }
+
+  @Override
+  public void deleteSync() {
+    sync = null;
   }
 
   @Override

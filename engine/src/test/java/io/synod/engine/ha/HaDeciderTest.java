@@ -54,6 +54,7 @@ class HaDeciderTest {
     d.put("state", state);
     d.put("role", "replica");
     d.put("tags", tags);
+    d.put("xlog_location", 1000);
     return new Member(name, d, 1);
   }
 
@@ -457,5 +458,185 @@ class HaDeciderTest {
     expect(Action.DEMOTE, HaDecider.decide(in("node1", c.build(), oldTl, false, null)));
     LocalPg current = new LocalPg(false, true, false, 3, 500, "7000", null, null, true, false);
     expect(Action.TAKE_LEASE, HaDecider.decide(in("node1", c.build(), current, false, null)));
+  }
+
+  // --- primary_start_timeout -------------------------------------------------------------------
+
+  static HaSettings withPrimaryStartTimeout(long seconds) {
+    DynamicConfig d = DynamicConfig.fromMap(Map.of("primary_start_timeout", seconds), "test");
+    return settings(d);
+  }
+
+  @Test
+  void aLeaderWhosePostgresStaysDownPastPrimaryStartTimeoutReleasesTheLock() {
+    Cluster c = new C().leader("node1").members("node1", "node2").build();
+    I i = new I("node1", c, stopped(true)).lease(true);
+    i.settings = withPrimaryStartTimeout(30);
+    i.leaderPgDownMs = 29_000;
+    expect(Action.RESTART_PRIMARY, HaDecider.decide(i.build()));
+    i.leaderPgDownMs = 30_000;
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.RELEASE_LEASE, d);
+    assertTrue(d.reason().contains("primary_start_timeout"), d.reason());
+    // 0 = fail over at once
+    i.settings = withPrimaryStartTimeout(0);
+    i.leaderPgDownMs = 1;
+    expect(Action.RELEASE_LEASE, HaDecider.decide(i.build()));
+  }
+
+  @Test
+  void withNobodyToTakeOverTheLeaderKeepsRestartingItsPostgres() {
+    C c = new C().leader("node1").members("node1");
+    c.members.put("node2", member("node2", "running", Map.of("nofailover", true)));
+    I i = new I("node1", c.build(), stopped(true)).lease(true);
+    i.settings = withPrimaryStartTimeout(0);
+    i.leaderPgDownMs = 60_000;
+    expect(Action.RESTART_PRIMARY, HaDecider.decide(i.build()));
+  }
+
+  @Test
+  void aLeaderWhosePostgresNeverAcceptsConnectionsReleasesTheLockToo() {
+    LocalPg starting = new LocalPg(false, true, false, 2, 0, "7000", null, null, false, false);
+    I i = new I("node1", new C().leader("node1").members("node1", "node2").build(), starting);
+    i.lease(true).settings = withPrimaryStartTimeout(10);
+    i.leaderPgDownMs = 5_000;
+    expect(Action.RENEW, HaDecider.decide(i.build()));
+    i.leaderPgDownMs = 10_000;
+    expect(Action.RELEASE_LEASE, HaDecider.decide(i.build()));
+  }
+
+  // --- pause ----------------------------------------------------------------------------------
+
+  @Test
+  void aStoreOutageDoesNotDemoteAPausedPrimary() {
+    I i = new I("node1", null, primary(100));
+    i.lastKnownPaused = true;
+    expect(Action.NONE, HaDecider.decide(i.build()));
+    i.lastKnownPaused = false;
+    expect(Action.DEMOTE, HaDecider.decide(i.build()));
+  }
+
+  @Test
+  void inPauseAPrimaryWithoutTheLockIsNotDemoted() {
+    C c = new C().leader("node2");
+    c.paused = true;
+    expect(Action.NONE, HaDecider.decide(in("node1", c.build(), primary(100), false, null)));
+  }
+
+  @Test
+  void inPauseACrashedPrimaryIsNotRestarted() {
+    C c = new C().leader("node1").members("node1", "node2");
+    c.paused = true;
+    expect(Action.NONE, HaDecider.decide(in("node1", c.build(), stopped(true), true, null)));
+  }
+
+  // --- a standby that cannot follow -----------------------------------------------------------
+
+  static C forkedAt(long lsn) {
+    C c = new C().leader("node1").members("node1", "node2");
+    c.history = List.of(List.of(1, lsn, "no recovery target specified", "t", "node1"));
+    return c;
+  }
+
+  @Test
+  void aStandbyWithWalPastTheForkPointIsRewoundOnceItHasNotStreamedForAWhile() {
+    I i = new I("node2", forkedAt(1000).build(), notStreaming(1, 1500, "node1"));
+    i.notStreamingMs = 100;
+    expect(Action.NONE, HaDecider.decide(i.build()));
+    i.notStreamingMs = 5_000;
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.REWIND, d);
+    assertEquals("node1", d.target());
+    assertTrue(d.reason().contains("timeline 1"), d.reason());
+  }
+
+  @Test
+  void aStandbyBehindTheForkPointJustWaitsForWal() {
+    I i = new I("node2", forkedAt(1000).build(), notStreaming(1, 900, "node1"));
+    i.notStreamingMs = 60_000;
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("not streaming"), d.reason());
+  }
+
+  @Test
+  void aDivergedStandbyWithoutRewindSaysWhatToDo() {
+    I i = new I("node2", forkedAt(1000).build(), notStreaming(1, 1500, "node1"));
+    i.notStreamingMs = 60_000;
+    i.rewindFailed = true;
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("reinitialize"), d.reason());
+  }
+
+  @Test
+  void aHealthyReplicaMustStreamNotMerelyRun() {
+    Decision d =
+        HaDecider.decide(
+            in(
+                "node2",
+                new C().leader("node1").build(),
+                notStreaming(2, 100, "node1"),
+                false,
+                null));
+    expect(Action.NONE, d);
+    assertFalse(d.reason().contains("healthy"), d.reason());
+  }
+
+  // --- switchover -----------------------------------------------------------------------------
+
+  @Test
+  void theOldPrimaryDoesNotRaceForTheLockItReleasedForASwitchover() {
+    C c = new C().members("node1", "node2", "node3");
+    c.failover = new FailoverRequest("node1", null, null, 7);
+    Map<String, PeerStatus> peers = Map.of("node2", peer("node2", 900));
+    Decision d = HaDecider.decide(in("node1", c.build(), replica(1000, null), false, peers));
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("stepped down"), d.reason());
+  }
+
+  @Test
+  void withoutACandidateTheHealthiestOtherMemberWinsAndTheOldPrimaryIsNotCompared() {
+    C c = new C().members("node1", "node2", "node3");
+    c.failover = new FailoverRequest("node1", null, null, 7);
+    c.optime = 1000;
+    // node1 (stepped down) has the most WAL; it must not keep node2 from taking over
+    Map<String, PeerStatus> peers =
+        Map.of("node1", peer("node1", 1200), "node3", peer("node3", 1001));
+    expect(
+        Action.TAKE_LEASE_AND_PROMOTE,
+        HaDecider.decide(in("node2", c.build(), replica(1001, "node1"), false, peers)));
+  }
+
+  @Test
+  void aCandidateWaitsUntilItHasTheOldPrimarysShutdownCheckpoint() {
+    C c = new C().members("node1", "node2");
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    c.optime = 5000; // the shutdown checkpoint the old primary published
+    Decision d = HaDecider.decide(in("node2", c.build(), replica(4000, "node1"), false, Map.of()));
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("shutdown checkpoint"), d.reason());
+    expect(
+        Action.TAKE_LEASE_AND_PROMOTE,
+        HaDecider.decide(in("node2", c.build(), replica(5100, "node1"), false, Map.of())));
+  }
+
+  @Test
+  void aSwitchoverThatDidNotCompleteInTimeLetsEveryoneRaceAgain() {
+    C c = new C().members("node1", "node2");
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    I i = new I("node1", c.build(), replica(1000, null)).peers(Map.of());
+    i.unlockedMs = 60_000;
+    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(i.build()));
+  }
+
+  @Test
+  void aSwitchoverToALaggingCandidateIsRefusedWithItsLag() {
+    C c = new C().leader("node1").members("node1");
+    c.members.put("node2", member("node2", "running", Map.of()));
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    Decision d = HaDecider.decide(in("node1", c.build(), primary(10 * MAX_LAG), true, null));
+    expect(Action.REJECT_FAILOVER, d);
+    assertTrue(d.reason().contains("lags by"), d.reason());
   }
 }

@@ -65,7 +65,11 @@ public interface ClusterStore {
 
   boolean clearFailover(long expectedRevision);
 
-  void setSync(String leader, List<String> syncStandbys);
+  /** The sync key (synchronous mode): voters and the quorum a failover candidate must see. */
+  void setSync(String leader, List<String> syncStandbys, int quorum);
+
+  /** Synchronous mode turned off: the sync key goes. */
+  void deleteSync();
 
   void setFailsafe(Map<String, Object> members);
 

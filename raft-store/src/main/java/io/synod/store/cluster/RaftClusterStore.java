@@ -98,11 +98,10 @@ public final class RaftClusterStore implements ClusterStore {
         } else if (rel.equals(Keys.SYNC)) {
           Map<String, Object> s = map(e.value());
           String standbys = s.get("sync_standby") == null ? "" : s.get("sync_standby").toString();
-          sync =
-              new SyncState(
-                  (String) s.get("leader"),
-                  standbys.isBlank() ? List.of() : List.of(standbys.split(",")),
-                  e.modRevision());
+          List<String> voters = standbys.isBlank() ? List.of() : List.of(standbys.split(","));
+          // Patroni's "on" mode keys carry no quorum: any listed standby has every commit
+          int quorum = s.get("quorum") instanceof Number q && q.intValue() > 0 ? q.intValue() : 1;
+          sync = new SyncState((String) s.get("leader"), voters, quorum, e.modRevision());
         } else if (rel.equals(Keys.FAILOVER)) {
           Map<String, Object> f = map(e.value());
           Object at = f.get("scheduled_at");
@@ -238,11 +237,17 @@ public final class RaftClusterStore implements ClusterStore {
   }
 
   @Override
-  public void setSync(String leader, List<String> syncStandbys) {
+  public void setSync(String leader, List<String> syncStandbys, int quorum) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("leader", leader);
     s.put("sync_standby", syncStandbys.isEmpty() ? null : String.join(",", syncStandbys));
+    s.put("quorum", quorum);
     store.write(Command.put(keys.key(Keys.SYNC), json(s), 0, null, Expect.ANY));
+  }
+
+  @Override
+  public void deleteSync() {
+    store.write(Command.delete(keys.key(Keys.SYNC), Expect.ANY));
   }
 
   @Override
