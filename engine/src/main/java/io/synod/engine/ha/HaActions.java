@@ -116,7 +116,7 @@ public final class HaActions {
     try {
       return switch (d.action()) {
         case NONE -> replicaHousekeeping(c, s, st);
-        case RENEW -> renew(c, s, st);
+        case RENEW -> renew(c, s, st, d.sync());
         case BOOTSTRAP -> bootstrap(s);
         case CLAIM_EXISTING ->
             store.initialize(pg.sysid())
@@ -136,7 +136,7 @@ public final class HaActions {
         case REJECT_FAILOVER -> {
           FailoverRequest f = c.failover();
           store.clearFailover(f == null ? 0 : f.revision());
-          yield renew(c, s, st);
+          yield renew(c, s, st, null);
         }
       };
     } catch (StoreException e) {
@@ -152,7 +152,7 @@ public final class HaActions {
 
   // --- the leader's cycle ------------------------------------------------------------------
 
-  private String renew(Cluster c, HaSettings s, PgState st) {
+  private String renew(Cluster c, HaSettings s, PgState st, SyncPlan.Step sync) {
     if (!lead.renew()) {
       return demote("the lock now belongs to " + lead.lastHolder());
     }
@@ -168,11 +168,25 @@ public final class HaActions {
       return releaseLease("the fence cannot run and watchdog.mode is required");
     }
     moveStoreLeadershipAway();
+    String synced = sync == null ? null : applySync(sync);
     store.setStatus(st.currentLsn(), slotPositions(st));
     if (s.useSlots()) {
       pg.createOrUpdateSlots(slotMembers(s));
     }
-    return null;
+    return synced;
+  }
+
+  /** One step of synchronous replication, as {@link SyncPlan} ordered it. */
+  private String applySync(SyncPlan.Step step) {
+    switch (step.kind()) {
+      case RECORD -> store.setSync(id.name(), step.voters(), step.quorum());
+      case SET -> pg.setSynchronousStandbyNames(step.names());
+      case DELETE -> store.deleteSync();
+      case NONE -> {
+        return null;
+      }
+    }
+    return "synchronous replication: " + step.why();
   }
 
   private Map<String, Object> slotPositions(PgState st) {
@@ -434,6 +448,7 @@ public final class HaActions {
       lead.release();
       return "not promoting: the fence cannot run and watchdog.mode is required";
     }
+    sealSync(s);
     PgState before = pg.state();
     pg.promote(); // PostgreSQL removes standby.signal itself; removing it first makes it fail
     if (!lead.renew()) {
@@ -454,6 +469,23 @@ public final class HaActions {
     }
     pg.runCallback("on_role_change", "primary");
     return "promoted: now the primary on timeline " + after.timeline();
+  }
+
+  /**
+   * Synchronous mode, before this node takes writes: the sync key names it and no voter (so no
+   * failover can pick a standby that lacks what it acknowledges next), and in strict mode it waits
+   * for any standby until the leader's loop names the synchronous ones.
+   */
+  private void sealSync(HaSettings s) {
+    io.synod.config.DynamicConfig d = s.dynamic();
+    if (d.synchronousMode() == io.synod.config.SynchronousMode.OFF) {
+      return;
+    }
+    store.setSync(id.name(), List.of(), 1);
+    pg.setSynchronousStandbyNames(
+        d.synchronousModeStrict()
+            ? io.synod.engine.postgres.SyncStandbyNames.STAR
+            : io.synod.engine.postgres.SyncStandbyNames.ASYNC);
   }
 
   /**

@@ -256,6 +256,13 @@ public final class HaLoop implements Runnable {
   private LocalPg localView(PgState p) {
     String following = pg.replicaTarget().map(t -> t.leaderName()).orElse(null);
     boolean streaming = p.walReceiver() != null && "streaming".equals(p.walReceiver().status());
+    java.util.List<SyncPlan.Standby> standbys = new java.util.ArrayList<>();
+    for (PgState.ReplicationRow r : p.replication()) {
+      if (r.applicationName() != null) {
+        standbys.add(
+            new SyncPlan.Standby(r.applicationName(), r.state(), r.syncState(), r.flushLsn()));
+      }
+    }
     return new LocalPg(
         p.dataDirEmpty() || !p.dataDirExists(),
         p.running(),
@@ -266,7 +273,10 @@ public final class HaLoop implements Runnable {
         p.clusterState(),
         following,
         p.running() && p.acceptingConnections(),
-        streaming);
+        streaming,
+        pg.synchronousStandbyNames(),
+        pg.syncSetAt(),
+        standbys);
   }
 
   private void refreshSettings(Cluster c) {

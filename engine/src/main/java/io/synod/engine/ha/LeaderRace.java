@@ -1,8 +1,12 @@
 package io.synod.engine.ha;
 
+import io.synod.config.SynchronousMode;
 import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.Member;
+import io.synod.store.cluster.SyncState;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Who leads next: the leader's handling of switchover/failover requests, and a standby's decision
@@ -21,8 +25,7 @@ final class LeaderRace {
     FailoverRequest f = c.failover();
     if (f == null || (c.paused() && f.candidate() == null)) {
       // In maintenance mode only a switchover to a named candidate is carried out (as Patroni).
-      return Decision.of(
-          Action.RENEW, "no action: I am " + me + ", " + lease + (c.paused() ? " (paused)" : ""));
+      return renew(in, c, "no action: I am " + me + ", " + lease + (c.paused() ? " (paused)" : ""));
     }
     if (f.leader() != null && !f.leader().equals(me)) {
       return Decision.of(
@@ -30,8 +33,9 @@ final class LeaderRace {
           "dropping a switchover request for leader " + f.leader() + ": I am the leader");
     }
     if (f.scheduledAt() != null && f.scheduledAt().isAfter(in.now())) {
-      return Decision.of(
-          Action.RENEW,
+      return renew(
+          in,
+          c,
           "no action: I am " + me + ", " + lease + "; switchover scheduled at " + f.scheduledAt());
     }
     String cand = f.candidate();
@@ -56,6 +60,44 @@ final class LeaderRace {
         Action.REJECT_FAILOVER, "dropping the switchover: no healthy replica could take over");
   }
 
+  /** RENEW, carrying the leader's next synchronous-replication step, if any. */
+  static Decision renew(HaInput in, Cluster c, String text) {
+    SyncPlan.Step step = syncStep(in, c);
+    if (step == null || step.kind() == SyncPlan.Step.Kind.NONE) {
+      return Decision.of(Action.RENEW, text);
+    }
+    return new Decision(Action.RENEW, null, text + "; " + step.why(), step);
+  }
+
+  static SyncPlan.Step syncStep(HaInput in, Cluster c) {
+    io.synod.config.DynamicConfig d = in.settings().dynamic();
+    LocalPg pg = in.pg();
+    if (d.synchronousMode() == SynchronousMode.OFF && pg.syncNames() == null && c.sync() == null) {
+      return null;
+    }
+    return SyncPlan.next(
+        new SyncPlan.In(
+            in.me(),
+            d.synchronousMode(),
+            d.synchronousModeStrict(),
+            d.synchronousNodeCount(),
+            d.maximumLagOnSyncnode(),
+            pg.syncNames(),
+            pg.syncSetAt(),
+            pg.walPosition(),
+            pg.standbys(),
+            c.members(),
+            c.sync()));
+  }
+
+  /** The sync key that governs failover now, or null when synchronous mode does not apply. */
+  static SyncState governingSync(HaInput in, Cluster c) {
+    if (in.settings().dynamic().synchronousMode() == SynchronousMode.OFF) {
+      return null;
+    }
+    return c.sync();
+  }
+
   /** Why {@code m} cannot take over from this leader now, or null when it can. */
   static String unfit(HaInput in, Cluster c, Member m) {
     if (m == null) {
@@ -66,6 +108,16 @@ final class LeaderRace {
     }
     if (m.noFailover()) {
       return "it has nofailover (or failover_priority <= 0)";
+    }
+    SyncState sync = governingSync(in, c);
+    if (sync != null && in.me().equals(sync.leader())) {
+      if (!sync.failoverPossible()) {
+        return "synchronous mode: no standby is known to have every acknowledged commit yet";
+      }
+      if (!sync.syncStandby().contains(m.name())) {
+        return "synchronous mode: it is not a synchronous standby (" + sync.syncStandby() + ")";
+      }
+      return null; // a synchronous standby has every acknowledged commit: its lag is no concern
     }
     long lag = in.pg().walPosition() - m.xlogLocation();
     if (lag > in.settings().maximumLagOnFailover()) {
@@ -142,6 +194,10 @@ final class LeaderRace {
     if (wait != null) {
       return wait;
     }
+    SyncState sync = governingSync(in, c);
+    if (sync != null) {
+      return syncRace(in, c, sync, stepped);
+    }
     long lag = c.optime() - pg.walPosition();
     if (c.optime() > 0 && lag > in.settings().maximumLagOnFailover()) {
       return Decision.of(
@@ -193,6 +249,82 @@ final class LeaderRace {
         Action.TAKE_LEASE_AND_PROMOTE,
         "the lock is free and I am the healthiest member (WAL "
             + pg.walPosition()
+            + "): taking the lease");
+  }
+
+  /**
+   * Synchronous mode: only a voter of the sync key may take over, and only when it sees the key's
+   * quorum of voters (itself included) and none of them is ahead: then it has every acknowledged
+   * commit. No maximum_lag_on_failover check: that bound is for asynchronous loss.
+   */
+  private static Decision syncRace(HaInput in, Cluster c, SyncState sync, String stepped) {
+    String me = in.me();
+    LocalPg pg = in.pg();
+    if (!sync.failoverPossible()) {
+      return Decision.of(
+          Action.NONE,
+          "synchronous mode: the lock is free but no standby is known to have every acknowledged"
+              + " commit (sync key: voters "
+              + sync.syncStandby()
+              + ", quorum "
+              + sync.quorum()
+              + "): not promoting");
+    }
+    if (!sync.syncStandby().contains(me)) {
+      return Decision.of(
+          Action.NONE,
+          "synchronous mode: the lock is free but I am not a synchronous standby (voters "
+              + sync.syncStandby()
+              + ")");
+    }
+    if (in.peers() == null) {
+      return Decision.of(Action.NONE, "the lock is free: asking the other members before racing");
+    }
+    List<String> seen = new ArrayList<>(List.of(me));
+    for (PeerStatus p : in.peers().values()) {
+      if (!p.reachable() || p.name().equals(me) || p.name().equals(stepped)) {
+        continue;
+      }
+      if (p.running() && p.primary()) {
+        return Decision.of(
+            Action.NONE,
+            p.name(),
+            "the lock is free but " + p.name() + " still runs as primary: not racing it");
+      }
+      if (!sync.syncStandby().contains(p.name())) {
+        continue;
+      }
+      seen.add(p.name());
+      if (p.walPosition() > pg.walPosition()) {
+        return Decision.of(
+            Action.NONE,
+            p.name(),
+            "synchronous mode: the lock is free but "
+                + p.name()
+                + " is ahead of me (WAL "
+                + p.walPosition()
+                + " > "
+                + pg.walPosition()
+                + "): leaving the race to it");
+      }
+    }
+    if (seen.size() < sync.quorum()) {
+      return Decision.of(
+          Action.NONE,
+          "synchronous mode: the lock is free but I see only "
+              + seen
+              + " of the voters "
+              + sync.syncStandby()
+              + "; "
+              + sync.quorum()
+              + " are needed to be sure of every acknowledged commit");
+    }
+    return Decision.of(
+        Action.TAKE_LEASE_AND_PROMOTE,
+        "synchronous mode: the lock is free and I am the most advanced of the voters I see "
+            + seen
+            + " (quorum "
+            + sync.quorum()
             + "): taking the lease");
   }
 

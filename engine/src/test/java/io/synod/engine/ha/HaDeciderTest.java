@@ -65,6 +65,7 @@ class HaDeciderTest {
     long optime;
     boolean paused;
     FailoverRequest failover;
+    io.synod.store.cluster.SyncState sync;
     List<List<Object>> history = List.of();
 
     C leader(String l) {
@@ -90,7 +91,7 @@ class HaDeciderTest {
           optime,
           Map.of(),
           history,
-          null,
+          sync,
           failover,
           Map.of(),
           10);
@@ -638,5 +639,104 @@ class HaDeciderTest {
     Decision d = HaDecider.decide(in("node1", c.build(), primary(10 * MAX_LAG), true, null));
     expect(Action.REJECT_FAILOVER, d);
     assertTrue(d.reason().contains("lags by"), d.reason());
+  }
+
+  // --- synchronous mode -----------------------------------------------------------------------
+
+  static HaSettings syncMode(String mode) {
+    return settings(DynamicConfig.fromMap(Map.of("synchronous_mode", mode), "test"));
+  }
+
+  static C syncCluster(int quorum, String... voters) {
+    C c = new C().members("node1", "node2", "node3");
+    c.sync = new io.synod.store.cluster.SyncState("node1", List.of(voters), quorum, 5);
+    return c;
+  }
+
+  @Test
+  void inSynchronousModeOnlyAVoterRacesAndTheLagLimitDoesNotApplyToIt() {
+    C c = syncCluster(1, "node2");
+    c.optime = 100 * MAX_LAG; // far behind the last optime: no matter, it has every acked commit
+    Map<String, PeerStatus> peers = Map.of("node3", peer("node3", 5000));
+    I voter = new I("node2", c.build(), replica(1000, "node1")).peers(peers);
+    voter.settings = syncMode("on");
+    Decision d = HaDecider.decide(voter.build());
+    expect(Action.TAKE_LEASE_AND_PROMOTE, d);
+    I other = new I("node3", c.build(), replica(5000, "node1")).peers(Map.of());
+    other.settings = syncMode("on");
+    Decision o = HaDecider.decide(other.build());
+    expect(Action.NONE, o);
+    assertTrue(o.reason().contains("not a synchronous standby"), o.reason());
+  }
+
+  @Test
+  void aSealedSyncKeyAllowsNoFailover() {
+    C c = syncCluster(1);
+    I i = new I("node2", c.build(), replica(1000, "node1")).peers(Map.of());
+    i.settings = syncMode("on");
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("no standby is known"), d.reason());
+  }
+
+  @Test
+  void inQuorumModeACandidateMustSeeTheQuorumAndBeTheMostAdvanced() {
+    C c = syncCluster(2, "node2", "node3");
+    I alone = new I("node2", c.build(), replica(1000, "node1")).peers(Map.of());
+    alone.settings = syncMode("quorum");
+    Decision d = HaDecider.decide(alone.build());
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("2 are needed"), d.reason());
+    I behind =
+        new I("node2", c.build(), replica(1000, "node1"))
+            .peers(Map.of("node3", peer("node3", 1200)));
+    behind.settings = syncMode("quorum");
+    expect(Action.NONE, HaDecider.decide(behind.build()));
+    I ahead =
+        new I("node2", c.build(), replica(1300, "node1"))
+            .peers(Map.of("node3", peer("node3", 1200)));
+    ahead.settings = syncMode("quorum");
+    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(ahead.build()));
+  }
+
+  @Test
+  void inSynchronousModeASwitchoverGoesOnlyToASynchronousStandby() {
+    C c = syncCluster(1, "node2").leader("node1");
+    c.failover = new FailoverRequest("node1", "node3", null, 7);
+    I i = new I("node1", c.build(), primary(1000)).lease(true);
+    i.settings = syncMode("on");
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.REJECT_FAILOVER, d);
+    assertTrue(d.reason().contains("not a synchronous standby"), d.reason());
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    I ok = new I("node1", c.build(), primary(1000)).lease(true);
+    ok.settings = syncMode("on");
+    expect(Action.STEP_DOWN, HaDecider.decide(ok.build()));
+  }
+
+  @Test
+  void theLeaderInSynchronousModeRenewsAndCarriesItsNextSyncStep() {
+    C c = new C().leader("node1").members("node1", "node2");
+    LocalPg pg =
+        new LocalPg(
+            false,
+            true,
+            false,
+            2,
+            1000,
+            "7000",
+            null,
+            null,
+            true,
+            false,
+            null,
+            0,
+            List.of(new SyncPlan.Standby("node2", "streaming", "async", 1000)));
+    I i = new I("node1", c.build(), pg).lease(true);
+    i.settings = syncMode("on");
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.RENEW, d);
+    assertNotNull(d.sync());
+    assertEquals(SyncPlan.Step.Kind.RECORD, d.sync().kind(), "a new leader seals the key first");
   }
 }
