@@ -48,6 +48,22 @@ class SafetyIT {
     return cluster.node(cluster.leader());
   }
 
+  static List<String> slots(NodeProc n) {
+    List<String> out = new java.util.ArrayList<>();
+    try (java.sql.Connection c = n.connect();
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet r =
+            s.executeQuery(
+                "SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical'")) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    } catch (java.sql.SQLException e) {
+      out.add("error: " + e.getMessage());
+    }
+    return out;
+  }
+
   @Test
   @Order(1)
   void freezingThePrimarysWholeProcessGroupNeverGivesTwoWritablePrimaries() throws Exception {
@@ -57,8 +73,10 @@ class SafetyIT {
           Duration.ofSeconds(10), "the prober writing", () -> prober.last(old.name) != null);
       old.signalGroup("STOP"); // Ctrl-Z on a foreground `synod node.yml`: engine and its children
       NodeProc next;
+      List<String> slotsAtPromotion;
       try {
         next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
+        slotsAtPromotion = slots(next);
         Thread.sleep(4000); // 2 x ttl with the old group still frozen
       } finally {
         old.signalGroup("CONT");
@@ -77,6 +95,12 @@ class SafetyIT {
               + ", writes the old primary accepted after the new one had: "
               + overlap.size());
       assertEquals(List.of(), overlap, "two primaries accepted writes at once");
+      // The members' slots were kept on the replica, so they exist the moment it takes writes.
+      for (NodeProc n : cluster.nodes()) {
+        if (!n.name.equals(next.name)) {
+          assertTrue(slotsAtPromotion.contains(n.name), n.name + " in " + slotsAtPromotion);
+        }
+      }
       assertFalse(old.writable(), old.name + " is a replica now");
     }
   }
