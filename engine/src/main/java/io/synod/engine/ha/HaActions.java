@@ -226,7 +226,10 @@ public final class HaActions {
     for (String m : slotMembers(s)) {
       String slot = io.synod.engine.postgres.Postgres.slotNameFor(m);
       Object p = c.slots().get(slot);
-      positions.put(m, p instanceof Number n ? n.longValue() : 0L);
+      // the leader's own slot (for when it becomes a replica) follows the leader's optime
+      long pos =
+          m.equals(c.leader().name()) ? c.optime() : p instanceof Number n ? n.longValue() : 0L;
+      positions.put(m, pos);
     }
     try {
       pg.copySlotsFromLeader(positions);
