@@ -13,6 +13,7 @@ import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.ClusterStore;
 import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.Member;
+import io.synod.store.kv.Expect;
 import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -135,7 +136,7 @@ public final class HaActions {
         case STEP_DOWN -> stepDown(c, d.target(), s);
         case REJECT_FAILOVER -> {
           FailoverRequest f = c.failover();
-          store.clearFailover(f == null ? 0 : f.revision());
+          store.clearFailover(f == null ? Expect.ANY : Expect.revision(f.revision()));
           yield renew(c, s, st, null);
         }
       };
@@ -283,7 +284,7 @@ public final class HaActions {
       if (rc != 0) {
         throw new PgException("post_bootstrap exited with " + rc);
       }
-      store.setConfig(bootstrapDcs.toMap(), 0);
+      store.setConfig(bootstrapDcs.toMap(), Expect.ABSENT);
       store.setInitialize(pg.sysid());
       pg.runCallback("on_start", "primary");
       return "bootstrapped a new cluster (system identifier " + pg.sysid() + ")";
@@ -464,7 +465,7 @@ public final class HaActions {
     appendHistory(c, after.timeline(), before.walPosition(), s);
     FailoverRequest f = c.failover();
     if (f != null) {
-      store.clearFailover(f.revision());
+      store.clearFailover(Expect.revision(f.revision()));
     }
     store.setStatus(after.currentLsn(), Map.of());
     if (s.useSlots()) {
@@ -578,7 +579,7 @@ public final class HaActions {
     if (pg.isRunning()) {
       FailoverRequest f = c.failover();
       if (f != null) {
-        store.clearFailover(f.revision());
+        store.clearFailover(Expect.revision(f.revision()));
       }
       pg.start(pg.pgCtlTimeout()); // a fast shutdown that timed out may have stopped half-way
       return "switchover abandoned: PostgreSQL did not stop within pg_ctl_timeout ("

@@ -19,13 +19,13 @@ public record Member(String name, Map<String, Object> data, long revision) {
     return str("state");
   }
 
-  public String role() {
-    return str("role");
-  }
-
-  /** Patroni's state "running": PostgreSQL is up and accepting connections. */
+  /** The member reported PostgreSQL running (state "running"), as Patroni's member.is_running. */
   public boolean isRunning() {
     return "running".equals(state());
+  }
+
+  public String role() {
+    return str("role");
   }
 
   public long xlogLocation() {
