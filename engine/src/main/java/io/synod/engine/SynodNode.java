@@ -138,6 +138,7 @@ public final class SynodNode implements AutoCloseable {
                 () -> bridges.prometheus()));
     http =
         new HttpServer()
+            .lanes(api::lane)
             .start(
                 cfg.restapi().host(),
                 cfg.restapi().port(),

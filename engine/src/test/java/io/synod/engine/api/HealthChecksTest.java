@@ -104,6 +104,28 @@ class HealthChecksTest {
                 false,
                 "replica",
                 noTags));
+    Map<String, Object> quorumOn = Map.of("synchronous_mode", "quorum");
+    SyncState quorumOfTwo = new SyncState("node1", List.of("node2", "node3"), 2, 3);
+    NODES.put(
+        "quorum replica",
+        () ->
+            node(
+                "node2",
+                replica(OPTIME, true),
+                cluster(quorumOn, quorumOfTwo),
+                false,
+                "replica",
+                noTags));
+    NODES.put(
+        "replica in a sealed sync key",
+        () ->
+            node(
+                "node2",
+                replica(OPTIME, true),
+                cluster(syncOn, new SyncState("node1", List.of("node2"), 2, 3)),
+                false,
+                "replica",
+                noTags));
     NODES.put(
         "replica in the sync key, synchronous mode off",
         () ->
@@ -246,6 +268,14 @@ class HealthChecksTest {
           sync replica                                  | /asynchronous                            | 503
           sync replica                                  | /read-only-quorum                        | 503
           sync replica                                  | /quorum                                  | 503
+          quorum replica                                | /quorum                                  | 200
+          quorum replica                                | /read-only-quorum                        | 200
+          quorum replica                                | /sync                                    | 503
+          quorum replica                                | /read-only-sync                          | 503
+          quorum replica                                | /async                                   | 503
+          quorum replica                                | /replica                                 | 200
+          replica in a sealed sync key                  | /sync                                    | 503
+          replica in a sealed sync key                  | /async                                   | 200
           replica in the sync key, synchronous mode off | /sync                                    | 503
           replica in the sync key, synchronous mode off | /async                                   | 200
           async replica in synchronous mode             | /sync                                    | 503
