@@ -378,6 +378,11 @@ public final class RaftStore implements AutoCloseable {
     }
   }
 
+  /** Watches registered and waiting for a change (flat at idle: nobody leaks them). */
+  public int watching() {
+    return fsm.watches.waiting();
+  }
+
   /** Async form of {@link #awaitChange}, for callers that multiplex watches. */
   public CompletableFuture<Long> watch(String prefix, long afterRevision) {
     return fsm.watches.watch(prefix, afterRevision);

@@ -136,6 +136,10 @@ final class Metrics {
           "synod_raft_leader",
           "Value is 1 if this node's Raft peer is the Raft leader, 0 otherwise.",
           raft.isLeader() ? 1 : 0);
+      m.gauge(
+          "synod_store_watches",
+          "Store watches waiting for a change on this node (stays flat while idle).",
+          raft.watching());
     }
     m.gauge(
         "synod_lease_remaining_seconds",

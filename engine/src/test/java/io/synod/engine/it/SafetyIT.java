@@ -174,6 +174,34 @@ class SafetyIT {
   }
 
   @Test
+  @Order(4)
+  void storeWatchesDoNotPileUpWhileTheClusterIdles() throws Exception {
+    NodeProc n = cluster.nodes().get(0);
+    int first = watches(n);
+    Thread.sleep(15_000); // 30 loops at loop_wait 0.5 s
+    int later = watches(n);
+    System.out.println("MEASURED store watches on " + n.name + ": " + first + " -> " + later);
+    assertTrue(later <= first + 2, "watches grew from " + first + " to " + later);
+  }
+
+  static int watches(NodeProc n) throws Exception {
+    String body =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + n.restPort + "/metrics"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+    for (String line : body.split("\n")) {
+      if (line.startsWith("synod_store_watches")) {
+        return (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("no synod_store_watches in /metrics:\n" + body);
+  }
+
+  @Test
   @Order(3)
   void sighupReloadsInsteadOfStopping() throws Exception {
     NodeProc n = cluster.nodes().get(0);
