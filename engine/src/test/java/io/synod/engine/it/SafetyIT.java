@@ -27,6 +27,10 @@ class SafetyIT {
   static final Duration FAILOVER = Duration.ofSeconds(30);
   static ClusterFixture cluster;
 
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.synod.engine.testing.LogsOnFailure LOGS =
+      new io.synod.engine.testing.LogsOnFailure(() -> cluster);
+
   @BeforeAll
   static void start() throws Exception {
     cluster = new ClusterFixture("it-safety", 3, "", List.of()).startAll();

@@ -31,6 +31,10 @@ class SwitchoverIT {
   static final Duration SETTLE = Duration.ofSeconds(90);
   static ClusterFixture cluster;
 
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.synod.engine.testing.LogsOnFailure LOGS =
+      new io.synod.engine.testing.LogsOnFailure(() -> cluster);
+
   @BeforeAll
   static void start() throws Exception {
     cluster = new ClusterFixture("it-switchover", 3, "", List.of()).startAll();

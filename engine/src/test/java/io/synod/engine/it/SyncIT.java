@@ -34,6 +34,10 @@ class SyncIT {
   static final Duration FAILOVER = Duration.ofSeconds(30);
   static ClusterFixture cluster;
 
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.synod.engine.testing.LogsOnFailure LOGS =
+      new io.synod.engine.testing.LogsOnFailure(() -> cluster);
+
   @BeforeAll
   static void start() throws Exception {
     cluster =
