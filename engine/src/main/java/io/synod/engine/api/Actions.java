@@ -225,12 +225,10 @@ final class Actions {
       return "leader name does not match";
     }
     DynamicConfig d = config.of(c.config());
-    boolean sync = d.synchronousMode() == SynchronousMode.ON;
+    boolean sync = d.synchronousMode() != SynchronousMode.OFF;
     List<Member> candidates = new ArrayList<>();
     if (candidate != null) {
-      if (action.equals("switchover")
-          && sync
-          && (c.sync() == null || !c.sync().syncStandby().contains(candidate))) {
+      if (action.equals("switchover") && sync && c.syncRole(candidate) == null) {
         return "candidate name does not match with sync_standby";
       }
       Member m = c.member(candidate);
@@ -240,7 +238,7 @@ final class Actions {
       candidates.add(m);
     } else if (sync) {
       for (Member m : c.members().values()) {
-        if (c.sync() != null && c.sync().syncStandby().contains(m.name())) {
+        if (c.syncRole(m.name()) != null) {
           candidates.add(m);
         }
       }
@@ -257,12 +255,27 @@ final class Actions {
         return action + " is not possible: cluster does not have members except leader";
       }
     }
+    String why = action + " is not possible: no good candidates have been found";
     for (Member m : candidates) {
-      if (m.isRunning() && !m.noFailover()) {
-        return null;
+      if (!m.isRunning() || m.noFailover()) {
+        continue;
       }
+      // A synchronous standby has every acknowledged commit; others must be within the lag bound.
+      long lag = c.optime() - m.xlogLocation();
+      if (!sync && c.leader() != null && c.optime() > 0 && lag > d.maximumLagOnFailover()) {
+        why =
+            "candidate "
+                + m.name()
+                + " lags by "
+                + lag
+                + " bytes, more than maximum_lag_on_failover ("
+                + d.maximumLagOnFailover()
+                + ")";
+        continue;
+      }
+      return null;
     }
-    return action + " is not possible: no good candidates have been found";
+    return why;
   }
 
   private Response pollFailover(String oldLeader, String candidate, String action) {

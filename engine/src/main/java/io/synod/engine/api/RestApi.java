@@ -152,6 +152,28 @@ public final class RestApi {
     }
   }
 
+  /**
+   * Health checks and /patroni read only the last loop's status: their own lane, so HAProxy and the
+   * peers' leader race are answered even while store reads (/cluster, /config, /raft) wait.
+   */
+  private static final java.util.Set<String> CHECK_PATHS = checkPaths();
+
+  private static java.util.Set<String> checkPaths() {
+    java.util.Set<String> p = new java.util.HashSet<>(HealthChecks.PATHS);
+    p.addAll(java.util.List.of("/patroni", "/liveness", "/readiness"));
+    return java.util.Set.copyOf(p);
+  }
+
+  /** The HTTP server's lane for a request. */
+  public HttpServer.Lane lane(Request r) {
+    String m = r.method().toUpperCase(Locale.ROOT);
+    boolean safe = m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS");
+    if (!safe) {
+      return HttpServer.Lane.ACTION;
+    }
+    return CHECK_PATHS.contains(r.path()) ? HttpServer.Lane.CHECK : HttpServer.Lane.READ;
+  }
+
   // ------------------------------------------------------------------------------- dispatch
 
   public Response handle(Request r) {
@@ -246,6 +268,7 @@ public final class RestApi {
                 v.status(),
                 docs.patroni(v),
                 v.isSync(),
+                v.isQuorum(),
                 v.tags().failoverPriority(),
                 v.dynamic().failsafeMode(),
                 svc.raft())
