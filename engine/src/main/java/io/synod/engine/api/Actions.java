@@ -48,11 +48,9 @@ final class Actions {
   private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
 
   private final RestApi.Services svc;
-  private final ConfigInForce config;
 
-  Actions(RestApi.Services svc, ConfigInForce config) {
+  Actions(RestApi.Services svc) {
     this.svc = svc;
-    this.config = config;
   }
 
   private ClusterStore store() {
@@ -224,7 +222,7 @@ final class Actions {
     if (leader != null && (c.leader() == null || !c.leader().name().equals(leader))) {
       return "leader name does not match";
     }
-    DynamicConfig d = config.of(c.config());
+    DynamicConfig d = inForce();
     boolean sync = d.synchronousMode() != SynchronousMode.OFF;
     List<Member> candidates = new ArrayList<>();
     if (candidate != null) {
@@ -404,15 +402,15 @@ final class Actions {
           ? Response.text(202, "Restart scheduled")
           : Response.text(409, "Another restart is already scheduled");
     }
-    Duration wait =
-        (timeout != null
-                ? timeout
-                : c == null
-                    ? config.fallback().primaryStartTimeout()
-                    : config.of(c.config()).primaryStartTimeout())
-            .plusSeconds(120);
+    Duration wait = (timeout != null ? timeout : inForce().primaryStartTimeout()).plusSeconds(120);
     ManualRequests.Outcome o = await(manual().restart(spec), wait, "restart");
     return Response.text(o.ok() ? 200 : 503, o.message());
+  }
+
+  /** The dynamic configuration the HA loop runs with (it publishes it), else bootstrap.dcs. */
+  private DynamicConfig inForce() {
+    io.synod.engine.ha.NodeStatus s = svc.status().get();
+    return s != null && s.dynamic() != null ? s.dynamic() : svc.bootstrapDcs();
   }
 
   /** "15.2" → 150002, "9.6.3" → 90603, as Patroni's postgres_version_to_int. */

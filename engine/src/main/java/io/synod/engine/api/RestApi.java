@@ -78,7 +78,6 @@ public final class RestApi {
   private record Route(Function<Request, Response> handler, boolean action) {}
 
   private final Services svc;
-  private final ConfigInForce config;
   private final StatusDocuments docs;
 
   /** path → method → route, in the order written below. */
@@ -86,9 +85,8 @@ public final class RestApi {
 
   public RestApi(Services svc) {
     this.svc = svc;
-    this.config = new ConfigInForce(svc.bootstrapDcs());
     this.docs = new StatusDocuments(svc.scope(), svc.manual());
-    Actions actions = new Actions(svc, config);
+    Actions actions = new Actions(svc);
 
     // State: from the store (falling back to the last loop's view), or from the last loop.
     get("/cluster", r -> withCluster(c -> Response.document(200, cluster(c))));
@@ -250,7 +248,7 @@ public final class RestApi {
 
   private NodeView view(NodeStatus s) {
     return new NodeView(
-        s, docs.state(s), svc.tags(), config.of(s.cluster() == null ? null : s.cluster().config()));
+        s, docs.state(s), svc.tags(), s.dynamic() != null ? s.dynamic() : svc.bootstrapDcs());
   }
 
   private static Response config(Cluster c) {

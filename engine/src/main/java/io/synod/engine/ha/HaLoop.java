@@ -209,7 +209,8 @@ public final class HaLoop implements Runnable {
             Instant.now(),
             dcsLastSeen,
             role,
-            state));
+            state,
+            live.get().dynamic()));
   }
 
   private void touchMember(PgState after, String role, String state, Cluster c, HaSettings s) {

@@ -403,7 +403,11 @@ class HealthChecksTest {
             NOW,
             role,
             pg.running() ? "running" : "stopped");
-    DynamicConfig d = new ConfigInForce(DynamicConfig.defaults()).of(c == null ? null : c.config());
+    // the settings the loop runs with: the config key as read, else bootstrap.dcs
+    DynamicConfig d =
+        c == null || c.config().isEmpty()
+            ? DynamicConfig.defaults()
+            : DynamicConfig.fromMap(c.config(), "test: config key");
     return new NodeView(s, s.state(), Tags.fromMap(tags, "test: tags"), d);
   }
 
