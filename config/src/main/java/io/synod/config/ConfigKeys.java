@@ -321,11 +321,21 @@ public final class ConfigKeys {
         "PATRONI_CITUS_GROUP, PATRONI_CITUS_DATABASE",
         "Citus (MPP) clusters are not supported: workers would never be registered on the"
             + " coordinator");
-    w(
-        "watchdog",
+    h(
+        "watchdog.mode",
         "",
-        "Synod fences a primary with its own watchdog process, not /dev/watchdog (mode, device and"
-            + " safety_margin have no effect)");
+        "off, automatic or required: Synod's fence (a sidecar process that stops PostgreSQL when"
+            + " the lease runs out) plays /dev/watchdog's part");
+    h(
+        "watchdog.safety_margin",
+        "",
+        "the fence fires this long before the lease could expire (Synod default 0.3 s; -1 ="
+            + " ttl/2)");
+    w(
+        "watchdog.device",
+        "",
+        "Synod fences with a sidecar process that stops PostgreSQL, not a kernel watchdog"
+            + " device; the device is not opened");
 
     // --- bootstrap
     wv(
@@ -465,10 +475,14 @@ public final class ConfigKeys {
     h("tags.failover_priority", "", "preference in the leader race; <= 0 means nofailover");
     h("tags.noloadbalance", "", "GET /replica answers 503");
     h("tags.clonefrom", "", "preferred source of new replicas' base backups");
-    wv("tags.nosync", "", SYNC, "false");
-    wv("tags.sync_priority", "", SYNC);
+    h("tags.nosync", "", "never chosen as a synchronous standby");
+    h("tags.sync_priority", "", "preference when choosing synchronous standbys; <= 0 means nosync");
     wv("tags.replicatefrom", "", "cascading replication is " + REPLICA);
-    wv("tags.nostream", "", "archive-only replicas are " + REPLICA, "false");
+    wv(
+        "tags.nostream",
+        "",
+        "archive-only replicas are " + REPLICA + " (such a member is never a synchronous standby)",
+        "false");
     h("tags.<tag>", "", "user tags, published in the member key, matched by ?tag_key=value");
 
     // --- dynamic configuration (bootstrap.dcs, the DCS config key, PATCH /config)
@@ -476,7 +490,10 @@ public final class ConfigKeys {
     h("bootstrap.dcs.loop_wait", "", "HA loop period (Synod default 0.5 s)");
     h("bootstrap.dcs.retry_timeout", "", "bound on one store call (Synod default 0.5 s)");
     h("bootstrap.dcs.maximum_lag_on_failover", "", "a replica lagging more may not be promoted");
-    wv("bootstrap.dcs.maximum_lag_on_syncnode", "", SYNC, "-1");
+    h(
+        "bootstrap.dcs.maximum_lag_on_syncnode",
+        "",
+        "a synchronous standby lagging more is replaced by a healthy asynchronous one (-1: never)");
     h(
         "bootstrap.dcs.primary_start_timeout",
         "",
@@ -493,9 +510,19 @@ public final class ConfigKeys {
         "",
         "the leader race does not compare timelines yet",
         "false");
-    wv("bootstrap.dcs.synchronous_mode", "", SYNC, "false");
-    wv("bootstrap.dcs.synchronous_mode_strict", "", SYNC, "false");
-    wv("bootstrap.dcs.synchronous_node_count", "", SYNC, "1");
+    h(
+        "bootstrap.dcs.synchronous_mode",
+        "",
+        "off, on or quorum: Synod manages synchronous_standby_names and the sync key, and only a"
+            + " synchronous standby may take over");
+    h(
+        "bootstrap.dcs.synchronous_mode_strict",
+        "",
+        "writes block rather than turn asynchronous when no synchronous standby is left");
+    h(
+        "bootstrap.dcs.synchronous_node_count",
+        "",
+        "how many synchronous standbys (lowered to the eligible members)");
     h(
         "bootstrap.dcs.failsafe_mode",
         "",

@@ -222,22 +222,22 @@ class ConfigKeysTest {
     SynodConfig on =
         TestYaml.load(
             TestYaml.MINIMAL.replace(
-                "postgresql:\n", "bootstrap:\n  dcs:\n    synchronous_mode: on\npostgresql:\n"));
+                "postgresql:\n", "bootstrap:\n  dcs:\n    check_timeline: on\npostgresql:\n"));
     assertEquals(
         List.of(
             "node1.yml: "
-                + ConfigKeys.lookup("bootstrap.dcs.synchronous_mode")
-                    .warning("bootstrap.dcs.synchronous_mode")),
+                + ConfigKeys.lookup("bootstrap.dcs.check_timeline")
+                    .warning("bootstrap.dcs.check_timeline")),
         on.warnings());
   }
 
   @Test
   void aWarningFromTheDcsConfigKeyNamesTheKeyAsWritten() {
-    DynamicConfig d = DynamicConfig.fromMap(Map.of("synchronous_mode", "on"), "dcs: config key");
+    DynamicConfig d = DynamicConfig.fromMap(Map.of("check_timeline", true), "dcs: config key");
     assertEquals(
         List.of(
             "dcs: config key: "
-                + ConfigKeys.lookup("bootstrap.dcs.synchronous_mode").warning("synchronous_mode")),
+                + ConfigKeys.lookup("bootstrap.dcs.check_timeline").warning("check_timeline")),
         d.warnings());
   }
 

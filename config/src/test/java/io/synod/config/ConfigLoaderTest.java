@@ -157,10 +157,39 @@ class ConfigLoaderTest {
     assertEquals("DEBUG", c.log().level());
     assertEquals(Path.of("/var/log/synod"), c.log().dir());
 
+    // The watchdog section is honoured (Synod's fence), except its device.
+    assertEquals(WatchdogConfig.Mode.AUTOMATIC, c.watchdog().mode());
+    assertEquals(1000, c.watchdog().safetyMarginMs(4));
     // Every warning is a warned key of config/README.md's table, named as written.
     assertEquals(
         c.warnings().size(), TestYaml.notUsedPaths(c.warnings()).size(), c.warnings().toString());
-    assertTrue(c.warnings().contains(TestYaml.notUsed(file.toString(), "watchdog")));
+    assertTrue(c.warnings().contains(TestYaml.notUsed(file.toString(), "watchdog.device")));
+  }
+
+  @Test
+  void watchdogModesAndAMarginThatCannotFitTheTtl() {
+    assertEquals(WatchdogConfig.Mode.AUTOMATIC, load(TestYaml.MINIMAL).watchdog().mode());
+    assertEquals(
+        WatchdogConfig.Mode.REQUIRED,
+        load(TestYaml.MINIMAL + "watchdog:\n  mode: required\n").watchdog().mode());
+    assertEquals(
+        WatchdogConfig.Mode.OFF,
+        load(TestYaml.MINIMAL + "watchdog:\n  mode: off\n").watchdog().mode());
+    assertEquals(300, load(TestYaml.MINIMAL).watchdog().safetyMarginMs(2));
+    assertEquals(
+        1000,
+        load(TestYaml.MINIMAL + "watchdog:\n  safety_margin: -1\n").watchdog().safetyMarginMs(2));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> load(TestYaml.MINIMAL + "watchdog:\n  safety_margin: 5\n"));
+    assertTrue(
+        e.problems().stream().anyMatch(p -> p.contains("watchdog.safety_margin: 5.0 s")),
+        e.problems().toString());
+    ConfigException bad =
+        assertThrows(
+            ConfigException.class, () -> load(TestYaml.MINIMAL + "watchdog:\n  mode: sometimes\n"));
+    assertTrue(bad.problems().toString().contains("watchdog.mode"), bad.problems().toString());
   }
 
   @Test

@@ -106,7 +106,8 @@ class PgOptionsConfigTest {
     PgSettings s = settings(options(Path.of("/etc/pg/main"), null, 15));
     assertEquals(Path.of("/etc/pg/main"), s.configDir());
     String standby =
-        ConfigFiles.postgresqlConf(s, "/run/sock", new ReplicaTarget("10.0.0.2", 5432, "n2"), true);
+        ConfigFiles.postgresqlConf(
+            s, "/run/sock", new ReplicaTarget("10.0.0.2", 5432, "n2"), true, null);
     assertTrue(standby.contains("include '/etc/pg/custom.conf'\n"), standby);
     assertFalse(standby.contains("postgresql.base.conf"), standby);
     assertTrue(standby.contains("data_directory = '/var/lib/pg/data'\n"), standby);
@@ -114,12 +115,13 @@ class PgOptionsConfigTest {
     assertTrue(standby.contains("ident_file = '/etc/pg/main/pg_ident.conf'\n"), standby);
     assertTrue(standby.contains("restore_command = 'cp /arch/%f %p'\n"), standby);
     assertFalse(standby.contains("host=evil"), "recovery_conf cannot replace primary_conninfo");
-    String primary = ConfigFiles.postgresqlConf(s, "/run/sock", null, false);
+    String primary = ConfigFiles.postgresqlConf(s, "/run/sock", null, false, null);
     assertFalse(primary.contains("restore_command"), "standby settings only on a standby");
     assertTrue(ConfigFiles.pgIdent(s).endsWith("map1 sys1 pg1\n"));
     PgSettings inData = settings(options(null, null, 15));
     assertEquals(inData.dataDir(), inData.configDir());
-    assertFalse(ConfigFiles.postgresqlConf(inData, "/s", null, false).contains("data_directory"));
+    assertFalse(
+        ConfigFiles.postgresqlConf(inData, "/s", null, false, null).contains("data_directory"));
   }
 
   @Test
