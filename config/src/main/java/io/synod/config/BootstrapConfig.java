@@ -55,7 +55,7 @@ public record BootstrapConfig(
       // Patroni quietly falls back to initdb when the method section or its command is missing;
       // creating a
       // different cluster than the operator asked for is worse than refusing to start.
-      Section m = s.section(method);
+      Section m = s.opaqueSection(method);
       if (!m.present()) {
         s.error(
             method,

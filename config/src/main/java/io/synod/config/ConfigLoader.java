@@ -44,6 +44,16 @@ public final class ConfigLoader {
    * @throws ConfigException listing every problem (unreadable file, bad YAML, invalid values)
    */
   public static SynodConfig load(Path file, Map<String, String> env) {
+    SynodConfig c = read(file, env);
+    c.warnings().forEach(w -> LOG.warn("{}", w));
+    return c;
+  }
+
+  /**
+   * Same as {@link #load} without logging the warnings: a node configures its logging from the
+   * result first, then logs them ({@link SynodConfig#warnings()}) where the operator wants them.
+   */
+  public static SynodConfig read(Path file, Map<String, String> env) {
     Map<String, String> e = env == null ? Map.of() : env;
     if (hasConfiguration(e)) {
       return fromConfigurationVariable(e);
@@ -64,13 +74,27 @@ public final class ConfigLoader {
    */
   public static SynodConfig fromYaml(String yaml, String originName, Map<String, String> env) {
     Map<String, String> e = env == null ? Map.of() : env;
+    SynodConfig c;
     if (hasConfiguration(e)) {
-      return fromConfigurationVariable(e);
+      c = fromConfigurationVariable(e);
+    } else {
+      Problems p = new Problems(originName);
+      Map<String, Object> m = parseTop(yaml, originName, p);
+      p.throwIfErrors();
+      c = build(m, originName, null, e);
     }
-    Problems p = new Problems(originName);
-    Map<String, Object> m = parseTop(yaml, originName, p);
-    p.throwIfErrors();
-    return build(m, originName, null, e);
+    c.warnings().forEach(w -> LOG.warn("{}", w));
+    return c;
+  }
+
+  /**
+   * The tree the {@code PATRONI_*} variables of {@code env} set (Patroni's rules), e.g. {@code
+   * {scope: main, postgresql: {authentication: {superuser: {password: ...}}}}}; problems with the
+   * variables are ignored here (loading the result reports them). Used by {@code synod
+   * --generate-sample-config}, which fills the sample from the environment as Patroni does.
+   */
+  public static Map<String, Object> environmentOverrides(Map<String, String> env) {
+    return Maps.mutableCopy(EnvOverrides.build(env, new Problems("environment")).tree);
   }
 
   private static boolean hasConfiguration(Map<String, String> env) {
@@ -113,14 +137,11 @@ public final class ConfigLoader {
     Problems p = new Problems(origin, "", sources);
     p.addAll(envProblems.errors(), envProblems.warnings());
     SynodConfig config = type(merged, p, source);
-    for (String w : p.warnings()) {
-      LOG.warn("{}", w);
-    }
     p.throwIfErrors();
     return config;
   }
 
-  private static SynodConfig type(Map<String, Object> m, Problems p, Path source) {
+  static SynodConfig type(Map<String, Object> m, Problems p, Path source) {
     Section root = new Section(p, "", m);
     String scope = root.requiredString("scope");
     String namespace = root.string("namespace", SynodConfig.DEFAULT_NAMESPACE);
@@ -144,7 +165,8 @@ public final class ConfigLoader {
     WatchdogConfig watchdog = wd.present() ? WatchdogConfig.from(wd) : WatchdogConfig.defaults();
     // bridge: Synod's own section for the etcd3/zookeeper/consul mirrors (typed by the dcs-bridges
     // module)
-    root.accept("thread_pool_size", "thread_stack_size", "bridge");
+    root.raw("bridge");
+    root.accept("thread_pool_size", "thread_stack_size");
     root.notUsed("kubernetes", "etcd", "exhibitor", "citus");
     root.finish();
     if (raft != null) {

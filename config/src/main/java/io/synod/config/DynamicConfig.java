@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -68,17 +67,6 @@ public final class DynamicConfig {
 
   /** Floating-point slack for the ttl rule: 0.7 + 2*0.4 must equal 1.5. */
   private static final double EPSILON = 1e-9;
-
-  /** Patroni drops these from the dynamic postgresql section: they only make sense per node. */
-  private static final Set<String> LOCAL_ONLY_POSTGRESQL =
-      Set.of(
-          "connect_address",
-          "proxy_address",
-          "listen",
-          "config_dir",
-          "data_dir",
-          "pgpass",
-          "authentication");
 
   private final double ttl;
   private final double loopWait;
@@ -179,7 +167,7 @@ public final class DynamicConfig {
    */
   static DynamicConfig parse(Map<String, Object> map, Problems problems, String path) {
     int warningsBefore = problems.warnings().size();
-    Section s = new Section(problems, path, map == null ? Map.of() : map);
+    Section s = new Section(problems, path, map == null ? Map.of() : map, "bootstrap.dcs");
     Builder b = new Builder();
 
     Double ttl = s.seconds("ttl");
@@ -247,15 +235,13 @@ public final class DynamicConfig {
     parsePostgresql(s, b);
     parseSlots(s, b);
 
-    // Known Patroni keys Synod does not implement yet: warned about, kept verbatim.
-    s.notUsed("standby_cluster", "primary_race_backoff");
-    for (String k : List.of("standby_cluster", "primary_race_backoff")) {
-      if (map != null && map.get(k) != null) {
-        b.otherKeys.put(k, map.get(k));
-      }
+    // Known Patroni keys Synod does not implement yet: warned about (ConfigKeys), kept verbatim.
+    b.standbyCluster = s.mapValue("standby_cluster");
+    if (b.standbyCluster != null) {
+      b.otherKeys.put("standby_cluster", map.get("standby_cluster"));
     }
-    if (map != null && map.get("standby_cluster") instanceof Map<?, ?> sc) {
-      b.standbyCluster = Maps.immutableCopy(sc);
+    if (s.seconds("primary_race_backoff") != null) {
+      b.otherKeys.put("primary_race_backoff", map.get("primary_race_backoff"));
     }
     for (String k : s.unseenKeys()) {
       // Kept for round trips (GET/PATCH /config must not lose what a newer Patroni tool wrote).
@@ -279,7 +265,7 @@ public final class DynamicConfig {
    */
   private static double legacy(Section s, String key, String oldKey, double def) {
     String use = s.has(key) || !s.has(oldKey) ? key : oldKey;
-    s.accept(key, oldKey);
+    s.raw(use.equals(key) ? oldKey : key);
     Double v = s.seconds(use);
     double out = v == null ? def : v;
     if (out < 0) {
@@ -313,12 +299,9 @@ public final class DynamicConfig {
     b.usePgRewind = rewind != null && rewind;
     b.useSlots = slots == null || slots;
     for (String k : pg.unseenKeys()) {
+      // Kept for round trips; the warning (a local setting, or one Synod does not use here) comes
+      // from ConfigKeys.
       b.otherPostgresql.put(k, pg.map().get(k));
-      if (LOCAL_ONLY_POSTGRESQL.contains(k)) {
-        pg.warn(k, "is a local setting; ignored in the dynamic configuration");
-      } else {
-        pg.warn(k, "kept in the dynamic configuration but not used by Synod");
-      }
       pg.accept(k);
     }
   }
@@ -331,7 +314,9 @@ public final class DynamicConfig {
             : s.has("permanent_replication_slots")
                 ? "permanent_replication_slots"
                 : s.has("permanent_slots") ? "permanent_slots" : "slots";
-    s.accept("slots", "permanent_replication_slots", "permanent_slots");
+    s.raw("slots");
+    s.raw("permanent_replication_slots");
+    s.raw("permanent_slots");
     b.slots = s.mapValue(key);
     if (b.slots != null) {
       for (Map.Entry<String, Object> e : b.slots.entrySet()) {

@@ -37,7 +37,8 @@ final class EnvOverrides {
           "allowlist",
           "allowlist_include_members",
           "request_queue_size",
-          "server_tokens");
+          "server_tokens",
+          "thread_pool_size");
   static final List<String> CTL_PARAMS =
       List.of("insecure", "cacert", "certfile", "keyfile", "keyfile_password");
   static final List<String> POSTGRESQL_PARAMS =
@@ -118,6 +119,7 @@ final class EnvOverrides {
           "PORT",
           "USE_PROXIES",
           "PROTOCOL",
+          "SCHEME",
           "SRV",
           "SRV_SUFFIX",
           "URL",

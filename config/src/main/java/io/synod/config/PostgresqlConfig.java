@@ -54,6 +54,8 @@ public final class PostgresqlConfig {
   private final String prePromote;
   private final String beforeStop;
   private final boolean useUnixSocket;
+  private final Path customConf;
+  private final Map<String, String> recoveryConf;
 
   /**
    * How to name postgresql.bin_dir in an error: "node1.yml: postgresql.bin_dir" or the PATRONI_
@@ -125,7 +127,7 @@ public final class PostgresqlConfig {
       }
       // Custom methods (pgbackrest, wal-g...) carry their own section: command plus free-form
       // options.
-      Section ms = s.section(m);
+      Section ms = s.opaqueSection(m);
       if (!ms.present()) {
         s.error(m, "required by create_replica_methods (a section with at least command)");
         continue;
@@ -139,14 +141,12 @@ public final class PostgresqlConfig {
     prePromote = s.string("pre_promote", null);
     beforeStop = s.string("before_stop", null);
     useUnixSocket = s.bool("use_unix_socket", false);
+    customConf = s.pathValue("custom_conf");
+    Map<String, String> rc = s.stringMap("recovery_conf");
+    recoveryConf = rc == null ? Map.of() : rc;
 
-    if (s.has("use_slots")) {
-      s.raw("use_slots");
-      s.warn("use_slots", "is cluster-wide: set it in bootstrap.dcs.postgresql; ignored here");
-    }
     s.notUsed(
-        "custom_conf",
-        "recovery_conf",
+        "use_slots",
         "use_unix_socket_repl",
         "parameters_primary",
         "parameters_replica",
@@ -342,6 +342,16 @@ public final class PostgresqlConfig {
 
   public boolean useUnixSocket() {
     return useUnixSocket;
+  }
+
+  /** {@code custom_conf}: included instead of postgresql.base.conf; null = the base. */
+  public Path customConf() {
+    return customConf;
+  }
+
+  /** {@code recovery_conf}: extra standby settings (restore_command...); empty if none. */
+  public Map<String, String> recoveryConf() {
+    return recoveryConf;
   }
 
   /**

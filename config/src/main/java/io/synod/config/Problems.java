@@ -18,6 +18,24 @@ final class Problems {
   private final Map<String, String> envSources;
   private final List<String> errors = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
+  private final List<Read> reads = new ArrayList<>();
+
+  /** How the parser looked at a key. */
+  enum ReadKind {
+    /** Its value was read (typed, validated, kept). */
+    VALUE,
+    /** Accepted without reading its value (the registry's warning or refusal applies). */
+    ACCEPTED
+  }
+
+  /**
+   * One key the parser looked at, for ConfigKeysTest.
+   *
+   * @param keyPath the path as looked up in {@link ConfigKeys}
+   * @param key the registry row found, or null when the key is in no state
+   * @param present whether the key was set
+   */
+  record Read(String keyPath, ConfigKeys.Key key, ReadKind kind, boolean present) {}
 
   Problems(String origin, String prefix, Map<String, String> envSources) {
     this.origin = origin;
@@ -44,6 +62,26 @@ final class Problems {
       return var;
     }
     return full.isEmpty() ? origin : origin + ": " + full;
+  }
+
+  /** Who set the value at {@code path}: its PATRONI_* variable, else the origin (file name). */
+  String source(String path) {
+    String var = envVarFor(join(prefix, path));
+    return var != null ? var : origin;
+  }
+
+  /** The dotted path as the operator wrote it (prefix included), without the origin. */
+  String fullPath(String path) {
+    return join(prefix, path);
+  }
+
+  void recordRead(String keyPath, ConfigKeys.Key key, ReadKind kind, boolean present) {
+    reads.add(new Read(keyPath, key, kind, present));
+  }
+
+  /** Every key looked at while typing, in order (ConfigKeysTest). */
+  List<Read> reads() {
+    return reads;
   }
 
   void error(String path, String message) {

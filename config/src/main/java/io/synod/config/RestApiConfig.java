@@ -11,6 +11,11 @@ import java.util.Map;
  *     = listen
  * @param authentication basic auth for unsafe endpoints; null = none
  * @param verifyClient client certificates for HTTPS; default NONE
+ * @param ciphers OpenSSL-style cipher list for the TLS server ({@code
+ *     ECDHE-RSA-AES256-GCM-SHA384:...}); null = the JDK's defaults
+ * @param httpsExtraHeaders added to HTTPS answers, besides httpExtraHeaders
+ * @param serverTokens Patroni's {@code server_tokens}: minimal, productonly or original (default)
+ * @param requestQueueSize the listen backlog; null = the system's default
  */
 public record RestApiConfig(
     String listen,
@@ -23,13 +28,50 @@ public record RestApiConfig(
     VerifyClient verifyClient,
     List<String> allowlist,
     boolean allowlistIncludeMembers,
-    Map<String, String> httpExtraHeaders) {
+    Map<String, String> httpExtraHeaders,
+    String ciphers,
+    Map<String, String> httpsExtraHeaders,
+    String serverTokens,
+    Integer requestQueueSize) {
   public static final String DEFAULT_LISTEN = "127.0.0.1:8008";
 
   public RestApiConfig {
     allowlist = allowlist == null ? List.of() : List.copyOf(allowlist);
     httpExtraHeaders = httpExtraHeaders == null ? Map.of() : httpExtraHeaders;
+    httpsExtraHeaders = httpsExtraHeaders == null ? Map.of() : httpsExtraHeaders;
     verifyClient = verifyClient == null ? VerifyClient.NONE : verifyClient;
+    serverTokens = serverTokens == null ? "original" : serverTokens;
+  }
+
+  /** Without the ciphers, https_extra_headers, server_tokens and request_queue_size settings. */
+  public RestApiConfig(
+      String listen,
+      String connectAddress,
+      Credentials authentication,
+      String certfile,
+      String keyfile,
+      String keyfilePassword,
+      String cafile,
+      VerifyClient verifyClient,
+      List<String> allowlist,
+      boolean allowlistIncludeMembers,
+      Map<String, String> httpExtraHeaders) {
+    this(
+        listen,
+        connectAddress,
+        authentication,
+        certfile,
+        keyfile,
+        keyfilePassword,
+        cafile,
+        verifyClient,
+        allowlist,
+        allowlistIncludeMembers,
+        httpExtraHeaders,
+        null,
+        null,
+        null,
+        null);
   }
 
   /** Defaults only, as if the section were absent. */
@@ -119,17 +161,30 @@ public record RestApiConfig(
                 : VerifyClient.valueOf(verify.toUpperCase(java.util.Locale.ROOT)),
             allowlist,
             s.bool("allowlist_include_members", false),
-            s.stringMap("http_extra_headers"));
+            s.stringMap("http_extra_headers"),
+            s.string("ciphers", null),
+            s.stringMap("https_extra_headers"),
+            s.choice("server_tokens", List.of("minimal", "productonly", "original")),
+            queueSize(s));
     if (c.verifyClient() != VerifyClient.NONE && !c.tls()) {
       s.error(
           "verify_client",
           c.verifyClient().patroniName() + " needs HTTPS: set " + s.path("certfile"));
     }
-    // Python/socket tuning with no Java counterpart.
-    s.accept("request_queue_size", "thread_pool_size", "server_tokens");
-    s.notUsed("ciphers", "https_extra_headers");
+    // Python thread pool with no Java counterpart (warned, see ConfigKeys).
+    s.accept("thread_pool_size");
     s.finish();
     return c;
+  }
+
+  /** Patroni: 0..4096 (the TCP listen backlog). */
+  private static Integer queueSize(Section s) {
+    Integer q = s.optionalInteger("request_queue_size");
+    if (q != null && (q < 0 || q > 4096)) {
+      s.error("request_queue_size", q + " is out of range 0-4096");
+      return null;
+    }
+    return q;
   }
 
   @Override

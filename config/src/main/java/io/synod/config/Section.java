@@ -24,13 +24,26 @@ final class Section {
   private final String path;
   private final Map<String, Object> map;
   private final Set<String> seen = new HashSet<>();
+  private final Set<String> enforced = new HashSet<>();
   private final boolean present;
 
+  /**
+   * Path of this section in {@link ConfigKeys} ("" at the root, "bootstrap.dcs" for a dynamic
+   * configuration wherever it came from); null for a free-form section whose keys are not looked up
+   * (a custom method's options).
+   */
+  private final String keyPath;
+
   Section(Problems problems, String path, Map<String, Object> map) {
+    this(problems, path, map, path);
+  }
+
+  Section(Problems problems, String path, Map<String, Object> map, String keyPath) {
     this.problems = problems;
     this.path = path;
     this.present = map != null;
     this.map = map == null ? Map.of() : map;
+    this.keyPath = keyPath;
   }
 
   Problems problems() {
@@ -58,9 +71,39 @@ final class Section {
     return map.get(key) != null;
   }
 
+  /** Reads a value: the key counts as read, and its {@link ConfigKeys} state is applied. */
   Object raw(String key) {
-    seen.add(key);
+    read(key, Problems.ReadKind.VALUE);
     return map.get(key);
+  }
+
+  /** Path of a key of this section in {@link ConfigKeys}; null in a free-form section. */
+  String keyPath(String key) {
+    return keyPath == null ? null : keyPath.isEmpty() ? key : keyPath + "." + key;
+  }
+
+  private void read(String key, Problems.ReadKind kind) {
+    seen.add(key);
+    String kp = keyPath(key);
+    if (kp == null) {
+      return;
+    }
+    ConfigKeys.Key k = ConfigKeys.lookup(kp);
+    problems.recordRead(kp, k, kind, map.get(key) != null);
+    Object v = map.get(key);
+    if (k == null || v == null || !enforced.add(key)) {
+      return;
+    }
+    switch (k.state()) {
+      case REFUSED -> problems.error(path(key), k.refusal());
+      case WARNED -> {
+        if (!k.quietFor(v)) {
+          problems.warnLine(
+              problems.source(path(key)) + ": " + k.warning(problems.fullPath(path(key))));
+        }
+      }
+      case HONOURED -> {}
+    }
   }
 
   void error(String key, String message) {
@@ -71,16 +114,33 @@ final class Section {
     problems.warn(path(key), message);
   }
 
+  /** A nested mapping; its own keys are looked up in {@link ConfigKeys} one by one. */
   Section section(String key) {
-    Object v = raw(key);
+    seen.add(key);
+    Object v = map.get(key);
     if (v == null) {
-      return new Section(problems, path(key), null);
+      return new Section(problems, path(key), null, keyPath(key));
     }
     if (v instanceof Map<?, ?> m) {
-      return new Section(problems, path(key), cast(m));
+      return new Section(problems, path(key), cast(m), keyPath(key));
     }
     typeError(key, "a mapping", v);
-    return new Section(problems, path(key), null);
+    return new Section(problems, path(key), null, keyPath(key));
+  }
+
+  /**
+   * A nested mapping that is one entry of {@link ConfigKeys} as a whole (a custom method's section:
+   * command plus free-form options): the key is read as a value, its keys are not looked up.
+   */
+  Section opaqueSection(String key) {
+    Object v = raw(key);
+    if (v instanceof Map<?, ?> m) {
+      return new Section(problems, path(key), cast(m), null);
+    }
+    if (v != null) {
+      typeError(key, "a mapping", v);
+    }
+    return new Section(problems, path(key), null, null);
   }
 
   String string(String key, String def) {
@@ -313,23 +373,19 @@ final class Section {
   }
 
   /**
-   * Marks Patroni keys Synod reads nowhere but that are harmless to ignore (thread pools and the
-   * like).
+   * Patroni keys this code accepts without reading a value: what happens when one is set is its
+   * {@link ConfigKeys} state (a warning "not used by Synod: KEY (why)", or an error for a refused
+   * key). Such keys must be warned or refused in the registry; ConfigKeysTest checks it.
    */
   void accept(String... keys) {
-    Collections.addAll(seen, keys);
+    for (String k : keys) {
+      read(k, Problems.ReadKind.ACCEPTED);
+    }
   }
 
-  /**
-   * Marks Patroni keys Synod does not implement; warns if they are set, so nobody relies on them
-   * silently.
-   */
+  /** Same as {@link #accept}: kept for callers that read better with this name. */
   void notUsed(String... keys) {
-    for (String k : keys) {
-      if (map.containsKey(k) && seen.add(k)) {
-        warn(k, "accepted (Patroni setting) but not used by Synod");
-      }
-    }
+    accept(keys);
   }
 
   /** Keys present but never read, in file order. */

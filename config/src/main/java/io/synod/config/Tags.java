@@ -128,7 +128,7 @@ public final class Tags {
     conflict(s, out, "nofailover", "failover_priority");
     conflict(s, out, "nosync", "sync_priority");
     for (String k : s.unseenKeys()) {
-      out.put(k, Maps.immutableValue(s.map().get(k)));
+      out.put(k, Maps.immutableValue(s.raw(k)));
     }
     // Keep file order so the member key looks like the file.
     Map<String, Object> ordered = new LinkedHashMap<>();

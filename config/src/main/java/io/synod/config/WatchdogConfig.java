@@ -41,7 +41,7 @@ public record WatchdogConfig(Mode mode, Double safetyMarginSeconds) {
     Mode mode;
     if (Boolean.FALSE.equals(s.map().get("mode"))) {
       // YAML 1.1 reads a bare `off` as false (Patroni accepts it the same way)
-      s.accept("mode");
+      s.raw("mode");
       mode = Mode.OFF;
     } else {
       String m = s.choice("mode", List.of("off", "automatic", "required"));
@@ -51,13 +51,8 @@ public record WatchdogConfig(Mode mode, Double safetyMarginSeconds) {
     if (margin != null && margin < 0 && margin != -1) {
       s.error("safety_margin", margin + " is negative (-1 means ttl/2)");
     }
-    if (s.map().containsKey("device")) {
-      s.accept("device");
-      s.warn(
-          "device",
-          "Synod fences with a sidecar process that stops PostgreSQL, not a kernel watchdog"
-              + " device; the device is not opened");
-    }
+    // Synod fences with a sidecar process, not a kernel watchdog device: warned (ConfigKeys).
+    s.accept("device");
     s.finish();
     return new WatchdogConfig(mode, margin);
   }

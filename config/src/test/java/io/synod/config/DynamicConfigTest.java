@@ -194,9 +194,9 @@ class DynamicConfigTest {
     assertEquals(out, dyn(out).toMap());
     assertEquals(
         List.of(
-            "dcs: config key: postgresql.parameters_replica: kept in the dynamic configuration but not used by "
-                + "Synod",
-            "dcs: config key: standby_cluster: accepted (Patroni setting) but not used by Synod",
+            TestYaml.notUsedDcs("dcs: config key", "postgresql.parameters_replica"),
+            TestYaml.notUsedDcs("dcs: config key", "slots"),
+            TestYaml.notUsedDcs("dcs: config key", "standby_cluster"),
             "dcs: config key: future_patroni_key: unknown key kept in the dynamic configuration but not used"),
         d.warnings());
   }
@@ -270,7 +270,7 @@ class DynamicConfigTest {
     assertEquals(
         List.of(
             "dcs: config key: use_pg_rewind: belongs under postgresql; using it",
-            "dcs: config key: postgresql.data_dir: is a local setting; ignored in the dynamic configuration"),
+            TestYaml.notUsedDcs("dcs: config key", "postgresql.data_dir")),
         d.warnings());
     assertFalse(d.toMap().containsKey("use_pg_rewind"));
     assertEquals(true, ((Map<?, ?>) d.toMap().get("postgresql")).get("use_pg_rewind"));

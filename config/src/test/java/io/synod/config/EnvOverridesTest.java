@@ -36,7 +36,8 @@ class EnvOverridesTest {
     assertEquals("prod", c.scope());
     assertEquals("/synod", c.namespace());
     assertEquals("/synod/prod", c.basePath());
-    assertEquals(List.of(), c.warnings());
+    assertEquals(
+        List.of(TestYaml.notUsed("PATRONI_THREAD_POOL_SIZE", "thread_pool_size")), c.warnings());
   }
 
   @Test

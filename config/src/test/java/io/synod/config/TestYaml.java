@@ -40,6 +40,25 @@ final class TestYaml {
         .problems();
   }
 
+  /** The warning a warned key gets: "SOURCE: not used by Synod: PATH (why)". */
+  static String notUsed(String source, String path) {
+    return source + ": " + ConfigKeys.lookup(path).warning(path);
+  }
+
+  /** Paths of the "not used by Synod" warnings, in order. */
+  static List<String> notUsedPaths(List<String> warnings) {
+    return warnings.stream()
+        .filter(w -> w.contains(": not used by Synod: "))
+        .map(w -> w.substring(w.indexOf(": not used by Synod: ") + 21))
+        .map(p -> p.substring(0, p.indexOf(" (")))
+        .toList();
+  }
+
+  /** The warning of a dynamic key read from the DCS config key (written without bootstrap.dcs). */
+  static String notUsedDcs(String source, String path) {
+    return source + ": " + ConfigKeys.lookup("bootstrap.dcs." + path).warning(path);
+  }
+
   /** MINIMAL plus extra top-level sections. */
   static String minimalWith(String extra) {
     return MINIMAL + extra;

@@ -3,10 +3,11 @@ package io.synod.engine;
 import io.synod.config.DynamicConfig;
 import io.synod.config.PgUser;
 import io.synod.config.PostgresqlConfig;
+import io.synod.config.SynchronousMode;
 import io.synod.config.SynodConfig;
+import io.synod.engine.postgres.PgOptions;
 import io.synod.engine.postgres.PgSettings;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,16 +16,39 @@ import java.util.Map;
 final class PgSettingsFactory {
   private PgSettingsFactory() {}
 
-  static PgSettings build(SynodConfig cfg, DynamicConfig dynamic) {
+  /**
+   * @param majorVersion the PostgreSQL major version of the binaries (libpq options newer than it
+   *     are left out); 0 = unknown
+   */
+  static PgSettings build(SynodConfig cfg, DynamicConfig dynamic, int majorVersion) {
     PostgresqlConfig p = cfg.postgresql();
     // Patroni: dynamic postgresql.parameters first, local ones override them.
     Map<String, String> params = new LinkedHashMap<>();
     dynamic.postgresqlParameters().forEach((k, v) -> params.put(k, String.valueOf(v)));
     p.parameters().forEach((k, v) -> params.put(k, String.valueOf(v)));
-    List<String> hba = new ArrayList<>(dynamic.pgHba());
-    hba.addAll(p.pgHba());
+    // Patroni: a node's own pg_hba / pg_ident lines replace the dynamic ones.
+    List<String> hba = p.pgHba().isEmpty() ? dynamic.pgHba() : p.pgHba();
+    List<String> ident = p.pgIdent().isEmpty() ? dynamic.pgIdent() : p.pgIdent();
     String listenHost = p.listenHosts().isEmpty() ? "127.0.0.1" : String.join(",", p.listenHosts());
     Boolean localRewind = p.usePgRewind();
+    // primary_stop_timeout applies only in synchronous mode (Patroni's rule).
+    Duration stopTimeout =
+        dynamic.synchronousMode() == SynchronousMode.OFF
+            ? Duration.ZERO
+            : dynamic.primaryStopTimeout();
+    PgOptions options =
+        new PgOptions(
+            p.binName(),
+            p.configDir(),
+            ident,
+            p.pgpass(),
+            p.beforeStop(),
+            stopTimeout,
+            p.basebackupArgs(),
+            p.rewindArgs(),
+            p.customConf(),
+            p.recoveryConf(),
+            majorVersion);
     return new PgSettings(
         cfg.name(),
         p.dataDir(),
@@ -45,10 +69,11 @@ final class PgSettingsFactory {
         p.callbacks().asMap(),
         p.prePromote(),
         cfg.bootstrap().postBootstrap(),
-        cfg.scope());
+        cfg.scope(),
+        options);
   }
 
   private static PgSettings.Credentials creds(PgUser u) {
-    return new PgSettings.Credentials(u.username(), u.password());
+    return new PgSettings.Credentials(u.username(), u.password(), u.connectionParams());
   }
 }

@@ -20,6 +20,7 @@ import io.synod.engine.ha.Leadership;
 import io.synod.engine.ha.ManualActions;
 import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeIdentity;
+import io.synod.engine.log.LogSetup;
 import io.synod.engine.postgres.PgProcess;
 import io.synod.engine.postgres.PgSettings;
 import io.synod.engine.postgres.Postgres;
@@ -49,6 +50,7 @@ public final class SynodNode implements AutoCloseable {
   private Thread loopThread;
   private HttpServer http;
   private Bridges bridges = Bridges.none();
+  private int pgMajor;
   private ManualRequests manual;
 
   public SynodNode(SynodConfig cfg) {
@@ -56,6 +58,8 @@ public final class SynodNode implements AutoCloseable {
   }
 
   public SynodNode start() {
+    // Refuse PostgreSQL older than 13 (or a data dir of another major) before anything starts.
+    pgMajor = PgVersions.check(cfg.postgresql().binary("pg_ctl"), cfg.postgresql().dataDir());
     RaftConfig r = cfg.raft();
     if (r == null) {
       throw new IllegalStateException(
@@ -84,21 +88,13 @@ public final class SynodNode implements AutoCloseable {
     // Mirrors of the store in etcd3/zookeeper/consul: own threads, never on the HA loop's path.
     bridges = Bridges.fromConfig(bridgeConfig, cfg, raft, store).start();
 
-    PgSettings ps = PgSettingsFactory.build(cfg, dcs);
+    PgSettings ps = PgSettingsFactory.build(cfg, dcs, pgMajor);
     pg = new Postgres(ps);
-    NodeIdentity id =
-        new NodeIdentity(
-            cfg.name(),
-            ps.connectHost(),
-            ps.port(),
-            cfg.restapi().apiUrl(),
-            cfg.tags().asMap(),
-            cfg.tags().nofailover(),
-            cfg.tags().failoverPriority());
+    NodeIdentity id = identity(cfg, ps);
     List<String> stop =
         new ArrayList<>(
             List.of(
-                ps.binDir().resolve("pg_ctl").toString(),
+                ps.binDir().resolve(ps.options().binary("pg_ctl")).toString(),
                 "stop",
                 "-m",
                 "immediate",
@@ -143,7 +139,7 @@ public final class SynodNode implements AutoCloseable {
                 cfg.restapi().host(),
                 cfg.restapi().port(),
                 Tls.serverContext(cfg.restapi()),
-                cfg.restapi().httpExtraHeaders(),
+                HttpServer.Options.from(cfg.restapi()),
                 api::handle);
     loopThread = new Thread(loop, "synod-ha-loop");
     loopThread.start();
@@ -156,6 +152,19 @@ public final class SynodNode implements AutoCloseable {
         ps.port(),
         so.self());
     return this;
+  }
+
+  /** What goes into this node's member key: conn_url from postgresql.connect_address. */
+  static NodeIdentity identity(SynodConfig cfg, PgSettings ps) {
+    return new NodeIdentity(
+        cfg.name(),
+        ps.connectHost(),
+        // conn_url's port is connect_address's (a proxy or NAT may sit in front of listen)
+        cfg.postgresql().connectHostPort().port(),
+        cfg.restapi().apiUrl(),
+        cfg.tags().asMap(),
+        cfg.tags().nofailover(),
+        cfg.tags().failoverPriority());
   }
 
   /**
@@ -202,12 +211,15 @@ public final class SynodNode implements AutoCloseable {
     }
   }
 
-  /** A change of the dynamic config: rewrite postgresql.conf and reload when parameters changed. */
+  /**
+   * A change of the dynamic config: new settings; rewrite the config files and reload when they
+   * changed.
+   */
   private void onDynamicConfig(DynamicConfig d) {
     currentDcs = d;
-    PgSettings next = PgSettingsFactory.build(cfg, d);
-    if (!next.parameters().equals(pg.settings().parameters())
-        || !next.pgHba().equals(pg.settings().pgHba())) {
+    PgSettings next = PgSettingsFactory.build(cfg, d, pgMajor);
+    // parameters, pg_hba, pg_ident, or the synchronous-mode stop limit changed
+    if (!next.equals(pg.settings())) {
       pg.updateSettings(next);
       if (pg.writeConfig() && pg.isRunning()) {
         pg.reload();
@@ -227,8 +239,9 @@ public final class SynodNode implements AutoCloseable {
 
   /**
    * POST /reload (on the HA loop's thread): re-reads the YAML; applies PostgreSQL parameters and
-   * pg_hba, and the REST API's authentication and allowlist. Listen addresses, TLS files, tags and
-   * the Raft section need a restart. An invalid file is logged and changes nothing.
+   * pg_hba, the REST API's authentication and allowlist, and the log section (new warnings are
+   * logged once). Listen addresses, TLS files, tags and the Raft section need a restart. An invalid
+   * file is logged and changes nothing.
    */
   private void reloadConfig() {
     if (cfg.source() == null) {
@@ -236,7 +249,7 @@ public final class SynodNode implements AutoCloseable {
     }
     SynodConfig next;
     try {
-      next = ConfigLoader.load(cfg.source(), System.getenv());
+      next = ConfigLoader.read(cfg.source(), System.getenv());
     } catch (ConfigException e) {
       LOG.error(
           "reload: {} is invalid, keeping the running configuration: {}",
@@ -245,11 +258,21 @@ public final class SynodNode implements AutoCloseable {
       return;
     }
     List<String> needRestart = ReloadDiff.needRestart(cfg.raw(), next.raw());
+    try {
+      LogSetup.apply(next.log());
+    } catch (IllegalStateException ex) {
+      LOG.error("reload: keeping the running log settings: {}", ex.getMessage());
+    }
+    SynodConfig previous = cfg;
+    next.warnings().stream()
+        .filter(w -> !previous.warnings().contains(w))
+        .forEach(w -> LOG.warn("{}", w));
     cfg = next;
     access.set(new Access(next.restapi(), () -> RestApi.memberApiUrls(loop.status())));
-    pg.updateSettings(PgSettingsFactory.build(next, currentDcs));
+    pg.updateSettings(PgSettingsFactory.build(next, currentDcs, pgMajor));
     LOG.info(
-        "reload: re-read {}; applied PostgreSQL parameters, pg_hba and the REST API's access rules",
+        "reload: re-read {}; applied PostgreSQL parameters, pg_hba, pg_ident, the REST API's access"
+            + " rules and the log settings",
         next.source());
     if (!needRestart.isEmpty()) {
       LOG.warn(

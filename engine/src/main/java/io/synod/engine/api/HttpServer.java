@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -29,6 +30,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.synod.config.RestApiConfig;
+import io.synod.engine.SynodVersion;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -102,6 +105,47 @@ public final class HttpServer implements AutoCloseable {
 
   private Channel channel;
   private Map<String, String> extraHeaders = Map.of();
+  private String serverHeader = "Synod";
+
+  /**
+   * Patroni's restapi settings for the transport.
+   *
+   * @param httpHeaders {@code http_extra_headers}: added to every answer
+   * @param httpsHeaders {@code https_extra_headers}: added to HTTPS answers as well
+   * @param serverHeader the Server header ({@code server_tokens})
+   * @param backlog {@code request_queue_size}: the listen backlog; null = the system's default
+   */
+  public record Options(
+      Map<String, String> httpHeaders,
+      Map<String, String> httpsHeaders,
+      String serverHeader,
+      Integer backlog) {
+    public static Options from(RestApiConfig c) {
+      return new Options(
+          c.httpExtraHeaders(),
+          c.httpsExtraHeaders(),
+          serverHeader(c.serverTokens()),
+          c.requestQueueSize());
+    }
+
+    /** Patroni's server_tokens: Minimal, ProductOnly, Original (the default). */
+    static String serverHeader(String tokens) {
+      return switch (tokens == null ? "original" : tokens.toLowerCase(Locale.ROOT)) {
+        case "minimal" -> "Synod/" + SynodVersion.number();
+        case "productonly" -> "Synod";
+        default ->
+            "Synod/"
+                + SynodVersion.number()
+                + " Netty/"
+                + io.netty.util.Version.identify().values().stream()
+                    .findFirst()
+                    .map(io.netty.util.Version::artifactVersion)
+                    .orElse("4")
+                + " Java/"
+                + System.getProperty("java.version");
+      };
+    }
+  }
 
   public HttpServer start(String host, int port, Function<Request, Response> router) {
     return start(host, port, null, Map.of(), router);
@@ -117,7 +161,23 @@ public final class HttpServer implements AutoCloseable {
       SslContext ssl,
       Map<String, String> extraHeaders,
       Function<Request, Response> router) {
-    this.extraHeaders = extraHeaders == null ? Map.of() : Map.copyOf(extraHeaders);
+    return start(host, port, ssl, new Options(extraHeaders, Map.of(), "Synod", null), router);
+  }
+
+  /**
+   * @param ssl null for plain HTTP
+   */
+  public HttpServer start(
+      String host, int port, SslContext ssl, Options options, Function<Request, Response> router) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    if (options.httpHeaders() != null) {
+      headers.putAll(options.httpHeaders());
+    }
+    if (ssl != null && options.httpsHeaders() != null) {
+      headers.putAll(options.httpsHeaders());
+    }
+    this.extraHeaders = Map.copyOf(headers);
+    this.serverHeader = options.serverHeader() == null ? "Synod" : options.serverHeader();
     ServerBootstrap b =
         new ServerBootstrap()
             .group(boss, workers)
@@ -136,6 +196,9 @@ public final class HttpServer implements AutoCloseable {
                     p.addLast(new HttpServerCodec(), new Aggregator(), new Handler(router));
                   }
                 });
+    if (options.backlog() != null) {
+      b.option(ChannelOption.SO_BACKLOG, options.backlog());
+    }
     try {
       channel = b.bind(host == null || host.isEmpty() ? "0.0.0.0" : host, port).sync().channel();
     } catch (Exception e) {
@@ -282,7 +345,7 @@ public final class HttpServer implements AutoCloseable {
             head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
     resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
     resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, head ? 0 : body.length);
-    resp.headers().set(HttpHeaderNames.SERVER, "Synod");
+    resp.headers().set(HttpHeaderNames.SERVER, serverHeader);
     extraHeaders.forEach((k, v) -> resp.headers().set(k, v));
     r.headers().forEach((k, v) -> resp.headers().set(k, v));
     if (keepAlive) {

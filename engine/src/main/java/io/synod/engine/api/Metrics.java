@@ -95,6 +95,9 @@ final class Metrics {
         "patroni_cluster_unlocked",
         "Value is 1 if the cluster is unlocked, 0 if locked.",
         Boolean.TRUE.equals(doc.get("cluster_unlocked")) ? 1 : 0);
+    // failsafe_mode in Synod: inherent, never "active" (the store is the members' Raft group; it
+    // is lost only with a majority of them, when Patroni's failsafe would demote as well). A node
+    // is a failsafe member when failsafe_mode is on and it has a member key (GET /failsafe).
     m.gauge(
         "patroni_failsafe_mode_is_active",
         "Value is 1 if failsafe mode is active, 0 if inactive.",
@@ -106,7 +109,9 @@ final class Metrics {
     m.gauge(
         "patroni_failsafe_member",
         "Value is 1 if this node is a member of failsafe, 0 otherwise.",
-        0);
+        failsafeEnabled && s.cluster() != null && s.cluster().members().containsKey(s.name())
+            ? 1
+            : 0);
     Object tl = doc.get("timeline");
     m.gauge(
         "patroni_postgres_timeline",

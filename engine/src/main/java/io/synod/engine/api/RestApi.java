@@ -94,12 +94,7 @@ public final class RestApi {
     get("/config", r -> withCluster(RestApi::config));
     get("/raft", r -> raftStatus());
     get("/raft/members", r -> raftStatus());
-    get(
-        "/failsafe",
-        r ->
-            Response.text(
-                502,
-                "failsafe_mode is not supported by Synod (the store is the cluster's own Raft group)"));
+    get("/failsafe", r -> withCluster(this::failsafe));
     get("/patroni", withView((r, v) -> Response.document(200, docs.patroni(v))));
     get("/metrics", withView((r, v) -> metrics(v)));
     get(
@@ -249,6 +244,30 @@ public final class RestApi {
   private NodeView view(NodeStatus s) {
     return new NodeView(
         s, docs.state(s), svc.tags(), s.dynamic() != null ? s.dynamic() : svc.bootstrapDcs());
+  }
+
+  /**
+   * GET /failsafe as Patroni answers it: {name: api_url} of every member when failsafe_mode is on,
+   * 502 when it is off. In Synod failsafe is inherent (the store is the members' own Raft group,
+   * lost only with a majority of them), so the list is the members of the cluster, never a separate
+   * key the leader maintains.
+   */
+  private Response failsafe(Cluster c) {
+    NodeStatus s = svc.status().get();
+    boolean on =
+        s != null && s.dynamic() != null
+            ? s.dynamic().failsafeMode()
+            : svc.bootstrapDcs().failsafeMode();
+    if (!on) {
+      return Response.text(502, "failsafe_mode is off");
+    }
+    Map<String, Object> members = new LinkedHashMap<>();
+    for (Member m : c.members().values()) {
+      if (m.apiUrl() != null) {
+        members.put(m.name(), m.apiUrl());
+      }
+    }
+    return Response.document(200, members);
   }
 
   private static Response config(Cluster c) {

@@ -1,10 +1,15 @@
 package io.synod.engine.api;
 
+import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.synod.config.RestApiConfig;
 import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import javax.net.ssl.SSLException;
 
 /**
@@ -52,6 +57,10 @@ public final class Tls {
             "restapi.cafile " + ca + ": cannot read the CA certificates: " + rootMessage(e), e);
       }
     }
+    List<String> suites = ciphers(c.ciphers());
+    if (suites != null) {
+      b.ciphers(suites, SupportedCipherSuiteFilter.INSTANCE);
+    }
     b.clientAuth(
         switch (c.verifyClient()) {
           case NONE -> ClientAuth.NONE;
@@ -63,6 +72,64 @@ public final class Tls {
     } catch (SSLException | IllegalArgumentException e) {
       throw new IllegalStateException("restapi TLS settings: " + rootMessage(e), e);
     }
+  }
+
+  /** TLS 1.3 suites: OpenSSL's cipher list does not govern them, so a list leaves them on. */
+  private static final List<String> TLS13 =
+      List.of("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256");
+
+  /**
+   * restapi.ciphers as Java cipher suite names: OpenSSL names (ECDHE-RSA-AES256-GCM-SHA384) are
+   * converted, Java/IANA names (TLS_ECDHE_...) kept; exclusions (!aNULL, !SSLv3, -x) only remove
+   * from what is listed and are skipped; OpenSSL groups (HIGH, DEFAULT...) cannot be expanded by
+   * Java's TLS and are refused. Null when not set.
+   *
+   * @throws IllegalStateException naming restapi.ciphers and the entry it cannot use
+   */
+  static List<String> ciphers(String spec) {
+    if (spec == null || spec.isBlank()) {
+      return null;
+    }
+    Set<String> supported;
+    try {
+      supported =
+          Set.of(
+              javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("restapi.ciphers: no TLS in this JVM: " + e.getMessage(), e);
+    }
+    List<String> out = new ArrayList<>();
+    for (String t : spec.split("[:,\\s]+")) {
+      if (t.isEmpty() || t.startsWith("!") || t.startsWith("-")) {
+        continue;
+      }
+      String name = t.startsWith("+") ? t.substring(1) : t;
+      String java =
+          name.startsWith("TLS_") || name.startsWith("SSL_")
+              ? name
+              : CipherSuiteConverter.toJava(name, "TLS");
+      if (java == null || !java.startsWith("TLS_") && !java.startsWith("SSL_")) {
+        throw new IllegalStateException(
+            "restapi.ciphers: "
+                + name
+                + " is not a cipher suite name (OpenSSL groups such as HIGH or DEFAULT cannot be"
+                + " used with Java's TLS; list suites, e.g. ECDHE-RSA-AES256-GCM-SHA384)");
+      }
+      if (!supported.contains(java)) {
+        throw new IllegalStateException(
+            "restapi.ciphers: " + name + " (" + java + ") is not supported by this JVM's TLS");
+      }
+      if (!out.contains(java)) {
+        out.add(java);
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalStateException("restapi.ciphers: " + spec + " names no cipher suite");
+    }
+    if (out.stream().noneMatch(TLS13::contains)) {
+      TLS13.stream().filter(supported::contains).forEach(out::add);
+    }
+    return out;
   }
 
   private static File readable(String path, String setting) {

@@ -170,6 +170,8 @@ final class Api {
     List<String> order = new ArrayList<>();
     if (clusterBase != null) {
       order.add(clusterBase);
+    } else if (settings.raftAddress != null) {
+      order.add(restForRaft());
     }
     order.addAll(settings.seeds);
     for (String base : order) {
@@ -189,6 +191,46 @@ final class Api {
         "no Synod node answered GET /cluster ("
             + String.join("; ", tried)
             + "). Check that the nodes run and that -c/--config-file (restapi.connect_address) or --api points at one");
+  }
+
+  /**
+   * A REST API of the cluster that the Raft peer {@code -d raft://HOST:PORT} belongs to: the
+   * configured nodes and HOST at the restapi port (or 8008) are asked GET /raft, and the first
+   * whose Raft group has that peer is used.
+   */
+  private String restForRaft() {
+    boolean https = settings.seeds.stream().anyMatch(s -> s.startsWith("https:"));
+    List<String> candidates = new ArrayList<>(settings.restCandidatesForRaft(https));
+    candidates.addAll(settings.seeds);
+    List<String> tried = new ArrayList<>();
+    for (String base : candidates) {
+      try {
+        Reply r = send(base, "GET", "/raft", null, DEFAULT_TIMEOUT);
+        if (r.status() != 200) {
+          tried.add(base + " answered " + r.status());
+          continue;
+        }
+        JsonNode raft = r.json();
+        boolean member = settings.raftAddress.equals(raft.path("self").asText());
+        for (JsonNode p : raft.path("peers")) {
+          member |= settings.raftAddress.equals(p.asText());
+        }
+        if (member) {
+          return base;
+        }
+        tried.add(base + " serves another Raft group (" + raft.path("peers") + ")");
+      } catch (Unreachable e) {
+        tried.add(e.getMessage());
+      }
+    }
+    throw new CtlException(
+        CtlException.UNREACHABLE,
+        "no REST API found for the Raft peer "
+            + settings.raftAddress
+            + " ("
+            + String.join("; ", tried)
+            + "). synodctl reaches a Raft address through a REST API of the same cluster on that"
+            + " host (restapi port of -c's file, else 8008); or give --api/-d http://HOST:PORT");
   }
 
   /** The node that last answered GET /cluster. */

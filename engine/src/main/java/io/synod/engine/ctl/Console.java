@@ -39,6 +39,19 @@ final class Console {
     return line.isEmpty() ? (dflt == null ? "" : dflt) : line;
   }
 
+  /** A password: not echoed on a terminal; read as a line otherwise (scripts, tests). */
+  String secret(String question) {
+    java.io.Console c = System.console();
+    if (c != null) {
+      char[] pw = c.readPassword("%s: ", question);
+      if (pw == null) {
+        throw new CtlException(CtlException.ABORTED, "no answer to \"" + question + "\"");
+      }
+      return new String(pw);
+    }
+    return prompt(question, null);
+  }
+
   /** y/N question; false on "no". */
   boolean confirm(String question) {
     String a = prompt(question + " [y/N]", null).toLowerCase(java.util.Locale.ROOT);

@@ -14,11 +14,12 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * What synodctl needs from a node's YAML (Patroni's layout, so a patronictl config works too):
- * {@code scope}, where the REST API is ({@code restapi.connect_address}, else {@code listen}), and
- * how to talk to it ({@code ctl.authentication} else {@code restapi.authentication}, {@code
- * ctl.insecure/cacert/certfile/keyfile}, else {@code restapi.cafile}). PATRONI_* variables for
- * these keys override the file, as in Patroni.
+ * What synodctl needs from a node's YAML (Patroni's layout, so a patronictl config works too; with
+ * neither {@code -c} nor {@code PATRONICTL_CONFIG_FILE}, {@code ~/.config/patroni/patronictl.yaml}
+ * is read when it exists, as patronictl does): {@code scope}, where the REST API is ({@code
+ * restapi.connect_address}, else {@code listen}), and how to talk to it ({@code ctl.authentication}
+ * else {@code restapi.authentication}, {@code ctl.insecure/cacert/certfile/keyfile}, else {@code
+ * restapi.cafile}). PATRONI_* variables for these keys override the file, as in Patroni.
  */
 final class CtlSettings {
   static final String DEFAULT_API = "http://127.0.0.1:8008";
@@ -34,18 +35,44 @@ final class CtlSettings {
   String keyfilePassword;
   Path source;
 
+  /** -d raft://HOST:PORT: the cluster this Raft peer belongs to (resolved through a REST API). */
+  String raftAddress;
+
+  /** REST API port of the config file's node (restapi), used to find one next to a Raft peer. */
+  Integer restPort;
+
+  /** postgresql.authentication.superuser of the config file, when it is a node's YAML. */
+  String pgUser;
+
+  String pgPassword;
+
   /**
    * @param file -c/--config-file, or null (then PATRONICTL_CONFIG_FILE, then none)
    * @param apis --api URLs given on the command line (tried first)
    */
   static CtlSettings load(
       Path file, List<String> apis, boolean insecureFlag, Map<String, String> env) {
+    return load(file, apis, insecureFlag, env, null);
+  }
+
+  /**
+   * @param dcsUrl -d/--dcs-url: a node's REST API ({@code http(s)://host:port}, {@code host:port})
+   *     or Raft address ({@code raft://host:port}); null when not given
+   */
+  static CtlSettings load(
+      Path file, List<String> apis, boolean insecureFlag, Map<String, String> env, String dcsUrl) {
     CtlSettings s = new CtlSettings();
     Path f = file;
     if (f == null
         && env.get("PATRONICTL_CONFIG_FILE") != null
         && !env.get("PATRONICTL_CONFIG_FILE").isBlank()) {
       f = Path.of(env.get("PATRONICTL_CONFIG_FILE"));
+    }
+    if (f == null) {
+      Path dflt = defaultConfigFile(env);
+      if (dflt != null && Files.isRegularFile(dflt)) {
+        f = dflt;
+      }
     }
     Map<String, Object> root = Map.of();
     if (f != null) {
@@ -109,7 +136,47 @@ final class CtlSettings {
     s.keyfilePassword =
         firstNonBlank(env.get("PATRONI_CTL_KEYFILE_PASSWORD"), str(ctl.get("keyfile_password")));
 
+    Map<String, Object> su =
+        section(section(section(root, "postgresql"), "authentication"), "superuser");
+    s.pgUser = firstNonBlank(env.get("PATRONI_SUPERUSER_USERNAME"), str(su.get("username")));
+    s.pgPassword = firstNonBlank(env.get("PATRONI_SUPERUSER_PASSWORD"), str(su.get("password")));
+    if (connect != null) {
+      try {
+        s.restPort = HostPort.parse(baseUrl(connect, https).replaceFirst("^[a-z]+://", "")).port();
+      } catch (RuntimeException e) {
+        // reported below when the address is used
+      }
+    }
+
     Set<String> seeds = new LinkedHashSet<>();
+    if (dcsUrl != null && !dcsUrl.isBlank()) {
+      String d = dcsUrl.trim();
+      int sep = d.indexOf("://");
+      String scheme = sep > 0 ? d.substring(0, sep).toLowerCase(java.util.Locale.ROOT) : "";
+      switch (scheme) {
+        case "raft" -> {
+          String hp = d.substring(sep + 3).replaceFirst("/.*$", "");
+          try {
+            HostPort p = HostPort.parse(hp);
+            s.raftAddress = p.host() + ":" + p.port();
+          } catch (RuntimeException e) {
+            throw new CtlException(
+                CtlException.USAGE, "-d/--dcs-url: not a Raft address (raft://host:port): " + d);
+          }
+        }
+        case "", "http", "https", "synod" ->
+            seeds.add(baseUrl(scheme.equals("synod") ? d.substring(sep + 3) : d, https));
+        default ->
+            throw new CtlException(
+                CtlException.USAGE,
+                "-d/--dcs-url: "
+                    + d
+                    + ": synodctl talks to Synod nodes, by their REST API (http(s)://host:port) or"
+                    + " Raft address (raft://host:port); "
+                    + scheme
+                    + " is at most a mirror of Synod's store");
+      }
+    }
     for (String a : apis == null ? List.<String>of() : apis) {
       for (String one : a.split(",")) {
         if (!one.isBlank()) {
@@ -128,11 +195,32 @@ final class CtlSettings {
     if (connect != null) {
       seeds.add(baseUrl(connect, https));
     }
-    if (seeds.isEmpty()) {
+    if (seeds.isEmpty() && s.raftAddress == null) {
       seeds.add(DEFAULT_API);
     }
     s.seeds.addAll(seeds);
     return s;
+  }
+
+  /** patronictl's default file: $XDG_CONFIG_HOME/patroni/patronictl.yaml or ~/.config/... */
+  static Path defaultConfigFile(Map<String, String> env) {
+    String xdg = env.get("XDG_CONFIG_HOME");
+    if (xdg != null && !xdg.isBlank()) {
+      return Path.of(xdg, "patroni", "patronictl.yaml");
+    }
+    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+    return home == null ? null : Path.of(home, ".config", "patroni", "patronictl.yaml");
+  }
+
+  /** Where -d raft://HOST:PORT may have its REST API: HOST at the file's restapi port, or 8008. */
+  List<String> restCandidatesForRaft(boolean https) {
+    String host = raftAddress.substring(0, raftAddress.lastIndexOf(':'));
+    Set<String> out = new LinkedHashSet<>();
+    if (restPort != null) {
+      out.add(baseUrl(host + ":" + restPort, https));
+    }
+    out.add(baseUrl(host + ":8008", https));
+    return List.copyOf(out);
   }
 
   /**

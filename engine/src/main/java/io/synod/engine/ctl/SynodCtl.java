@@ -59,6 +59,7 @@ import picocli.CommandLine.ParentCommand;
       Actions.RemoveCmd.class,
       Views.VersionCmd.class,
       Views.DsnCmd.class,
+      QueryCmd.class,
       Actions.FlushCmd.class,
       MembersVerbs.class
     })
@@ -69,8 +70,17 @@ public final class SynodCtl implements Callable<Integer> {
       names = {"-c", "--config-file"},
       paramLabel = "FILE",
       description =
-          "node or patronictl YAML (default: $PATRONICTL_CONFIG_FILE); gives scope, restapi and ctl settings")
+          "node or patronictl YAML (default: $PATRONICTL_CONFIG_FILE, else"
+              + " ~/.config/patroni/patronictl.yaml); gives scope, restapi and ctl settings")
   Path configFile;
+
+  @Option(
+      names = {"-d", "--dcs-url"},
+      paramLabel = "URL",
+      description =
+          "a node of the cluster: its REST API (http(s)://HOST:PORT or HOST:PORT) or its Raft"
+              + " address (raft://HOST:PORT)")
+  String dcsUrl;
 
   @Option(
       names = {"-k", "--insecure"},
@@ -129,7 +139,7 @@ public final class SynodCtl implements Callable<Integer> {
 
   Api api() {
     if (api == null) {
-      api = new Api(CtlSettings.load(configFile, apis, insecure, env));
+      api = new Api(CtlSettings.load(configFile, apis, insecure, env, dcsUrl));
     }
     return api;
   }

@@ -26,15 +26,30 @@ final class Table {
       String title,
       Set<String> rightAligned,
       int dropInPretty) {
+    print(out, fmt, columns, rows, title, rightAligned, dropInPretty, "\t");
+  }
+
+  /** Same, with patronictl's {@code --delimiter} for tsv. */
+  static void print(
+      PrintStream out,
+      String fmt,
+      List<String> columns,
+      List<List<Object>> rows,
+      String title,
+      Set<String> rightAligned,
+      int dropInPretty,
+      String delimiter) {
     switch (fmt) {
       case "json" -> out.println(Api.JSON.valueToTree(objects(columns, rows)).toString());
       case "yaml", "yml" -> out.print(yaml(objects(columns, rows)));
       case "tsv" -> {
-        out.println(String.join("\t", columns));
+        if (!columns.isEmpty()) {
+          out.println(String.join(delimiter, columns));
+        }
         for (List<Object> r : rows) {
           List<String> cells = new ArrayList<>();
           r.forEach(c -> cells.add(cell(c)));
-          out.println(String.join("\t", cells));
+          out.println(String.join(delimiter, cells));
         }
       }
       default ->

@@ -116,8 +116,9 @@ final class Bootstrap {
     conn.put("port", Integer.toString(s.port()));
     conn.put("user", s.superuser().username());
     conn.put("dbname", "postgres");
-    Map<String, String> env =
-        s.superuser().hasPassword() ? Map.of("PGPASSWORD", s.superuser().password()) : Map.of();
+    conn.putAll(Libpq.params(s.superuser(), s.options().majorVersion()));
+    pg.writePgpass();
+    Map<String, String> env = Libpq.passwordEnv(s, s.superuser());
     return callbacks.runSync(
         "post_bootstrap", s.postBootstrap(), List.of(ConfigFiles.conninfo(conn)), env, timeout);
   }
@@ -138,26 +139,28 @@ final class Bootstrap {
       throw new PgException("createReplica: data directory " + dir + " is not empty");
     }
     PgFiles.createPrivateDirectory(dir);
-    Map<String, String> env = new LinkedHashMap<>();
-    if (s.replication().hasPassword()) {
-      env.put("PGPASSWORD", s.replication().password());
-    }
+    pg.writePgpass();
+    Map<String, String> env = new LinkedHashMap<>(Libpq.passwordEnv(s, s.replication()));
     env.put("PGAPPNAME", "synod_basebackup_" + Slots.slotNameFor(s.name()));
     env.put("PGCONNECT_TIMEOUT", "10");
+    // host, port, user and the replication role's libpq options (sslmode, ...) in one conninfo
+    Map<String, String> conn = new LinkedHashMap<>();
+    conn.put("host", leaderHost);
+    conn.put("port", Integer.toString(leaderPort));
+    conn.put("user", s.replication().username());
+    conn.putAll(Libpq.params(s.replication(), s.options().majorVersion()));
     List<String> cmd =
-        List.of(
-            pg.bin("pg_basebackup"),
-            "-D",
-            dir.toString(),
-            "--wal-method=stream",
-            "--checkpoint=fast",
-            "--no-password",
-            "-h",
-            leaderHost,
-            "-p",
-            Integer.toString(leaderPort),
-            "-U",
-            s.replication().username());
+        new ArrayList<>(
+            List.of(
+                pg.bin("pg_basebackup"),
+                "-D",
+                dir.toString(),
+                "--wal-method=stream",
+                "--checkpoint=fast",
+                "--no-password",
+                "-d",
+                ConfigFiles.conninfo(conn)));
+    cmd.addAll(s.options().basebackupArgs()); // postgresql.basebackup
     log.info("cloning {}:{} into {}", leaderHost, leaderPort, dir);
     PgProcess.Result r = PgProcess.runPg(cmd, env, timeout);
     if (!r.ok()) {

@@ -83,9 +83,12 @@ final class ConfigFiles {
   static final String SYNC_HEADER =
       "# synchronous replication, managed by Synod (synchronous_mode)";
 
-  /** The synchronous_standby_names Synod last wrote into PGDATA's postgresql.conf, or null. */
-  static SyncStandbyNames managedSyncNames(Path dataDir) {
-    Path conf = dataDir.resolve("postgresql.conf");
+  /**
+   * The synchronous_standby_names Synod last wrote into postgresql.conf (in config_dir, default
+   * PGDATA), or null.
+   */
+  static SyncStandbyNames managedSyncNames(Path configDir) {
+    Path conf = configDir.resolve("postgresql.conf");
     try {
       if (!Files.exists(conf)) {
         return null;
@@ -111,19 +114,32 @@ final class ConfigFiles {
   }
 
   static String postgresqlConf(PgSettings s, String socketDir, ReplicaTarget target) {
-    return postgresqlConf(s, socketDir, target, null);
+    return postgresqlConf(s, socketDir, target, false, null);
   }
 
   /**
+   * @param standby whether the node is a standby (standby.signal) with or without a source: the
+   *     recovery_conf settings are written for every standby
    * @param syncNames synchronous_standby_names as the HA loop manages it in synchronous mode; null
    *     when Synod does not manage it (the configured parameter, if any, applies)
    */
   static String postgresqlConf(
-      PgSettings s, String socketDir, ReplicaTarget target, String syncNames) {
+      PgSettings s, String socketDir, ReplicaTarget target, boolean standby, String syncNames) {
     StringBuilder b = new StringBuilder(HEADER);
-    b.append("# initdb's original settings, overridden by everything below.\n");
-    b.append("include '").append(BASE_CONF).append("'\n\n");
+    if (s.options().customConf() != null) {
+      b.append("# postgresql.custom_conf, overridden by everything below.\n");
+      b.append("include ").append(quote(s.options().customConf().toString())).append("\n\n");
+    } else {
+      b.append("# initdb's original settings, overridden by everything below.\n");
+      b.append("include '").append(BASE_CONF).append("'\n\n");
+    }
     b.append("# node identity (from the Synod configuration)\n");
+    if (!s.configDir().equals(s.dataDir())) {
+      // postgresql.config_dir: the server is started with this file; it finds the rest from here
+      setting(b, "data_directory", s.dataDir().toString());
+      setting(b, "hba_file", s.configDir().resolve("pg_hba.conf").toString());
+      setting(b, "ident_file", s.configDir().resolve("pg_ident.conf").toString());
+    }
     setting(b, "listen_addresses", s.listenHost());
     setting(b, "port", Integer.toString(s.port()));
     if (s.clusterName() != null) {
@@ -165,6 +181,35 @@ final class ConfigFiles {
       }
       setting(b, "recovery_target_timeline", "latest");
     }
+    if (target != null || standby) {
+      Map<String, String> extra = new TreeMap<>();
+      s.options()
+          .recoveryConf()
+          .forEach(
+              (k, v) -> {
+                String key = k.trim().toLowerCase(Locale.ROOT);
+                if (!SYNOD_RECOVERY.contains(key) && !OWNED.contains(key) && v != null) {
+                  extra.put(key, v);
+                }
+              });
+      if (!extra.isEmpty()) {
+        b.append("\n# postgresql.recovery_conf\n");
+        extra.forEach((k, v) -> setting(b, k, v));
+      }
+    }
+    return b.toString();
+  }
+
+  /** The standby settings Synod writes itself; recovery_conf cannot override them. */
+  static final Set<String> SYNOD_RECOVERY =
+      Set.of("primary_conninfo", "primary_slot_name", "recovery_target_timeline", "standby_mode");
+
+  /** pg_ident.conf from the configured lines. */
+  static String pgIdent(PgSettings s) {
+    StringBuilder b = new StringBuilder(HEADER);
+    for (String line : s.options().pgIdent()) {
+      b.append(line.replaceAll("[\\r\\n]", " ").strip()).append('\n');
+    }
     return b.toString();
   }
 
@@ -197,11 +242,15 @@ final class ConfigFiles {
     c.put("host", t.host());
     c.put("port", Integer.toString(t.port()));
     c.put("user", s.replication().username());
-    if (s.replication().hasPassword()) {
+    if (s.options().pgpass() != null) {
+      // postgresql.pgpass: the walreceiver reads the password there, not from postgresql.conf
+      c.put("passfile", s.options().pgpass().toString());
+    } else if (s.replication().hasPassword()) {
       c.put("password", s.replication().password());
     }
     c.put("application_name", s.name());
     c.put("connect_timeout", "5");
+    c.putAll(Libpq.params(s.replication(), s.options().majorVersion()));
     return conninfo(c);
   }
 

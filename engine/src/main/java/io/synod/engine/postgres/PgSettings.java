@@ -40,6 +40,7 @@ import java.util.Objects;
  * @param prePromote fencing command run before promotion; non-zero exit aborts it; null for none
  * @param postBootstrap command run once after the cluster is bootstrapped; null for none
  * @param clusterName scope; written as cluster_name and passed to callbacks
+ * @param options everything else of Patroni's postgresql section Synod acts on ({@link PgOptions})
  */
 public record PgSettings(
     String name,
@@ -61,17 +62,27 @@ public record PgSettings(
     Map<String, String> callbacks,
     String prePromote,
     String postBootstrap,
-    String clusterName) {
+    String clusterName,
+    PgOptions options) {
 
   public static final Duration DEFAULT_PG_CTL_TIMEOUT = Duration.ofSeconds(60);
 
-  /** A role name and its password (password may be null). */
-  public record Credentials(String username, String password) {
+  /**
+   * A role name, its password (may be null) and the other libpq options given for it (sslmode,
+   * sslcert, sslkey, sslpassword, sslrootcert, sslcrl, sslcrldir, gssencmode, channel_binding,
+   * sslnegotiation), which Synod passes wherever it connects as this role.
+   */
+  public record Credentials(String username, String password, Map<String, String> params) {
     public Credentials {
       Objects.requireNonNull(username, "username");
       if (username.isBlank()) {
         throw new IllegalArgumentException("blank username");
       }
+      params = params == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(params));
+    }
+
+    public Credentials(String username, String password) {
+      this(username, password, Map.of());
     }
 
     public boolean hasPassword() {
@@ -112,6 +123,84 @@ public record PgSettings(
     prePromote = blankToNull(prePromote);
     postBootstrap = blankToNull(postBootstrap);
     clusterName = blankToNull(clusterName);
+    options = options == null ? PgOptions.defaults() : options;
+  }
+
+  /** The settings as before {@link PgOptions} existed: its defaults. */
+  public PgSettings(
+      String name,
+      Path dataDir,
+      Path binDir,
+      String listenHost,
+      int port,
+      String connectHost,
+      Credentials superuser,
+      Credentials replication,
+      Credentials rewind,
+      Map<String, String> parameters,
+      List<String> pgHba,
+      List<String> initdbArgs,
+      Duration pgCtlTimeout,
+      boolean useSlots,
+      boolean useRewind,
+      boolean removeDataDirectoryOnRewindFailure,
+      Map<String, String> callbacks,
+      String prePromote,
+      String postBootstrap,
+      String clusterName) {
+    this(
+        name,
+        dataDir,
+        binDir,
+        listenHost,
+        port,
+        connectHost,
+        superuser,
+        replication,
+        rewind,
+        parameters,
+        pgHba,
+        initdbArgs,
+        pgCtlTimeout,
+        useSlots,
+        useRewind,
+        removeDataDirectoryOnRewindFailure,
+        callbacks,
+        prePromote,
+        postBootstrap,
+        clusterName,
+        PgOptions.defaults());
+  }
+
+  /** Where postgresql.conf, pg_hba.conf and pg_ident.conf live: config_dir, else PGDATA. */
+  public Path configDir() {
+    return options.configDir() == null ? dataDir : options.configDir().toAbsolutePath().normalize();
+  }
+
+  /** Same settings with other options. */
+  public PgSettings withOptions(PgOptions newOptions) {
+    return new PgSettings(
+        name,
+        dataDir,
+        binDir,
+        listenHost,
+        port,
+        connectHost,
+        superuser,
+        replication,
+        rewind,
+        parameters,
+        pgHba,
+        initdbArgs,
+        pgCtlTimeout,
+        useSlots,
+        useRewind,
+        removeDataDirectoryOnRewindFailure,
+        callbacks,
+        prePromote,
+        postBootstrap,
+        clusterName,
+        newOptions);
   }
 
   /** Credentials pg_rewind uses on the source: the rewind role, else the superuser. */
@@ -141,7 +230,8 @@ public record PgSettings(
         callbacks,
         prePromote,
         postBootstrap,
-        clusterName);
+        clusterName,
+        options);
   }
 
   /** Same settings with new extra pg_hba lines. */
@@ -166,7 +256,8 @@ public record PgSettings(
         callbacks,
         prePromote,
         postBootstrap,
-        clusterName);
+        clusterName,
+        options);
   }
 
   /** Same settings with other callbacks and pre_promote/post_bootstrap commands. */
@@ -192,7 +283,8 @@ public record PgSettings(
         newCallbacks,
         newPrePromote,
         newPostBootstrap,
-        clusterName);
+        clusterName,
+        options);
   }
 
   private static String blankToNull(String s) {

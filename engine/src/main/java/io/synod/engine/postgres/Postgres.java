@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * timeout; failures throw {@link PgException} naming the command and the tail of its stderr (or
  * server log). {@link #state()} never throws.
  *
- * <p>Lifecycle methods do not fire callbacks: the caller runs {@link #runCallback} for on_start,
- * on_stop, ... when it considers the event to have happened.
+ * <p>Lifecycle methods do not fire callbacks, except {@link #stop}, which fires on_stop as
+ * Patroni's stop does (and runs before_stop first): the caller runs {@link #runCallback} for
+ * on_start, on_stop, ... when it considers the event to have happened.
  *
  * <p>Files next to the data directory (its parent must be writable by the JVM's user): {@code
  * <member>-postgres.log} receives the server's stderr via {@code pg_ctl -l}, and {@code
@@ -72,8 +73,9 @@ public final class Postgres implements PgControl, AutoCloseable {
     this.settings = Objects.requireNonNull(settings, "settings");
     // An engine restarted under a running primary keeps its synchronous standbys: a config
     // rewrite before the HA loop re-decides must not turn replication asynchronous.
-    this.managedSyncNames = ConfigFiles.managedSyncNames(settings.dataDir());
+    this.managedSyncNames = ConfigFiles.managedSyncNames(settings.configDir());
     ConfigFiles.ignoredParameters(settings).forEach(log::warn);
+    Libpq.notUsed(settings).forEach(log::warn);
   }
 
   public PgSettings settings() {
@@ -177,6 +179,9 @@ public final class Postgres implements PgControl, AutoCloseable {
           "the data directory and member name of a Postgres cannot change");
     }
     ConfigFiles.ignoredParameters(newSettings).forEach(log::warn);
+    if (!Libpq.notUsed(newSettings).equals(Libpq.notUsed(settings))) {
+      Libpq.notUsed(newSettings).forEach(log::warn);
+    }
     settings = newSettings;
   }
 
@@ -233,10 +238,11 @@ public final class Postgres implements PgControl, AutoCloseable {
   // ---------------------------------------------------------------- configuration
 
   /**
-   * Regenerates postgresql.conf and pg_hba.conf from the settings (and the replica target, if any),
-   * moving initdb's original postgresql.conf to postgresql.base.conf the first time, and strips
-   * recovery settings from postgresql.auto.conf. Writes only what differs; returns whether anything
-   * changed. Does not reload.
+   * Regenerates postgresql.conf, pg_hba.conf and (when lines are configured) pg_ident.conf from the
+   * settings (and the replica target, if any) in config_dir (default PGDATA), moving initdb's
+   * original postgresql.conf to postgresql.base.conf the first time, writes the .pgpass file when
+   * one is configured, and strips recovery settings from postgresql.auto.conf. Writes only what
+   * differs; returns whether anything changed. Does not reload.
    */
   public boolean writeConfig() {
     synchronized (configLock) {
@@ -247,15 +253,26 @@ public final class Postgres implements PgControl, AutoCloseable {
             "writeConfig: " + dir + " holds no PostgreSQL cluster (no PG_VERSION)");
       }
       try {
-        boolean changed = adoptBaseConfig(dir);
+        Path cfg = s.configDir();
+        if (!cfg.equals(dir) && !Files.isDirectory(cfg)) {
+          PgFiles.createPrivateDirectory(cfg);
+        }
+        writePgpass();
+        boolean changed = adoptBaseConfig(dir, cfg);
+        boolean standby = Files.exists(dir.resolve("standby.signal"));
         String conf =
             ConfigFiles.postgresqlConf(
                 s,
                 socketDir().toString(),
                 replicaTarget,
+                standby,
                 managedSyncNames == null ? null : managedSyncNames.render());
-        changed |= PgFiles.writeOwnedIfChanged(dir.resolve("postgresql.conf"), conf);
-        changed |= PgFiles.writeOwnedIfChanged(dir.resolve("pg_hba.conf"), ConfigFiles.pgHba(s));
+        changed |= PgFiles.writeOwnedIfChanged(cfg.resolve("postgresql.conf"), conf);
+        changed |= PgFiles.writeOwnedIfChanged(cfg.resolve("pg_hba.conf"), ConfigFiles.pgHba(s));
+        if (!s.options().pgIdent().isEmpty()) {
+          changed |=
+              PgFiles.writeOwnedIfChanged(cfg.resolve("pg_ident.conf"), ConfigFiles.pgIdent(s));
+        }
         changed |= sanitizeAutoConf(dir);
         return changed;
       } catch (IOException | UncheckedIOException e) {
@@ -381,16 +398,23 @@ public final class Postgres implements PgControl, AutoCloseable {
       long from = size(logf);
       Duration left = remaining(deadline);
       List<String> cmd =
-          List.of(
-              bin("pg_ctl"),
-              "start",
-              "-w",
-              "-t",
-              seconds(left),
-              "-D",
-              dir.toString(),
-              "-l",
-              logf.toString());
+          new ArrayList<>(
+              List.of(
+                  bin("pg_ctl"),
+                  "start",
+                  "-w",
+                  "-t",
+                  seconds(left),
+                  "-D",
+                  dir.toString(),
+                  "-l",
+                  logf.toString()));
+      Path configFile = configFile();
+      if (configFile != null) {
+        // pg_ctl hands -o to the server through a shell
+        cmd.add("-o");
+        cmd.add("--config-file='" + configFile.toString().replace("'", "'\\''") + "'");
+      }
       PgProcess.Result r = PgProcess.runPg(cmd, null, left.plus(PG_CTL_GRACE));
       if (r.ok()) {
         log.info("PostgreSQL started in {}", dir);
@@ -420,40 +444,95 @@ public final class Postgres implements PgControl, AutoCloseable {
   }
 
   /**
-   * {@code pg_ctl stop -m mode -w}; no-op when not running. Throws if it is still running after the
-   * timeout.
+   * {@code pg_ctl stop -m mode -w}, as Patroni's stop: the before_stop script runs first
+   * (synchronously, its exit code only logged), and the on_stop callback fires once the server
+   * stopped. No-op when not running. In synchronous mode a primary that takes longer than
+   * primary_stop_timeout to stop is ended with an immediate shutdown, then SIGKILL. Throws if it is
+   * still running after the timeout.
    */
   public void stop(StopMode mode, Duration timeout) {
+    stop(mode, timeout, true);
+  }
+
+  private void stop(StopMode mode, Duration timeout, boolean fireOnStop) {
     Path dir = dataDir();
     if (!isRunning()) {
       log.debug("PostgreSQL in {} is not running", dir);
       return;
     }
-    PgProcess.Result r =
-        PgProcess.runPg(
-            List.of(
-                bin("pg_ctl"),
-                "stop",
-                "-m",
-                mode.pgCtlName(),
-                "-w",
-                "-t",
-                seconds(timeout),
-                "-D",
-                dir.toString()),
-            null,
-            timeout.plus(PG_CTL_GRACE));
+    PgSettings s = settings;
+    String role = Files.exists(dir.resolve("standby.signal")) ? "replica" : "primary";
+    if (s.options().beforeStop() != null) {
+      int rc =
+          callbacks.runSync(
+              "before_stop", s.options().beforeStop(), List.of(), Map.of(), s.pgCtlTimeout());
+      log.info("before_stop exited {}", rc);
+    }
+    Duration limit = timeout;
+    boolean bounded = false;
+    if (!s.options().primaryStopTimeout().isZero()
+        && role.equals("primary")
+        && mode != StopMode.IMMEDIATE) {
+      limit = s.options().primaryStopTimeout();
+      bounded = true;
+    }
+    PgProcess.Result r = pgCtlStop(mode, limit);
     if (r.ok() || !isRunning()) {
       log.info("PostgreSQL in {} stopped ({})", dir, mode.pgCtlName());
-      return;
+    } else if (bounded) {
+      log.warn(
+          "PostgreSQL in {} did not stop within primary_stop_timeout ({}): immediate shutdown",
+          dir,
+          limit);
+      pgCtlStop(StopMode.IMMEDIATE, Duration.ofSeconds(5));
+      if (isRunning()) {
+        killPostmaster();
+      }
+    } else {
+      throw new PgException("pg_ctl stop -m " + mode.pgCtlName() + " failed: " + r.describe());
     }
-    throw new PgException("pg_ctl stop -m " + mode.pgCtlName() + " failed: " + r.describe());
+    if (fireOnStop) {
+      runCallback("on_stop", role);
+    }
   }
 
-  /** Fast stop then start; returns what {@link #start(Duration)} returns. */
+  private PgProcess.Result pgCtlStop(StopMode mode, Duration timeout) {
+    return PgProcess.runPg(
+        List.of(
+            bin("pg_ctl"),
+            "stop",
+            "-m",
+            mode.pgCtlName(),
+            "-w",
+            "-t",
+            seconds(timeout),
+            "-D",
+            dataDir().toString()),
+        null,
+        timeout.plus(PG_CTL_GRACE));
+  }
+
+  /** SIGKILL to the postmaster and every process in its data directory; waits until gone. */
+  private void killPostmaster() {
+    log.warn("sending SIGKILL to the postmaster of {} and its children", dataDir());
+    List<Long> pids = new ArrayList<>(Postmaster.processesIn(dataDir()));
+    Postmaster.livePid(dataDir()).ifPresent(pids::add);
+    for (long pid : pids) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (isRunning() && System.nanoTime() < until) {
+      Postmaster.sleep(50);
+    }
+  }
+
+  /**
+   * Fast stop then start; returns what {@link #start(Duration)} returns. before_stop runs, but no
+   * on_stop: the caller fires on_restart (Patroni's rule).
+   */
   public boolean restart(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    stop(StopMode.FAST, timeout);
+    stop(StopMode.FAST, timeout, false);
     return start(remaining(deadline));
   }
 
@@ -628,6 +707,8 @@ public final class Postgres implements PgControl, AutoCloseable {
     p.setProperty("socketTimeout", seconds(socketTimeout));
     p.setProperty("tcpKeepAlive", "true");
     p.setProperty("ApplicationName", "synod");
+    // postgresql.authentication.superuser's sslmode, sslcert, ... (pgjdbc's names)
+    Libpq.jdbc(s.superuser(), s.options().majorVersion(), p);
     String host = ConfigFiles.localHost(s.listenHost());
     if (host.contains(":")) {
       host = "[" + host + "]";
@@ -775,20 +856,51 @@ public final class Postgres implements PgControl, AutoCloseable {
     return Files.exists(dataDir().resolve("PG_VERSION"));
   }
 
+  /** A server binary, by the name {@code bin_name} gives it. */
   String bin(String name) {
-    return settings.binDir().resolve(name).toString();
+    PgSettings s = settings;
+    return s.binDir().resolve(s.options().binary(name)).toString();
   }
 
   /**
-   * Moves a foreign postgresql.conf aside as postgresql.base.conf (Patroni's layout); returns
-   * whether it did.
+   * Writes postgresql.pgpass (0600, postgres-owned when Synod runs as root) with every role's
+   * password, when configured; libpq reads it through PGPASSFILE and primary_conninfo's passfile.
    */
-  private static boolean adoptBaseConfig(Path dir) throws IOException {
-    Path base = dir.resolve(ConfigFiles.BASE_CONF);
+  void writePgpass() {
+    PgSettings s = settings;
+    Path f = s.options().pgpass();
+    if (f == null) {
+      return;
+    }
+    try {
+      if (f.getParent() != null) {
+        Files.createDirectories(f.getParent());
+      }
+    } catch (IOException e) {
+      throw new PgException("postgresql.pgpass: cannot create " + f.getParent() + ": " + e, e);
+    }
+    PgFiles.writeOwnedIfChanged(f, Libpq.pgpass(s));
+  }
+
+  /** The server's configuration file when config_dir moves it out of PGDATA; else null. */
+  Path configFile() {
+    PgSettings s = settings;
+    return s.configDir().equals(s.dataDir()) ? null : s.configDir().resolve("postgresql.conf");
+  }
+
+  /**
+   * Moves a foreign postgresql.conf aside as postgresql.base.conf in the config directory
+   * (Patroni's layout); returns whether it did.
+   */
+  private static boolean adoptBaseConfig(Path dir, Path cfg) throws IOException {
+    Path base = cfg.resolve(ConfigFiles.BASE_CONF);
     if (Files.exists(base)) {
       return false;
     }
-    Path conf = dir.resolve("postgresql.conf");
+    Path conf = cfg.resolve("postgresql.conf");
+    if (!Files.exists(conf) && !cfg.equals(dir)) {
+      conf = dir.resolve("postgresql.conf"); // initdb wrote it into PGDATA
+    }
     if (Files.exists(conf)
         && !Files.readString(conf, StandardCharsets.UTF_8).startsWith(ConfigFiles.HEADER)) {
       Files.move(conf, base);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,9 @@ final class Rewind {
         conn.put("dbname", "postgres");
         conn.put("connect_timeout", "10");
         conn.put("application_name", "synod_rewind");
-        Map<String, String> env = rw.hasPassword() ? Map.of("PGPASSWORD", rw.password()) : Map.of();
+        conn.putAll(Libpq.params(rw, s.options().majorVersion()));
+        pg.writePgpass();
+        Map<String, String> env = Libpq.passwordEnv(s, rw);
         log.info(
             "pg_rewind {} (timeline {}, {}) from {}:{}",
             dir,
@@ -64,15 +67,15 @@ final class Rewind {
             pg.controlData().get(ControlData.CLUSTER_STATE),
             leaderHost,
             leaderPort);
-        PgProcess.Result r =
-            PgProcess.runPg(
+        List<String> cmd =
+            new ArrayList<>(
                 List.of(
                     pg.bin("pg_rewind"),
                     "-D",
                     dir.toString(),
-                    "--source-server=" + ConfigFiles.conninfo(conn)),
-                env,
-                Postgres.remaining(deadline));
+                    "--source-server=" + ConfigFiles.conninfo(conn)));
+        cmd.addAll(s.options().rewindArgs()); // postgresql.rewind
+        PgProcess.Result r = PgProcess.runPg(cmd, env, Postgres.remaining(deadline));
         String out = (r.stdout() + "\n" + r.stderr()).strip();
         if (r.ok()) {
           bootstrap.afterCopyFromLeader(leaderHost, leaderPort);
@@ -119,20 +122,13 @@ final class Rewind {
     } catch (IOException e) {
       return "cannot set signal files aside: " + e.getMessage();
     }
-    PgProcess.Result r =
-        PgProcess.runPg(
-            List.of(
-                pg.bin("postgres"),
-                "--single",
-                "-D",
-                dir.toString(),
-                "-c",
-                "archive_mode=on",
-                "-c",
-                "archive_command=false",
-                "template1"),
-            null,
-            timeout);
+    List<String> single =
+        new ArrayList<>(List.of(pg.bin("postgres"), "--single", "-D", dir.toString()));
+    if (pg.configFile() != null) {
+      single.add("--config-file=" + pg.configFile());
+    }
+    single.addAll(List.of("-c", "archive_mode=on", "-c", "archive_command=false", "template1"));
+    PgProcess.Result r = PgProcess.runPg(single, null, timeout);
     if (!r.ok()) {
       return "single-user crash recovery failed: " + r.describe();
     }

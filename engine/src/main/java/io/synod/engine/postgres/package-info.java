@@ -9,17 +9,21 @@
  *
  * <h2>Who owns which file</h2>
  *
- * Synod owns {@code postgresql.conf} and {@code pg_hba.conf}: both are regenerated from the
- * YAML/dynamic configuration (header "managed by Synod; edit the YAML instead"), so hand edits are
- * lost. initdb's original postgresql.conf is kept as {@code postgresql.base.conf} and included
- * first, so Synod's settings win (Patroni's layout). Standby settings (primary_conninfo,
- * primary_slot_name, recovery_target_timeline) are written into the generated postgresql.conf next
- * to {@code standby.signal}; recovery settings found in {@code postgresql.auto.conf} are removed.
- * {@code synod.slots} records the replication slots Synod created (the only ones it drops). Outside
- * PGDATA, next to it: {@code <member>-postgres.log} (server log, pg_ctl -l) and {@code
- * <member>-socket/} (unix socket directory; a socket inside PGDATA makes pg_rewind fail). Local
- * socket connections use trust only when the superuser has no password (development), scram-sha-256
- * otherwise; Synod itself always connects over TCP.
+ * Synod owns {@code postgresql.conf}, {@code pg_hba.conf} and, when lines are configured, {@code
+ * pg_ident.conf}: they are regenerated from the YAML/dynamic configuration (header "managed by
+ * Synod; edit the YAML instead"), so hand edits are lost. They live in {@code
+ * postgresql.config_dir} (default PGDATA; elsewhere the server is started with {@code
+ * --config-file}). initdb's original postgresql.conf is kept as {@code postgresql.base.conf} (or
+ * {@code custom_conf} is used) and included first, so Synod's settings win (Patroni's layout). With
+ * {@code postgresql.pgpass}, Synod writes the roles' passwords there (0600) and hands the file to
+ * libpq ({@code PGPASSFILE}, {@code passfile} in primary_conninfo) instead of {@code PGPASSWORD}.
+ * Standby settings (primary_conninfo, primary_slot_name, recovery_target_timeline) are written into
+ * the generated postgresql.conf next to {@code standby.signal}; recovery settings found in {@code
+ * postgresql.auto.conf} are removed. {@code synod.slots} records the replication slots Synod
+ * created (the only ones it drops). Outside PGDATA, next to it: {@code <member>-postgres.log}
+ * (server log, pg_ctl -l) and {@code <member>-socket/} (unix socket directory; a socket inside
+ * PGDATA makes pg_rewind fail). Local socket connections use trust only when the superuser has no
+ * password (development), scram-sha-256 otherwise; Synod itself always connects over TCP.
  *
  * <h2>root and the postgres user</h2>
  *

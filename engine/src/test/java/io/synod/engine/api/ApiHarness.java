@@ -171,7 +171,11 @@ public final class ApiHarness implements AutoCloseable {
         Instant.now(),
         Instant.now(),
         role,
-        pg.running() ? "running" : "stopped");
+        pg.running() ? "running" : "stopped",
+        // the HA loop publishes the dynamic configuration in force: the store's config key
+        c == null || c.config().isEmpty()
+            ? null
+            : DynamicConfig.fromMap(c.config(), "store: config key"));
   }
 
   public static PgState primaryPg(long lsn) {

@@ -41,6 +41,38 @@ class HttpServerTest {
     h.close();
   }
 
+  @Test
+  void serverTokensAndRequestQueueSize() throws Exception {
+    try (HttpServer s =
+        new HttpServer()
+            .start(
+                "127.0.0.1",
+                0,
+                null,
+                new HttpServer.Options(
+                    Map.of(),
+                    Map.of("X-Https-Only", "1"),
+                    HttpServer.Options.serverHeader("ProductOnly"),
+                    7),
+                h.api::handle)) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/health"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals("Synod", r.headers().firstValue("Server").orElse(null));
+      assertTrue(
+          r.headers().firstValue("X-Https-Only").isEmpty(), "https_extra_headers: HTTPS only");
+      // the listen backlog is the kernel's Send-Q of the listening socket
+      Process ss = new ProcessBuilder("ss", "-Hltn", "sport = :" + s.port()).start();
+      String line = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      ss.waitFor();
+      assertEquals("7", line.split("\\s+")[2], line);
+    }
+    assertTrue(HttpServer.Options.serverHeader("original").startsWith("Synod/"));
+    assertTrue(HttpServer.Options.serverHeader(null).contains(" Java/"));
+  }
+
   /** Sends one raw HTTP/1.0 request (as HAProxy's httpchk does) and returns the whole answer. */
   private String raw(String request) throws Exception {
     try (Socket s = new Socket("127.0.0.1", server.port())) {

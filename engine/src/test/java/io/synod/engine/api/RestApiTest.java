@@ -360,6 +360,35 @@ class RestApiTest {
     }
   }
 
+  @Test
+  void failsafeIsInherentGetFailsafeListsTheMembersAndMetricsTellTheTruth() throws Exception {
+    leader();
+    // off (the default): 502 as Patroni answers, and the metrics say so
+    assertEquals(502, h.call("GET", "/failsafe", null).status());
+    String off = h.call("GET", "/metrics", null).body();
+    assertTrue(
+        off.contains("patroni_failsafe_mode_enabled{scope=\"test\",name=\"node1\"} 0\n"), off);
+    assertTrue(off.contains("patroni_failsafe_member{scope=\"test\",name=\"node1\"} 0\n"), off);
+    // on: {name: api_url} of every member, this node a failsafe member, never active
+    h.store.config.put("failsafe_mode", true);
+    h.asPrimary();
+    Response r = h.call("GET", "/failsafe", null);
+    assertEquals(200, r.status(), r.body());
+    Map<?, ?> members =
+        new com.fasterxml.jackson.databind.ObjectMapper().readValue(r.body(), Map.class);
+    assertEquals(
+        Map.of(
+            "node1", "http://127.0.0.1:8008/patroni",
+            "node2", "http://127.0.0.1:8009/patroni",
+            "node3", "http://127.0.0.1:8010/patroni"),
+        members);
+    String on = h.call("GET", "/metrics", null).body();
+    assertTrue(on.contains("patroni_failsafe_mode_enabled{scope=\"test\",name=\"node1\"} 1\n"), on);
+    assertTrue(
+        on.contains("patroni_failsafe_mode_is_active{scope=\"test\",name=\"node1\"} 0\n"), on);
+    assertTrue(on.contains("patroni_failsafe_member{scope=\"test\",name=\"node1\"} 1\n"), on);
+  }
+
   // ------------------------------------------------------------------------------- config
 
   @Test

@@ -196,6 +196,71 @@ class SynodCtlTest {
   }
 
   @Test
+  void dcsUrlNamesAnyNodeByItsRestOrRaftAddress() throws Exception {
+    serve(null);
+    // a REST address, no config file
+    Run rest = ctl(null, Map.of(), "-d", h.baseUrl(), "list");
+    assertEquals(0, rest.code(), rest.toString());
+    assertTrue(rest.out().contains("node1"), rest.out());
+    assertEquals(
+        0, ctl(null, Map.of(), "--dcs-url", h.baseUrl().replace("http://", ""), "list").code());
+    // a Raft address: found through the REST API on that host (the config file's restapi port)
+    Path yml = tmp.resolve("ctl.yml");
+    Files.writeString(
+        yml, "restapi:\n  connect_address: 127.0.0.1:" + h.baseUrl().replaceAll(".*:", "") + "\n");
+    Run raft = ctl(null, Map.of(), "-c", yml.toString(), "-d", "raft://127.0.0.1:8302", "list");
+    assertEquals(0, raft.code(), raft.toString());
+    assertTrue(raft.out().contains("node3"), raft.out());
+    // a Raft address of no cluster the REST APIs serve
+    Run other = ctl(null, Map.of(), "-c", yml.toString(), "-d", "raft://127.0.0.1:9999", "list");
+    assertEquals(3, other.code(), other.toString());
+    assertTrue(
+        other.err().contains("no REST API found for the Raft peer 127.0.0.1:9999"), other.err());
+    assertTrue(other.err().contains("serves another Raft group"), other.err());
+    // Patroni's etcd URL: Synod's store is not in etcd
+    Run etcd = ctl(null, Map.of(), "-d", "etcd3://127.0.0.1:2379", "list");
+    assertEquals(2, etcd.code(), etcd.toString());
+    assertTrue(etcd.err().contains("is at most a mirror of Synod's store"), etcd.err());
+  }
+
+  @Test
+  void patronictlsOwnConfigFileIsReadWhenNoneIsGiven() throws Exception {
+    serve(null);
+    Path home = tmp.resolve("home");
+    Path file = home.resolve(".config/patroni/patronictl.yaml");
+    Files.createDirectories(file.getParent());
+    Files.writeString(
+        file, "restapi:\n  connect_address: 127.0.0.1:" + h.baseUrl().replaceAll(".*:", "") + "\n");
+    Run r = ctl(null, Map.of("HOME", home.toString()), "list");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("node1"), r.out());
+    Path xdg = tmp.resolve("xdg");
+    Files.createDirectories(xdg.resolve("patroni"));
+    Files.copy(file, xdg.resolve("patroni/patronictl.yaml"));
+    Run x =
+        ctl(
+            null,
+            Map.of("HOME", tmp.resolve("nohome").toString(), "XDG_CONFIG_HOME", xdg.toString()),
+            "list");
+    assertEquals(0, x.code(), x.toString());
+    // without it, the default node address 127.0.0.1:8008 is asked (nothing listens in this test)
+    Run none = ctl(null, Map.of("HOME", tmp.resolve("nohome").toString()), "list");
+    assertTrue(none.err().contains("127.0.0.1:8008"), none.toString());
+  }
+
+  @Test
+  void queryNeedsSqlAndOneTarget() {
+    serve(null);
+    assertEquals(2, ctl("query").code());
+    assertTrue(ctl("query").err().contains("You need to specify either --command or --file"));
+    Run both = ctl("query", "-c", "SELECT 1", "-f", "x.sql");
+    assertEquals(2, both.code());
+    assertTrue(both.err().contains("mutually exclusive"), both.err());
+    assertEquals(2, ctl("query", "-c", "SELECT 1", "-r", "replica", "-m", "node2").code());
+    assertEquals(2, ctl("query", "-c", "SELECT 1", "-r", "boss").code());
+  }
+
+  @Test
   void historyShowConfigVersionDsn() throws Exception {
     serve(null);
     h.store.history.add(

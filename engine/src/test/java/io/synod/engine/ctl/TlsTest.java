@@ -1,6 +1,7 @@
 package io.synod.engine.ctl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synod.config.RestApiConfig;
@@ -221,6 +222,142 @@ class TlsTest {
       Run insecure = ctl("--insecure", "--api", url, "list");
       assertEquals(0, insecure.code(), insecure.out() + insecure.err());
       assertTrue(insecure.out().contains("| node1  |"), insecure.out());
+    }
+  }
+
+  /** A TLS client limited to one protocol and its suites; true when the handshake succeeds. */
+  private static boolean handshake(int port, String protocol, String... suites) throws Exception {
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    javax.net.ssl.TrustManager[] trustAll = {
+      new javax.net.ssl.X509TrustManager() {
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+        @Override
+        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+          return new java.security.cert.X509Certificate[0];
+        }
+      }
+    };
+    ctx.init(null, trustAll, null);
+    try (javax.net.ssl.SSLSocket sock =
+        (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+      sock.setSoTimeout(5000);
+      sock.setEnabledProtocols(new String[] {protocol});
+      if (suites.length > 0) {
+        sock.setEnabledCipherSuites(suites);
+      }
+      sock.startHandshake();
+      return true;
+    } catch (javax.net.ssl.SSLException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void ciphersLimitTheTls12SuitesAndHttpsExtraHeadersAreSent() throws Exception {
+    RestApiConfig base = tls(VerifyClient.NONE);
+    RestApiConfig c =
+        new RestApiConfig(
+            base.listen(),
+            base.connectAddress(),
+            null,
+            base.certfile(),
+            base.keyfile(),
+            null,
+            base.cafile(),
+            VerifyClient.NONE,
+            List.of(),
+            false,
+            Map.of("X-Both", "1"),
+            "ECDHE-RSA-AES256-GCM-SHA384:!aNULL:!SSLv3",
+            Map.of("Strict-Transport-Security", "max-age=31536000"),
+            "minimal",
+            null);
+    try (ApiHarness h = new ApiHarness("node2", Map.of(), c, Duration.ofSeconds(5)).threeNodes();
+        HttpServer s =
+            new HttpServer()
+                .start(
+                    "127.0.0.1",
+                    0,
+                    Tls.serverContext(c),
+                    HttpServer.Options.from(c),
+                    h.api::handle)) {
+      h.asReplica(50 * ApiHarness.MB);
+      assertTrue(handshake(s.port(), "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"));
+      assertFalse(
+          handshake(s.port(), "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+          "a TLS 1.2 suite not in restapi.ciphers is refused");
+      assertTrue(handshake(s.port(), "TLSv1.3"), "TLS 1.3 suites stay on, as with OpenSSL");
+      java.net.http.HttpClient client =
+          java.net.http.HttpClient.newBuilder().sslContext(insecureContext()).build();
+      System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
+      java.net.http.HttpResponse<String> r =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("https://127.0.0.1:" + s.port() + "/health"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(
+          "max-age=31536000", r.headers().firstValue("Strict-Transport-Security").orElse(null));
+      assertEquals("1", r.headers().firstValue("X-Both").orElse(null));
+      assertEquals(
+          "Synod/" + io.synod.engine.SynodVersion.number(),
+          r.headers().firstValue("Server").orElse(null),
+          "server_tokens: minimal");
+    }
+  }
+
+  private static javax.net.ssl.SSLContext insecureContext() throws Exception {
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(
+        null,
+        new javax.net.ssl.TrustManager[] {
+          new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+              return new java.security.cert.X509Certificate[0];
+            }
+          }
+        },
+        null);
+    return ctx;
+  }
+
+  @Test
+  void cipherGroupsAndUnknownSuitesAreRefusedNamingTheSetting() {
+    RestApiConfig base = tls(VerifyClient.NONE);
+    for (String spec : List.of("HIGH:!aNULL", "NO-SUCH-CIPHER")) {
+      RestApiConfig c =
+          new RestApiConfig(
+              base.listen(),
+              base.connectAddress(),
+              null,
+              base.certfile(),
+              base.keyfile(),
+              null,
+              null,
+              VerifyClient.NONE,
+              List.of(),
+              false,
+              Map.of(),
+              spec,
+              null,
+              null,
+              null);
+      IllegalStateException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalStateException.class, () -> Tls.serverContext(c));
+      assertTrue(e.getMessage().startsWith("restapi.ciphers: "), e.getMessage());
     }
   }
 
