@@ -170,11 +170,38 @@ public final class HaActions {
     }
     moveStoreLeadershipAway();
     String synced = sync == null ? null : applySync(sync);
-    store.setStatus(st.currentLsn(), slotPositions(st));
+    publishStatus(c, st.currentLsn(), slotPositions(st));
     if (s.useSlots()) {
       pg.createOrUpdateSlots(slotMembers(s));
     }
     return synced;
+  }
+
+  /**
+   * The status key (optime and slot positions) is written when it changed: an idle primary does not
+   * append the same value to the Raft log every loop.
+   */
+  private void publishStatus(Cluster c, long optime, Map<String, Object> slots) {
+    if (c.optime() == optime && numbersEqual(c.slots(), slots)) {
+      return;
+    }
+    store.setStatus(optime, slots);
+  }
+
+  /** JSON round trips turn longs into ints: compare slot positions by value. */
+  private static boolean numbersEqual(Map<String, Object> a, Map<String, Object> b) {
+    if (!a.keySet().equals(b.keySet())) {
+      return false;
+    }
+    for (Map.Entry<String, Object> e : a.entrySet()) {
+      Object o = b.get(e.getKey());
+      if (!(e.getValue() instanceof Number x)
+          || !(o instanceof Number y)
+          || x.longValue() != y.longValue()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** One step of synchronous replication, as {@link SyncPlan} ordered it. */

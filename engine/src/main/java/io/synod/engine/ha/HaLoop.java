@@ -213,11 +213,23 @@ public final class HaLoop implements Runnable {
             live.get().dynamic()));
   }
 
+  private Map<String, Object> lastTouched;
+  private long lastTouchNanos;
+
+  /**
+   * Refreshes this node's member key: at once when its content changed, else every ttl/2 (its lease
+   * is ttl), so an idle node does not rewrite the same value into the Raft log every loop.
+   */
   private void touchMember(PgState after, String role, String state, Cluster c, HaSettings s) {
+    boolean paused = c != null && c.paused();
+    Map<String, Object> data = MemberData.build(id, after, role, state, paused);
+    long now = System.nanoTime();
+    boolean present = c == null || c.member(id.name()) != null;
+    if (present && data.equals(lastTouched) && now - lastTouchNanos < s.ttl().toNanos() / 2) {
+      return;
+    }
     try {
-      boolean paused = c != null && c.paused();
-      if (!store.touchMember(
-          id.name(), MemberData.build(id, after, role, state, paused), s.ttl())) {
+      if (!store.touchMember(id.name(), data, s.ttl())) {
         String other = store.memberOwner(id.name(), ReadMode.LOCAL);
         String msg =
             "another node ("
@@ -228,7 +240,10 @@ public final class HaLoop implements Runnable {
         LOG.error("{}", msg);
         running = false;
         onFatal.accept(msg);
+        return;
       }
+      lastTouched = data;
+      lastTouchNanos = now;
     } catch (StoreException e) {
       LOG.warn("could not refresh my member key: {}", e.getMessage());
     }

@@ -151,9 +151,15 @@ public final class FakeStore implements ClusterStore {
     return true;
   }
 
+  /** How many member-key writes and status writes reached the store. */
+  public int touches;
+
+  public int statusWrites;
+
   @Override
   public synchronized boolean touchMember(String name, Map<String, Object> data, Duration ttl) {
     check();
+    touches++;
     String o = memberOwners.get(name);
     if (o != null && !o.equals(self)) {
       return false;
@@ -226,6 +232,7 @@ public final class FakeStore implements ClusterStore {
 
   @Override
   public void setStatus(long optime, Map<String, Object> slots) {
+    statusWrites++;
     this.optime = optime;
   }
 

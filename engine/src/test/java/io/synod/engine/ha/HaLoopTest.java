@@ -91,4 +91,20 @@ class HaLoopTest {
         log.indexOf("pg.stop FAST") < log.indexOf("pg.configureAsReplica node2"), log.toString());
     assertNull(store.leader, "released once stopped");
   }
+
+  @Test
+  void anIdleNodeDoesNotRewriteItsUnchangedMemberKeyOrStatusEveryLoop() {
+    pg.primary = true;
+    store.leader = "node1";
+    store.leaderOwner = store.self;
+    for (int i = 0; i < 10; i++) {
+      loop.runOnce(); // ten loops well within ttl/2 (1 s): nothing changed
+    }
+    assertEquals(1, store.touches, "the member key was written once");
+    assertEquals(1, store.statusWrites, "the status key was written once");
+    pg.lsn = 2000; // a write happened: both change
+    loop.runOnce();
+    assertEquals(2, store.touches);
+    assertEquals(2, store.statusWrites);
+  }
 }
