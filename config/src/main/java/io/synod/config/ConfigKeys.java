@@ -357,10 +357,10 @@ public final class ConfigKeys {
         "PATRONI_POSTGRESQL_CONNECT_ADDRESS",
         "conn_url in the member key, host and port (the port may differ from listen's, e.g."
             + " behind NAT); default the first listen host");
-    wv(
+    h(
         "postgresql.proxy_address",
         "PATRONI_POSTGRESQL_PROXY_ADDRESS",
-        "proxy_url is not written to the member key yet (the HA loop owns the member key)");
+        "proxy_url in the member key (postgres://HOST:PORT/postgres), as Patroni");
     h("postgresql.data_dir", "PATRONI_POSTGRESQL_DATA_DIR", "PGDATA");
     h(
         "postgresql.config_dir",

@@ -164,7 +164,8 @@ public final class SynodNode implements AutoCloseable {
         cfg.restapi().apiUrl(),
         cfg.tags().asMap(),
         cfg.tags().nofailover(),
-        cfg.tags().failoverPriority());
+        cfg.tags().failoverPriority(),
+        cfg.postgresql().proxyAddress());
   }
 
   /**

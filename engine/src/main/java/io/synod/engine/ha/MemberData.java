@@ -20,6 +20,9 @@ final class MemberData {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("conn_url", "postgres://" + id.pgHost() + ":" + id.pgPort() + "/postgres");
     m.put("api_url", id.apiUrl());
+    if (id.proxyAddress() != null) {
+      m.put("proxy_url", "postgres://" + id.proxyAddress() + "/postgres"); // Patroni's field
+    }
     m.put("state", state);
     m.put("role", role);
     m.put("version", VERSION);
