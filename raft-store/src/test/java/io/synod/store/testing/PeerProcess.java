@@ -20,6 +20,8 @@ public final class PeerProcess implements AutoCloseable {
   private Process proc;
   private PrintWriter stdin;
   private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+  private PeerTransport transport = PeerTransport.plain();
+  private String bind;
 
   public PeerProcess(
       String group,
@@ -53,9 +55,25 @@ public final class PeerProcess implements AutoCloseable {
             String.valueOf(requestMs)));
   }
 
+  /** How this peer authenticates (default: plain). */
+  public PeerProcess transport(PeerTransport t) {
+    this.transport = t;
+    return this;
+  }
+
+  /** The "host:port" the peer listens on when it differs from its Raft address. */
+  public PeerProcess bind(String hostPort) {
+    this.bind = hostPort;
+    return this;
+  }
+
   public PeerProcess start() throws IOException, InterruptedException {
-    Files.createDirectories(dataDir);
+    Files.createDirectories(dataDir.getParent());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    transport.putInto(pb.environment());
+    if (bind != null) {
+      pb.environment().put(StorePeerMain.ENV_BIND, bind);
+    }
     // RocksDB unpacks its native library per JVM; keep it out of /tmp so kills leave nothing
     // behind.
     pb.environment().put("ROCKSDB_SHAREDLIB_DIR", dataDir.getParent().toString());
@@ -103,6 +121,10 @@ public final class PeerProcess implements AutoCloseable {
       throw new IllegalStateException("no answer to '" + command + "' within 60 s; see " + logFile);
     }
     return a;
+  }
+
+  public Path logFile() {
+    return logFile;
   }
 
   public long pid() {
