@@ -22,6 +22,7 @@ public final class PeerProcess implements AutoCloseable {
   private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
   private PeerTransport transport = PeerTransport.plain();
   private String bind;
+  private String netns;
 
   public PeerProcess(
       String group,
@@ -67,9 +68,20 @@ public final class PeerProcess implements AutoCloseable {
     return this;
   }
 
+  /** Runs the peer in network namespace {@code ns} (ip netns exec; root only). */
+  public PeerProcess netns(String ns) {
+    this.netns = ns;
+    return this;
+  }
+
   public PeerProcess start() throws IOException, InterruptedException {
     Files.createDirectories(dataDir.getParent());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    List<String> full = new ArrayList<>();
+    if (netns != null) {
+      full.addAll(List.of("ip", "netns", "exec", netns));
+    }
+    full.addAll(cmd);
+    ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
     transport.putInto(pb.environment());
     if (bind != null) {
       pb.environment().put(StorePeerMain.ENV_BIND, bind);
