@@ -458,6 +458,61 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void raftTransportSettings() {
+    String base = TestYaml.MINIMAL.replace("raft:\n", "raft:\n  bind_addr: 10.0.0.1\n");
+    SynodConfig plain = load(base);
+    assertEquals(HostPort.parse("10.0.0.1:8300"), plain.raft().bindAddr(), "port from self_addr");
+    assertEquals(HostPort.parse("10.0.0.1:8300"), plain.raft().listenAddr());
+    assertFalse(plain.raft().authenticated());
+    assertEquals(
+        HostPort.parse("127.0.0.1:8300"), load(TestYaml.MINIMAL).raft().listenAddr(), "self_addr");
+
+    String secret = "s3cr3t-s3cr3t-s3cr3t-0123456789";
+    SynodConfig withSecret = load(base.replace("raft:\n", "raft:\n  password: " + secret + "\n"));
+    assertEquals(secret, withSecret.raft().password());
+    assertTrue(withSecret.raft().authenticated());
+    assertFalse(withSecret.raft().toString().contains(secret), withSecret.raft().toString());
+    assertTrue(withSecret.warnings().isEmpty(), withSecret.warnings().toString());
+    assertEquals(
+        secret,
+        load(TestYaml.MINIMAL, Map.of("PATRONI_RAFT_PASSWORD", secret)).raft().password(),
+        "PATRONI_RAFT_PASSWORD");
+
+    assertEquals(
+        List.of(
+            "node1.yml: raft.password: is shorter than 16 characters: anyone who can reach a Raft"
+                + " port can test guesses offline; use a long random secret (openssl rand -base64 32)"),
+        load(base.replace("raft:\n", "raft:\n  password: short\n")).warnings());
+
+    SynodConfig tls =
+        load(
+            base.replace(
+                "raft:\n",
+                "raft:\n  certfile: /etc/synod/n1.pem\n  keyfile: /etc/synod/n1.key\n"
+                    + "  keyfile_password: kp\n  cafile: /etc/synod/ca.pem\n"));
+    assertTrue(tls.raft().tls());
+    assertEquals(Path.of("/etc/synod/ca.pem"), tls.raft().cafile());
+    assertFalse(tls.raft().toString().contains("kp,"), tls.raft().toString());
+
+    assertEquals(
+        List.of(
+            "node1.yml: raft.password: is empty; remove the key or set a long random secret",
+            "node1.yml: raft.keyfile: set without raft.certfile: Raft TLS needs this node's"
+                + " certificate",
+            "node1.yml: raft.cafile: set without raft.certfile: Raft TLS needs this node's"
+                + " certificate"),
+        problems(base.replace("raft:\n", "raft:\n  password: ''\n  keyfile: /k\n  cafile: /c\n")));
+    assertEquals(
+        List.of(
+            "node1.yml: raft.cafile: required with raft.certfile: peers are accepted when their"
+                + " certificate is signed by this CA",
+            "node1.yml: raft.password: set together with raft.certfile: choose one way for peers"
+                + " to authenticate (the secret, or certificates)"),
+        problems(
+            base.replace("raft:\n", "raft:\n  certfile: /c.pem\n  password: " + secret + "\n")));
+  }
+
+  @Test
   void slowRaftElectionAgainstLeaseSlackIsAWarning() {
     String slow =
         TestYaml.MINIMAL.replace(
@@ -590,7 +645,6 @@ class ConfigLoaderTest {
     assertEquals(
         List.of(
             "node1.yml: restapi.ciphers: accepted (Patroni setting) but not used by Synod",
-            "node1.yml: raft.bind_addr: accepted (Patroni setting) but not used by Synod",
             "node1.yml: postgresql.use_slots: is cluster-wide: set it in bootstrap.dcs.postgresql; ignored here",
             "node1.yml: postgresql.custom_conf: accepted (Patroni setting) but not used by Synod",
             "node1.yml: log.format: a list (json log type) is not used by Synod; using the default format",

@@ -25,6 +25,7 @@ import io.synod.engine.watchdog.Watchdog;
 import io.synod.store.RaftStore;
 import io.synod.store.StoreOptions;
 import io.synod.store.cluster.RaftClusterStore;
+import io.synod.store.transport.RaftTransport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -67,15 +68,20 @@ public final class SynodNode implements AutoCloseable {
     for (HostPort hp : r.peers()) {
       peers.add(hp.host() + ":" + hp.port());
     }
+    String self = r.selfAddr().host() + ":" + r.selfAddr().port();
     StoreOptions so =
         new StoreOptions(
             cfg.scope(),
             r.dataDir(),
-            r.selfAddr().host() + ":" + r.selfAddr().port(),
+            self,
             peers,
             r.electionTimeoutMs(),
             r.snapshotIntervalSecs(),
-            dcs.retryTimeout().toMillis());
+            dcs.retryTimeout().toMillis(),
+            (r.listenAddr().isWildcard() ? "0.0.0.0" : r.listenAddr().host())
+                + ":"
+                + r.listenAddr().port(),
+            raftTransport(r, cfg.scope(), self));
     raft = new RaftStore(so).start();
     RaftClusterStore store = new RaftClusterStore(raft, cfg.namespace(), cfg.scope());
     // Mirrors of the store in etcd3/zookeeper/consul: own threads, never on the HA loop's path.
@@ -148,6 +154,17 @@ public final class SynodNode implements AutoCloseable {
   }
 
   /** A change of the dynamic config: rewrite postgresql.conf and reload when parameters changed. */
+  /** raft.certfile (mutual TLS with the operator's PKI), raft.password, or nothing. */
+  static RaftTransport raftTransport(RaftConfig r, String scope, String self) {
+    if (r.tls()) {
+      return RaftTransport.mutualTls(r.certfile(), r.keyfile(), r.keyfilePassword(), r.cafile());
+    }
+    if (r.password() != null) {
+      return RaftTransport.sharedSecret(r.password().toCharArray(), scope, self);
+    }
+    return RaftTransport.plain();
+  }
+
   private void onDynamicConfig(DynamicConfig d) {
     currentDcs = d;
     PgSettings next = PgSettingsFactory.build(cfg, d);

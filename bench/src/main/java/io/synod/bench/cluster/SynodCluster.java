@@ -47,6 +47,7 @@ public final class SynodCluster extends HaCluster {
     for (int i = 0; i < 3; i++) {
       raftPeers.add("127.0.0.1:" + Procs.freePort());
     }
+    String secret = DemoFiles.newClusterSecret(); // measure the authenticated transport users run
     for (int i = 0; i < 3; i++) {
       String name = "node" + (i + 1);
       Path nodeDir = dir.resolve(name);
@@ -54,8 +55,8 @@ public final class SynodCluster extends HaCluster {
       Node n = new Node(name, Procs.freePort(), Procs.freePort(), nodeDir);
       String yml =
           DemoFiles.nodeYaml(
-              SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "");
-      Files.writeString(dir.resolve(name + ".yml"), yml);
+              SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "", secret);
+      DemoFiles.writePrivate(dir.resolve(name + ".yml"), yml);
       nodes.add(n);
     }
   }

@@ -146,6 +146,7 @@ public final class ClusterFixture implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       raft.add("127.0.0.1:" + PgFixture.freePort());
     }
+    String secret = DemoFiles.newClusterSecret(); // one per fixture cluster
     for (int i = 0; i < n; i++) {
       String name = "node" + (i + 1);
       Path nodeDir = dir.resolve(name);
@@ -162,9 +163,10 @@ public final class ClusterFixture implements AutoCloseable {
               i,
               nodeDir,
               extraDcs,
-              tags == null || tags.size() <= i ? "" : tags.get(i));
+              tags == null || tags.size() <= i ? "" : tags.get(i),
+              secret);
       Path file = dir.resolve(name + ".yml");
-      Files.writeString(file, yml);
+      DemoFiles.writePrivate(file, yml);
       nodes.add(new NodeProc(name, rest, pg, file, nodeDir));
     }
   }
