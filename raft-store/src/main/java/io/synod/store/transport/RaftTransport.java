@@ -35,6 +35,11 @@ public final class RaftTransport {
   private static final RaftTransport PLAIN = new RaftTransport(Mode.PLAIN, null, null, "none");
   private static final long HANDSHAKE_TIMEOUT_MS = 5_000;
 
+  /** Unacknowledged data on a Raft connection for this long means the peer is unreachable. */
+  static final int TCP_USER_TIMEOUT_MS = 1_500;
+
+  private static final SocketTuning TUNING = new SocketTuning(TCP_USER_TIMEOUT_MS);
+
   private final Mode mode;
   private final SslContext server;
   private final SslContext client;
@@ -153,26 +158,25 @@ public final class RaftTransport {
 
   /** Applies to a bolt server before it starts. */
   void configure(com.alipay.remoting.rpc.RpcServer bolt) {
-    if (server != null) {
-      bolt.option(BoltGenericOption.EXTENDED_NETTY_CHANNEL_HANDLER, handlers(server, true));
-    }
+    bolt.option(BoltGenericOption.EXTENDED_NETTY_CHANNEL_HANDLER, handlers(server, true));
   }
 
   /** Applies to a bolt client before it starts. */
   void configure(com.alipay.remoting.rpc.RpcClient bolt) {
-    if (client != null) {
-      bolt.option(BoltGenericOption.EXTENDED_NETTY_CHANNEL_HANDLER, handlers(client, false));
-    }
+    bolt.option(BoltGenericOption.EXTENDED_NETTY_CHANNEL_HANDLER, handlers(client, false));
   }
 
   private static ExtendedNettyChannelHandler handlers(SslContext ctx, boolean isServer) {
     return new ExtendedNettyChannelHandler() {
       @Override
       public List<ChannelHandler> frontChannelHandlers() {
+        if (ctx == null) {
+          return List.of(TUNING);
+        }
         // Called once per new channel: a fresh engine each time.
         SslHandler tls = ctx.newHandler(ByteBufAllocator.DEFAULT);
         tls.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MS);
-        return List.of(tls, new HandshakeLog(isServer));
+        return List.of(TUNING, tls, new HandshakeLog(isServer));
       }
 
       @Override

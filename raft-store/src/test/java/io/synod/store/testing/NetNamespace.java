@@ -77,6 +77,34 @@ public final class NetNamespace implements AutoCloseable {
     return nsAddress;
   }
 
+  /**
+   * Cuts the namespace off the network (nftables in the namespace drops everything but loopback),
+   * like a pulled cable: packets vanish, connections time out.
+   */
+  public void isolate() throws IOException {
+    String t = "inet synodcut";
+    for (String rule :
+        List.of(
+            "add table " + t,
+            "add chain " + t + " in { type filter hook input priority 0 ; }",
+            "add rule " + t + " in iifname != \"lo\" drop",
+            "add chain " + t + " out { type filter hook output priority 0 ; }",
+            "add rule " + t + " out oifname != \"lo\" drop")) {
+      List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", name, "nft"));
+      cmd.addAll(List.of(rule.split(" ")));
+      if (!run(cmd)) {
+        throw new IOException("nft failed: " + String.join(" ", cmd));
+      }
+    }
+  }
+
+  /** Undoes {@link #isolate()}. */
+  public void heal() throws IOException {
+    if (!run(List.of("ip", "netns", "exec", name, "nft", "delete", "table", "inet", "synodcut"))) {
+      throw new IOException("nft delete table failed in " + name);
+    }
+  }
+
   @Override
   public void close() throws IOException {
     List<String> failed = new ArrayList<>();
