@@ -312,15 +312,41 @@ public final class DynamicConfig {
     }
     b.usePgRewind = rewind != null && rewind;
     b.useSlots = slots == null || slots;
+    for (String where : passwordsUnder(pg.map().get("authentication"), "authentication")) {
+      pg.error(
+          where,
+          "a password here would be stored in the cluster store, served to anyone by GET /config"
+              + " and mirrored to etcd/ZooKeeper/Consul; set it in each node's file under"
+              + " postgresql.authentication (or PATRONI_SUPERUSER_PASSWORD,"
+              + " PATRONI_REPLICATION_PASSWORD, ...)");
+    }
     for (String k : pg.unseenKeys()) {
-      b.otherPostgresql.put(k, pg.map().get(k));
       if (LOCAL_ONLY_POSTGRESQL.contains(k)) {
+        // Not kept: it would be stored in the DCS and served by GET /config.
         pg.warn(k, "is a local setting; ignored in the dynamic configuration");
       } else {
+        b.otherPostgresql.put(k, pg.map().get(k));
         pg.warn(k, "kept in the dynamic configuration but not used by Synod");
       }
       pg.accept(k);
     }
+  }
+
+  /** Dotted paths of every key under {@code v} whose name contains "password" and has a value. */
+  private static List<String> passwordsUnder(Object v, String path) {
+    List<String> out = new ArrayList<>();
+    if (v instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        String k = String.valueOf(e.getKey());
+        String p = path + "." + k;
+        if (k.toLowerCase(java.util.Locale.ROOT).contains("password") && e.getValue() != null) {
+          out.add(p);
+        } else {
+          out.addAll(passwordsUnder(e.getValue(), p));
+        }
+      }
+    }
+    return out;
   }
 
   private static void parseSlots(Section s, Builder b) {

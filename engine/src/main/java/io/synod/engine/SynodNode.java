@@ -61,6 +61,7 @@ public final class SynodNode implements AutoCloseable {
               + ": raft: required (Synod runs its own Raft store; "
               + "etcd3/zookeeper/consul are mirror targets, not the source of truth)");
     }
+    requirePasswords(cfg);
     DynamicConfig dcs = cfg.dynamic();
     BridgeConfig bridgeConfig =
         Bridges.config(cfg); // a bad etcd3/zookeeper/consul/bridge section stops us here
@@ -154,6 +155,38 @@ public final class SynodNode implements AutoCloseable {
   }
 
   /** A change of the dynamic config: rewrite postgresql.conf and reload when parameters changed. */
+  /**
+   * Synod and the replicas connect over TCP; a role without a password could only be let in by
+   * {@code trust}, i.e. by anyone who can open a TCP connection to PostgreSQL from this host. Synod
+   * refuses to start (and so to bootstrap) rather than write such pg_hba lines.
+   */
+  static void requirePasswords(SynodConfig cfg) {
+    List<String> missing = new ArrayList<>();
+    var pg = cfg.postgresql();
+    if (blank(pg.superuser().password())) {
+      missing.add("postgresql.authentication.superuser.password");
+    }
+    if (blank(pg.replication().password())) {
+      missing.add("postgresql.authentication.replication.password");
+    }
+    if (pg.rewind() != null && blank(pg.rewind().password())) {
+      missing.add("postgresql.authentication.rewind.password");
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          (cfg.source() == null ? "" : cfg.source() + ": ")
+              + String.join(", ", missing)
+              + ": required. Without a password PostgreSQL would have to trust every TCP"
+              + " connection for that role from this host; set one in the file or with"
+              + " PATRONI_SUPERUSER_PASSWORD / PATRONI_REPLICATION_PASSWORD /"
+              + " PATRONI_REWIND_PASSWORD");
+    }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isEmpty();
+  }
+
   /** raft.certfile (mutual TLS with the operator's PKI), raft.password, or nothing. */
   static RaftTransport raftTransport(RaftConfig r, String scope, String self) {
     if (r.tls()) {

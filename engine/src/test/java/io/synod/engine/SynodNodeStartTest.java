@@ -1,0 +1,68 @@
+package io.synod.engine;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.synod.config.ConfigLoader;
+import io.synod.config.SynodConfig;
+import io.synod.store.transport.RaftTransport;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What a node checks before it starts anything. */
+class SynodNodeStartTest {
+  static final String BASE =
+      """
+      scope: demo
+      name: node1
+      raft:
+        data_dir: /tmp/never-created
+        self_addr: 127.0.0.1:8300
+      postgresql:
+        data_dir: /tmp/pg
+      """;
+
+  static SynodConfig load(String yaml, Map<String, String> env) {
+    return ConfigLoader.fromYaml(yaml, "node1.yml", env);
+  }
+
+  @Test
+  void aRoleWithoutAPasswordStopsTheNodeBeforeAnyTrustLineIsWritten() {
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                SynodNode.requirePasswords(
+                    load(BASE, Map.of("PATRONI_REPLICATION_PASSWORD", "r"))));
+    assertEquals(
+        "postgresql.authentication.superuser.password: required. Without a password"
+            + " PostgreSQL would have to trust every TCP connection for that role from this host;"
+            + " set one in the file or with PATRONI_SUPERUSER_PASSWORD /"
+            + " PATRONI_REPLICATION_PASSWORD / PATRONI_REWIND_PASSWORD",
+        e.getMessage());
+    SynodNode.requirePasswords(
+        load(BASE, Map.of("PATRONI_SUPERUSER_PASSWORD", "s", "PATRONI_REPLICATION_PASSWORD", "r")));
+  }
+
+  @Test
+  void theRaftTransportFollowsTheConfig() {
+    assertEquals(
+        RaftTransport.Mode.PLAIN,
+        SynodNode.raftTransport(load(BASE, Map.of()).raft(), "demo", "127.0.0.1:8300").mode());
+    SynodConfig withSecret =
+        load(BASE, Map.of("PATRONI_RAFT_PASSWORD", "0123456789abcdef0123456789"));
+    assertEquals(
+        RaftTransport.Mode.SECRET,
+        SynodNode.raftTransport(withSecret.raft(), "demo", "127.0.0.1:8300").mode());
+    SynodConfig badCert =
+        load(
+            BASE.replace(
+                "raft:\n",
+                "raft:\n  certfile: /nonexistent/n1.pem\n  cafile: /nonexistent/ca.pem\n"),
+            Map.of());
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> SynodNode.raftTransport(badCert.raft(), "demo", "127.0.0.1:8300"));
+    assertEquals("raft.certfile /nonexistent/n1.pem: no such file", e.getMessage());
+  }
+}
