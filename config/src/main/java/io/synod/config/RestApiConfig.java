@@ -124,6 +124,15 @@ public record RestApiConfig(
       s.error(
           "verify_client",
           c.verifyClient().patroniName() + " needs HTTPS: set " + s.path("certfile"));
+    } else if (c.verifyClient() != VerifyClient.NONE
+        && (c.cafile() == null || c.cafile().isBlank())) {
+      // Without a CA, the JDK's public roots would decide who may switch over this cluster.
+      s.error(
+          "verify_client",
+          c.verifyClient().patroniName()
+              + " needs "
+              + s.path("cafile")
+              + ": client certificates are verified against it");
     }
     // Python/socket tuning with no Java counterpart.
     s.accept("request_queue_size", "thread_pool_size", "server_tokens");

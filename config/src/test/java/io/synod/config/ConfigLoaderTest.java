@@ -409,6 +409,14 @@ class ConfigLoaderTest {
     assertEquals(
         List.of("node1.yml: restapi.verify_client: required needs HTTPS: set restapi.certfile"),
         problems(minimalWith("restapi:\n  verify_client: required\n")));
+    assertEquals(
+        List.of(
+            "node1.yml: restapi.verify_client: required needs restapi.cafile: client certificates"
+                + " are verified against it"),
+        problems(
+            minimalWith(
+                "restapi:\n  certfile: /etc/c.pem\n  keyfile: /etc/k.pem\n"
+                    + "  verify_client: required\n")));
   }
 
   @Test

@@ -7,7 +7,9 @@ import io.synod.config.ConfigLoader;
 import io.synod.config.DynamicConfig;
 import io.synod.config.HostPort;
 import io.synod.config.RaftConfig;
+import io.synod.config.RestApiConfig;
 import io.synod.config.SynodConfig;
+import io.synod.config.VerifyClient;
 import io.synod.engine.api.Access;
 import io.synod.engine.api.HttpServer;
 import io.synod.engine.api.RaftControl;
@@ -18,14 +20,18 @@ import io.synod.engine.ha.HaLoop;
 import io.synod.engine.ha.ManualActions;
 import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeIdentity;
+import io.synod.engine.ha.PeerProbe;
 import io.synod.engine.postgres.PgProcess;
 import io.synod.engine.postgres.PgSettings;
 import io.synod.engine.postgres.Postgres;
+import io.synod.engine.tls.ClientTls;
 import io.synod.engine.watchdog.Watchdog;
 import io.synod.store.RaftStore;
 import io.synod.store.StoreOptions;
 import io.synod.store.cluster.RaftClusterStore;
 import io.synod.store.transport.RaftTransport;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -110,6 +116,7 @@ public final class SynodNode implements AutoCloseable {
                 "-D",
                 ps.dataDir().toString()));
     Watchdog watchdog = new Watchdog(r.dataDir(), PgProcess.asPostgres(stop));
+    PeerProbe.useTls(ClientTls.of(cfg.ctl(), cfg.restapi()));
     actions = new HaActions(id, store, pg, watchdog, dcs, d -> onDynamicConfig(d));
     loop = new HaLoop(id, store, raft, pg, actions, dcs, cfg.postgresql().usePgRewind());
     currentDcs = dcs;
@@ -141,6 +148,7 @@ public final class SynodNode implements AutoCloseable {
                 Tls.serverContext(cfg.restapi()),
                 cfg.restapi().httpExtraHeaders(),
                 api::handle);
+    warnIfRestOpen(cfg.restapi());
     loopThread = new Thread(loop, "synod-ha-loop");
     loopThread.start();
     LOG.info(
@@ -154,7 +162,35 @@ public final class SynodNode implements AutoCloseable {
     return this;
   }
 
-  /** A change of the dynamic config: rewrite postgresql.conf and reload when parameters changed. */
+  /**
+   * Patroni's REST API is open by default and Synod keeps that for compatibility; on an address
+   * other hosts can reach, say so loudly.
+   */
+  static boolean warnIfRestOpen(RestApiConfig r) {
+    if (r.authentication() != null
+        || r.verifyClient() == VerifyClient.REQUIRED
+        || !r.allowlist().isEmpty()) {
+      return false;
+    }
+    String host = r.host();
+    boolean loopback;
+    try {
+      loopback = !host.isEmpty() && InetAddress.getByName(host).isLoopbackAddress();
+    } catch (IOException e) {
+      loopback = false;
+    }
+    if (loopback) {
+      return false;
+    }
+    LOG.warn(
+        "restapi: SECURITY: the REST API listens on {} without restapi.authentication: anyone who"
+            + " can reach it can switch over, fail over, restart or reinitialize PostgreSQL and"
+            + " change the cluster configuration. Set restapi.authentication (username, password),"
+            + " or verify_client: required with restapi.cafile, or restrict restapi.allowlist.",
+        r.listen());
+    return true;
+  }
+
   /**
    * Synod and the replicas connect over TCP; a role without a password could only be let in by
    * {@code trust}, i.e. by anyone who can open a TCP connection to PostgreSQL from this host. Synod
@@ -198,6 +234,7 @@ public final class SynodNode implements AutoCloseable {
     return RaftTransport.plain();
   }
 
+  /** A change of the dynamic config: rewrite postgresql.conf and reload when parameters changed. */
   private void onDynamicConfig(DynamicConfig d) {
     currentDcs = d;
     PgSettings next = PgSettingsFactory.build(cfg, d);

@@ -65,4 +65,16 @@ class SynodNodeStartTest {
             () -> SynodNode.raftTransport(badCert.raft(), "demo", "127.0.0.1:8300"));
     assertEquals("raft.certfile /nonexistent/n1.pem: no such file", e.getMessage());
   }
+
+  @Test
+  void anOpenRestApiOnAReachableAddressIsWarnedAbout() {
+    assertFalse(SynodNode.warnIfRestOpen(load(BASE, Map.of()).restapi()), "127.0.0.1 by default");
+    String open = BASE + "restapi:\n  listen: 0.0.0.0:8008\n  connect_address: 10.0.0.1:8008\n";
+    assertTrue(SynodNode.warnIfRestOpen(load(open, Map.of()).restapi()));
+    assertFalse(
+        SynodNode.warnIfRestOpen(
+            load(open + "  authentication: {username: a, password: b}\n", Map.of()).restapi()));
+    assertFalse(
+        SynodNode.warnIfRestOpen(load(open + "  allowlist: [10.0.0.0/24]\n", Map.of()).restapi()));
+  }
 }

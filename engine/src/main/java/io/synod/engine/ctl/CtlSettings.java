@@ -17,8 +17,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * What synodctl needs from a node's YAML (Patroni's layout, so a patronictl config works too):
  * {@code scope}, where the REST API is ({@code restapi.connect_address}, else {@code listen}), and
  * how to talk to it ({@code ctl.authentication} else {@code restapi.authentication}, {@code
- * ctl.insecure/cacert/certfile/keyfile}, else {@code restapi.cafile}). PATRONI_* variables for
- * these keys override the file, as in Patroni.
+ * ctl.insecure/cacert/certfile/keyfile}, else {@code restapi.cafile/certfile/keyfile}). PATRONI_*
+ * variables for these keys override the file, as in Patroni.
  */
 final class CtlSettings {
   static final String DEFAULT_API = "http://127.0.0.1:8008";
@@ -32,6 +32,15 @@ final class CtlSettings {
   String certfile;
   String keyfile;
   String keyfilePassword;
+
+  /** Which section the client certificate came from ("ctl" or "restapi"), for error messages. */
+  String certSettings = "ctl";
+
+  String caSettings = "ctl.cacert";
+
+  /** Said once on stderr before the command runs. */
+  final List<String> warnings = new ArrayList<>();
+
   Path source;
 
   /**
@@ -108,6 +117,21 @@ final class CtlSettings {
     s.keyfile = firstNonBlank(env.get("PATRONI_CTL_KEYFILE"), str(ctl.get("keyfile")));
     s.keyfilePassword =
         firstNonBlank(env.get("PATRONI_CTL_KEYFILE_PASSWORD"), str(ctl.get("keyfile_password")));
+    s.certSettings = "ctl";
+    if (s.certfile == null) {
+      // Patroni's PatroniRequest: without ctl's own certificate, the node's REST certificate is
+      // presented, so a node config works against verify_client: required.
+      s.certfile = firstNonBlank(env.get("PATRONI_RESTAPI_CERTFILE"), str(restapi.get("certfile")));
+      s.keyfile = firstNonBlank(env.get("PATRONI_RESTAPI_KEYFILE"), str(restapi.get("keyfile")));
+      s.keyfilePassword =
+          firstNonBlank(
+              env.get("PATRONI_RESTAPI_KEYFILE_PASSWORD"), str(restapi.get("keyfile_password")));
+      s.certSettings = "restapi";
+    }
+    s.caSettings =
+        firstNonBlank(env.get("PATRONI_CTL_CACERT"), str(ctl.get("cacert"))) != null
+            ? "ctl.cacert"
+            : "restapi.cafile";
 
     Set<String> seeds = new LinkedHashSet<>();
     for (String a : apis == null ? List.<String>of() : apis) {

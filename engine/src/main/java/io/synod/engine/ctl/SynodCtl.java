@@ -129,6 +129,7 @@ public final class SynodCtl implements Callable<Integer> {
   Api api() {
     if (api == null) {
       api = new Api(CtlSettings.load(configFile, apis, insecure, env));
+      api.settings().warnings.forEach(w -> err.println("Warning: " + w));
     }
     return api;
   }

@@ -170,6 +170,54 @@ class TlsTest {
   }
 
   @Test
+  void aNodesOwnConfigIsEnoughAgainstRequiredClientCertificates() throws Exception {
+    // Patroni's rule: without ctl.certfile/keyfile/cacert, the restapi ones are used.
+    try (ApiHarness h =
+            new ApiHarness("node2", Map.of(), tls(VerifyClient.REQUIRED), Duration.ofSeconds(5))
+                .threeNodes();
+        HttpServer s =
+            new HttpServer()
+                .start(
+                    "127.0.0.1",
+                    0,
+                    Tls.serverContext(tls(VerifyClient.REQUIRED)),
+                    Map.of(),
+                    h.api::handle)) {
+      h.store
+          .members
+          .values()
+          .forEach(m -> m.put("api_url", "https://127.0.0.1:" + s.port() + "/patroni"));
+      h.asReplica(50 * ApiHarness.MB);
+      Path node = Files.createTempFile(dir, "node", ".yml");
+      Files.writeString(
+          node,
+          "scope: test\nrestapi:\n  connect_address: 127.0.0.1:"
+              + s.port()
+              + "\n  certfile: "
+              + dir.resolve("client.crt")
+              + "\n  keyfile: "
+              + dir.resolve("client.key")
+              + "\n  cafile: "
+              + dir.resolve("ca.crt")
+              + "\n");
+      Run ok = ctl("-c", node.toString(), "list");
+      assertEquals(0, ok.code(), ok.out() + ok.err());
+      assertTrue(ok.out().contains("| node1  |"), ok.out());
+      assertEquals("", ok.err(), "no warning when the node's key is readable");
+
+      Path unreadableKey = Files.createTempFile(dir, "node", ".yml");
+      Files.writeString(
+          unreadableKey,
+          Files.readString(node).replace(dir.resolve("client.key").toString(), "/nonexistent.key"));
+      Run noKey = ctl("-c", unreadableKey.toString(), "list");
+      assertEquals(3, noKey.code(), "the server requires the certificate it could not present");
+      assertTrue(
+          noKey.err().contains("Warning: not presenting restapi.certfile as a client certificate"),
+          noKey.err());
+    }
+  }
+
+  @Test
   void optionalClientCertificatesGuardOnlyUnsafeMethods() throws Exception {
     try (ApiHarness h =
             new ApiHarness("node2", Map.of(), tls(VerifyClient.OPTIONAL), Duration.ofSeconds(5))
