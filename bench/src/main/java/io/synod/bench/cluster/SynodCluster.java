@@ -47,7 +47,8 @@ public final class SynodCluster extends HaCluster {
     for (int i = 0; i < 3; i++) {
       raftPeers.add("127.0.0.1:" + Procs.freePort());
     }
-    String secret = DemoFiles.newClusterSecret(); // measure the authenticated transport users run
+    // measure the authenticated Raft transport users run
+    DemoFiles.Secrets secrets = DemoFiles.Secrets.demo();
     for (int i = 0; i < 3; i++) {
       String name = "node" + (i + 1);
       Path nodeDir = dir.resolve(name);
@@ -55,7 +56,7 @@ public final class SynodCluster extends HaCluster {
       Node n = new Node(name, Procs.freePort(), Procs.freePort(), nodeDir);
       String yml =
           DemoFiles.nodeYaml(
-              SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "", secret);
+              SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "", secrets);
       DemoFiles.writePrivate(dir.resolve(name + ".yml"), yml);
       nodes.add(n);
     }

@@ -78,9 +78,9 @@ final class Demo implements Callable<Integer> {
     dir = dir.toAbsolutePath().normalize();
     Files.createDirectories(dir);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "synod-demo-stop"));
-    String secret = DemoFiles.newClusterSecret();
+    DemoFiles.Secrets secrets = DemoFiles.Secrets.demo();
     for (int i = 1; i <= 3; i++) {
-      Path yml = DemoFiles.writeNodeConfig(dir, scope, i, restPort, pgPort, raftPort, secret);
+      Path yml = DemoFiles.writeNodeConfig(dir, scope, i, restPort, pgPort, raftPort, secrets);
       nodes.add(DemoFiles.startNode(yml, dir.resolve("node" + i + "/synod.log")));
       System.out.println(
           "started node"

@@ -27,7 +27,7 @@ public final class DemoFiles {
   }
 
   static Path writeNodeConfig(
-      Path dir, String scope, int i, int restPort, int pgPort, int raftPort, String raftPassword)
+      Path dir, String scope, int i, int restPort, int pgPort, int raftPort, Secrets secrets)
       throws IOException {
     Path nodeDir = dir.resolve("node" + i);
     Files.createDirectories(nodeDir);
@@ -45,10 +45,32 @@ public final class DemoFiles {
             nodeDir,
             "",
             "",
-            raftPassword);
+            secrets);
     Path file = dir.resolve("node" + i + ".yml");
     writePrivate(file, yml);
     return file;
+  }
+
+  /**
+   * The passwords a demo or fixture cluster's node files carry (the same on every node).
+   *
+   * @param raftPassword raft.password, or null for an unauthenticated Raft transport
+   */
+  public record Secrets(String raftPassword, String superuserPassword, String replicationPassword) {
+    /** The demo's: a fresh Raft secret, and the PostgreSQL passwords the demo prints. */
+    public static Secrets demo() {
+      return new Secrets(newClusterSecret(), "postgres", "replicator");
+    }
+
+    /** Every password fresh and random. */
+    public static Secrets random() {
+      return new Secrets(newClusterSecret(), newClusterSecret(), newClusterSecret());
+    }
+
+    @Override
+    public String toString() {
+      return "Secrets[raft=" + (raftPassword == null ? "none" : "***") + ", postgres=***]";
+    }
   }
 
   /**
@@ -78,8 +100,7 @@ public final class DemoFiles {
    * @param raftPeers every node's Raft address; {@code self} indexes this node's
    * @param extraDcs YAML lines added under bootstrap.dcs (indented by 4), e.g. " ttl: 3\n"
    * @param tags YAML lines under a top-level tags section (indented by 2), or empty
-   * @param raftPassword the cluster's raft.password (the same on every node, see {@link
-   *     #newClusterSecret()}), or null for an unauthenticated Raft transport
+   * @param secrets the cluster's passwords (the same on every node)
    */
   public static String nodeYaml(
       String scope,
@@ -91,7 +112,7 @@ public final class DemoFiles {
       Path nodeDir,
       String extraDcs,
       String tags,
-      String raftPassword) {
+      Secrets secrets) {
     List<String> partners = new ArrayList<>(raftPeers);
     partners.remove(self);
     return """
@@ -124,10 +145,10 @@ public final class DemoFiles {
           authentication:
             superuser:
               username: postgres
-              password: postgres
+              password: '%s'
             replication:
               username: replicator
-              password: replicator
+              password: '%s'
         """
             .formatted(
                 scope,
@@ -137,13 +158,17 @@ public final class DemoFiles {
                 nodeDir.resolve("raft"),
                 raftPeers.get(self),
                 String.join(", ", partners),
-                raftPassword == null
+                secrets.raftPassword() == null
                     ? "  # no password: Raft peers are not authenticated"
-                    : "  password: '" + raftPassword + "'  # peers authenticate with this secret",
+                    : "  password: '"
+                        + secrets.raftPassword()
+                        + "'  # peers authenticate with this secret",
                 extraDcs,
                 pgPort,
                 pgPort,
-                nodeDir.resolve("pgdata"))
+                nodeDir.resolve("pgdata"),
+                secrets.superuserPassword(),
+                secrets.replicationPassword())
         + (tags.isEmpty() ? "" : "tags:\n" + tags);
   }
 
