@@ -7,6 +7,7 @@ import io.synod.store.StoreOptions;
 import io.synod.store.kv.Command;
 import io.synod.store.kv.CommandResult;
 import io.synod.store.kv.Expect;
+import io.synod.store.testing.Ports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +70,7 @@ public class StoreWrite {
 
   @Setup(Level.Trial)
   public void start() throws Exception {
-    String self = "127.0.0.1:" + Procs.freePort();
+    String self = "127.0.0.1:" + Ports.free();
     others = new StorePeers(2, java.util.List.of(self), 300, 5_000).startAll();
     localDir = Files.createTempDirectory("synod-bench-local-");
     local =

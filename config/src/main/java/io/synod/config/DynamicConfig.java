@@ -578,17 +578,6 @@ public final class DynamicConfig {
     return m;
   }
 
-  /**
-   * Applies a JSON merge patch (RFC 7386, as Patroni's {@code PATCH /config}): a null value deletes
-   * the key (falling back to the default), nested mappings merge, anything else replaces.
-   *
-   * @throws ConfigException if the result is invalid; the live config is left as it was
-   */
-  public DynamicConfig merge(Map<String, Object> patch) {
-    Map<String, Object> merged = Maps.mergePatch(toMap(), patch == null ? Map.of() : patch);
-    return fromMap(merged, "config patch");
-  }
-
   @Override
   public boolean equals(Object o) {
     return o instanceof DynamicConfig d && toMap().equals(d.toMap());

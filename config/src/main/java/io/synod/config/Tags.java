@@ -89,6 +89,20 @@ public final class Tags {
     return (String) values.get("replicatefrom");
   }
 
+  /**
+   * Types and validates a {@code tags} mapping given as a map (tests, tools); the file loader reads
+   * them with the rest of the node's YAML.
+   *
+   * @param origin named in every problem, e.g. {@code "node1.yml: tags"}
+   * @throws ConfigException listing every problem found
+   */
+  public static Tags fromMap(Map<String, Object> map, String origin) {
+    Problems problems = new Problems(origin == null || origin.isEmpty() ? "tags" : origin);
+    Tags t = from(new Section(problems, "", map == null ? Map.of() : map));
+    problems.throwIfErrors();
+    return t;
+  }
+
   static Tags from(Section s) {
     Map<String, Object> out = new LinkedHashMap<>();
     // Strict booleans: in Patroni a string "false" is truthy, so a quoted value would silently

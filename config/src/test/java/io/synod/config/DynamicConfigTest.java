@@ -223,7 +223,8 @@ class DynamicConfigTest {
     patch.put("postgresql", Map.of("parameters", params, "pg_hba", List.of("c")));
     patch.put("ttl", null);
     patch.put("synchronous_mode", "quorum");
-    DynamicConfig merged = base.merge(patch);
+    DynamicConfig merged =
+        DynamicConfig.fromMap(Maps.mergePatch(base.toMap(), patch), "config patch");
 
     assertEquals(Duration.ofSeconds(2), merged.ttl(), "null deletes: back to Synod's default");
     assertEquals(Duration.ofSeconds(1), merged.loopWait(), "untouched keys stay");
@@ -238,7 +239,11 @@ class DynamicConfigTest {
   void invalidMergeIsRejected() {
     DynamicConfig base = DynamicConfig.defaults();
     ConfigException e =
-        assertThrows(ConfigException.class, () -> base.merge(Map.of("loop_wait", 2)));
+        assertThrows(
+            ConfigException.class,
+            () ->
+                DynamicConfig.fromMap(
+                    Maps.mergePatch(base.toMap(), Map.of("loop_wait", 2)), "config patch"));
     assertEquals(
         List.of("config patch: ttl: 2 is less than loop_wait + 2*retry_timeout (3)"), e.problems());
   }

@@ -11,15 +11,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The bridges of one node, built from its YAML ({@code etcd3}, {@code zookeeper}, {@code consul},
- * {@code bridge}). Empty when none is configured. Every node runs the same bridges; only the one
- * that is the Raft leader writes.
+ * {@code bridge}): one {@link Mirror} per configured {@link Target}. Empty when none is configured.
+ * Every node runs the same bridges; only the one that is the Raft leader writes.
  */
 public final class Bridges implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Bridges.class);
 
-  private final List<Bridge> bridges;
+  private final List<Mirror> bridges;
 
-  public Bridges(List<Bridge> bridges) {
+  public Bridges(List<Mirror> bridges) {
     this.bridges = List.copyOf(bridges);
   }
 
@@ -54,31 +54,23 @@ public final class Bridges implements AutoCloseable {
   }
 
   public static Bridges create(BridgeConfig bc, MirrorSource source, MirrorOptions opts) {
-    List<Bridge> out = new ArrayList<>();
+    List<Target> targets = new ArrayList<>();
     if (bc.etcd() != null) {
-      out.add(new EtcdBridge(bc.etcd(), source.store().keys(), source, opts));
+      targets.add(new EtcdTarget(bc.etcd(), source.store().keys(), opts));
     }
     if (bc.zookeeper() != null) {
-      out.add(new ZooKeeperBridge(bc.zookeeper(), source.store().keys(), source, opts));
+      targets.add(new ZooKeeperTarget(bc.zookeeper(), source.store().keys(), opts));
     }
     if (bc.consul() != null) {
-      out.add(new ConsulBridge(bc.consul(), source.store().keys(), source, opts));
+      targets.add(new ConsulTarget(bc.consul(), source.store().keys(), opts));
     }
-    return new Bridges(out);
+    return new Bridges(targets.stream().map(t -> new Mirror(source, t, opts)).toList());
   }
 
   /** Starts every bridge's threads; returns at once (no network I/O here). */
   public Bridges start() {
-    bridges.forEach(Bridge::start);
+    bridges.forEach(Mirror::start);
     return this;
-  }
-
-  public List<Bridge> bridges() {
-    return bridges;
-  }
-
-  public boolean isEmpty() {
-    return bridges.isEmpty();
   }
 
   /**
@@ -86,7 +78,7 @@ public final class Bridges implements AutoCloseable {
    * here.
    */
   public List<BridgeMetrics> metrics() {
-    return bridges.stream().map(Bridge::metrics).toList();
+    return bridges.stream().map(Mirror::metrics).toList();
   }
 
   /**
@@ -138,11 +130,11 @@ public final class Bridges implements AutoCloseable {
   /** Stops every bridge (bounded: a dead target does not hold up the node's shutdown). */
   @Override
   public void close() {
-    for (Bridge b : bridges) {
+    for (Mirror b : bridges) {
       try {
         b.stop();
       } catch (RuntimeException e) {
-        LOG.warn("bridge {}: stopping: {}", b.target(), e.toString());
+        LOG.warn("bridge {}: stopping: {}", b.name(), e.toString());
       }
     }
   }

@@ -18,7 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one target equal to the Raft store, on the node that is the Raft leader only.
+ * One bridge: keeps one {@link Target} equal to the Raft store, on the node that is the Raft leader
+ * only. It runs on its own threads: start() and stop() never wait on the target's network, and a
+ * dead or slow target shows only in {@link #metrics()} and the log, never in the HA loop.
  *
  * <p>Three threads, none shared with the HA loop:
  *
@@ -82,8 +84,8 @@ public final class Mirror {
   private Thread sender;
   private ScheduledExecutorService keepalive;
 
-  public Mirror(String name, MirrorSource source, Target target, MirrorOptions opts) {
-    this.name = name;
+  public Mirror(MirrorSource source, Target target, MirrorOptions opts) {
+    this.name = target.name();
     this.source = source;
     this.target = target;
     this.opts = opts;
@@ -92,6 +94,15 @@ public final class Mirror {
     this.backoffMs = opts.backoffMinMs();
   }
 
+  /**
+   * The metric label and log name of the target: {@code etcd3}, {@code zookeeper} or {@code
+   * consul}.
+   */
+  public String name() {
+    return name;
+  }
+
+  /** Starts the threads; returns at once (no network I/O here). */
   public synchronized void start() {
     if (running) {
       return;
@@ -115,7 +126,10 @@ public final class Mirror {
     LOG.info("bridge {}: started (accept_requests={})", name, opts.acceptRequests());
   }
 
-  /** Stops the threads (letting a writer flush for up to a second) and closes the client. */
+  /**
+   * Stops the threads (letting a writer flush for up to a second) and closes the client; TTL'd keys
+   * are left to expire in the target.
+   */
   public void stop() {
     synchronized (this) {
       if (!running) {

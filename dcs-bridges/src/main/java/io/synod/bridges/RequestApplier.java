@@ -10,6 +10,7 @@ import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.ClusterStore;
 import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.Keys;
+import io.synod.store.kv.Expect;
 import java.io.IOException;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -98,7 +99,7 @@ public final class RequestApplier {
     boolean ok =
         store.setFailover(
             new FailoverRequest(leader, member, when, 0),
-            c.failover() == null ? 0 : c.failover().revision());
+            c.failover() == null ? Expect.ABSENT : Expect.revision(c.failover().revision()));
     if (!ok) {
       throw new Rejected("the failover key changed in the store meanwhile");
     }
@@ -123,7 +124,7 @@ public final class RequestApplier {
     if (cfg.equals(c.config())) {
       return true;
     }
-    if (!store.setConfig(cfg, c.configRevision())) {
+    if (!store.setConfig(cfg, Expect.revision(c.configRevision()))) {
       throw new Rejected("the config key changed in the store meanwhile");
     }
     LOG.info("bridge {}: applied a config edit from the target", target);

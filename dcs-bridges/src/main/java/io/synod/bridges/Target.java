@@ -1,23 +1,54 @@
 package io.synod.bridges;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The operations the {@link Mirror} needs from a target, relative to the cluster prefix. Every call
- * is bounded by the bridge's request timeout and throws past it.
+ * One mirror target: etcd v3 ({@link EtcdTarget}), ZooKeeper ({@link ZooKeeperTarget}) or Consul
+ * ({@link ConsulTarget}). A backend implements the operations the {@link Mirror} needs, relative to
+ * the cluster prefix; the Mirror drives them on its own threads. Every call is bounded by the
+ * bridge's request timeout and throws past it.
  */
-public interface Target {
+public abstract class Target {
+  private final String name;
+  private final AtomicBoolean sessionLost = new AtomicBoolean();
+
+  /**
+   * @param name the metric label and log name: {@code etcd3}, {@code zookeeper} or {@code consul}
+   */
+  protected Target(String name) {
+    this.name = name;
+  }
+
+  /** The metric label and log name: {@code etcd3}, {@code zookeeper} or {@code consul}. */
+  public final String name() {
+    return name;
+  }
+
+  /**
+   * The target lost this writer's lease or session (its TTL'd keys may be gone or owned by nobody):
+   * the mirror resyncs on its next turn.
+   */
+  protected final void sessionLost() {
+    sessionLost.set(true);
+  }
+
+  /** True once after {@link #sessionLost()} was called (the caller then resyncs). */
+  final boolean takeSessionLost() {
+    return sessionLost.getAndSet(false);
+  }
+
   /** Creates the client if there is none. Must not block on the network. */
-  void open() throws Exception;
+  public abstract void open() throws Exception;
 
   /** A cheap round trip, for nodes that do not write (so up reflects reachability everywhere). */
-  void ping() throws Exception;
+  public abstract void ping() throws Exception;
 
   /** Every key under the cluster prefix (relative keys, nested ones included). */
-  Map<String, Stored> readAll() throws Exception;
+  public abstract Map<String, Stored> readAll() throws Exception;
 
   /** One key, or null when absent. */
-  Stored read(String key) throws Exception;
+  public abstract Stored read(String key) throws Exception;
 
   /**
    * Writes {@code e}. Persistent keys are compared-and-set against {@code current} (absent when
@@ -27,31 +58,32 @@ public interface Target {
    * @return the key as now stored
    * @throws ConflictException when the compare-and-set failed
    */
-  Stored put(MirrorEntry e, Stored current) throws Exception;
+  public abstract Stored put(MirrorEntry e, Stored current) throws Exception;
 
   /** Deletes the key; persistent keys only if still at {@code current.version()}. */
-  void delete(String key, Stored current) throws Exception;
+  public abstract void delete(String key, Stored current) throws Exception;
 
   /**
    * How often {@link #keepAlive()} must run while writing; 0 when the client keeps itself alive.
    */
-  long keepAliveIntervalMs();
+  public abstract long keepAliveIntervalMs();
 
-  /** Renews the lease / session of the TTL'd keys. */
-  void keepAlive() throws Exception;
-
-  /** True once after the target lost this writer's lease or session (the caller then resyncs). */
-  boolean takeSessionLost();
+  /**
+   * Renews the lease / session of the TTL'd keys.
+   *
+   * @throws SessionLostException when the lease or session is gone (after {@link #sessionLost()})
+   */
+  public abstract void keepAlive() throws Exception;
 
   /**
    * This node stopped writing: stop renewing, so TTL'd keys expire unless the next writer takes
    * them over.
    */
-  void relinquish();
+  public abstract void relinquish();
 
   /** Called on every loop while not writing (a relinquished session may be closed here). */
-  default void idle() {}
+  public void idle() {}
 
   /** Closes the client; no renewal afterwards. */
-  void close();
+  public abstract void close();
 }

@@ -1,5 +1,6 @@
 package io.synod.bridges;
 
+import io.synod.config.TrustAllCertificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,7 +11,6 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -21,7 +21,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * SSLContext from Patroni-style PEM files (cacert, cert, key), for the Consul bridge's HTTP client.
@@ -33,7 +32,7 @@ final class Tls {
     try {
       TrustManager[] trust = null;
       if (!verify) {
-        trust = new TrustManager[] {new TrustAll()};
+        trust = TrustAllCertificates.managers();
       } else if (cacert != null) {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
@@ -118,19 +117,5 @@ final class Tls {
     }
     throw new BridgeConfigException(
         List.of(field + ": " + file + ": not an RSA, EC or Ed25519 key"));
-  }
-
-  /** Patroni's {@code verify: false}: accept any server certificate. */
-  private static final class TrustAll implements X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }

@@ -38,9 +38,12 @@ class ConsulBridgeTest extends TargetContract {
   }
 
   @Override
-  Bridge bridge(Keys keys, MirrorSource source, MirrorOptions opts) {
-    return new ConsulBridge(
-        new ConsulSettings(consul.url(), token, dc, true, null, null, null), keys, source, opts);
+  Mirror bridge(Keys keys, MirrorSource source, MirrorOptions opts) {
+    return new Mirror(
+        source,
+        new ConsulTarget(
+            new ConsulSettings(consul.url(), token, dc, true, null, null, null), keys, opts),
+        opts);
   }
 
   @Override
@@ -204,7 +207,7 @@ class ConsulBridgeTest extends TargetContract {
   @Test
   void aLostSessionIsReplacedAndTheKeysAcquiredAgain() {
     Setup s = cluster(scope("lost"));
-    Bridge b = started(s, options(false));
+    Mirror b = started(s, options(false));
     awaitMirror(s);
     String first = consul.sessionIds().get(0);
     consul.invalidate(

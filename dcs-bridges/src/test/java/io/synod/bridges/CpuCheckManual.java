@@ -1,9 +1,9 @@
 package io.synod.bridges;
 
 import io.synod.bridges.testing.LocalRaft;
-import io.synod.bridges.testing.Ports;
 import io.synod.bridges.testing.Pulse;
 import io.synod.store.cluster.RaftClusterStore;
+import io.synod.store.testing.Ports;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
@@ -34,16 +34,21 @@ class CpuCheckManual {
       long base = cpu() - c0;
       MirrorSource src = new RaftMirrorSource(raft.peer(0), cs);
       MirrorOptions o = MirrorOptions.defaults(2000, "node1", false);
-      Bridge e =
-          new EtcdBridge(
-              new EtcdSettings(
-                  List.of("http://127.0.0.1:" + Ports.free()), null, null, null, null, null),
-              cs.keys(),
+      Mirror e =
+          new Mirror(
               src,
+              new EtcdTarget(
+                  new EtcdSettings(
+                      List.of("http://127.0.0.1:" + Ports.free()), null, null, null, null, null),
+                  cs.keys(),
+                  o),
               o);
-      Bridge z =
-          new ZooKeeperBridge(
-              new ZooKeeperSettings(List.of("127.0.0.1:" + Ports.free())), cs.keys(), src, o);
+      Mirror z =
+          new Mirror(
+              src,
+              new ZooKeeperTarget(
+                  new ZooKeeperSettings(List.of("127.0.0.1:" + Ports.free())), cs.keys(), o),
+              o);
       e.start();
       z.start();
       Thread.sleep(3000);

@@ -55,11 +55,11 @@ class EtcdBridgeTest extends TargetContract {
   }
 
   @Override
-  Bridge bridge(Keys keys, MirrorSource source, MirrorOptions opts) {
-    return new EtcdBridge(
-        new EtcdSettings(List.of(etcd.endpoint()), null, null, null, null, null),
-        keys,
+  Mirror bridge(Keys keys, MirrorSource source, MirrorOptions opts) {
+    return new Mirror(
         source,
+        new EtcdTarget(
+            new EtcdSettings(List.of(etcd.endpoint()), null, null, null, null, null), keys, opts),
         opts);
   }
 
@@ -153,11 +153,13 @@ class EtcdBridgeTest extends TargetContract {
       admin.getAuthClient().userGrantRole(bs("root"), bs("root")).get(5, TimeUnit.SECONDS);
       admin.getAuthClient().authEnable().get(5, TimeUnit.SECONDS);
       Setup s = cluster(scope("auth"));
-      Bridge wrong =
-          new EtcdBridge(
-              new EtcdSettings(List.of(secured.endpoint()), "root", "nope", null, null, null),
-              s.keys(),
+      Mirror wrong =
+          new Mirror(
               s.source(),
+              new EtcdTarget(
+                  new EtcdSettings(List.of(secured.endpoint()), "root", "nope", null, null, null),
+                  s.keys(),
+                  options(false)),
               options(false));
       open.add(wrong::stop);
       wrong.start();
@@ -166,11 +168,13 @@ class EtcdBridgeTest extends TargetContract {
           () -> "a wrong password to show as down, got " + wrong.metrics(),
           () -> !wrong.metrics().up() && wrong.metrics().errors() > 0);
       wrong.stop();
-      Bridge right =
-          new EtcdBridge(
-              new EtcdSettings(List.of(secured.endpoint()), "root", "r00t", null, null, null),
-              s.keys(),
+      Mirror right =
+          new Mirror(
               s.source(),
+              new EtcdTarget(
+                  new EtcdSettings(List.of(secured.endpoint()), "root", "r00t", null, null, null),
+                  s.keys(),
+                  options(false)),
               options(false));
       open.add(right::stop);
       right.start();

@@ -13,6 +13,7 @@ import io.synod.store.cluster.ClusterStore;
 import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.Keys;
 import io.synod.store.cluster.RaftClusterStore;
+import io.synod.store.kv.Expect;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -61,7 +62,7 @@ abstract class TargetContract {
 
   // --- per target --------------------------------------------------------------------------
 
-  abstract Bridge bridge(Keys keys, MirrorSource source, MirrorOptions opts);
+  abstract Mirror bridge(Keys keys, MirrorSource source, MirrorOptions opts);
 
   /** Every key under the cluster's prefix in the target: relative key to value. */
   abstract Map<String, String> values(Keys keys) throws Exception;
@@ -108,7 +109,7 @@ abstract class TargetContract {
                 0.5,
                 "maximum_lag_on_failover",
                 1048576)),
-        -1);
+        Expect.ANY);
     p.member("node1", Pulse.memberJson("node1", "primary", 1));
     p.member("node2", Pulse.memberJson("node2", "replica", 2));
     p.member("node3", Pulse.memberJson("node3", "replica", 3));
@@ -117,8 +118,8 @@ abstract class TargetContract {
     return new Setup(cs, cs.keys(), p, new RaftMirrorSource(raft.peer(0), cs));
   }
 
-  Bridge started(Setup s, MirrorOptions o) {
-    Bridge b = bridge(s.keys(), s.source(), o);
+  Mirror started(Setup s, MirrorOptions o) {
+    Mirror b = bridge(s.keys(), s.source(), o);
     open.add(b::stop);
     b.start();
     return b;
@@ -195,8 +196,8 @@ abstract class TargetContract {
                     "node1")));
     s.store().setSync("node1", List.of("node2"));
     s.store().setFailsafe(Map.of("node1", "http://127.0.0.1:8009/patroni"));
-    s.store().setFailover(new FailoverRequest("node1", "node2", null, 0), -1);
-    Bridge b = started(s, options(false));
+    s.store().setFailover(new FailoverRequest("node1", "node2", null, 0), Expect.ANY);
+    Mirror b = started(s, options(false));
     awaitMirror(s);
 
     Map<String, String> v = patroniValues(s.keys());
@@ -247,17 +248,17 @@ abstract class TargetContract {
   @Test
   void followsTheStoreAsItChanges() throws Exception {
     Setup s = cluster(scope("follow"));
-    Bridge b = started(s, options(false));
+    Mirror b = started(s, options(false));
     awaitMirror(s);
     s.pulse().leader("node2");
     s.pulse().removeMember("node1");
     s.store().setStatus(83886080, Map.of("node3", 83886080));
-    s.store().setFailover(new FailoverRequest(null, "node3", null, 0), -1);
+    s.store().setFailover(new FailoverRequest(null, "node3", null, 0), Expect.ANY);
     awaitMirror(s);
     assertEquals("node2", patroniValues(s.keys()).get("leader"));
     assertFalse(patroniValues(s.keys()).containsKey("members/node1"));
     assertEquals("83886080", patroniValues(s.keys()).get("optime/leader"));
-    s.store().clearFailover(-1);
+    s.store().clearFailover(Expect.ANY);
     awaitMirror(s);
     assertFalse(
         patroniValues(s.keys()).containsKey("failover"),
@@ -269,7 +270,7 @@ abstract class TargetContract {
   @Test
   void aDeadTargetShowsOnlyInTheMetricsAndTheMirrorCatchesUpAfter() throws Exception {
     Setup s = cluster(scope("outage"));
-    Bridge b = started(s, options(false));
+    Mirror b = started(s, options(false));
     awaitMirror(s);
     long resyncs = b.metrics().resyncs();
     targetDown();
@@ -289,7 +290,7 @@ abstract class TargetContract {
                       0.5,
                       "maximum_lag_on_failover",
                       2097152)),
-              -1);
+              Expect.ANY);
       Wait.until(
           WAIT,
           () -> "up=0 and a growing lag, got " + b.metrics(),
@@ -311,7 +312,7 @@ abstract class TargetContract {
   @Test
   void ttlKeysExpireInTheTargetOnceTheWriterIsGone() throws Exception {
     Setup s = cluster(scope("expire"));
-    Bridge b = started(s, options(false));
+    Mirror b = started(s, options(false));
     awaitMirror(s);
     b.stop(); // the store keeps its keys alive; nobody renews the target's lease/session any more
     Wait.until(
@@ -359,10 +360,10 @@ abstract class TargetContract {
             return s.store();
           }
         };
-    Bridge follower = bridge(s.keys(), notLeader, options(false));
+    Mirror follower = bridge(s.keys(), notLeader, options(false));
     open.add(follower::stop);
     follower.start();
-    Bridge writer = started(s, options(false));
+    Mirror writer = started(s, options(false));
     awaitMirror(s);
     Wait.until(WAIT, "the follower's probe to succeed", () -> follower.metrics().up());
     BridgeMetrics f = follower.metrics();
@@ -391,7 +392,7 @@ abstract class TargetContract {
         });
     awaitMirror(s);
 
-    s.store().clearFailover(-1);
+    s.store().clearFailover(Expect.ANY);
     awaitMirror(s);
     externalPut(s.keys(), "failover", "{\"member\":\"node9\"}");
     Wait.until(

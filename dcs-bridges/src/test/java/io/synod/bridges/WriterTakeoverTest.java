@@ -42,7 +42,7 @@ class WriterTakeoverTest {
             CuratorFrameworkFactory.newClient(
                 zk.hostPort(), 10_000, 5_000, new RetryNTimes(3, 200))) {
       zkClient.start();
-      List<Bridge> bridges = new ArrayList<>();
+      List<Mirror> bridges = new ArrayList<>();
       List<Pulse> pulses = new ArrayList<>();
       try {
         int first = raft.leaderIndex();
@@ -64,15 +64,20 @@ class WriterTakeoverTest {
           MirrorSource src = new RaftMirrorSource(raft.peer(i), raft.cluster(i, "takeover"));
           MirrorOptions o = MirrorOptions.defaults(TTL.toMillis(), "node" + (i + 1), false);
           bridges.add(
-              new EtcdBridge(
-                  new EtcdSettings(List.of(etcd.endpoint()), null, null, null, null, null),
-                  keys,
+              new Mirror(
                   src,
+                  new EtcdTarget(
+                      new EtcdSettings(List.of(etcd.endpoint()), null, null, null, null, null),
+                      keys,
+                      o),
                   o));
           bridges.add(
-              new ZooKeeperBridge(new ZooKeeperSettings(List.of(zk.hostPort())), keys, src, o));
+              new Mirror(
+                  src,
+                  new ZooKeeperTarget(new ZooKeeperSettings(List.of(zk.hostPort())), keys, o),
+                  o));
         }
-        bridges.forEach(Bridge::start);
+        bridges.forEach(Mirror::start);
 
         Wait.until(
             WAIT,
@@ -133,7 +138,7 @@ class WriterTakeoverTest {
         }
       } finally {
         pulses.forEach(Pulse::close);
-        bridges.forEach(Bridge::stop);
+        bridges.forEach(Mirror::stop);
       }
     }
   }

@@ -87,8 +87,11 @@ class ZooKeeperBridgeTest extends TargetContract {
   }
 
   @Override
-  Bridge bridge(Keys keys, MirrorSource source, MirrorOptions opts) {
-    return new ZooKeeperBridge(new ZooKeeperSettings(List.of(zk.hostPort())), keys, source, opts);
+  Mirror bridge(Keys keys, MirrorSource source, MirrorOptions opts) {
+    return new Mirror(
+        source,
+        new ZooKeeperTarget(new ZooKeeperSettings(List.of(zk.hostPort())), keys, opts),
+        opts);
   }
 
   @Override

@@ -130,7 +130,7 @@ public final class SynodNode implements AutoCloseable {
             new RestApi.Services(
                 cfg.scope(),
                 cfg.name(),
-                cfg.tags().asMap(),
+                cfg.tags(),
                 loop::status,
                 store,
                 manual,

@@ -30,10 +30,6 @@ final class Codec {
     return JSON.readValue(b, Command.class);
   }
 
-  static Command decodeCommand(byte[] b) throws IOException {
-    return JSON.readValue(b, Command.class);
-  }
-
   static CommandResult decodeResult(byte[] b) throws IOException {
     return JSON.readValue(b, CommandResult.class);
   }

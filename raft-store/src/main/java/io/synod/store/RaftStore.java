@@ -445,11 +445,6 @@ public final class RaftStore implements AutoCloseable {
     }
   }
 
-  /** The lease time left on a key as the Raft leader sees it; -1 on followers or untracked keys. */
-  public long leaseRemainingMs(String key) {
-    return fsm.leases.remainingMs(key, System.nanoTime());
-  }
-
   // --- status and membership ---------------------------------------------------------------
 
   public boolean isLeader() {

@@ -1,5 +1,6 @@
 package io.synod.bench.cluster;
 
+import io.synod.store.testing.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,8 +28,8 @@ public final class PatroniCluster extends HaCluster {
   private final int ttl;
   private final double loopWait;
   private final int retryTimeout;
-  private final int etcdClientPort = Procs.freePort();
-  private final int etcdPeerPort = Procs.freePort();
+  private final int etcdClientPort = Ports.free();
+  private final int etcdPeerPort = Ports.free();
   private Process etcd;
 
   /** Patroni's defaults are ttl 30, loop_wait 10, retry_timeout 10. */
@@ -41,7 +42,7 @@ public final class PatroniCluster extends HaCluster {
       String name = "pnode" + (i + 1);
       Path nodeDir = dir.resolve(name);
       Files.createDirectories(nodeDir);
-      Node n = new Node(name, Procs.freePort(), Procs.freePort(), nodeDir);
+      Node n = new Node(name, Ports.free(), Ports.free(), nodeDir);
       Files.writeString(nodeDir.resolve("patroni.yml"), yaml(n));
       nodes.add(n);
     }

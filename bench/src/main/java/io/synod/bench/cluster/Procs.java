@@ -1,42 +1,21 @@
 package io.synod.bench.cluster;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** Process, port and directory helpers. Everything is done by PID; nothing is killed by name. */
 public final class Procs {
-  private static final Set<Integer> HANDED_OUT = new HashSet<>();
   public static final boolean ROOT = detectRoot();
 
   private Procs() {}
-
-  /** A loopback port that was free a moment ago and that this JVM has not handed out before. */
-  public static synchronized int freePort() {
-    for (int i = 0; i < 100; i++) {
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        int p = s.getLocalPort();
-        if (p != 2379 && p != 5432 && p != 8008 && HANDED_OUT.add(p)) {
-          return p;
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    throw new IllegalStateException("no free loopback port");
-  }
 
   /** SIGKILL of a process and every descendant it has now (snapshotted first, then all killed). */
   public static void killTree(long pid) {

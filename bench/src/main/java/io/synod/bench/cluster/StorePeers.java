@@ -1,6 +1,7 @@
 package io.synod.bench.cluster;
 
 import io.synod.store.testing.PeerProcess;
+import io.synod.store.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ public final class StorePeers implements AutoCloseable {
     this.requestMs = requestMs;
     this.peers = new PeerProcess[count];
     for (int i = 0; i < count; i++) {
-      addrs.add("127.0.0.1:" + Procs.freePort());
+      addrs.add("127.0.0.1:" + Ports.free());
     }
     addrs.addAll(extraAddrs);
     Runtime.getRuntime().addShutdownHook(hook);

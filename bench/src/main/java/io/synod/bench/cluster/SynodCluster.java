@@ -3,6 +3,7 @@ package io.synod.bench.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synod.engine.cli.DemoFiles;
 import io.synod.store.JvmFlags;
+import io.synod.store.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ public final class SynodCluster extends HaCluster {
         </configuration>
         """);
     for (int i = 0; i < 3; i++) {
-      raftPeers.add("127.0.0.1:" + Procs.freePort());
+      raftPeers.add("127.0.0.1:" + Ports.free());
     }
     // measure the authenticated Raft transport users run
     DemoFiles.Secrets secrets = DemoFiles.Secrets.demo();
@@ -53,7 +54,7 @@ public final class SynodCluster extends HaCluster {
       String name = "node" + (i + 1);
       Path nodeDir = dir.resolve(name);
       Files.createDirectories(nodeDir);
-      Node n = new Node(name, Procs.freePort(), Procs.freePort(), nodeDir);
+      Node n = new Node(name, Ports.free(), Ports.free(), nodeDir);
       String yml =
           DemoFiles.nodeYaml(
               SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "", secrets);

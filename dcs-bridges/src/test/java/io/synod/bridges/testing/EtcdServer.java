@@ -1,5 +1,6 @@
 package io.synod.bridges.testing;
 
+import io.synod.store.testing.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

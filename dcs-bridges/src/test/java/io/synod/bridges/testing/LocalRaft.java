@@ -3,6 +3,7 @@ package io.synod.bridges.testing;
 import io.synod.store.RaftStore;
 import io.synod.store.StoreOptions;
 import io.synod.store.cluster.RaftClusterStore;
+import io.synod.store.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.synod.bridges.testing;
 
+import io.synod.store.testing.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

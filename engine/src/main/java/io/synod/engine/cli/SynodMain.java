@@ -4,6 +4,7 @@ import io.synod.config.ConfigException;
 import io.synod.config.ConfigLoader;
 import io.synod.config.SynodConfig;
 import io.synod.engine.SynodNode;
+import io.synod.engine.SynodVersion;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -14,10 +15,18 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "synod",
     mixinStandardHelpOptions = true,
-    version = "synod 0.1.0",
+    versionProvider = SynodMain.Version.class,
     description = "PostgreSQL high availability on an embedded Raft group.",
     subcommands = {SynodMain.Run.class, Demo.class})
 public final class SynodMain implements Callable<Integer> {
+  /** {@code synod --version}: the build's version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"synod " + SynodVersion.number()};
+    }
+  }
+
   @Parameters(
       index = "0",
       arity = "0..1",

@@ -1,6 +1,7 @@
 package io.synod.engine.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.synod.engine.SynodVersion;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -62,7 +63,7 @@ import picocli.CommandLine.ParentCommand;
       MembersVerbs.class
     })
 public final class SynodCtl implements Callable<Integer> {
-  static final String VERSION = "0.1.0";
+  static final String VERSION = SynodVersion.number();
 
   @Option(
       names = {"-c", "--config-file"},

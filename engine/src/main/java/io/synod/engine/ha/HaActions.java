@@ -13,6 +13,7 @@ import io.synod.store.cluster.ClusterStore;
 import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.LeaseGrant;
 import io.synod.store.cluster.Member;
+import io.synod.store.kv.Expect;
 import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -151,7 +152,8 @@ public final class HaActions {
         case FOLLOW -> follow(c, d.target());
         case STEP_DOWN -> stepDown(c, d.target());
         case REJECT_FAILOVER -> {
-          store.clearFailover(c.failover() == null ? 0 : c.failover().revision());
+          store.clearFailover(
+              c.failover() == null ? Expect.ANY : Expect.revision(c.failover().revision()));
           yield renew(c, s);
         }
       };
@@ -273,7 +275,7 @@ public final class HaActions {
       if (rc != 0) {
         throw new PgException("post_bootstrap exited with " + rc);
       }
-      store.setConfig(bootstrapDcs.toMap(), 0);
+      store.setConfig(bootstrapDcs.toMap(), Expect.ABSENT);
       store.setInitialize(pg.sysid());
       pg.runCallback("on_start", "primary");
       return "bootstrapped a new cluster (system identifier " + pg.sysid() + ")";
@@ -451,7 +453,7 @@ public final class HaActions {
     appendHistory(c, Math.max(1, after.timeline() - 1), before.walPosition(), s);
     FailoverRequest f = c.failover();
     if (f != null) {
-      store.clearFailover(f.revision());
+      store.clearFailover(Expect.revision(f.revision()));
     }
     store.setStatus(after.currentLsn(), Map.of());
     if (s.useSlots()) {

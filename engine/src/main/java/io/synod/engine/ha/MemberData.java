@@ -1,5 +1,6 @@
 package io.synod.engine.ha;
 
+import io.synod.engine.SynodVersion;
 import io.synod.engine.postgres.Lsn;
 import io.synod.engine.postgres.PgState;
 import java.util.LinkedHashMap;
@@ -10,7 +11,7 @@ import java.util.Map;
  * it.
  */
 final class MemberData {
-  static final String VERSION = "synod-0.1.0";
+  static final String VERSION = SynodVersion.tagged();
 
   private MemberData() {}
 

@@ -3,7 +3,6 @@ package io.synod.engine.postgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -39,6 +38,14 @@ import org.slf4j.LoggerFactory;
  * <member>-postgres.log} receives the server's stderr via {@code pg_ctl -l}, and {@code
  * <member>-socket/} is the unix socket directory. Both live outside PGDATA because pg_rewind fails
  * on a socket inside PGDATA (and both pg_basebackup and pg_rewind would copy a log file there).
+ *
+ * <p>This is the front class, as Patroni's {@code Postgresql}: every operation the HA loop calls is
+ * a public method here, and larger pieces of work live in helpers, one file each: {@link Bootstrap}
+ * (initdb, roles, pg_basebackup clones, post_bootstrap), {@link Rewind} (pg_rewind and its
+ * crash-recovery step), {@link Slots}, {@link Roles}, {@link ConfigFiles}, {@link StateReader},
+ * {@link Postmaster}, {@link Callbacks}. It stays above ~600 lines because what it owns is state
+ * (settings, replica target, config lock, the shared connection) and the operations that guard it:
+ * process control, config writing and the superuser connection.
  */
 public final class Postgres implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Postgres.class);
@@ -58,6 +65,8 @@ public final class Postgres implements AutoCloseable {
   private final Callbacks callbacks = new Callbacks();
   private final Object sharedLock = new Object();
   private Connection shared;
+  private final Bootstrap bootstrap = new Bootstrap(this);
+  private final Rewind rewind = new Rewind(this, bootstrap);
 
   public Postgres(PgSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -106,7 +115,7 @@ public final class Postgres implements AutoCloseable {
     return PgFiles.isMissingOrEmpty(dataDir());
   }
 
-  // ---------------------------------------------------------------- bootstrap
+  // ---------------------------------------------------------------- bootstrap (Bootstrap, Rewind)
 
   /** {@link #initdb(Duration)} with pg_ctl_timeout (at least two minutes: initdb fsyncs a lot). */
   public void initdb() {
@@ -118,56 +127,10 @@ public final class Postgres implements AutoCloseable {
    * Creates a new cluster in the (missing or empty) data directory, with the superuser's password
    * set from the start (--pwfile) so that Synod's TCP connection can authenticate immediately, then
    * writes Synod's config. initdbArgs are passed through; UTF8 encoding is added unless an encoding
-   * is given.
+   * is given. See {@link Bootstrap}.
    */
   public void initdb(Duration timeout) {
-    PgSettings s = settings;
-    Path dir = s.dataDir();
-    if (!PgFiles.isMissingOrEmpty(dir)) {
-      throw new PgException("initdb: data directory " + dir + " is not empty");
-    }
-    PgFiles.createPrivateDirectory(dir);
-    String auth = s.superuser().hasPassword() ? "scram-sha-256" : "trust";
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                bin("initdb"),
-                "-D",
-                dir.toString(),
-                "-U",
-                s.superuser().username(),
-                "--auth-local=" + auth,
-                "--auth-host=" + auth));
-    boolean encoding = false;
-    for (String a : s.initdbArgs()) {
-      String arg = a.startsWith("-") ? a : "--" + a.replaceFirst("\\s*:\\s*", "=");
-      encoding |= arg.startsWith("--encoding") || arg.startsWith("-E");
-      cmd.add(arg);
-    }
-    if (!encoding) {
-      cmd.add("--encoding=UTF8");
-    }
-    Path pwfile = null;
-    try {
-      if (s.superuser().hasPassword()) {
-        pwfile = Files.createTempFile("synod-initdb-", ".pw");
-        PgFiles.writeOwned(pwfile, s.superuser().password() + "\n");
-        cmd.add("--pwfile=" + pwfile);
-      }
-      log.info("initdb {}", dir);
-      PgProcess.runPgChecked("initdb", cmd, null, timeout);
-    } catch (IOException e) {
-      throw new UncheckedIOException("initdb: cannot write the password file", e);
-    } finally {
-      if (pwfile != null) {
-        try {
-          Files.deleteIfExists(pwfile);
-        } catch (IOException ignored) {
-          // temp dir cleanup will get it
-        }
-      }
-    }
-    writeConfig();
+    bootstrap.initdb(timeout);
   }
 
   /**
@@ -176,11 +139,7 @@ public final class Postgres implements AutoCloseable {
    * functions pg_rewind calls.
    */
   public void createUsers() {
-    try (Connection c = connect(settings.pgCtlTimeout())) {
-      Roles.createAll(c, settings);
-    } catch (SQLException e) {
-      throw new PgException("createUsers failed: " + e.getMessage(), e);
-    }
+    bootstrap.createUsers();
   }
 
   // ---------------------------------------------------------------- configuration
@@ -322,8 +281,8 @@ public final class Postgres implements AutoCloseable {
       throw new PgException("start: " + dir + " holds no PostgreSQL cluster (no PG_VERSION)");
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    clearStalePidFile(dir, timeout);
-    clearStaleSocketLocks();
+    Postmaster.clearStalePidFile(dir, timeout);
+    Postmaster.clearStaleSocketLocks(socketDirs(), settings.port());
     Path logf = ensureLogFile();
     while (true) {
       long from = size(logf);
@@ -475,46 +434,10 @@ public final class Postgres implements AutoCloseable {
    * fast checkpoint) as the replication user, password passed through PGPASSWORD. The clone is
    * immediately made a standby of that leader (standby.signal + config) so it can never come up as
    * a second primary; call {@link #configureAsReplica} to name the leader or change the source. On
-   * failure the data directory is emptied.
+   * failure the data directory is emptied. See {@link Bootstrap}.
    */
   public void createReplica(String leaderHost, int leaderPort, Duration timeout) {
-    PgSettings s = settings;
-    Path dir = s.dataDir();
-    if (isRunning()) {
-      throw new PgException("createReplica: PostgreSQL is running in " + dir);
-    }
-    if (!PgFiles.isMissingOrEmpty(dir)) {
-      throw new PgException("createReplica: data directory " + dir + " is not empty");
-    }
-    PgFiles.createPrivateDirectory(dir);
-    Map<String, String> env = new LinkedHashMap<>();
-    if (s.replication().hasPassword()) {
-      env.put("PGPASSWORD", s.replication().password());
-    }
-    env.put("PGAPPNAME", "synod_basebackup_" + Slots.slotNameFor(s.name()));
-    env.put("PGCONNECT_TIMEOUT", "10");
-    List<String> cmd =
-        List.of(
-            bin("pg_basebackup"),
-            "-D",
-            dir.toString(),
-            "--wal-method=stream",
-            "--checkpoint=fast",
-            "--no-password",
-            "-h",
-            leaderHost,
-            "-p",
-            Integer.toString(leaderPort),
-            "-U",
-            s.replication().username());
-    log.info("cloning {}:{} into {}", leaderHost, leaderPort, dir);
-    PgProcess.Result r = PgProcess.runPg(cmd, env, timeout);
-    if (!r.ok()) {
-      PgFiles.deleteContents(dir);
-      throw new PgException("pg_basebackup failed: " + r.describe());
-    }
-    afterCopyFromLeader(leaderHost, leaderPort);
-    log.info("cloned {}:{} into {}", leaderHost, leaderPort, dir);
+    bootstrap.createReplica(leaderHost, leaderPort, timeout);
   }
 
   public RewindResult rewind(String leaderHost, int leaderPort) {
@@ -527,68 +450,10 @@ public final class Postgres implements AutoCloseable {
    * run through crash recovery in single-user mode (standby.signal set aside, archive_command=false
    * so no WAL is archived or recycled). On success the node is configured as a standby of that
    * leader and the config files copied from the leader are regenerated. On failure nothing is
-   * deleted unless remove_data_directory_on_rewind_failure is set.
+   * deleted unless remove_data_directory_on_rewind_failure is set. See {@link Rewind}.
    */
   public RewindResult rewind(String leaderHost, int leaderPort, Duration timeout) {
-    PgSettings s = settings;
-    Path dir = s.dataDir();
-    if (isRunning()) {
-      throw new PgException("rewind: PostgreSQL is running in " + dir + "; stop it first");
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Path standbySignal = dir.resolve("standby.signal");
-    boolean hadStandbySignal = Files.exists(standbySignal);
-    String detail;
-    try {
-      detail = ensureCleanShutdown(remaining(deadline));
-      if (detail == null) {
-        PgSettings.Credentials rw = s.rewindCredentials();
-        Map<String, String> conn = new LinkedHashMap<>();
-        conn.put("host", leaderHost);
-        conn.put("port", Integer.toString(leaderPort));
-        conn.put("user", rw.username());
-        conn.put("dbname", "postgres");
-        conn.put("connect_timeout", "10");
-        conn.put("application_name", "synod_rewind");
-        Map<String, String> env = rw.hasPassword() ? Map.of("PGPASSWORD", rw.password()) : Map.of();
-        log.info(
-            "pg_rewind {} (timeline {}, {}) from {}:{}",
-            dir,
-            controlData().get(ControlData.TIMELINE),
-            controlData().get(ControlData.CLUSTER_STATE),
-            leaderHost,
-            leaderPort);
-        PgProcess.Result r =
-            PgProcess.runPg(
-                List.of(
-                    bin("pg_rewind"),
-                    "-D",
-                    dir.toString(),
-                    "--source-server=" + ConfigFiles.conninfo(conn)),
-                env,
-                remaining(deadline));
-        String out = (r.stdout() + "\n" + r.stderr()).strip();
-        if (r.ok()) {
-          afterCopyFromLeader(leaderHost, leaderPort);
-          log.info("pg_rewind succeeded: {}", PgProcess.tail(out, 500));
-          return new RewindResult(
-              RewindResult.Status.REWOUND, PgProcess.tail(out, PgProcess.TAIL_CHARS));
-        }
-        detail = "pg_rewind failed: " + r.describe();
-      }
-    } catch (PgException e) {
-      detail = e.getMessage();
-    }
-    log.error("rewind of {} failed: {}", dir, detail);
-    if (s.removeDataDirectoryOnRewindFailure()) {
-      log.warn("remove_data_directory_on_rewind_failure is set: removing {}", dir);
-      removeDataDirectory();
-      return new RewindResult(RewindResult.Status.FAILED_DATA_REMOVED, detail);
-    }
-    if (hadStandbySignal) {
-      writeSignal(standbySignal); // ensureCleanShutdown set it aside; keep the node a standby
-    }
-    return new RewindResult(RewindResult.Status.FAILED, detail);
+    return rewind.rewind(leaderHost, leaderPort, timeout);
   }
 
   /**
@@ -801,19 +666,7 @@ public final class Postgres implements AutoCloseable {
    * configured, -1 on timeout.
    */
   public int runPostBootstrap(Duration timeout) {
-    PgSettings s = settings;
-    if (s.postBootstrap() == null) {
-      return 0;
-    }
-    Map<String, String> conn = new LinkedHashMap<>();
-    conn.put("host", ConfigFiles.localHost(s.listenHost()));
-    conn.put("port", Integer.toString(s.port()));
-    conn.put("user", s.superuser().username());
-    conn.put("dbname", "postgres");
-    Map<String, String> env =
-        s.superuser().hasPassword() ? Map.of("PGPASSWORD", s.superuser().password()) : Map.of();
-    return callbacks.runSync(
-        "post_bootstrap", s.postBootstrap(), List.of(ConfigFiles.conninfo(conn)), env, timeout);
+    return bootstrap.runPostBootstrap(callbacks, timeout);
   }
 
   /** Kills still-running callbacks. PostgreSQL itself keeps running. */
@@ -829,7 +682,7 @@ public final class Postgres implements AutoCloseable {
     return Files.exists(dataDir().resolve("PG_VERSION"));
   }
 
-  private String bin(String name) {
+  String bin(String name) {
     return settings.binDir().resolve(name).toString();
   }
 
@@ -884,126 +737,28 @@ public final class Postgres implements AutoCloseable {
     return true;
   }
 
-  /**
-   * After pg_basebackup or pg_rewind copied files from the leader: drop socket lock files of the
-   * leader's server, make this node a standby of that leader and regenerate the config files the
-   * copy overwrote.
-   */
-  private void afterCopyFromLeader(String leaderHost, int leaderPort) {
+  /** Runs {@code r} holding the lock that orders all config-file writes. */
+  void underConfigLock(Runnable r) {
     synchronized (configLock) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir(), ".s.PGSQL.*")) {
-        for (Path p : ds) {
-          Files.deleteIfExists(p);
-        }
-      } catch (IOException e) {
-        log.warn("cannot remove copied socket lock files: {}", e.toString());
-      }
+      r.run();
+    }
+  }
+
+  /**
+   * After a copy from the leader at host:port: replicate from it, keeping the member name already
+   * known for the same address.
+   */
+  void followCopiedLeader(String leaderHost, int leaderPort) {
+    synchronized (configLock) {
       ReplicaTarget t = replicaTarget;
       if (t == null || !t.host().equals(leaderHost) || t.port() != leaderPort) {
         replicaTarget = new ReplicaTarget(leaderHost, leaderPort, null);
       }
-      writeSignal(dataDir().resolve("standby.signal"));
-      writeConfig();
     }
   }
 
-  /**
-   * Brings a crashed cluster to a clean shutdown for pg_rewind by running crash recovery in
-   * single-user mode. Returns null when the cluster is (now) cleanly shut down, else what went
-   * wrong.
-   */
-  private String ensureCleanShutdown(Duration timeout) {
-    Map<String, String> cd = controlData();
-    if (ControlData.cleanlyShutDown(cd)) {
-      return null;
-    }
-    Path dir = dataDir();
-    log.info(
-        "{} was not shut down cleanly ({}): running crash recovery in single-user mode",
-        dir,
-        cd.get(ControlData.CLUSTER_STATE));
-    try {
-      // single-user mode refuses standby mode; the node is re-made a standby after the rewind
-      Files.deleteIfExists(dir.resolve("standby.signal"));
-      Files.deleteIfExists(dir.resolve("recovery.signal"));
-    } catch (IOException e) {
-      return "cannot set signal files aside: " + e.getMessage();
-    }
-    PgProcess.Result r =
-        PgProcess.runPg(
-            List.of(
-                bin("postgres"),
-                "--single",
-                "-D",
-                dir.toString(),
-                "-c",
-                "archive_mode=on",
-                "-c",
-                "archive_command=false",
-                "template1"),
-            null,
-            timeout);
-    if (!r.ok()) {
-      return "single-user crash recovery failed: " + r.describe();
-    }
-    cd = controlData();
-    if (!ControlData.cleanlyShutDown(cd)) {
-      return "after single-user crash recovery the cluster state is still "
-          + cd.get(ControlData.CLUSTER_STATE);
-    }
-    return null;
-  }
-
-  /**
-   * Handles postmaster.pid left by a dead postmaster before starting. Orphaned backends still
-   * attached to its shared memory must exit first (PostgreSQL refuses to start otherwise, to
-   * protect the data). A pid file whose pid is now a zombie or another live process is removed: the
-   * postmaster would take such a pid for a running server. A pid file whose pid is simply gone is
-   * left to the postmaster, which removes it and cleans up the old shared memory itself.
-   */
-  private void clearStalePidFile(Path dir, Duration timeout) {
-    Path pidFile = dir.resolve("postmaster.pid");
-    if (!Files.exists(pidFile)) {
-      return;
-    }
-    long waitUntil =
-        System.nanoTime() + Math.min(timeout.toNanos(), Duration.ofSeconds(15).toNanos());
-    List<Long> orphans = Postmaster.processesIn(dir);
-    while (!orphans.isEmpty() && System.nanoTime() < waitUntil) {
-      Postmaster.sleep(200);
-      orphans = Postmaster.processesIn(dir);
-    }
-    if (!orphans.isEmpty()) {
-      throw new PgException(
-          "start: the postmaster of "
-              + dir
-              + " is dead but PostgreSQL processes "
-              + orphans
-              + " still run there; stop them first");
-    }
-    Optional<Postmaster.PidFile> pf = Postmaster.readPidFile(dir);
-    boolean pidOccupied =
-        pf.isPresent() && Files.exists(Path.of("/proc", Long.toString(pf.get().pid())));
-    if (pf.isEmpty() || pidOccupied) {
-      try {
-        Files.deleteIfExists(pidFile);
-        log.warn(
-            "removed stale postmaster.pid in {} (pid {} is not a live postmaster)",
-            dir,
-            pf.map(p -> Long.toString(p.pid())).orElse("unreadable"));
-      } catch (IOException e) {
-        throw new PgException("start: cannot remove stale " + pidFile + ": " + e.getMessage(), e);
-      }
-    }
-  }
-
-  /**
-   * Removes socket lock files (and their sockets) for our port whose pid is not a live process. The
-   * postmaster does this itself for a vanished pid, but a killed postmaster reparented to a pid 1
-   * that doesn't reap stays a zombie, which still answers kill(pid, 0) and would make the new
-   * postmaster refuse to start.
-   */
-  private void clearStaleSocketLocks() {
+  /** The directories the server puts its unix socket in (unix_socket_directories, else ours). */
+  private List<Path> socketDirs() {
     List<Path> dirs = new ArrayList<>();
     String configured = settings.parameters().get("unix_socket_directories");
     if (configured != null) {
@@ -1016,24 +771,7 @@ public final class Postgres implements AutoCloseable {
     } else {
       dirs.add(socketDir());
     }
-    String name = ".s.PGSQL." + settings.port();
-    for (Path d : dirs) {
-      Path lock = d.resolve(name + ".lock");
-      try {
-        if (!Files.exists(lock)) {
-          continue;
-        }
-        List<String> lines = Files.readAllLines(lock, StandardCharsets.UTF_8);
-        long pid = lines.isEmpty() ? 0 : Long.parseLong(lines.get(0).strip());
-        if (!Postmaster.isAlive(pid)) {
-          Files.deleteIfExists(d.resolve(name));
-          Files.deleteIfExists(lock);
-          log.warn("removed stale socket lock {} of dead pid {}", lock, pid);
-        }
-      } catch (IOException | NumberFormatException e) {
-        log.warn("cannot check socket lock {}: {}", lock, e.toString());
-      }
-    }
+    return dirs;
   }
 
   private Path defaultLogFile() {
@@ -1094,7 +832,7 @@ public final class Postgres implements AutoCloseable {
     return d;
   }
 
-  private static boolean writeSignal(Path signal) {
+  static boolean writeSignal(Path signal) {
     if (Files.exists(signal)) {
       return false;
     }
@@ -1122,7 +860,8 @@ public final class Postgres implements AutoCloseable {
     return name.replaceAll("[^A-Za-z0-9._-]", "_");
   }
 
-  private static Duration remaining(long deadlineNanos) {
+  /** Time left until a deadline (System.nanoTime), at least one second. */
+  static Duration remaining(long deadlineNanos) {
     long left = deadlineNanos - System.nanoTime();
     return Duration.ofNanos(Math.max(left, Duration.ofSeconds(1).toNanos()));
   }

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The postmaster as seen from outside, without a database connection: its pid file, whether that
@@ -17,6 +19,9 @@ import java.util.stream.Stream;
  * still-starting server is not mistaken for a dead one.
  */
 public final class Postmaster {
+  // Logged under Postgres, where these lines have always been.
+  private static final Logger log = LoggerFactory.getLogger(Postgres.class);
+
   private Postmaster() {}
 
   /**
@@ -179,6 +184,76 @@ public final class Postmaster {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new PgException("interrupted", e);
+    }
+  }
+
+  /**
+   * Handles postmaster.pid left by a dead postmaster before starting. Orphaned backends still
+   * attached to its shared memory must exit first (PostgreSQL refuses to start otherwise, to
+   * protect the data). A pid file whose pid is now a zombie or another live process is removed: the
+   * postmaster would take such a pid for a running server. A pid file whose pid is simply gone is
+   * left to the postmaster, which removes it and cleans up the old shared memory itself.
+   */
+  static void clearStalePidFile(Path dir, Duration timeout) {
+    Path pidFile = dir.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    long waitUntil =
+        System.nanoTime() + Math.min(timeout.toNanos(), Duration.ofSeconds(15).toNanos());
+    List<Long> orphans = processesIn(dir);
+    while (!orphans.isEmpty() && System.nanoTime() < waitUntil) {
+      sleep(200);
+      orphans = processesIn(dir);
+    }
+    if (!orphans.isEmpty()) {
+      throw new PgException(
+          "start: the postmaster of "
+              + dir
+              + " is dead but PostgreSQL processes "
+              + orphans
+              + " still run there; stop them first");
+    }
+    Optional<PidFile> pf = readPidFile(dir);
+    boolean pidOccupied =
+        pf.isPresent() && Files.exists(Path.of("/proc", Long.toString(pf.get().pid())));
+    if (pf.isEmpty() || pidOccupied) {
+      try {
+        Files.deleteIfExists(pidFile);
+        log.warn(
+            "removed stale postmaster.pid in {} (pid {} is not a live postmaster)",
+            dir,
+            pf.map(p -> Long.toString(p.pid())).orElse("unreadable"));
+      } catch (IOException e) {
+        throw new PgException("start: cannot remove stale " + pidFile + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Removes socket lock files (and their sockets) for {@code port} in {@code dirs} whose pid is not
+   * a live process. The postmaster does this itself for a vanished pid, but a killed postmaster
+   * reparented to a pid 1 that doesn't reap stays a zombie, which still answers kill(pid, 0) and
+   * would make the new postmaster refuse to start.
+   */
+  static void clearStaleSocketLocks(List<Path> dirs, int port) {
+    String name = ".s.PGSQL." + port;
+    for (Path d : dirs) {
+      Path lock = d.resolve(name + ".lock");
+      try {
+        if (!Files.exists(lock)) {
+          continue;
+        }
+        List<String> lines = Files.readAllLines(lock, StandardCharsets.UTF_8);
+        long pid = lines.isEmpty() ? 0 : Long.parseLong(lines.get(0).strip());
+        if (!isAlive(pid)) {
+          Files.deleteIfExists(d.resolve(name));
+          Files.deleteIfExists(lock);
+          log.warn("removed stale socket lock {} of dead pid {}", lock, pid);
+        }
+      } catch (IOException | NumberFormatException e) {
+        log.warn("cannot check socket lock {}: {}", lock, e.toString());
+      }
     }
   }
 }

@@ -3,7 +3,9 @@
  * package): initdb, configuration files, start/stop/reload/promote, pg_basebackup clones,
  * pg_rewind, replication slots, roles, callbacks and a never-throwing state snapshot ({@link
  * io.synod.engine.postgres.Postgres#state()}). It performs what the HA loop decides and decides
- * nothing itself; all of Synod's PostgreSQL I/O lives here.
+ * nothing itself; all of Synod's PostgreSQL I/O lives here. {@link
+ * io.synod.engine.postgres.Postgres} is the front class; bootstrap and clones are in {@code
+ * Bootstrap}, pg_rewind in {@code Rewind}.
  *
  * <h2>Who owns which file</h2>
  *

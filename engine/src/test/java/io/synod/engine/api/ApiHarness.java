@@ -2,6 +2,7 @@ package io.synod.engine.api;
 
 import io.synod.config.DynamicConfig;
 import io.synod.config.RestApiConfig;
+import io.synod.config.Tags;
 import io.synod.engine.ha.Action;
 import io.synod.engine.ha.Decision;
 import io.synod.engine.ha.ManualRequests;
@@ -97,7 +98,7 @@ public final class ApiHarness implements AutoCloseable {
             new RestApi.Services(
                 "test",
                 name,
-                this.tags,
+                Tags.fromMap(this.tags, "test: tags"),
                 status::get,
                 store,
                 manual,
@@ -105,7 +106,8 @@ public final class ApiHarness implements AutoCloseable {
                 () -> calls.add("wake"),
                 DynamicConfig.defaults(),
                 () -> access,
-                switchoverWait));
+                switchoverWait,
+                null));
     loop =
         new Thread(
             () -> {

@@ -11,6 +11,7 @@ import io.synod.store.cluster.Leader;
 import io.synod.store.cluster.LeaseGrant;
 import io.synod.store.cluster.Member;
 import io.synod.store.cluster.SyncState;
+import io.synod.store.kv.Expect;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -132,14 +133,25 @@ public final class FakeStore implements ClusterStore {
   }
 
   @Override
-  public synchronized boolean setConfig(Map<String, Object> c, long expectedRevision) {
+  public synchronized boolean setConfig(Map<String, Object> c, Expect expect) {
     check();
-    if (failCas || (expectedRevision >= 0 && expectedRevision != configRevision)) {
+    if (failCas || !holds(expect, configRevision)) {
       return false;
     }
     config = io.synod.config.Maps.mutableCopy(c);
     configRevision = ++revision;
     return true;
+  }
+
+  /** The store's rule for an expectation; revision 0 is an absent key. */
+  private static boolean holds(Expect e, long currentRevision) {
+    return switch (e.kind()) {
+      case ANY -> true;
+      case ABSENT -> currentRevision == 0;
+      case PRESENT -> currentRevision != 0;
+      case REVISION -> currentRevision == e.revision();
+      case VALUE -> throw new UnsupportedOperationException("no value expectations here");
+    };
   }
 
   @Override
@@ -153,7 +165,7 @@ public final class FakeStore implements ClusterStore {
   }
 
   @Override
-  public boolean setFailover(FailoverRequest request, long expectedRevision) {
+  public boolean setFailover(FailoverRequest request, Expect expect) {
     synchronized (this) {
       check();
       if (failCas) {
@@ -168,11 +180,9 @@ public final class FakeStore implements ClusterStore {
   }
 
   @Override
-  public synchronized boolean clearFailover(long expectedRevision) {
+  public synchronized boolean clearFailover(Expect expect) {
     check();
-    if (failCas
-        || failover == null
-        || (expectedRevision > 0 && failover.revision() != expectedRevision)) {
+    if (failCas || failover == null || !holds(expect, failover.revision())) {
       return false;
     }
     failover = null;

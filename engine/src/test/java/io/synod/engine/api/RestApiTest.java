@@ -964,13 +964,13 @@ class RestApiTest {
 
   @Test
   void scheduleParsingAcceptsIsoFormsWithAZone() {
-    assertNotNull(RestApi.parseSchedule("2099-01-01T10:00:00+02:00", "switchover"));
-    assertNotNull(RestApi.parseSchedule("2099-01-01 10:00Z", "switchover"));
-    assertNotNull(RestApi.parseSchedule("2099-01-01T10:00+0200", "restart"));
-    assertEquals(150002, RestApi.postgresVersion("15.2"));
-    assertEquals(90624, RestApi.postgresVersion("9.6.24"));
-    assertEquals(16L * 1024 * 1024, RestApi.lagParam("16MB"));
-    assertNull(RestApi.lagParam("x"));
+    assertNotNull(Actions.parseSchedule("2099-01-01T10:00:00+02:00", "switchover"));
+    assertNotNull(Actions.parseSchedule("2099-01-01 10:00Z", "switchover"));
+    assertNotNull(Actions.parseSchedule("2099-01-01T10:00+0200", "restart"));
+    assertEquals(150002, Actions.postgresVersion("15.2"));
+    assertEquals(90624, Actions.postgresVersion("9.6.24"));
+    assertEquals(16L * 1024 * 1024, HealthChecks.lagParam("16MB"));
+    assertNull(HealthChecks.lagParam("x"));
   }
 
   private static void assertBody(int status, String contains, Response r) {

@@ -246,6 +246,33 @@ class TlsTest {
   }
 
   @Test
+  void insecureAcceptsAServerCertificateNobodyVouchesFor() throws Exception {
+    try (ApiHarness h =
+            new ApiHarness("node2", Map.of(), tls(VerifyClient.NONE), Duration.ofSeconds(5))
+                .threeNodes();
+        HttpServer s =
+            new HttpServer()
+                .start(
+                    "127.0.0.1",
+                    0,
+                    Tls.serverContext(tls(VerifyClient.NONE)),
+                    Map.of(),
+                    h.api::handle)) {
+      h.store
+          .members
+          .values()
+          .forEach(m -> m.put("api_url", "https://127.0.0.1:" + s.port() + "/patroni"));
+      h.asReplica(50 * ApiHarness.MB);
+      String url = "https://127.0.0.1:" + s.port();
+      Run checked = ctl("--api", url, "list");
+      assertEquals(3, checked.code(), "the test CA is in no trust store: " + checked.out());
+      Run insecure = ctl("--insecure", "--api", url, "list");
+      assertEquals(0, insecure.code(), insecure.out() + insecure.err());
+      assertTrue(insecure.out().contains("| node1  |"), insecure.out());
+    }
+  }
+
+  @Test
   void badTlsFilesAreNamed() {
     RestApiConfig missing =
         new RestApiConfig(

@@ -4,19 +4,16 @@ import io.synod.engine.postgres.PgFiles;
 import io.synod.engine.postgres.PgSettings;
 import io.synod.engine.postgres.Postgres;
 import io.synod.engine.postgres.Postmaster;
+import io.synod.store.testing.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -29,7 +26,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class PgFixture implements AutoCloseable {
   public static final Path BIN_DIR = Path.of("/usr/lib/postgresql/15/bin");
   private static final List<PgFixture> OPEN = new CopyOnWriteArrayList<>();
-  private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
   static {
     Runtime.getRuntime()
@@ -70,19 +66,7 @@ public final class PgFixture implements AutoCloseable {
 
   /** A loopback port that was free a moment ago and that this JVM has not handed out before. */
   public static int freePort() {
-    for (int i = 0; i < 50; i++) {
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        int port = s.getLocalPort();
-        synchronized (HANDED_OUT) {
-          if (HANDED_OUT.add(port)) {
-            return port;
-          }
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    throw new IllegalStateException("no free port");
+    return Ports.free();
   }
 
   /**

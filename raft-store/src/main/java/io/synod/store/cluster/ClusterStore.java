@@ -2,6 +2,7 @@ package io.synod.store.cluster;
 
 import io.synod.store.ReadMode;
 import io.synod.store.StoreStatus;
+import io.synod.store.kv.Expect;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,19 +40,23 @@ public interface ClusterStore {
   boolean cancelInitialization();
 
   /**
-   * Writes the dynamic config; with {@code expectedRevision} &gt;= 0 only if unchanged since (0:
-   * absent).
+   * Writes the dynamic config if {@code expect} holds: {@link Expect#ANY}, {@link Expect#ABSENT}
+   * (the first write), or {@link Expect#revision} of the key as read (compare-and-set).
+   *
+   * @return false when the expectation did not hold (nothing written)
    */
-  boolean setConfig(Map<String, Object> config, long expectedRevision);
+  boolean setConfig(Map<String, Object> config, Expect expect);
 
   /** The leader's optime and slot positions (status key). */
   void setStatus(long optime, Map<String, Object> slots);
 
   void setHistory(List<List<Object>> history);
 
-  boolean setFailover(FailoverRequest request, long expectedRevision);
+  /** Writes the failover key if {@code expect} holds (as {@link #setConfig}). */
+  boolean setFailover(FailoverRequest request, Expect expect);
 
-  boolean clearFailover(long expectedRevision);
+  /** Deletes the failover key if {@code expect} holds (as {@link #setConfig}). */
+  boolean clearFailover(Expect expect);
 
   void setSync(String leader, List<String> syncStandbys);
 

@@ -19,6 +19,11 @@ public record Member(String name, Map<String, Object> data, long revision) {
     return str("state");
   }
 
+  /** The member reported PostgreSQL running (state "running"), as Patroni's member.is_running. */
+  public boolean isRunning() {
+    return "running".equals(state());
+  }
+
   public String role() {
     return str("role");
   }

@@ -12,7 +12,6 @@ import io.synod.store.kv.KvEntry;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,10 +42,6 @@ public final class RaftClusterStore implements ClusterStore {
   @Override
   public Keys keys() {
     return keys;
-  }
-
-  public RaftStore raft() {
-    return store;
   }
 
   @Override
@@ -172,9 +167,10 @@ public final class RaftClusterStore implements ClusterStore {
   }
 
   @Override
-  public boolean setConfig(Map<String, Object> config, long expectedRevision) {
-    Expect e = expectedRevision < 0 ? Expect.ANY : Expect.revision(expectedRevision);
-    return store.write(Command.put(keys.key(Keys.CONFIG), json(config), 0, null, e)).succeeded();
+  public boolean setConfig(Map<String, Object> config, Expect expect) {
+    return store
+        .write(Command.put(keys.key(Keys.CONFIG), json(config), 0, null, expect))
+        .succeeded();
   }
 
   @Override
@@ -191,7 +187,7 @@ public final class RaftClusterStore implements ClusterStore {
   }
 
   @Override
-  public boolean setFailover(FailoverRequest request, long expectedRevision) {
+  public boolean setFailover(FailoverRequest request, Expect expect) {
     Map<String, Object> f = new LinkedHashMap<>();
     if (request.leader() != null) {
       f.put("leader", request.leader());
@@ -202,14 +198,12 @@ public final class RaftClusterStore implements ClusterStore {
     if (request.scheduledAt() != null) {
       f.put("scheduled_at", request.scheduledAt().toString());
     }
-    Expect e = expectedRevision < 0 ? Expect.ANY : Expect.revision(expectedRevision);
-    return store.write(Command.put(keys.key(Keys.FAILOVER), json(f), 0, null, e)).succeeded();
+    return store.write(Command.put(keys.key(Keys.FAILOVER), json(f), 0, null, expect)).succeeded();
   }
 
   @Override
-  public boolean clearFailover(long expectedRevision) {
-    Expect e = expectedRevision <= 0 ? Expect.ANY : Expect.revision(expectedRevision);
-    return store.write(Command.delete(keys.key(Keys.FAILOVER), e)).succeeded();
+  public boolean clearFailover(Expect expect) {
+    return store.write(Command.delete(keys.key(Keys.FAILOVER), expect)).succeeded();
   }
 
   @Override
@@ -260,10 +254,5 @@ public final class RaftClusterStore implements ClusterStore {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> cast(Map<?, ?> m) {
     return (Map<String, Object>) m;
-  }
-
-  /** For tests and tools: the member names currently holding keys. */
-  public List<String> memberNames(ReadMode mode) {
-    return new ArrayList<>(load(mode).members().keySet());
   }
 }

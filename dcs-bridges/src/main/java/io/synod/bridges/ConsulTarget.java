@@ -26,7 +26,7 @@ import java.util.Map;
  *
  * <p>Tested against a fake server implementing the documented endpoints, not against a live Consul.
  */
-public final class ConsulBridge extends MirrorBridge {
+public final class ConsulTarget extends Target {
   public static final String TARGET = "consul";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,10 +37,9 @@ public final class ConsulBridge extends MirrorBridge {
   private final String sessionName;
   private volatile HttpClient http;
   private volatile String session;
-  private volatile boolean sessionLost;
 
-  public ConsulBridge(ConsulSettings settings, Keys keys, MirrorSource source, MirrorOptions opts) {
-    super(TARGET, source, opts);
+  public ConsulTarget(ConsulSettings settings, Keys keys, MirrorOptions opts) {
+    super(TARGET);
     this.settings = settings;
     this.prefix = keys.base().replaceFirst("^/+", "");
     this.timeoutMs = opts.requestTimeoutMs();
@@ -263,10 +262,10 @@ public final class ConsulBridge extends MirrorBridge {
     return session;
   }
 
-  private void sessionLost() throws SessionLostException {
+  private void loseSession() throws SessionLostException {
     String s = session;
     session = null;
-    sessionLost = true;
+    sessionLost();
     throw new SessionLostException("Consul session " + s + " is gone (TTL passed or invalidated)");
   }
 
@@ -283,18 +282,11 @@ public final class ConsulBridge extends MirrorBridge {
     }
     Reply r = call("PUT", "/v1/session/renew/" + enc(s), null, null);
     if (r.status() == 404) {
-      sessionLost();
+      loseSession();
     }
     if (r.status() != 200) {
       throw unexpected("PUT /v1/session/renew", r);
     }
-  }
-
-  @Override
-  public boolean takeSessionLost() {
-    boolean l = sessionLost;
-    sessionLost = false;
-    return l;
   }
 
   @Override

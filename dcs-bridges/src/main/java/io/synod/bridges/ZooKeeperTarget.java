@@ -22,7 +22,7 @@ import org.apache.zookeeper.data.Stat;
  * from the previous writer's session with one multi-op (delete + create), so readers never see it
  * missing; persistent znodes are set with their stat version (compare-and-set).
  */
-public final class ZooKeeperBridge extends MirrorBridge {
+public final class ZooKeeperTarget extends Target {
   public static final String TARGET = "zookeeper";
 
   private final ZooKeeperSettings settings;
@@ -30,12 +30,10 @@ public final class ZooKeeperBridge extends MirrorBridge {
   private final int sessionTimeoutMs;
   private final int connectionTimeoutMs;
   private volatile CuratorFramework client;
-  private volatile boolean sessionLost;
   private volatile long closeAtNanos;
 
-  public ZooKeeperBridge(
-      ZooKeeperSettings settings, Keys keys, MirrorSource source, MirrorOptions opts) {
-    super(TARGET, source, opts);
+  public ZooKeeperTarget(ZooKeeperSettings settings, Keys keys, MirrorOptions opts) {
+    super(TARGET);
     this.settings = settings;
     String b = keys.base();
     this.base = b.substring(0, b.length() - 1); // no trailing slash: a znode path
@@ -59,9 +57,9 @@ public final class ZooKeeperBridge extends MirrorBridge {
     c.getConnectionStateListenable()
         .addListener(
             (cf, state) -> {
+              // ephemeral znodes may be gone (LOST) or owned by a dead session: resync
               if (state == ConnectionState.LOST || state == ConnectionState.RECONNECTED) {
-                sessionLost =
-                    true; // ephemeral znodes may be gone (LOST) or owned by a dead session: resync
+                sessionLost();
               }
             });
     c.start();
@@ -191,13 +189,6 @@ public final class ZooKeeperBridge extends MirrorBridge {
     if (c == null || !c.getZookeeperClient().isConnected()) {
       throw new IOException("not connected to ZooKeeper " + settings.connectString());
     }
-  }
-
-  @Override
-  public boolean takeSessionLost() {
-    boolean l = sessionLost;
-    sessionLost = false;
-    return l;
   }
 
   @Override

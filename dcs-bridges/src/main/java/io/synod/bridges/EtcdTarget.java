@@ -33,7 +33,7 @@ import java.util.concurrent.TimeoutException;
  * per TTL, renewed every third of it; persistent keys are written with a transaction that compares
  * mod_revision, so a key changed by someone else is never overwritten blindly.
  */
-public final class EtcdBridge extends MirrorBridge {
+public final class EtcdTarget extends Target {
   public static final String TARGET = "etcd3";
 
   private final EtcdSettings settings;
@@ -44,8 +44,6 @@ public final class EtcdBridge extends MirrorBridge {
   /** TTL in seconds -> lease id, for the TTL'd keys this writer holds. */
   private final Map<Long, Long> leases = new ConcurrentHashMap<>();
 
-  private volatile boolean sessionLost;
-
   /**
    * A call failed: build a fresh client next time (gRPC's own reconnect backoff grows to minutes).
    */
@@ -53,8 +51,8 @@ public final class EtcdBridge extends MirrorBridge {
 
   private long builtAtNanos;
 
-  public EtcdBridge(EtcdSettings settings, Keys keys, MirrorSource source, MirrorOptions opts) {
-    super(TARGET, source, opts);
+  public EtcdTarget(EtcdSettings settings, Keys keys, MirrorOptions opts) {
+    super(TARGET);
     this.settings = settings;
     this.prefix = keys.base();
     this.timeoutMs = opts.requestTimeoutMs();
@@ -227,7 +225,7 @@ public final class EtcdBridge extends MirrorBridge {
 
   private void lost(long ttl, long id) throws SessionLostException {
     leases.remove(ttl, id);
-    sessionLost = true;
+    sessionLost();
     throw new SessionLostException(
         "etcd lease " + Long.toHexString(id) + " (ttl " + ttl + " s) expired");
   }
@@ -239,13 +237,6 @@ public final class EtcdBridge extends MirrorBridge {
       }
     }
     return false;
-  }
-
-  @Override
-  public boolean takeSessionLost() {
-    boolean l = sessionLost;
-    sessionLost = false;
-    return l;
   }
 
   @Override

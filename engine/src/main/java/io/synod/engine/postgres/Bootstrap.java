@@ -1,0 +1,191 @@
+package io.synod.engine.postgres;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a node gets a data directory, as Patroni's postgresql/bootstrap.py: initdb for the first node
+ * of a cluster (then its roles and the post_bootstrap script), pg_basebackup for a replica, and the
+ * fix-up after files were copied from the leader (also used by {@link Rewind}). Reached through
+ * {@link Postgres}, whose public methods keep their signatures.
+ */
+final class Bootstrap {
+  // Logged under Postgres, where these lines have always been.
+  private static final Logger log = LoggerFactory.getLogger(Postgres.class);
+
+  private final Postgres pg;
+
+  Bootstrap(Postgres pg) {
+    this.pg = pg;
+  }
+
+  /**
+   * Creates a new cluster in the (missing or empty) data directory, with the superuser's password
+   * set from the start (--pwfile) so that Synod's TCP connection can authenticate immediately, then
+   * writes Synod's config. initdbArgs are passed through; UTF8 encoding is added unless an encoding
+   * is given.
+   */
+  void initdb(Duration timeout) {
+    PgSettings s = pg.settings();
+    Path dir = s.dataDir();
+    if (!PgFiles.isMissingOrEmpty(dir)) {
+      throw new PgException("initdb: data directory " + dir + " is not empty");
+    }
+    PgFiles.createPrivateDirectory(dir);
+    String auth = s.superuser().hasPassword() ? "scram-sha-256" : "trust";
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                pg.bin("initdb"),
+                "-D",
+                dir.toString(),
+                "-U",
+                s.superuser().username(),
+                "--auth-local=" + auth,
+                "--auth-host=" + auth));
+    boolean encoding = false;
+    for (String a : s.initdbArgs()) {
+      String arg = a.startsWith("-") ? a : "--" + a.replaceFirst("\\s*:\\s*", "=");
+      encoding |= arg.startsWith("--encoding") || arg.startsWith("-E");
+      cmd.add(arg);
+    }
+    if (!encoding) {
+      cmd.add("--encoding=UTF8");
+    }
+    Path pwfile = null;
+    try {
+      if (s.superuser().hasPassword()) {
+        pwfile = Files.createTempFile("synod-initdb-", ".pw");
+        PgFiles.writeOwned(pwfile, s.superuser().password() + "\n");
+        cmd.add("--pwfile=" + pwfile);
+      }
+      log.info("initdb {}", dir);
+      PgProcess.runPgChecked("initdb", cmd, null, timeout);
+    } catch (IOException e) {
+      throw new UncheckedIOException("initdb: cannot write the password file", e);
+    } finally {
+      if (pwfile != null) {
+        try {
+          Files.deleteIfExists(pwfile);
+        } catch (IOException ignored) {
+          // temp dir cleanup will get it
+        }
+      }
+    }
+    pg.writeConfig();
+  }
+
+  /**
+   * Creates or updates the roles Synod needs, on a running primary: the superuser (password), the
+   * replication role (REPLICATION LOGIN) and, if configured, the rewind role with EXECUTE on the
+   * functions pg_rewind calls.
+   */
+  void createUsers() {
+    PgSettings s = pg.settings();
+    try (Connection c = pg.connect(s.pgCtlTimeout())) {
+      Roles.createAll(c, s);
+    } catch (SQLException e) {
+      throw new PgException("createUsers failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs post_bootstrap synchronously with a libpq connection string to this server as its argument
+   * (password in PGPASSWORD, as Patroni passes it through a pgpass file); 0 when none is
+   * configured, -1 on timeout.
+   */
+  int runPostBootstrap(Callbacks callbacks, Duration timeout) {
+    PgSettings s = pg.settings();
+    if (s.postBootstrap() == null) {
+      return 0;
+    }
+    Map<String, String> conn = new LinkedHashMap<>();
+    conn.put("host", ConfigFiles.localHost(s.listenHost()));
+    conn.put("port", Integer.toString(s.port()));
+    conn.put("user", s.superuser().username());
+    conn.put("dbname", "postgres");
+    Map<String, String> env =
+        s.superuser().hasPassword() ? Map.of("PGPASSWORD", s.superuser().password()) : Map.of();
+    return callbacks.runSync(
+        "post_bootstrap", s.postBootstrap(), List.of(ConfigFiles.conninfo(conn)), env, timeout);
+  }
+
+  /**
+   * Clones the leader into the missing or empty data directory with pg_basebackup (WAL streamed,
+   * fast checkpoint) as the replication user, password passed through PGPASSWORD. The clone is
+   * immediately made a standby of that leader (standby.signal + config) so it can never come up as
+   * a second primary. On failure the data directory is emptied.
+   */
+  void createReplica(String leaderHost, int leaderPort, Duration timeout) {
+    PgSettings s = pg.settings();
+    Path dir = s.dataDir();
+    if (pg.isRunning()) {
+      throw new PgException("createReplica: PostgreSQL is running in " + dir);
+    }
+    if (!PgFiles.isMissingOrEmpty(dir)) {
+      throw new PgException("createReplica: data directory " + dir + " is not empty");
+    }
+    PgFiles.createPrivateDirectory(dir);
+    Map<String, String> env = new LinkedHashMap<>();
+    if (s.replication().hasPassword()) {
+      env.put("PGPASSWORD", s.replication().password());
+    }
+    env.put("PGAPPNAME", "synod_basebackup_" + Slots.slotNameFor(s.name()));
+    env.put("PGCONNECT_TIMEOUT", "10");
+    List<String> cmd =
+        List.of(
+            pg.bin("pg_basebackup"),
+            "-D",
+            dir.toString(),
+            "--wal-method=stream",
+            "--checkpoint=fast",
+            "--no-password",
+            "-h",
+            leaderHost,
+            "-p",
+            Integer.toString(leaderPort),
+            "-U",
+            s.replication().username());
+    log.info("cloning {}:{} into {}", leaderHost, leaderPort, dir);
+    PgProcess.Result r = PgProcess.runPg(cmd, env, timeout);
+    if (!r.ok()) {
+      PgFiles.deleteContents(dir);
+      throw new PgException("pg_basebackup failed: " + r.describe());
+    }
+    afterCopyFromLeader(leaderHost, leaderPort);
+    log.info("cloned {}:{} into {}", leaderHost, leaderPort, dir);
+  }
+
+  /**
+   * After pg_basebackup or pg_rewind copied files from the leader: drop socket lock files of the
+   * leader's server, make this node a standby of that leader and regenerate the config files the
+   * copy overwrote.
+   */
+  void afterCopyFromLeader(String leaderHost, int leaderPort) {
+    pg.underConfigLock(
+        () -> {
+          try (DirectoryStream<Path> ds = Files.newDirectoryStream(pg.dataDir(), ".s.PGSQL.*")) {
+            for (Path p : ds) {
+              Files.deleteIfExists(p);
+            }
+          } catch (IOException e) {
+            log.warn("cannot remove copied socket lock files: {}", e.toString());
+          }
+          pg.followCopiedLeader(leaderHost, leaderPort);
+          Postgres.writeSignal(pg.dataDir().resolve("standby.signal"));
+          pg.writeConfig();
+        });
+  }
+}
