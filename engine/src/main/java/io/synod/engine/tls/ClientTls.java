@@ -2,10 +2,10 @@ package io.synod.engine.tls;
 
 import io.synod.config.CtlConfig;
 import io.synod.config.RestApiConfig;
+import io.synod.config.TrustAllCertificates;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Reader;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,17 +15,14 @@ import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -86,7 +83,7 @@ public record ClientTls(
     try {
       TrustManager[] trust = null;
       if (insecure) {
-        trust = new TrustManager[] {new TrustAll()};
+        trust = TrustAllCertificates.managers();
       } else if (cafile != null) {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
@@ -204,35 +201,6 @@ public record ClientTls(
           setting + " " + p + ": " + (Files.exists(p) ? "not readable" : "no such file"));
     }
     return Files.readAllBytes(p);
-  }
-
-  /**
-   * insecure: accepts any server certificate and, being an X509ExtendedTrustManager, also skips the
-   * host name check (JSSE adds one around a plain X509TrustManager).
-   */
-  private static final class TrustAll extends X509ExtendedTrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket s) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket s) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine e) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine e) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 
   @Override
