@@ -117,6 +117,7 @@ public final class SynodNode implements AutoCloseable {
                 ps.dataDir().toString()));
     Watchdog watchdog = new Watchdog(r.dataDir(), PgProcess.asPostgres(stop));
     PeerProbe.useTls(ClientTls.of(cfg.ctl(), cfg.restapi()));
+    warnIfProbeBlind(cfg);
     actions = new HaActions(id, store, pg, watchdog, dcs, d -> onDynamicConfig(d));
     loop = new HaLoop(id, store, raft, pg, actions, dcs, cfg.postgresql().usePgRewind());
     currentDcs = dcs;
@@ -188,6 +189,22 @@ public final class SynodNode implements AutoCloseable {
             + " change the cluster configuration. Set restapi.authentication (username, password),"
             + " or verify_client: required with restapi.cafile, or restrict restapi.allowlist.",
         r.listen());
+    return true;
+  }
+
+  /**
+   * The leader race asks the other members' REST APIs; against {@code verify_client: required} it
+   * needs a client certificate, which (as in Patroni) comes from ctl.certfile only.
+   */
+  static boolean warnIfProbeBlind(SynodConfig cfg) {
+    if (cfg.restapi().verifyClient() != VerifyClient.REQUIRED
+        || (cfg.ctl() != null && cfg.ctl().certfile() != null)) {
+      return false;
+    }
+    LOG.warn(
+        "restapi.verify_client is required but ctl.certfile is not set: during a leader race this"
+            + " node cannot ask the other members' REST APIs and counts them as unreachable. Set"
+            + " ctl.certfile and ctl.keyfile to a client certificate signed by restapi.cafile.");
     return true;
   }
 

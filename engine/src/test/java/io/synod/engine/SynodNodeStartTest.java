@@ -77,4 +77,17 @@ class SynodNodeStartTest {
     assertFalse(
         SynodNode.warnIfRestOpen(load(open + "  allowlist: [10.0.0.0/24]\n", Map.of()).restapi()));
   }
+
+  @Test
+  void requiredClientCertificatesWithoutACtlCertificateAreWarnedAbout() {
+    String tls =
+        BASE
+            + "restapi:\n  certfile: /c.pem\n  keyfile: /k.pem\n  cafile: /ca.pem\n"
+            + "  verify_client: required\n";
+    assertTrue(SynodNode.warnIfProbeBlind(load(tls, Map.of())));
+    assertFalse(
+        SynodNode.warnIfProbeBlind(
+            load(tls + "ctl:\n  certfile: /cc.pem\n  keyfile: /ck.pem\n", Map.of())));
+    assertFalse(SynodNode.warnIfProbeBlind(load(BASE, Map.of())));
+  }
 }

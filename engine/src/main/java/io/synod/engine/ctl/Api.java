@@ -218,31 +218,14 @@ final class Api {
   // ------------------------------------------------------------------------------- TLS
 
   private static SSLContext sslContext(CtlSettings s) {
-    if (s.certSettings.equals("restapi") && s.certfile != null) {
-      // The node's own REST certificate, presented only if this user can load it (an operator
-      // running synodctl with a node's file may not be able to read the node's key).
-      try {
-        return context(s, s.certfile);
-      } catch (CtlException e) {
-        s.warnings.add(
-            "not presenting restapi.certfile as a client certificate ("
-                + e.getMessage().replaceFirst("^TLS settings: ", "")
-                + "); set ctl.certfile/keyfile if the REST API requires one");
-        return context(s, null);
-      }
-    }
-    return context(s, s.certfile);
-  }
-
-  private static SSLContext context(CtlSettings s, String certfile) {
     try {
       return new ClientTls(
               s.cacert,
-              certfile,
+              s.certfile,
               s.keyfile,
               s.keyfilePassword,
               s.insecure,
-              List.of(s.caSettings, s.certSettings + ".certfile", s.certSettings + ".keyfile"))
+              List.of(s.caSettings, "ctl.certfile", "ctl.keyfile"))
           .sslContext();
     } catch (IllegalArgumentException e) {
       throw new CtlException(CtlException.USAGE, "TLS settings: " + e.getMessage());

@@ -33,13 +33,7 @@ final class CtlSettings {
   String keyfile;
   String keyfilePassword;
 
-  /** Which section the client certificate came from ("ctl" or "restapi"), for error messages. */
-  String certSettings = "ctl";
-
   String caSettings = "ctl.cacert";
-
-  /** Said once on stderr before the command runs. */
-  final List<String> warnings = new ArrayList<>();
 
   Path source;
 
@@ -117,17 +111,6 @@ final class CtlSettings {
     s.keyfile = firstNonBlank(env.get("PATRONI_CTL_KEYFILE"), str(ctl.get("keyfile")));
     s.keyfilePassword =
         firstNonBlank(env.get("PATRONI_CTL_KEYFILE_PASSWORD"), str(ctl.get("keyfile_password")));
-    s.certSettings = "ctl";
-    if (s.certfile == null) {
-      // Patroni's PatroniRequest: without ctl's own certificate, the node's REST certificate is
-      // presented, so a node config works against verify_client: required.
-      s.certfile = firstNonBlank(env.get("PATRONI_RESTAPI_CERTFILE"), str(restapi.get("certfile")));
-      s.keyfile = firstNonBlank(env.get("PATRONI_RESTAPI_KEYFILE"), str(restapi.get("keyfile")));
-      s.keyfilePassword =
-          firstNonBlank(
-              env.get("PATRONI_RESTAPI_KEYFILE_PASSWORD"), str(restapi.get("keyfile_password")));
-      s.certSettings = "restapi";
-    }
     s.caSettings =
         firstNonBlank(env.get("PATRONI_CTL_CACERT"), str(ctl.get("cacert"))) != null
             ? "ctl.cacert"

@@ -130,7 +130,6 @@ public final class SynodCtl implements Callable<Integer> {
   Api api() {
     if (api == null) {
       api = new Api(CtlSettings.load(configFile, apis, insecure, env));
-      api.settings().warnings.forEach(w -> err.println("Warning: " + w));
     }
     return api;
   }

@@ -33,11 +33,10 @@ import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
- * How a Synod process calls the REST API of a node, as Patroni's PatroniRequest does: {@code
- * ctl.cacert} else {@code restapi.cafile} as trusted CA, {@code ctl.certfile/keyfile} else {@code
- * restapi.certfile/keyfile} as client certificate (so {@code verify_client: required} lets members
- * in), {@code ctl.insecure} to skip verifying the server. Used by the leader race's peer probe and
- * by synodctl.
+ * How a Synod process calls the REST API of a node, by Patroni's rule (PatroniRequest): {@code
+ * ctl.cacert} else {@code restapi.cafile} as trusted CA, {@code ctl.certfile/keyfile/
+ * keyfile_password} as client certificate (needed against {@code verify_client: required}), {@code
+ * ctl.insecure} to skip verifying the server. Used by the leader race's peer probe and by synodctl.
  *
  * @param names the setting names used in error messages, in the order cafile, certfile, keyfile
  */
@@ -53,20 +52,17 @@ public record ClientTls(
   public static final ClientTls NONE =
       new ClientTls(null, null, null, null, false, List.of("cafile", "certfile", "keyfile"));
 
-  /** Patroni's rule: each ctl setting, else the restapi one. */
+  /** Patroni's rule: the CA from ctl.cacert else restapi.cafile; the rest from ctl only. */
   public static ClientTls of(CtlConfig ctl, RestApiConfig restapi) {
-    boolean ctlCert = ctl != null && ctl.certfile() != null;
-    String ca = ctl != null && ctl.cacert() != null ? ctl.cacert() : restapi.cafile();
+    CtlConfig c = ctl == null ? CtlConfig.defaults() : ctl;
     return new ClientTls(
-        ca,
-        ctlCert ? ctl.certfile() : restapi.certfile(),
-        ctlCert ? ctl.keyfile() : restapi.keyfile(),
-        ctlCert ? ctl.keyfilePassword() : restapi.keyfilePassword(),
-        ctl != null && ctl.insecure(),
+        c.cacert() != null ? c.cacert() : restapi.cafile(),
+        c.certfile(),
+        c.keyfile(),
+        c.keyfilePassword(),
+        c.insecure(),
         List.of(
-            ctl != null && ctl.cacert() != null ? "ctl.cacert" : "restapi.cafile",
-            ctlCert ? "ctl.certfile" : "restapi.certfile",
-            ctlCert ? "ctl.keyfile" : "restapi.keyfile"));
+            c.cacert() != null ? "ctl.cacert" : "restapi.cafile", "ctl.certfile", "ctl.keyfile"));
   }
 
   /** True when anything differs from the JDK's defaults. */

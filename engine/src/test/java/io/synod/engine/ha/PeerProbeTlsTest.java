@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The leader race's probe of the other members over HTTPS with a private CA and {@code
- * verify_client: required}: with the node's own restapi settings it reaches them; without, every
- * member looks unreachable (which is what a misconfigured cluster would race on).
+ * verify_client: required}: with restapi.cafile and ctl.certfile/keyfile (Patroni's rule) it
+ * reaches them; without, every member looks unreachable (which is what a misconfigured cluster
+ * races on).
  */
 class PeerProbeTlsTest {
   @TempDir static Path dir;
@@ -80,11 +81,19 @@ class PeerProbeTlsTest {
       Cluster c = withPeer("https://127.0.0.1:" + s.port() + "/patroni");
       Duration t = Duration.ofSeconds(3);
 
+      CtlConfig ctlCert =
+          new CtlConfig(
+              null,
+              false,
+              null,
+              dir.resolve("node1.crt").toString(),
+              dir.resolve("node1.key").toString(),
+              null);
       PeerStatus ok =
-          new PeerProbe(ClientTls.of(CtlConfig.defaults(), restapi("node1", VerifyClient.REQUIRED)))
+          new PeerProbe(ClientTls.of(ctlCert, restapi("node1", VerifyClient.REQUIRED)))
               .probe(c, "node1", t)
               .get("node2");
-      assertTrue(ok.reachable(), "with restapi.cafile and the node's certificate: " + ok);
+      assertTrue(ok.reachable(), "with restapi.cafile and ctl.certfile: " + ok);
       assertEquals(42, ok.walPosition());
 
       assertFalse(
@@ -108,9 +117,22 @@ class PeerProbeTlsTest {
       assertFalse(
           new PeerProbe(ClientTls.of(caOnly, noCert)).probe(c, "node1", t).get("node2").reachable(),
           "verify_client: required turns away a probe without a client certificate");
-      CtlConfig insecure = new CtlConfig(null, true, null, null, null, null);
+      assertFalse(
+          new PeerProbe(ClientTls.of(CtlConfig.defaults(), restapi("node1", VerifyClient.REQUIRED)))
+              .probe(c, "node1", t)
+              .get("node2")
+              .reachable(),
+          "the node's own REST certificate is not presented (Patroni presents ctl.certfile only)");
+      CtlConfig insecure =
+          new CtlConfig(
+              null,
+              true,
+              null,
+              dir.resolve("stranger.crt").toString(),
+              dir.resolve("stranger.key").toString(),
+              null);
       assertTrue(
-          new PeerProbe(ClientTls.of(insecure, restapi("node1", VerifyClient.REQUIRED)))
+          new PeerProbe(ClientTls.of(insecure, noCert))
               .probe(c, "node1", t)
               .get("node2")
               .reachable(),
