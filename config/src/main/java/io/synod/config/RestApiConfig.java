@@ -105,6 +105,16 @@ public record RestApiConfig(
     Credentials auth = Credentials.from(s.section("authentication"));
     String verify = s.choice("verify_client", List.of("none", "optional", "required"));
     List<String> allowlist = s.stringList("allowlist");
+    if (allowlist != null) {
+      // Fail closed: an entry that cannot be used is an error, never a dropped restriction.
+      for (int i = 0; i < allowlist.size(); i++) {
+        try {
+          IpNetwork.parse(allowlist.get(i));
+        } catch (IllegalArgumentException e) {
+          s.error("allowlist[" + i + "]", e.getMessage());
+        }
+      }
+    }
     RestApiConfig c =
         new RestApiConfig(
             listen,

@@ -379,6 +379,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void allowlistEntriesThatCannotBeUsedAreErrors() {
+    assertEquals(
+        List.of(
+            "node1.yml: restapi.allowlist[1]: \"10.0.0.0/-1\": the prefix length -1 is out of"
+                + " range 0-32",
+            "node1.yml: restapi.allowlist[2]: \"10.0.0.0/33\": the prefix length 33 is out of"
+                + " range 0-32",
+            "node1.yml: restapi.allowlist[3]: \"fd00::/abc\": the prefix length must be a number"
+                + " 0-128",
+            "node1.yml: restapi.allowlist[4]: \"300.1.2.3\": not an IP address",
+            "node1.yml: restapi.allowlist[5]: \"no-such-host.invalid\": host name does not"
+                + " resolve",
+            "node1.yml: restapi.allowlist[6]: \"db.example/24\": a network needs an IP address"
+                + " before the /, got \"db.example\"",
+            "node1.yml: restapi.allowlist[7]: empty entry"),
+        problems(
+            minimalWith(
+                "restapi:\n  allowlist: ['10.0.0.0/8', '10.0.0.0/-1', '10.0.0.0/33', 'fd00::/abc',"
+                    + " '300.1.2.3', no-such-host.invalid, db.example/24, '']\n")));
+    assertEquals(
+        List.of("10.0.0.0/8", "::1", "localhost", "fd00::/8"),
+        load(minimalWith("restapi:\n  allowlist: [10.0.0.0/8, '::1', localhost, 'fd00::/8']\n"))
+            .restapi()
+            .allowlist());
+  }
+
+  @Test
   void authenticationNeedsBothKeys() {
     assertEquals(
         List.of("node1.yml: restapi.authentication.password: required"),
