@@ -151,10 +151,14 @@ public final class RaftStore implements AutoCloseable {
     return this;
   }
 
-  /** Plain Raft on an address other hosts can reach: anyone there can rewrite the cluster. */
-  private static void warnIfOpen(Endpoint listen, RaftTransport transport) {
+  /**
+   * Plain Raft on an address other hosts can reach: anyone there can rewrite the cluster.
+   *
+   * @return whether it warned
+   */
+  static boolean warnIfOpen(Endpoint listen, RaftTransport transport) {
     if (transport.authenticated()) {
-      return;
+      return false;
     }
     boolean loopback;
     try {
@@ -171,6 +175,7 @@ public final class RaftStore implements AutoCloseable {
               + " raft.certfile/raft.keyfile/raft.cafile for mutual TLS.",
           listen);
     }
+    return !loopback;
   }
 
   private void tightenDataDir() {

@@ -29,6 +29,9 @@ final class HandshakeLog extends ChannelInboundHandlerAdapter {
   /** Per remote host, server and client side apart: [window start, suppressed count]. */
   private static final Map<String, long[]> RECENT = new ConcurrentHashMap<>();
 
+  private static final java.util.concurrent.atomic.AtomicInteger LOGGED =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private final boolean server;
   private boolean done;
 
@@ -79,6 +82,7 @@ final class HandshakeLog extends ChannelInboundHandlerAdapter {
       slot[0] = now;
       slot[1] = 0;
     }
+    LOGGED.incrementAndGet();
     String tail =
         more == 0
             ? ""
@@ -98,6 +102,11 @@ final class HandshakeLog extends ChannelInboundHandlerAdapter {
           reason(cause),
           tail);
     }
+  }
+
+  /** How many refusal lines were written (tests). */
+  static int loggedForTests() {
+    return LOGGED.get();
   }
 
   static String reason(Throwable t) {
