@@ -1,5 +1,6 @@
 package io.synod.engine.postgres;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +78,16 @@ final class ConfigFiles {
   }
 
   static String postgresqlConf(PgSettings s, String socketDir, ReplicaTarget target) {
+    return postgresqlConf(s, socketDir, target, null);
+  }
+
+  /**
+   * @param passfile the pgpass file primary_conninfo names instead of carrying the replication
+   *     password (PostgreSQL logs primary_conninfo's value whenever it changes); see {@link
+   *     #pgpass}
+   */
+  static String postgresqlConf(
+      PgSettings s, String socketDir, ReplicaTarget target, Path passfile) {
     StringBuilder b = new StringBuilder(HEADER);
     b.append("# initdb's original settings, overridden by everything below.\n");
     b.append("include '").append(BASE_CONF).append("'\n\n");
@@ -109,7 +120,7 @@ final class ConfigFiles {
                   ? target.leaderName().replaceAll("[\\r\\n]", " ")
                   : "the leader")
           .append("\n");
-      setting(b, "primary_conninfo", primaryConninfo(s, target));
+      setting(b, "primary_conninfo", primaryConninfo(s, target, passfile));
       if (s.useSlots()) {
         setting(b, "primary_slot_name", Slots.slotNameFor(s.name()));
       }
@@ -142,17 +153,33 @@ final class ConfigFiles {
     return out;
   }
 
-  static String primaryConninfo(PgSettings s, ReplicaTarget t) {
+  static String primaryConninfo(PgSettings s, ReplicaTarget t, Path passfile) {
     Map<String, String> c = new LinkedHashMap<>();
     c.put("host", t.host());
     c.put("port", Integer.toString(t.port()));
     c.put("user", s.replication().username());
     if (s.replication().hasPassword()) {
-      c.put("password", s.replication().password());
+      if (passfile != null) {
+        c.put("passfile", passfile.toString());
+      } else {
+        c.put("password", s.replication().password());
+      }
     }
     c.put("application_name", s.name());
     c.put("connect_timeout", "5");
     return conninfo(c);
+  }
+
+  /**
+   * The pgpass file for the replication role (any host, port and database): {@code
+   * *:*:*:user:password}, with {@code :} and {@code \} escaped as libpq reads them.
+   */
+  static String pgpass(PgSettings.Credentials c) {
+    return "*:*:*:" + pgpassEscape(c.username()) + ":" + pgpassEscape(c.password()) + "\n";
+  }
+
+  private static String pgpassEscape(String v) {
+    return v.replace("\\", "\\\\").replace(":", "\\:");
   }
 
   /** libpq key=value connection string with values quoted when needed. */

@@ -160,7 +160,13 @@ public final class Postgres implements AutoCloseable {
       }
       try {
         boolean changed = adoptBaseConfig(dir);
-        String conf = ConfigFiles.postgresqlConf(s, socketDir().toString(), replicaTarget);
+        Path passfile = null;
+        if (replicaTarget != null && s.replication().hasPassword()) {
+          passfile = pgpassFile();
+          changed |= PgFiles.writeOwnedIfChanged(passfile, ConfigFiles.pgpass(s.replication()));
+        }
+        String conf =
+            ConfigFiles.postgresqlConf(s, socketDir().toString(), replicaTarget, passfile);
         changed |= PgFiles.writeOwnedIfChanged(dir.resolve("postgresql.conf"), conf);
         changed |= PgFiles.writeOwnedIfChanged(dir.resolve("pg_hba.conf"), ConfigFiles.pgHba(s));
         changed |= sanitizeAutoConf(dir);
@@ -809,6 +815,14 @@ public final class Postgres implements AutoCloseable {
     }
     logFile = f;
     return f;
+  }
+
+  /**
+   * The replication role's pgpass file, next to PGDATA (not inside it: pg_basebackup and pg_rewind
+   * would copy it around), postgres-owned and 0600.
+   */
+  Path pgpassFile() {
+    return dataDir().toAbsolutePath().getParent().resolve(fileSafe(settings.name()) + ".pgpass");
   }
 
   /**
