@@ -140,15 +140,17 @@ public final class ConfigLoader {
     PostgresqlConfig postgresql = PostgresqlConfig.from(root.section("postgresql"));
     Tags tags = Tags.from(root.section("tags"));
     LogConfig log = LogConfig.from(root.section("log"));
+    Section wd = root.section("watchdog");
+    WatchdogConfig watchdog = wd.present() ? WatchdogConfig.from(wd) : WatchdogConfig.defaults();
     // bridge: Synod's own section for the etcd3/zookeeper/consul mirrors (typed by the dcs-bridges
     // module)
     root.accept("thread_pool_size", "thread_stack_size", "bridge");
-    // watchdog is a fencing feature: warn loudly rather than let an operator believe it is active.
-    root.notUsed("watchdog", "kubernetes", "etcd", "exhibitor", "citus");
+    root.notUsed("kubernetes", "etcd", "exhibitor", "citus");
     root.finish();
     if (raft != null) {
       checkRaftTiming(root, raft, bootstrap.dcs());
     }
+    watchdog.check(root, bootstrap.dcs().ttlSeconds());
     return new SynodConfig(
         scope,
         namespace,
@@ -163,6 +165,7 @@ public final class ConfigLoader {
         postgresql,
         tags,
         log,
+        watchdog,
         source,
         m,
         p.warnings());

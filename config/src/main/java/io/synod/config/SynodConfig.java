@@ -27,6 +27,7 @@ public final class SynodConfig {
   private final PostgresqlConfig postgresql;
   private final Tags tags;
   private final LogConfig log;
+  private final WatchdogConfig watchdog;
   private final Path source;
   private final Map<String, Object> raw;
   private final List<String> warnings;
@@ -45,6 +46,7 @@ public final class SynodConfig {
       PostgresqlConfig postgresql,
       Tags tags,
       LogConfig log,
+      WatchdogConfig watchdog,
       Path source,
       Map<String, Object> raw,
       List<String> warnings) {
@@ -61,9 +63,15 @@ public final class SynodConfig {
     this.postgresql = postgresql;
     this.tags = tags;
     this.log = log;
+    this.watchdog = watchdog;
     this.source = source;
     this.raw = Maps.immutableCopy(raw);
     this.warnings = List.copyOf(warnings);
+  }
+
+  /** How a primary is fenced (Patroni's watchdog section). */
+  public WatchdogConfig watchdog() {
+    return watchdog;
   }
 
   /** Cluster name. */

@@ -157,10 +157,41 @@ class ConfigLoaderTest {
     assertEquals("DEBUG", c.log().level());
     assertEquals(Path.of("/var/log/synod"), c.log().dir());
 
-    // Only the watchdog is worth a warning in this file.
+    // The watchdog section is honoured (Synod's fence), except its device.
+    assertEquals(WatchdogConfig.Mode.AUTOMATIC, c.watchdog().mode());
+    assertEquals(1000, c.watchdog().safetyMarginMs(4));
     assertEquals(
-        List.of(file + ": watchdog: accepted (Patroni setting) but not used by Synod"),
+        List.of(
+            file
+                + ": watchdog.device: Synod fences with a sidecar process that stops PostgreSQL,"
+                + " not a kernel watchdog device; the device is not opened"),
         c.warnings());
+  }
+
+  @Test
+  void watchdogModesAndAMarginThatCannotFitTheTtl() {
+    assertEquals(WatchdogConfig.Mode.AUTOMATIC, load(TestYaml.MINIMAL).watchdog().mode());
+    assertEquals(
+        WatchdogConfig.Mode.REQUIRED,
+        load(TestYaml.MINIMAL + "watchdog:\n  mode: required\n").watchdog().mode());
+    assertEquals(
+        WatchdogConfig.Mode.OFF,
+        load(TestYaml.MINIMAL + "watchdog:\n  mode: off\n").watchdog().mode());
+    assertEquals(300, load(TestYaml.MINIMAL).watchdog().safetyMarginMs(2));
+    assertEquals(
+        1000,
+        load(TestYaml.MINIMAL + "watchdog:\n  safety_margin: -1\n").watchdog().safetyMarginMs(2));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> load(TestYaml.MINIMAL + "watchdog:\n  safety_margin: 5\n"));
+    assertTrue(
+        e.problems().stream().anyMatch(p -> p.contains("watchdog.safety_margin: 5.0 s")),
+        e.problems().toString());
+    ConfigException bad =
+        assertThrows(
+            ConfigException.class, () -> load(TestYaml.MINIMAL + "watchdog:\n  mode: sometimes\n"));
+    assertTrue(bad.problems().toString().contains("watchdog.mode"), bad.problems().toString());
   }
 
   @Test

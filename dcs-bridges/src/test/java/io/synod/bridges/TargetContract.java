@@ -194,7 +194,7 @@ abstract class TargetContract {
                     "no recovery target specified",
                     "2024-05-01T10:00:00+00:00",
                     "node1")));
-    s.store().setSync("node1", List.of("node2"));
+    s.store().setSync("node1", List.of("node2"), 1);
     s.store().setFailsafe(Map.of("node1", "http://127.0.0.1:8009/patroni"));
     s.store().setFailover(new FailoverRequest("node1", "node2", null, 0), Expect.ANY);
     Mirror b = started(s, options(false));
@@ -229,7 +229,9 @@ abstract class TargetContract {
         json(
             "[[1,67108800,\"no recovery target specified\",\"2024-05-01T10:00:00+00:00\",\"node1\"]]"),
         json(v.get("history")));
-    assertEquals(json("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}"), json(v.get("sync")));
+    assertEquals(
+        json("{\"leader\":\"node1\",\"sync_standby\":\"node2\",\"quorum\":1}"),
+        json(v.get("sync")));
     assertEquals(json("{\"leader\":\"node1\",\"member\":\"node2\"}"), json(v.get("failover")));
     assertEquals(2, json(v.get("config")).get("ttl").asInt());
     assertEquals(

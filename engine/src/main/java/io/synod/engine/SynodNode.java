@@ -17,6 +17,8 @@ import io.synod.engine.api.RestApi;
 import io.synod.engine.api.Tls;
 import io.synod.engine.ha.HaActions;
 import io.synod.engine.ha.HaLoop;
+import io.synod.engine.ha.HaSettings;
+import io.synod.engine.ha.Leadership;
 import io.synod.engine.ha.ManualActions;
 import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeIdentity;
@@ -54,6 +56,7 @@ public final class SynodNode implements AutoCloseable {
   private Thread loopThread;
   private HttpServer http;
   private Bridges bridges = Bridges.none();
+  private ManualRequests manual;
 
   public SynodNode(SynodConfig cfg) {
     this.cfg = cfg;
@@ -115,13 +118,20 @@ public final class SynodNode implements AutoCloseable {
                 "-w",
                 "-D",
                 ps.dataDir().toString()));
-    Watchdog watchdog = new Watchdog(r.dataDir(), PgProcess.asPostgres(stop));
+    Watchdog watchdog = new Watchdog(r.dataDir(), ps.dataDir(), PgProcess.asPostgres(stop));
     PeerProbe.useTls(ClientTls.of(cfg.ctl(), cfg.restapi()));
     warnIfProbeBlind(cfg);
-    actions = new HaActions(id, store, pg, watchdog, dcs, d -> onDynamicConfig(d));
-    loop = new HaLoop(id, store, raft, pg, actions, dcs, cfg.postgresql().usePgRewind());
+    AtomicReference<HaSettings> live =
+        new AtomicReference<>(HaSettings.of(dcs, cfg.postgresql().usePgRewind()));
+    Leadership leadership = new Leadership(cfg.name(), store, watchdog, cfg.watchdog(), live::get);
+    checkUniqueName(store);
+    actions = new HaActions(id, store, pg, leadership, dcs, () -> loop.wakeUp());
+    loop =
+        new HaLoop(
+            id, store, pg, actions, live, cfg.postgresql().usePgRewind(), this::onDynamicConfig);
+    loop.onFatal(msg -> new Thread(() -> System.exit(3), "synod-duplicate-name-exit").start());
     currentDcs = dcs;
-    ManualRequests manual =
+    manual =
         new ManualRequests(
             new ManualActions(id, store, pg, actions, loop, this::reloadConfig), loop::wakeUp);
     loop.setManualRequests(manual);
@@ -143,6 +153,7 @@ public final class SynodNode implements AutoCloseable {
                 () -> bridges.prometheus()));
     http =
         new HttpServer()
+            .lanes(api::lane)
             .start(
                 cfg.restapi().host(),
                 cfg.restapi().port(),
@@ -251,6 +262,50 @@ public final class SynodNode implements AutoCloseable {
     return RaftTransport.plain();
   }
 
+  /**
+   * Two nodes configured with one name would share a member key and a lock value: the second one
+   * refuses to start while the first one's member key lives (it names another Raft address).
+   */
+  private void checkUniqueName(RaftClusterStore store) {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (true) {
+      try {
+        String owner = store.memberOwner(cfg.name(), io.synod.store.ReadMode.LINEARIZABLE);
+        // a key written by an older Synod carries the member name as owner: not a conflict
+        if (owner != null && owner.contains(":") && !owner.equals(store.owner())) {
+          throw new IllegalStateException(
+              "member name "
+                  + cfg.name()
+                  + " is already in use by the node at Raft address "
+                  + owner
+                  + " (this node is "
+                  + store.owner()
+                  + "); every node needs a unique name");
+        }
+        return;
+      } catch (io.synod.store.StoreException e) {
+        if (System.nanoTime() > deadline) {
+          LOG.warn("could not check that name {} is unique: {}", cfg.name(), e.getMessage());
+          return;
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** SIGHUP (Patroni's systemd reload): re-read the YAML on the loop's thread, as POST /reload. */
+  public void reload() {
+    ManualRequests m = manual;
+    if (m != null) {
+      m.reload();
+    }
+  }
+
   /** A change of the dynamic config: rewrite postgresql.conf and reload when parameters changed. */
   private void onDynamicConfig(DynamicConfig d) {
     currentDcs = d;
@@ -293,10 +348,18 @@ public final class SynodNode implements AutoCloseable {
           String.join("; ", e.problems()));
       return;
     }
+    List<String> needRestart = ReloadDiff.needRestart(cfg.raw(), next.raw());
     cfg = next;
     access.set(new Access(next.restapi(), () -> RestApi.memberApiUrls(loop.status())));
     pg.updateSettings(PgSettingsFactory.build(next, currentDcs));
-    LOG.info("reload: re-read {}", next.source());
+    LOG.info(
+        "reload: re-read {}; applied PostgreSQL parameters, pg_hba and the REST API's access rules",
+        next.source());
+    if (!needRestart.isEmpty()) {
+      LOG.warn(
+          "reload: changed settings that take effect only after a restart of this node: {}",
+          String.join(", ", needRestart));
+    }
   }
 
   public HaLoop loop() {

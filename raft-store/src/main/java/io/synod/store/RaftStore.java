@@ -74,8 +74,24 @@ public final class RaftStore implements AutoCloseable {
   private ScheduledExecutorService timer;
   private volatile boolean closed = true;
 
+  /** Starts as the options say; follows retry_timeout when the dynamic config changes it. */
+  private volatile long requestTimeoutMs;
+
   public RaftStore(StoreOptions opts) {
     this.opts = opts;
+    this.requestTimeoutMs = opts.requestTimeoutMs();
+  }
+
+  /** The bound on every later write and linearizable read. */
+  public void requestTimeoutMs(long ms) {
+    if (ms <= 0) {
+      throw new IllegalArgumentException("request timeout must be positive: " + ms);
+    }
+    requestTimeoutMs = ms;
+  }
+
+  public long requestTimeoutMs() {
+    return requestTimeoutMs;
   }
 
   public synchronized RaftStore start() {
@@ -197,7 +213,7 @@ public final class RaftStore implements AutoCloseable {
   public CommandResult write(Command c) {
     ensureOpen();
     byte[] payload = Codec.encode(c);
-    long deadline = System.nanoTime() + opts.requestTimeoutMs() * 1_000_000L;
+    long deadline = System.nanoTime() + requestTimeoutMs * 1_000_000L;
     String lastLeader = null;
     while (true) {
       long left = (deadline - System.nanoTime()) / 1_000_000L;
@@ -206,7 +222,7 @@ public final class RaftStore implements AutoCloseable {
             ? new StoreException(
                 StoreException.Kind.NO_QUORUM,
                 "no Raft leader within "
-                    + opts.requestTimeoutMs()
+                    + requestTimeoutMs
                     + " ms: a majority of "
                     + opts.peers()
                     + " is unreachable")
@@ -215,7 +231,7 @@ public final class RaftStore implements AutoCloseable {
                 "Raft leader "
                     + lastLeader
                     + " could not be reached within "
-                    + opts.requestTimeoutMs()
+                    + requestTimeoutMs
                     + " ms");
       }
       PeerId leader = node.getLeaderId();
@@ -316,14 +332,14 @@ public final class RaftStore implements AutoCloseable {
       KvStateMachine.ApplyClosure done = new KvStateMachine.ApplyClosure();
       node.apply(new Task(ByteBuffer.wrap(req.command), done));
       done.future
-          .orTimeout(opts.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+          .orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS)
           .whenComplete(
               (r, err) -> {
                 if (err == null) {
                   resp.result = Codec.encode(r);
                 } else if (err instanceof TimeoutException) {
                   resp.error = "TIMEOUT";
-                  resp.message = "not committed within " + opts.requestTimeoutMs() + " ms";
+                  resp.message = "not committed within " + requestTimeoutMs + " ms";
                 } else {
                   resp.error = "TIMEOUT";
                   resp.message = "not applied: " + err.getMessage() + "; the outcome is unknown";
@@ -360,7 +376,7 @@ public final class RaftStore implements AutoCloseable {
     if (mode == ReadMode.LOCAL) {
       return;
     }
-    long deadline = System.nanoTime() + opts.requestTimeoutMs() * 1_000_000L;
+    long deadline = System.nanoTime() + requestTimeoutMs * 1_000_000L;
     Status last = null;
     while (true) {
       long left = (deadline - System.nanoTime()) / 1_000_000L;
@@ -368,7 +384,7 @@ public final class RaftStore implements AutoCloseable {
         throw new StoreException(
             StoreException.Kind.NO_QUORUM,
             "linearizable read failed within "
-                + opts.requestTimeoutMs()
+                + requestTimeoutMs
                 + " ms: "
                 + (last == null ? "no Raft leader" : last));
       }
@@ -419,6 +435,11 @@ public final class RaftStore implements AutoCloseable {
       Thread.currentThread().interrupt();
       return -1;
     }
+  }
+
+  /** Watches registered and waiting for a change (flat at idle: nobody leaks them). */
+  public int watching() {
+    return fsm.watches.waiting();
   }
 
   /** Async form of {@link #awaitChange}, for callers that multiplex watches. */
@@ -537,7 +558,7 @@ public final class RaftStore implements AutoCloseable {
     CompletableFuture<Status> f = new CompletableFuture<>();
     node.snapshot(f::complete);
     try {
-      Status s = f.get(opts.requestTimeoutMs() * 5, TimeUnit.MILLISECONDS);
+      Status s = f.get(requestTimeoutMs * 5, TimeUnit.MILLISECONDS);
       if (!s.isOk()) {
         throw new StoreException(StoreException.Kind.REJECTED, "snapshot failed: " + s);
       }

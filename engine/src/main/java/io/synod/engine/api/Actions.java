@@ -48,11 +48,9 @@ final class Actions {
   private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
 
   private final RestApi.Services svc;
-  private final ConfigInForce config;
 
-  Actions(RestApi.Services svc, ConfigInForce config) {
+  Actions(RestApi.Services svc) {
     this.svc = svc;
-    this.config = config;
   }
 
   private ClusterStore store() {
@@ -224,13 +222,11 @@ final class Actions {
     if (leader != null && (c.leader() == null || !c.leader().name().equals(leader))) {
       return "leader name does not match";
     }
-    DynamicConfig d = config.of(c.config());
-    boolean sync = d.synchronousMode() == SynchronousMode.ON;
+    DynamicConfig d = inForce();
+    boolean sync = d.synchronousMode() != SynchronousMode.OFF;
     List<Member> candidates = new ArrayList<>();
     if (candidate != null) {
-      if (action.equals("switchover")
-          && sync
-          && (c.sync() == null || !c.sync().syncStandby().contains(candidate))) {
+      if (action.equals("switchover") && sync && c.syncRole(candidate) == null) {
         return "candidate name does not match with sync_standby";
       }
       Member m = c.member(candidate);
@@ -240,7 +236,7 @@ final class Actions {
       candidates.add(m);
     } else if (sync) {
       for (Member m : c.members().values()) {
-        if (c.sync() != null && c.sync().syncStandby().contains(m.name())) {
+        if (c.syncRole(m.name()) != null) {
           candidates.add(m);
         }
       }
@@ -257,12 +253,27 @@ final class Actions {
         return action + " is not possible: cluster does not have members except leader";
       }
     }
+    String why = action + " is not possible: no good candidates have been found";
     for (Member m : candidates) {
-      if (m.isRunning() && !m.noFailover()) {
-        return null;
+      if (!m.isRunning() || m.noFailover()) {
+        continue;
       }
+      // A synchronous standby has every acknowledged commit; others must be within the lag bound.
+      long lag = c.optime() - m.xlogLocation();
+      if (!sync && c.leader() != null && c.optime() > 0 && lag > d.maximumLagOnFailover()) {
+        why =
+            "candidate "
+                + m.name()
+                + " lags by "
+                + lag
+                + " bytes, more than maximum_lag_on_failover ("
+                + d.maximumLagOnFailover()
+                + ")";
+        continue;
+      }
+      return null;
     }
-    return action + " is not possible: no good candidates have been found";
+    return why;
   }
 
   private Response pollFailover(String oldLeader, String candidate, String action) {
@@ -391,15 +402,15 @@ final class Actions {
           ? Response.text(202, "Restart scheduled")
           : Response.text(409, "Another restart is already scheduled");
     }
-    Duration wait =
-        (timeout != null
-                ? timeout
-                : c == null
-                    ? config.fallback().primaryStartTimeout()
-                    : config.of(c.config()).primaryStartTimeout())
-            .plusSeconds(120);
+    Duration wait = (timeout != null ? timeout : inForce().primaryStartTimeout()).plusSeconds(120);
     ManualRequests.Outcome o = await(manual().restart(spec), wait, "restart");
     return Response.text(o.ok() ? 200 : 503, o.message());
+  }
+
+  /** The dynamic configuration the HA loop runs with (it publishes it), else bootstrap.dcs. */
+  private DynamicConfig inForce() {
+    io.synod.engine.ha.NodeStatus s = svc.status().get();
+    return s != null && s.dynamic() != null ? s.dynamic() : svc.bootstrapDcs();
   }
 
   /** "15.2" → 150002, "9.6.3" → 90603, as Patroni's postgres_version_to_int. */

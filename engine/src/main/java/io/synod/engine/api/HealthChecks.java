@@ -75,6 +75,7 @@ final class HealthChecks {
     int primary = v.holdsLock() && pg.isPrimary() ? 200 : 503;
     int standbyLeader = 503; // standby clusters are not supported yet
     boolean sync = v.isSync();
+    boolean quorum = v.isQuorum();
 
     int code;
     boolean ignoreTags = false;
@@ -96,9 +97,10 @@ final class HealthChecks {
       case "/health" -> code = running ? 200 : 503;
       // The sync-standby checks need the cluster view: 503 while the store is unreachable.
       case "/sync", "/synchronous" -> code = c != null && sync ? replica : 503;
-      case "/async", "/asynchronous" -> code = c != null && !sync ? replica : 503;
-      case "/quorum" -> code = 503; // quorum commit is not supported yet
-      case "/read-only-quorum" -> code = c != null && primary == 200 ? 200 : 503;
+      case "/async", "/asynchronous" -> code = c != null && !sync && !quorum ? replica : 503;
+      case "/quorum" -> code = c != null && quorum ? replica : 503;
+      case "/read-only-quorum" ->
+          code = c == null ? 503 : primary == 200 ? 200 : quorum ? replica : 503;
       case "/read-only-sync", "/read-only-synchronous" ->
           code = c == null ? 503 : primary == 200 ? 200 : sync ? replica : 503;
       default -> throw new IllegalArgumentException("not a health check: " + path);

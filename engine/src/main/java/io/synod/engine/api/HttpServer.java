@@ -35,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Function;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
@@ -55,25 +54,51 @@ public final class HttpServer implements AutoCloseable {
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
   private final EventLoopGroup workers = new NioEventLoopGroup(2);
 
-  /** Reads and health checks: never queued behind a slow action. */
-  private final ExecutorService handlers =
-      Executors.newFixedThreadPool(
-          4,
-          r -> {
-            Thread t = new Thread(r, "synod-rest");
-            t.setDaemon(true);
-            return t;
-          });
+  /**
+   * Which pool a request runs on. Health checks (what HAProxy and the peers' leader race depend on)
+   * only read the last loop's status; reads may wait on the store; actions can take minutes. Each
+   * lane has its own threads and a bounded queue, so neither slow reads nor a flood of requests can
+   * starve the health checks, and an overflowing lane answers 503 at once instead of queueing.
+   */
+  public enum Lane {
+    CHECK,
+    READ,
+    ACTION
+  }
 
-  /** POST/PUT/PATCH/DELETE: a switchover or restart holds its thread until it is done. */
-  private final ExecutorService actions =
-      Executors.newFixedThreadPool(
-          4,
-          r -> {
-            Thread t = new Thread(r, "synod-rest-action");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ExecutorService checks = lane("synod-rest-check", 2, 256);
+  private final ExecutorService handlers = lane("synod-rest", 2, 64);
+  private final ExecutorService actions = lane("synod-rest-action", 4, 16);
+
+  /** Connections idle this long are closed (clients that vanished keep no socket open). */
+  static final int IDLE_SECONDS = 60;
+
+  private Function<Request, Lane> lanes = HttpServer::defaultLane;
+
+  private static ExecutorService lane(String name, int threads, int queue) {
+    return new java.util.concurrent.ThreadPoolExecutor(
+        threads,
+        threads,
+        0,
+        java.util.concurrent.TimeUnit.MILLISECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(queue),
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  static Lane defaultLane(Request r) {
+    String m = r.method();
+    return m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS") ? Lane.READ : Lane.ACTION;
+  }
+
+  /** How requests are sorted into lanes (the REST API knows which paths are health checks). */
+  public HttpServer lanes(Function<Request, Lane> classifier) {
+    this.lanes = classifier;
+    return this;
+  }
 
   private Channel channel;
   private Map<String, String> extraHeaders = Map.of();
@@ -105,6 +130,9 @@ public final class HttpServer implements AutoCloseable {
                     if (ssl != null) {
                       p.addLast("tls", ssl.newHandler(ch.alloc()));
                     }
+                    p.addLast(
+                        new io.netty.handler.timeout.IdleStateHandler(0, 0, IDLE_SECONDS),
+                        new IdleCloser());
                     p.addLast(new HttpServerCodec(), new Aggregator(), new Handler(router));
                   }
                 });
@@ -180,19 +208,33 @@ public final class HttpServer implements AutoCloseable {
       boolean keepAlive = HttpUtil.isKeepAlive(msg);
       boolean head = msg.method().equals(HttpMethod.HEAD);
       String m = req.method();
-      boolean safe = m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS");
-      (safe ? handlers : actions)
-          .execute(
-              () -> {
-                Response r;
-                try {
-                  r = router.apply(req);
-                } catch (RuntimeException e) {
-                  LOG.error("REST {} {} failed", req.method(), req.path(), e);
-                  r = Response.text(500, "internal error: " + e.getMessage());
-                }
-                write(ctx, r, keepAlive, head);
-              });
+      Lane lane = lanes.apply(req);
+      ExecutorService pool =
+          switch (lane) {
+            case CHECK -> checks;
+            case READ -> handlers;
+            case ACTION -> actions;
+          };
+      try {
+        pool.execute(
+            () -> {
+              Response r;
+              try {
+                r = router.apply(req);
+              } catch (RuntimeException e) {
+                LOG.error("REST {} {} failed", req.method(), req.path(), e);
+                r = Response.text(500, "internal error: " + e.getMessage());
+              }
+              write(ctx, r, keepAlive, head);
+            });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        write(
+            ctx,
+            Response.text(
+                503, "busy: too many " + lane.name().toLowerCase(Locale.ROOT) + " requests queued"),
+            false,
+            head);
+      }
     }
 
     @Override
@@ -203,6 +245,18 @@ public final class HttpServer implements AutoCloseable {
         LOG.debug(
             "REST connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
+      }
+    }
+  }
+
+  /** Closes a connection on which nothing moved for {@link #IDLE_SECONDS}. */
+  private static final class IdleCloser extends io.netty.channel.ChannelInboundHandlerAdapter {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+        ctx.close();
+      } else {
+        super.userEventTriggered(ctx, evt);
       }
     }
   }
@@ -244,6 +298,7 @@ public final class HttpServer implements AutoCloseable {
     if (channel != null) {
       channel.close().awaitUninterruptibly();
     }
+    checks.shutdownNow();
     handlers.shutdownNow();
     actions.shutdownNow();
     boss.shutdownGracefully();

@@ -26,6 +26,7 @@ final class Metrics {
       NodeStatus s,
       Map<String, Object> doc,
       boolean syncStandby,
+      boolean quorumStandby,
       int failoverPriority,
       boolean failsafeEnabled,
       RaftControl raft) {
@@ -62,7 +63,9 @@ final class Metrics {
         "Value is 1 if this node is a sync standby, 0 otherwise.",
         syncStandby ? 1 : 0);
     m.gauge(
-        "patroni_quorum_standby", "Value is 1 if this node is a quorum standby, 0 otherwise.", 0);
+        "patroni_quorum_standby",
+        "Value is 1 if this node is a quorum standby, 0 otherwise.",
+        quorumStandby ? 1 : 0);
     m.counter(
         "patroni_xlog_received_location",
         "Current location of the received Postgres transaction log, 0 if this node is not a replica.",
@@ -133,6 +136,10 @@ final class Metrics {
           "synod_raft_leader",
           "Value is 1 if this node's Raft peer is the Raft leader, 0 otherwise.",
           raft.isLeader() ? 1 : 0);
+      m.gauge(
+          "synod_store_watches",
+          "Store watches waiting for a change on this node (stays flat while idle).",
+          raft.watching());
     }
     m.gauge(
         "synod_lease_remaining_seconds",

@@ -1,7 +1,6 @@
 package io.synod.engine.api;
 
 import io.synod.config.DynamicConfig;
-import io.synod.config.SynchronousMode;
 import io.synod.config.Tags;
 import io.synod.engine.ha.NodeStatus;
 import io.synod.engine.postgres.PgState;
@@ -34,13 +33,16 @@ record NodeView(NodeStatus status, String state, Tags tags, DynamicConfig dynami
     return status.isLeader() || (status.cluster() == null && status.leaseHeld());
   }
 
-  /** Listed in the sync key while synchronous mode is on. */
+  /** A synchronous standby (synchronous_mode on): listed in the sync key. */
   boolean isSync() {
     Cluster c = status.cluster();
-    return c != null
-        && dynamic.synchronousMode() != SynchronousMode.OFF
-        && c.sync() != null
-        && c.sync().syncStandby().contains(status.name());
+    return c != null && "sync_standby".equals(c.syncRole(status.name()));
+  }
+
+  /** A quorum standby (synchronous_mode quorum): one of the sync key's voters. */
+  boolean isQuorum() {
+    Cluster c = status.cluster();
+    return c != null && "quorum_standby".equals(c.syncRole(status.name()));
   }
 
   /**

@@ -16,6 +16,11 @@ public interface RaftControl {
   /** Whether this peer is the Raft leader, from memory. */
   boolean isLeader();
 
+  /** Store watches waiting for a change on this peer (a leak would make it grow). */
+  default int watching() {
+    return 0;
+  }
+
   void addPeer(String raftAddr);
 
   void removePeer(String raftAddr);
@@ -38,6 +43,11 @@ public interface RaftControl {
       @Override
       public boolean isLeader() {
         return s.isLeader();
+      }
+
+      @Override
+      public int watching() {
+        return s.watching();
       }
 
       @Override

@@ -79,7 +79,6 @@ public final class RestApi {
   private record Route(Function<Request, Response> handler, boolean action) {}
 
   private final Services svc;
-  private final ConfigInForce config;
   private final StatusDocuments docs;
 
   /** path → method → route, in the order written below. */
@@ -87,9 +86,8 @@ public final class RestApi {
 
   public RestApi(Services svc) {
     this.svc = svc;
-    this.config = new ConfigInForce(svc.bootstrapDcs());
     this.docs = new StatusDocuments(svc.scope(), svc.manual());
-    Actions actions = new Actions(svc, config);
+    Actions actions = new Actions(svc);
 
     // State: from the store (falling back to the last loop's view), or from the last loop.
     get("/cluster", r -> withCluster(c -> Response.document(200, cluster(c))));
@@ -151,6 +149,28 @@ public final class RestApi {
     if (routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, route) != null) {
       throw new IllegalStateException("two routes for " + method + " " + path);
     }
+  }
+
+  /**
+   * Health checks and /patroni read only the last loop's status: their own lane, so HAProxy and the
+   * peers' leader race are answered even while store reads (/cluster, /config, /raft) wait.
+   */
+  private static final java.util.Set<String> CHECK_PATHS = checkPaths();
+
+  private static java.util.Set<String> checkPaths() {
+    java.util.Set<String> p = new java.util.HashSet<>(HealthChecks.PATHS);
+    p.addAll(java.util.List.of("/patroni", "/liveness", "/readiness"));
+    return java.util.Set.copyOf(p);
+  }
+
+  /** The HTTP server's lane for a request. */
+  public HttpServer.Lane lane(Request r) {
+    String m = r.method().toUpperCase(Locale.ROOT);
+    boolean safe = m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS");
+    if (!safe) {
+      return HttpServer.Lane.ACTION;
+    }
+    return CHECK_PATHS.contains(r.path()) ? HttpServer.Lane.CHECK : HttpServer.Lane.READ;
   }
 
   // ------------------------------------------------------------------------------- dispatch
@@ -232,7 +252,7 @@ public final class RestApi {
 
   private NodeView view(NodeStatus s) {
     return new NodeView(
-        s, docs.state(s), svc.tags(), config.of(s.cluster() == null ? null : s.cluster().config()));
+        s, docs.state(s), svc.tags(), s.dynamic() != null ? s.dynamic() : svc.bootstrapDcs());
   }
 
   private static Response config(Cluster c) {
@@ -250,6 +270,7 @@ public final class RestApi {
                 v.status(),
                 docs.patroni(v),
                 v.isSync(),
+                v.isQuorum(),
                 v.tags().failoverPriority(),
                 v.dynamic().failsafeMode(),
                 svc.raft())

@@ -12,7 +12,6 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -71,6 +70,9 @@ final class StatusDocuments {
       m.put("xlog", x);
       if (v.isSync()) {
         m.put("sync_standby", true);
+      }
+      if (v.isQuorum()) {
+        m.put("quorum_standby", true);
       }
       m.put("timeline", pg.timeline());
       if (v.replicationState() != null) {
@@ -140,16 +142,11 @@ final class StatusDocuments {
     Map<String, Object> out = new LinkedHashMap<>();
     List<Map<String, Object>> members = new ArrayList<>();
     String leaderName = c.leader() == null ? null : c.leader().name();
-    boolean syncMode = syncMode(c.config());
     for (Member mem : c.members().values()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("name", mem.name());
-      String role =
-          mem.name().equals(leaderName)
-              ? "leader"
-              : syncMode && c.sync() != null && c.sync().syncStandby().contains(mem.name())
-                  ? "sync_standby"
-                  : "replica";
+      String sync = c.syncRole(mem.name());
+      String role = mem.name().equals(leaderName) ? "leader" : sync != null ? sync : "replica";
       m.put("role", role);
       Object rs = mem.data().get("replication_state");
       m.put(
@@ -248,14 +245,5 @@ final class StatusDocuments {
     } catch (RuntimeException e) {
       return 0;
     }
-  }
-
-  private static boolean syncMode(Map<String, Object> config) {
-    Object v = config.get("synchronous_mode");
-    if (v == null) {
-      return false;
-    }
-    String s = String.valueOf(v).toLowerCase(Locale.ROOT);
-    return s.equals("true") || s.equals("on") || s.equals("quorum");
   }
 }

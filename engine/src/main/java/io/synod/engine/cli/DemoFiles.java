@@ -177,8 +177,14 @@ public final class DemoFiles {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // Three nodes share one machine here: C1-only JIT and the serial GC keep a starting JVM from
     // starving its neighbours' Raft heartbeats (a 300 ms election timeout tolerates little).
-    List<String> cmd =
-        new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    List<String> cmd = new ArrayList<>();
+    // Its own session and process group, as a service manager would start it: a signal to the
+    // demo's (or the test's) group does not reach the node, and faults aimed at one node's
+    // process group (kill -STOP -PGID) hit only that node.
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      cmd.add("/usr/bin/setsid");
+    }
+    cmd.addAll(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
     // temp files (captured command output) stay in the node's dir: a killed node leaves nothing in
     // /tmp

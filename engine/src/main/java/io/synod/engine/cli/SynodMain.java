@@ -77,6 +77,8 @@ public final class SynodMain implements Callable<Integer> {
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "synod-shutdown"));
+    // Patroni's systemd unit sends SIGHUP to reload; the JVM's default would shut down instead.
+    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> node.reload());
     node.awaitTermination();
     return 0;
   }

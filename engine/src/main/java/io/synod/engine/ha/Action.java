@@ -16,10 +16,18 @@ public enum Action {
    * PostgreSQL is stopped and this node is not the leader: start it as a standby of {@code target}.
    */
   START_REPLICA,
-  /** This node's data last ran as a primary and another node leads: pg_rewind, then follow. */
+  /**
+   * This node's data diverged from {@code target}'s timeline (it last ran as a primary, or it
+   * received WAL past the fork point): stop, pg_rewind, then follow.
+   */
   REWIND,
   /** This node holds the lease but its postmaster is gone: restart it in place as primary. */
   RESTART_PRIMARY,
+  /**
+   * This node holds the lock but its PostgreSQL cannot serve as primary (primary_start_timeout
+   * passed): stop it and release the lock so another member takes over.
+   */
+  RELEASE_LEASE,
   /** This node holds the lease and PostgreSQL is a standby: promote it. */
   PROMOTE,
   /** The lock is free and this node is the best candidate: take the lease, then promote. */

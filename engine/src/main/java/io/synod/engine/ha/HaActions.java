@@ -1,17 +1,17 @@
 package io.synod.engine.ha;
 
 import io.synod.config.DynamicConfig;
+import io.synod.engine.postgres.ControlData;
+import io.synod.engine.postgres.Lsn;
+import io.synod.engine.postgres.PgControl;
 import io.synod.engine.postgres.PgException;
 import io.synod.engine.postgres.PgState;
-import io.synod.engine.postgres.Postgres;
 import io.synod.engine.postgres.RewindResult;
 import io.synod.engine.postgres.StopMode;
-import io.synod.engine.watchdog.Watchdog;
 import io.synod.store.StoreException;
 import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.ClusterStore;
 import io.synod.store.cluster.FailoverRequest;
-import io.synod.store.cluster.LeaseGrant;
 import io.synod.store.cluster.Member;
 import io.synod.store.kv.Expect;
 import java.net.URI;
@@ -22,86 +22,68 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out HA decisions: the I/O half of the loop (store writes, PostgreSQL control). Each
- * method returns a short outcome line for the log, or null when there is nothing to add.
+ * Carries out HA decisions: the I/O half of the loop (store writes, PostgreSQL control). It decides
+ * nothing: every "whether" is {@link HaDecider}'s; this class only knows "how", including the order
+ * of steps that keeps a promotion or a step-down safe. Each method returns a short outcome line for
+ * the log, or null when there is nothing to add.
  */
 public final class HaActions {
   private static final Logger LOG = LoggerFactory.getLogger("io.synod.ha");
-
-  /** The watchdog fences this long before the lease deadline: time for an immediate shutdown. */
-  static final long FENCE_MARGIN_MS = 300;
-
   private static final Duration REPLICA_START_WAIT = Duration.ofSeconds(10);
+  private static final long TRANSFER_BACKOFF_NANOS = 5_000_000_000L;
 
   private final NodeIdentity id;
   private final ClusterStore store;
-  private final Postgres pg;
-  private final Watchdog watchdog;
+  private final PgControl pg;
+  private final Leadership lead;
   private final DynamicConfig bootstrapDcs;
-  private final Consumer<DynamicConfig> onDynamicConfig;
-  private final LeaseState lease = new LeaseState();
-  private LeaseKeeper keeper;
   private volatile boolean rewindFailed;
   private volatile boolean postmasterCrashed;
-  private long primaryStartDeadline;
+  private volatile boolean paused;
   private long lastTransferAttempt = System.nanoTime() - TRANSFER_BACKOFF_NANOS;
-  private static final long TRANSFER_BACKOFF_NANOS = 5_000_000_000L;
-  private final Map<String, Long> lastSeen = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
 
   public HaActions(
       NodeIdentity id,
       ClusterStore store,
-      Postgres pg,
-      Watchdog watchdog,
+      PgControl pg,
+      Leadership leadership,
       DynamicConfig bootstrapDcs,
-      Consumer<DynamicConfig> onDynamicConfig) {
+      Runnable wakeLoop) {
     this.id = id;
     this.store = store;
     this.pg = pg;
-    this.watchdog = watchdog;
+    this.lead = leadership;
     this.bootstrapDcs = bootstrapDcs;
-    this.onDynamicConfig = onDynamicConfig;
+    leadership.onLost(
+        why -> {
+          fenceNow(why);
+          wakeLoop.run();
+        });
   }
 
-  LeaseState lease() {
-    return lease;
+  Leadership leadership() {
+    return lead;
   }
 
-  /** Starts the lease keeper; the loop passes its live settings. */
-  void startKeeper(java.util.function.Supplier<HaSettings> settings, Runnable wakeLoop) {
-    keeper =
-        new LeaseKeeper(
-            id.name(),
-            store,
-            lease,
-            watchdog,
-            settings,
-            () -> {
-              fence();
-              wakeLoop.run();
-            });
-  }
-
-  LeaseKeeper keeper() {
-    return keeper;
-  }
-
-  /** Lost the lock outside the loop: stop writes at once; the next loop completes the demotion. */
-  private void fence() {
-    lease.lose();
-    watchdog.disarm();
-    safeStop(StopMode.IMMEDIATE);
-  }
-
-  private void keep(boolean on) {
-    if (keeper != null) {
-      keeper.keep(on);
+  /**
+   * The keeper lost the lock (or the required fence) between loops: stop writes at once, unless in
+   * maintenance mode, where PostgreSQL is never touched automatically.
+   */
+  private void fenceNow(String why) {
+    lead.lose();
+    if (paused) {
+      LOG.warn("{}; paused, so PostgreSQL is left running", why);
+      return;
     }
+    LOG.warn("{}: stopping PostgreSQL now", why);
+    safeStop(StopMode.IMMEDIATE);
+    lead.disarmFence();
   }
 
   boolean rewindFailed() {
@@ -119,23 +101,23 @@ public final class HaActions {
     rewindFailed = false;
   }
 
-  void applyDynamicConfig(DynamicConfig d) {
-    onDynamicConfig.accept(d);
-  }
-
   /** Every loop, on every node: remember who was a member, so a new leader keeps their slots. */
   void observe(Cluster c) {
     if (c != null) {
+      paused = c.paused();
       long now = System.nanoTime();
       c.members().keySet().forEach(m -> lastSeen.put(m, now));
     }
   }
 
-  String execute(Decision d, Cluster c, HaSettings s) {
+  /**
+   * @param st the PostgreSQL state the decision was made on (read once per loop)
+   */
+  String execute(Decision d, Cluster c, HaSettings s, PgState st) {
     try {
       return switch (d.action()) {
-        case NONE -> null;
-        case RENEW -> renew(c, s);
+        case NONE -> replicaHousekeeping(c, s, st);
+        case RENEW -> renew(c, s, st, d.sync());
         case BOOTSTRAP -> bootstrap(s);
         case CLAIM_EXISTING ->
             store.initialize(pg.sysid())
@@ -145,21 +127,22 @@ public final class HaActions {
         case START_REPLICA -> startReplica(c, d.target());
         case REWIND -> rewind(c, d.target());
         case RESTART_PRIMARY -> restartPrimary(s);
+        case RELEASE_LEASE -> releaseLease(d.reason());
         case PROMOTE -> promote(c, s);
         case TAKE_LEASE_AND_PROMOTE -> takeLeaseAndPromote(c, s);
-        case TAKE_LEASE -> takeLease(s);
+        case TAKE_LEASE -> takeLease(c);
         case DEMOTE -> demote("lost the lease");
         case FOLLOW -> follow(c, d.target());
-        case STEP_DOWN -> stepDown(c, d.target());
+        case STEP_DOWN -> stepDown(c, d.target(), s);
         case REJECT_FAILOVER -> {
-          store.clearFailover(
-              c.failover() == null ? Expect.ANY : Expect.revision(c.failover().revision()));
-          yield renew(c, s);
+          FailoverRequest f = c.failover();
+          store.clearFailover(f == null ? Expect.ANY : Expect.revision(f.revision()));
+          yield renew(c, s, st, null);
         }
       };
     } catch (StoreException e) {
-      // A failed store call: if that leaves us primary past our lease, fence now.
-      if (pg.state().isPrimary() && !lease.valid()) {
+      // A failed store call: if that leaves us primary past our lease, stop writes now.
+      if (!paused && pg.state().isPrimary() && !lead.valid()) {
         return demote("the store failed (" + e.getMessage() + ") and my lease ran out");
       }
       return "store call failed: " + e.getMessage();
@@ -170,45 +153,48 @@ public final class HaActions {
 
   // --- the leader's cycle ------------------------------------------------------------------
 
-  private String renew(Cluster c, HaSettings s) {
-    LeaseGrant g = store.renewLeader(id.name(), s.ttl());
-    lease.update(g);
-    if (!g.held()) {
-      return demote("the lock now belongs to " + g.holder());
+  private String renew(Cluster c, HaSettings s, PgState st, SyncPlan.Step sync) {
+    if (!lead.renew()) {
+      return demote("the lock now belongs to " + lead.lastHolder());
     }
-    PgState st = pg.state();
-    if (st.isPrimary()) {
-      if (c.paused()) {
-        // Maintenance mode (Patroni's pause): the engine may be stopped or restarted without
-        // touching PostgreSQL, so no fence.
-        watchdog.disarm();
-      } else {
-        watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
-      }
-      keep(true);
-      moveStoreLeadershipAway();
-      primaryStartDeadline = 0;
-      store.setStatus(st.currentLsn(), slotPositions(st));
-      if (s.useSlots()) {
-        pg.createOrUpdateSlots(slotMembers(s));
-      }
-    } else if (!st.running() || !st.acceptingConnections()) {
-      if (primaryStartDeadline == 0) {
-        primaryStartDeadline = System.nanoTime() + s.primaryStartTimeout().toNanos();
-      } else if (System.nanoTime() - primaryStartDeadline > 0) {
-        store.releaseLeader(id.name());
-        lease.lose();
-        return "PostgreSQL did not come up within primary_start_timeout: released the lease";
+    lead.keep(true);
+    if (!st.isPrimary()) {
+      return null; // starting: the decider releases the lock after primary_start_timeout
+    }
+    if (c.paused()) {
+      // Maintenance mode (Patroni's pause): the engine may be stopped or restarted without
+      // touching PostgreSQL, so no fence.
+      lead.disarmFence();
+    } else if (!lead.fenceArmed() && !lead.armFence()) {
+      return releaseLease("the fence cannot run and watchdog.mode is required");
+    }
+    moveStoreLeadershipAway();
+    String synced = sync == null ? null : applySync(sync);
+    store.setStatus(st.currentLsn(), slotPositions(st));
+    if (s.useSlots()) {
+      pg.createOrUpdateSlots(slotMembers(s));
+    }
+    return synced;
+  }
+
+  /** One step of synchronous replication, as {@link SyncPlan} ordered it. */
+  private String applySync(SyncPlan.Step step) {
+    switch (step.kind()) {
+      case RECORD -> store.setSync(id.name(), step.voters(), step.quorum());
+      case SET -> pg.setSynchronousStandbyNames(step.names());
+      case DELETE -> store.deleteSync();
+      case NONE -> {
+        return null;
       }
     }
-    return null;
+    return "synchronous replication: " + step.why();
   }
 
   private Map<String, Object> slotPositions(PgState st) {
     Map<String, Object> slots = new HashMap<>();
     for (PgState.ReplicationRow r : st.replication()) {
       if (r.applicationName() != null) {
-        slots.put(Postgres.slotNameFor(r.applicationName()), r.flushLsn());
+        slots.put(io.synod.engine.postgres.Postgres.slotNameFor(r.applicationName()), r.flushLsn());
       }
     }
     return slots;
@@ -224,6 +210,34 @@ public final class HaActions {
     Set<String> names = new java.util.HashSet<>(lastSeen.keySet());
     names.remove(id.name());
     return names;
+  }
+
+  /**
+   * A healthy replica keeps the other members' slots too, at the leader's positions, so that if it
+   * is promoted they are in place before the replicas reconnect (Patroni does the same).
+   */
+  private String replicaHousekeeping(Cluster c, HaSettings s, PgState st) {
+    if (c == null || !s.useSlots() || c.leader() == null || c.leader().name().equals(id.name())) {
+      return null;
+    }
+    if (!st.running() || !st.acceptingConnections() || !st.inRecovery()) {
+      return null;
+    }
+    Map<String, Long> positions = new HashMap<>();
+    for (String m : slotMembers(s)) {
+      String slot = io.synod.engine.postgres.Postgres.slotNameFor(m);
+      Object p = c.slots().get(slot);
+      // the leader's own slot (for when it becomes a replica) follows the leader's optime
+      long pos =
+          m.equals(c.leader().name()) ? c.optime() : p instanceof Number n ? n.longValue() : 0L;
+      positions.put(m, pos);
+    }
+    try {
+      pg.copySlotsFromLeader(positions);
+    } catch (PgException e) {
+      LOG.debug("keeping the members' slots on this replica failed: {}", e.getMessage());
+    }
+    return null;
   }
 
   /**
@@ -246,19 +260,12 @@ public final class HaActions {
   // --- bootstrap and replicas ----------------------------------------------------------------
 
   private String bootstrap(HaSettings s) {
-    LeaseGrant g =
-        lease.valid()
-            ? store.renewLeader(id.name(), s.ttl())
-            : store.takeLeader(id.name(), s.ttl());
-    lease.update(g);
-    if (!g.held()) {
-      return g.holder() + " won the bootstrap race";
+    if (!lead.acquire()) {
+      return lead.lastHolder() + " won the bootstrap race";
     }
-    // Hold the lock through initdb (seconds; longer on a loaded host) without the loop renewing it.
-    keep(true);
-    if (keeper != null) {
-      keeper.busyFor(Math.max(60_000, pg.settings().pgCtlTimeout().toMillis() * 3));
-    }
+    // Hold the lock through initdb (seconds; longer on a loaded host) without the loop renewing.
+    lead.keep(true);
+    lead.busyFor(Math.max(60_000, pg.pgCtlTimeout().toMillis() * 3));
     try {
       if (!pg.dataDirectoryEmpty()) {
         safeStop(StopMode.IMMEDIATE);
@@ -266,10 +273,12 @@ public final class HaActions {
       }
       pg.initdb();
       pg.configureAsPrimary();
-      if (!pg.start()) {
+      if (!lead.renew() || !lead.armFence()) {
+        throw new PgException("lost the lock or the fence cannot run; not starting as primary");
+      }
+      if (!pg.start(pg.pgCtlTimeout())) {
         throw new PgException("PostgreSQL did not start after initdb; see " + pg.logFile());
       }
-      watchdog.arm(lease.remainingMs() - FENCE_MARGIN_MS);
       pg.createUsers();
       int rc = pg.runPostBootstrap();
       if (rc != 0) {
@@ -283,14 +292,12 @@ public final class HaActions {
       LOG.error(
           "bootstrap failed: {}; removing the data directory and the lock so it can be retried",
           e.getMessage());
-      keep(false);
-      watchdog.disarm();
       safeStop(StopMode.IMMEDIATE);
+      lead.disarmFence();
       try {
         pg.removeDataDirectory();
       } finally {
-        store.releaseLeader(id.name());
-        lease.lose();
+        lead.release();
       }
       throw e;
     }
@@ -300,21 +307,19 @@ public final class HaActions {
     Member source = cloneSource(c, leader);
     URI u = URI.create(source.connUrl());
     pg.createReplica(u.getHost(), u.getPort());
-    Member lm = c.member(leader);
-    URI l = URI.create(lm.connUrl());
+    URI l = URI.create(c.member(leader).connUrl());
     pg.configureAsReplica(l.getHost(), l.getPort(), leader);
     pg.start(REPLICA_START_WAIT);
     pg.runCallback("on_start", "replica");
     return "cloned from " + source.name() + " and started as a replica of " + leader;
   }
 
-  /** A running member tagged clonefrom, else the leader (Patroni's rule). */
-  private static Member cloneSource(Cluster c, String leader) {
+  /** A running member tagged clonefrom (not this one), else the leader (Patroni's rule). */
+  Member cloneSource(Cluster c, String leader) {
     for (Member m : c.members().values()) {
       Object cf = m.tags().get("clonefrom");
-      if ((Boolean.TRUE.equals(cf) || "true".equals(String.valueOf(cf)))
-          && "running".equals(m.state())
-          && m.connUrl() != null) {
+      boolean tagged = Boolean.TRUE.equals(cf) || "true".equalsIgnoreCase(String.valueOf(cf));
+      if (tagged && !m.name().equals(id.name()) && m.isRunning() && m.connUrl() != null) {
         return m;
       }
     }
@@ -340,8 +345,12 @@ public final class HaActions {
 
   private String rewind(Cluster c, String leader) {
     Member lm = c.member(leader);
-    if (lm == null || lm.connUrl() == null || !"running".equals(lm.state())) {
+    if (lm == null || lm.connUrl() == null || !lm.isRunning()) {
       return "waiting for leader " + leader + " to be running before rewinding against it";
+    }
+    if (pg.isRunning()) {
+      // a standby that received WAL past the fork point: pg_rewind needs it stopped (cleanly)
+      pg.stop(StopMode.FAST, pg.pgCtlTimeout());
     }
     URI u = URI.create(lm.connUrl());
     RewindResult r = pg.rewind(u.getHost(), u.getPort());
@@ -380,99 +389,136 @@ public final class HaActions {
   // --- promotion ---------------------------------------------------------------------------
 
   private String restartPrimary(HaSettings s) {
-    LeaseGrant g = store.renewLeader(id.name(), s.ttl());
-    lease.update(g);
-    if (!g.held()) {
+    if (!lead.renew()) {
       return "lost the lock while PostgreSQL was down; not restarting it as primary";
     }
     postmasterCrashed = true;
     pg.configureAsPrimary();
-    Duration bound =
-        s.primaryStartTimeout().isZero() ? Duration.ofSeconds(60) : s.primaryStartTimeout();
-    // primary_start_timeout: hold the lease while crash recovery runs, no longer
-    keep(true);
-    if (keeper != null) {
-      keeper.busyFor(bound.toMillis());
+    if (!lead.armFence()) {
+      return releaseLease("the fence cannot run and watchdog.mode is required");
     }
-    boolean ok = pg.start(bound);
+    lead.keep(true);
+    // Start without holding the loop long: primary_start_timeout is the decider's to enforce, on
+    // later loops that see PostgreSQL still starting.
+    Duration wait = s.loopWait().multipliedBy(4);
+    lead.busyFor(wait.plus(pg.pgCtlTimeout()).toMillis());
+    boolean ok = pg.start(wait);
     if (ok) {
       postmasterCrashed = false;
-      watchdog.arm(lease.remainingMs() - FENCE_MARGIN_MS);
       pg.runCallback("on_restart", "primary");
       return "restarted the crashed postmaster in place; still the leader";
     }
-    keep(false);
-    return "PostgreSQL did not restart; see " + pg.logFile();
+    return "restarting the crashed postmaster in place (not accepting connections yet)";
+  }
+
+  /** primary_start_timeout passed (the decider said so): stop trying, let another node lead. */
+  private String releaseLease(String why) {
+    lead.keep(false);
+    safeStop(StopMode.IMMEDIATE);
+    lead.disarmFence();
+    lead.release();
+    pg.configureAsStandby();
+    return "released the leader lock: " + why;
   }
 
   private String takeLeaseAndPromote(Cluster c, HaSettings s) {
-    LeaseGrant g = store.takeLeader(id.name(), s.ttl());
-    lease.update(g);
-    if (!g.held()) {
-      return "lost the leader race to " + g.holder();
+    if (!lead.take()) {
+      return "lost the leader race to " + lead.lastHolder();
     }
     return promote(c, s);
   }
 
+  /**
+   * Promotion, in the order that keeps it safe: hold the lease (keeper) through pre_promote; then
+   * renew and arm the fence with that fresh lease <em>before</em> pg_promote, so that a primary
+   * never takes writes unfenced, and a slow pre_promote never promotes on an expired lease.
+   */
   private String promote(Cluster c, HaSettings s) {
-    if (!lease.valid()) {
-      LeaseGrant g = store.renewLeader(id.name(), s.ttl());
-      lease.update(g);
-      if (!g.held()) {
-        return "not promoting: the lock belongs to " + g.holder();
-      }
+    if (!lead.valid() && !lead.renew()) {
+      return "not promoting: the lock belongs to " + lead.lastHolder();
     }
-    // Hold the lease while pre_promote and the promotion run (the standby takes no writes yet).
-    keep(true);
-    if (keeper != null) {
-      keeper.busyFor(pg.settings().pgCtlTimeout().toMillis());
-    }
+    lead.keep(true);
+    lead.busyFor(pg.pgCtlTimeout().toMillis());
     int rc = pg.runPrePromote();
     if (rc != 0) {
-      keep(false);
-      store.releaseLeader(id.name());
-      lease.lose();
+      lead.release();
       return "pre_promote exited with " + rc + ": promotion aborted and the lease released";
     }
-    PgState before = pg.state();
-    pg.promote(); // PostgreSQL removes standby.signal itself; removing it first makes promotion
-    // fail
-    // Arm the fence from a fresh renewal: a slow promotion must not leave it only milliseconds.
-    LeaseGrant fresh = store.renewLeader(id.name(), s.ttl());
-    lease.update(fresh);
-    if (!fresh.held()) {
-      return demote("the lock went to " + fresh.holder() + " while promoting");
+    if (!lead.renew()) {
+      lead.lose();
+      return "not promoting: the lock went to " + lead.lastHolder() + " while pre_promote ran";
     }
-    watchdog.arm(fresh.remainingMs() - FENCE_MARGIN_MS);
+    if (!lead.armFence()) {
+      lead.release();
+      return "not promoting: the fence cannot run and watchdog.mode is required";
+    }
+    sealSync(s);
+    PgState before = pg.state();
+    pg.promote(); // PostgreSQL removes standby.signal itself; removing it first makes it fail
+    if (!lead.renew()) {
+      return demote("the lock went to " + lead.lastHolder() + " while promoting");
+    }
     PgState after = pg.state();
     // pg_rewind reads the new timeline from pg_control, which only a checkpoint updates; without
     // it a former primary is told "no rewind required" and cannot follow (Patroni does the same).
     pg.execute("CHECKPOINT");
-    // A standby's own timeline reading can be stale (last restartpoint); promotion adds exactly
-    // one.
-    appendHistory(c, Math.max(1, after.timeline() - 1), before.walPosition(), s);
+    appendHistory(c, after.timeline(), before.walPosition(), s);
     FailoverRequest f = c.failover();
     if (f != null) {
       store.clearFailover(Expect.revision(f.revision()));
     }
     store.setStatus(after.currentLsn(), Map.of());
     if (s.useSlots()) {
-      pg.createOrUpdateSlots(
-          slotMembers(s)); // the replicas reconnect to us right away; their slots must exist
+      pg.createOrUpdateSlots(slotMembers(s)); // usually there already (kept while a replica)
     }
     pg.runCallback("on_role_change", "primary");
     return "promoted: now the primary on timeline " + after.timeline();
   }
 
-  private void appendHistory(Cluster c, int oldTimeline, long lsn, HaSettings s) {
+  /**
+   * Synchronous mode, before this node takes writes: the sync key names it and no voter (so no
+   * failover can pick a standby that lacks what it acknowledges next), and in strict mode it waits
+   * for any standby until the leader's loop names the synchronous ones.
+   */
+  private void sealSync(HaSettings s) {
+    io.synod.config.DynamicConfig d = s.dynamic();
+    if (d.synchronousMode() == io.synod.config.SynchronousMode.OFF) {
+      return;
+    }
+    store.setSync(id.name(), List.of(), 1);
+    pg.setSynchronousStandbyNames(
+        d.synchronousModeStrict()
+            ? io.synod.engine.postgres.SyncStandbyNames.STAR
+            : io.synod.engine.postgres.SyncStandbyNames.ASYNC);
+  }
+
+  /**
+   * Records the promotion in the history key: where the previous timeline ended, read from the new
+   * timeline's history file (exact), else the WAL position this node had before promoting.
+   */
+  private void appendHistory(Cluster c, int newTimeline, long fallbackLsn, HaSettings s) {
+    int parent = Math.max(1, newTimeline - 1);
+    long lsn = fallbackLsn;
+    String reason = "no recovery target specified";
+    String lastLine =
+        pg.timelineHistory(newTimeline)
+            .map(h -> h.strip().lines().filter(l -> !l.isBlank() && !l.startsWith("#")))
+            .flatMap(lines -> lines.reduce((a, b) -> b))
+            .orElse(null);
+    if (lastLine != null) {
+      String[] f = lastLine.split("\t", 3);
+      try {
+        parent = Integer.parseInt(f[0].strip());
+        lsn = Lsn.parse(f[1].strip());
+        if (f.length > 2) {
+          reason = f[2].strip();
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("unreadable timeline history line '{}': {}", lastLine, e.toString());
+      }
+    }
     List<List<Object>> h = new ArrayList<>(c.history());
-    h.add(
-        List.of(
-            oldTimeline,
-            lsn,
-            "no recovery target specified",
-            OffsetDateTime.now().toString(),
-            id.name()));
+    h.add(List.of(parent, lsn, reason, OffsetDateTime.now().toString(), id.name()));
     int keep = s.dynamic().maxTimelinesHistory();
     if (keep > 0 && h.size() > keep) {
       h = new ArrayList<>(h.subList(h.size() - keep, h.size()));
@@ -480,29 +526,32 @@ public final class HaActions {
     store.setHistory(h);
   }
 
-  private String takeLease(HaSettings s) {
-    LeaseGrant g = store.takeLeader(id.name(), s.ttl());
-    lease.update(g);
-    if (g.held()) {
-      watchdog.arm(g.remainingMs() - FENCE_MARGIN_MS);
-      keep(true);
+  private String takeLease(Cluster c) {
+    if (lead.take()) {
+      lead.keep(true);
+      if (!c.paused() && !lead.armFence()) {
+        return releaseLease("the fence cannot run and watchdog.mode is required");
+      }
       return "took the free lock: still the primary";
     }
-    return demote("lost the leader race to " + g.holder());
+    return demote("lost the leader race to " + lead.lastHolder());
   }
 
   // --- stepping down -----------------------------------------------------------------------
 
-  /** Stops writes now. Immediate mode: another node may promote as soon as the lease expires. */
+  /**
+   * Stops writes now (immediate mode: another node may promote as soon as the lease expires). The
+   * fence stays armed until PostgreSQL is stopped.
+   */
   String demote(String why) {
-    keep(false);
+    lead.keep(false);
     boolean wasPrimary = pg.state().isPrimary();
     safeStop(StopMode.IMMEDIATE);
-    watchdog.disarm();
-    if (lease.valid()) {
-      store.releaseLeader(id.name());
+    lead.disarmFence();
+    if (lead.valid()) {
+      lead.release();
     }
-    lease.lose();
+    lead.lose();
     pg.configureAsStandby();
     if (wasPrimary) {
       pg.runCallback("on_role_change", "replica");
@@ -510,13 +559,40 @@ public final class HaActions {
     return "demoted (" + why + "): PostgreSQL stopped; it rejoins as a replica";
   }
 
-  private String stepDown(Cluster c, String candidate) {
-    // A clean (fast) shutdown ships the final WAL to the standbys, so the candidate has it all.
-    keep(false);
-    watchdog.disarm();
-    safeStop(StopMode.FAST);
-    store.releaseLeader(id.name());
-    lease.lose();
+  /**
+   * A planned switchover: a clean (fast) shutdown ships the final WAL to the standbys; the lock is
+   * released only once PostgreSQL is really stopped, with the shutdown checkpoint published as the
+   * optime the new primary must reach. The lease (and the fence) are held through the stop; if it
+   * fails, the step-down is abandoned and this node stays the leader.
+   */
+  private String stepDown(Cluster c, String candidate, HaSettings s) {
+    lead.busyFor(pg.pgCtlTimeout().plus(Duration.ofSeconds(5)).toMillis());
+    try {
+      int rc = pg.runBeforeStop();
+      if (rc != 0) {
+        LOG.warn("before_stop exited with {}", rc);
+      }
+      pg.stop(StopMode.FAST, pg.pgCtlTimeout());
+    } catch (PgException e) {
+      LOG.error("switchover: stopping PostgreSQL failed: {}", e.getMessage());
+    }
+    if (pg.isRunning()) {
+      FailoverRequest f = c.failover();
+      if (f != null) {
+        store.clearFailover(Expect.revision(f.revision()));
+      }
+      pg.start(pg.pgCtlTimeout()); // a fast shutdown that timed out may have stopped half-way
+      return "switchover abandoned: PostgreSQL did not stop within pg_ctl_timeout ("
+          + pg.pgCtlTimeout().toSeconds()
+          + " s); I stay the leader";
+    }
+    lead.keep(false);
+    lead.disarmFence();
+    long checkpoint = shutdownCheckpoint();
+    if (checkpoint > 0) {
+      store.setStatus(checkpoint, Map.of());
+    }
+    lead.release();
     Member cm = candidate == null ? null : c.member(candidate);
     if (cm != null && cm.connUrl() != null) {
       URI u = URI.create(cm.connUrl());
@@ -528,35 +604,52 @@ public final class HaActions {
     pg.runCallback("on_role_change", "replica");
     return "stepped down for "
         + (candidate == null ? "the healthiest replica" : candidate)
-        + "; running as a replica";
+        + " (shutdown checkpoint "
+        + (checkpoint > 0 ? Lsn.format(checkpoint) : "unknown")
+        + "); running as a replica";
+  }
+
+  private long shutdownCheckpoint() {
+    try {
+      Map<String, String> cd = pg.controlData();
+      return ControlData.cleanlyShutDown(cd)
+          ? Lsn.parse(cd.get(ControlData.CHECKPOINT_LOCATION))
+          : 0;
+    } catch (RuntimeException e) {
+      LOG.warn("cannot read the shutdown checkpoint: {}", e.toString());
+      return 0;
+    }
   }
 
   private void safeStop(StopMode mode) {
     try {
       if (pg.isRunning()) {
-        pg.stop(mode);
+        pg.stop(mode, pg.pgCtlTimeout());
       }
     } catch (PgException e) {
       LOG.error("stopping PostgreSQL ({}) failed: {}", mode, e.getMessage());
     }
   }
 
-  /** Graceful node shutdown: a leader releases its lock so a replica takes over at once. */
+  /**
+   * Node shutdown. A leader releases its lock so a replica takes over at once; in maintenance mode
+   * (pause) PostgreSQL keeps running and the lock is left to expire on purpose, as in Patroni.
+   */
   public void shutdown() {
-    keep(false);
-    if (keeper != null) {
-      keeper.close();
+    lead.keep(false);
+    lead.close();
+    if (paused) {
+      lead.disarmFence();
+      LOG.info("paused: leaving PostgreSQL running and the leader lock to expire");
+      lead.lose();
+      return;
     }
-    watchdog.disarm();
-    boolean leader = lease.valid();
+    boolean leader = lead.valid();
     safeStop(StopMode.FAST);
+    lead.disarmFence();
     if (leader) {
-      try {
-        store.releaseLeader(id.name());
-      } catch (StoreException e) {
-        LOG.warn("could not release the leader lock on shutdown: {}", e.getMessage());
-      }
+      lead.release();
     }
-    lease.lose();
+    lead.lose();
   }
 }

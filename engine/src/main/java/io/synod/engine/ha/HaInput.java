@@ -6,12 +6,20 @@ import java.util.Map;
 
 /**
  * Everything one HA decision depends on: the cluster as the store shows it, the local PostgreSQL,
- * and this node's own view of its lease. Built by the loop; consumed by a pure function.
+ * this node's own view of its lease, and the few durations the loop keeps track of. Built by the
+ * loop; consumed by a pure function.
  *
  * @param cluster null when the store could not be read this loop ({@code storeError} says why)
+ * @param lastKnownPaused the pause flag of the last cluster view read (for a store outage)
  * @param leaseValid this node holds the lock by its own clock (deadline from the last renewal not
  *     passed)
- * @param peers the other members' /patroni answers; null when not fetched (only fetched for a race)
+ * @param peers the other members' /patroni answers; null when not fetched (only for a race)
+ * @param rewindFailed pg_rewind failed earlier and the data was kept: do not try again by itself
+ * @param leaderPgDownMs while this node holds the lock: how long PostgreSQL has not been running as
+ *     an accepting primary (0 when it is)
+ * @param notStreamingMs a standby following a leader: how long its WAL receiver has not been
+ *     streaming (0 when it is)
+ * @param unlockedMs how long the lock has been free, as this node saw it (0 when held)
  */
 public record HaInput(
     String me,
@@ -19,10 +27,14 @@ public record HaInput(
     int failoverPriority,
     Cluster cluster,
     String storeError,
+    boolean lastKnownPaused,
     LocalPg pg,
     boolean leaseValid,
     long leaseRemainingMs,
     Map<String, PeerStatus> peers,
-    long maximumLagOnFailover,
-    boolean useRewind,
-    OffsetDateTime now) {}
+    HaSettings settings,
+    OffsetDateTime now,
+    boolean rewindFailed,
+    long leaderPgDownMs,
+    long notStreamingMs,
+    long unlockedMs) {}

@@ -2,8 +2,8 @@ package io.synod.engine.ha;
 
 import io.synod.config.ConfigException;
 import io.synod.config.DynamicConfig;
+import io.synod.engine.postgres.PgControl;
 import io.synod.engine.postgres.PgState;
-import io.synod.engine.postgres.Postgres;
 import io.synod.store.ReadMode;
 import io.synod.store.StoreException;
 import io.synod.store.cluster.Cluster;
@@ -13,52 +13,65 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HA loop: every loop_wait, or at once when the leader or failover key changes, gather the
- * inputs, ask {@link HaDecider} what to do, log its reason, and have {@link HaActions} do it.
+ * inputs, ask {@link HaDecider} what to do, log its reason, and have {@link HaActions} do it. It
+ * decides nothing itself; besides reading, it only keeps the few durations the decision needs (how
+ * long PostgreSQL has been down while leading, how long a standby has not streamed, how long the
+ * lock has been free).
  */
 public final class HaLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger("io.synod.ha");
 
   private final NodeIdentity id;
   private final ClusterStore store;
-  private final io.synod.store.RaftStore raft;
-  private final Postgres pg;
+  private final PgControl pg;
   private final HaActions actions;
-  private final DynamicConfig bootstrapDcs;
+  private final Leadership lead;
   private final Boolean localUseRewind;
+  private final Consumer<DynamicConfig> onDynamicConfig;
   private final PeerProbe probe = new PeerProbe();
   private final AtomicReference<NodeStatus> status = new AtomicReference<>();
+  private final ReasonLog reasons = new ReasonLog(LOG::info, LOG::debug);
   private volatile boolean running = true;
-  private volatile HaSettings settings;
+
+  /** The live settings (config key, else bootstrap.dcs), shared with {@link Leadership}. */
+  private final AtomicReference<HaSettings> live;
+
   private volatile Instant dcsLastSeen;
+  private volatile boolean lastKnownPaused;
   private final Object wake = new Object();
   private volatile boolean wakeRequested;
   private volatile ManualRequests manual;
+  private volatile Consumer<String> onFatal = msg -> {};
+  private long leaderPgDownSince;
+  private long notStreamingSince;
+  private long unlockedSince;
 
   public HaLoop(
       NodeIdentity id,
       ClusterStore store,
-      io.synod.store.RaftStore raft,
-      Postgres pg,
+      PgControl pg,
       HaActions actions,
-      DynamicConfig bootstrapDcs,
-      Boolean localUseRewind) {
+      AtomicReference<HaSettings> live,
+      Boolean localUseRewind,
+      Consumer<DynamicConfig> onDynamicConfig) {
     this.id = id;
     this.store = store;
-    this.raft = raft;
     this.pg = pg;
     this.actions = actions;
-    this.bootstrapDcs = bootstrapDcs;
+    this.lead = actions.leadership();
     this.localUseRewind = localUseRewind;
-    this.settings = HaSettings.of(bootstrapDcs, localUseRewind);
-    actions.startKeeper(() -> this.settings, this::wakeUp);
+    this.onDynamicConfig = onDynamicConfig;
+    this.live = live;
   }
 
   public NodeStatus status() {
@@ -70,8 +83,13 @@ public final class HaLoop implements Runnable {
     this.manual = m;
   }
 
+  /** Called when this node must not run on (another node uses its name). */
+  public void onFatal(Consumer<String> handler) {
+    this.onFatal = handler;
+  }
+
   public HaSettings settings() {
-    return settings;
+    return live.get();
   }
 
   /** Runs one loop at once (REST actions such as restart or reload ask for it). */
@@ -108,19 +126,22 @@ public final class HaLoop implements Runnable {
     if (m != null) {
       m.runPending();
     }
+    long now = System.nanoTime();
     PgState pgState = pg.state();
     Cluster cluster = null;
     String storeError = null;
     try {
       cluster = store.load(ReadMode.LINEARIZABLE);
       dcsLastSeen = Instant.now();
+      lastKnownPaused = cluster.paused();
       refreshSettings(cluster);
     } catch (StoreException e) {
       storeError = e.kind() + ": " + e.getMessage();
     }
-    HaSettings s = settings;
+    HaSettings s = live.get();
     actions.observe(cluster);
     LocalPg local = localView(pgState);
+    track(cluster, local, now);
     Map<String, PeerStatus> peers = null;
     if (cluster != null
         && cluster.isUnlocked()
@@ -138,23 +159,24 @@ public final class HaLoop implements Runnable {
             id.failoverPriority(),
             cluster,
             storeError,
+            lastKnownPaused,
             local,
-            actions.lease().valid(),
-            actions.lease().remainingMs(),
+            lead.valid(),
+            lead.remainingMs(),
             peers,
-            s.maximumLagOnFailover(),
-            s.useRewind(),
-            OffsetDateTime.now());
+            s,
+            OffsetDateTime.now(),
+            actions.rewindFailed(),
+            ms(leaderPgDownSince, now),
+            ms(notStreamingSince, now),
+            ms(unlockedSince, now));
     Decision d = HaDecider.decide(in);
-    if (actions.rewindFailed() && d.action() == Action.REWIND) {
-      d =
-          new Decision(
-              Action.NONE,
-              d.target(),
-              "pg_rewind failed earlier: staying stopped; reinitialize this member");
+    reasons.log(d.reason(), now);
+    if (leavesPrimary(d.action()) && pgState.isPrimary()) {
+      // Peers probing /patroni during the race must not see a primary that is stopping.
+      publish(pgState, cluster, storeError, d, "demoted", "stopping");
     }
-    LOG.info("{}", d.reason());
-    String outcome = actions.execute(d, cluster, s);
+    String outcome = actions.execute(d, cluster, s, pgState);
     if (outcome != null) {
       LOG.info("{}", outcome);
     }
@@ -162,39 +184,86 @@ public final class HaLoop implements Runnable {
     String role = MemberData.role(after);
     String state = MemberData.state(after, actions.postmasterCrashed());
     if (cluster != null || storeError == null) {
-      try {
-        store.touchMember(
-            id.name(),
-            MemberData.build(id, after, role, state, cluster != null && cluster.paused()),
-            s.ttl());
-      } catch (StoreException e) {
-        LOG.warn("could not refresh my member key: {}", e.getMessage());
-      }
+      touchMember(after, role, state, cluster, s);
     }
-    if (actions.keeper() != null) {
-      actions.keeper().loopAlive();
-    }
-    status.set(
-        new NodeStatus(
-            id.name(),
-            after,
-            cluster,
-            storeError,
-            d,
-            actions.lease().valid(),
-            actions.lease().remainingMs(),
-            Instant.now(),
-            dcsLastSeen,
-            role,
-            state));
+    lead.loopAlive();
+    publish(after, cluster, storeError, d, role, state);
     return cluster;
   }
 
+  private static boolean leavesPrimary(Action a) {
+    return a == Action.STEP_DOWN || a == Action.DEMOTE || a == Action.RELEASE_LEASE;
+  }
+
+  private void publish(
+      PgState pgState, Cluster cluster, String storeError, Decision d, String role, String state) {
+    status.set(
+        new NodeStatus(
+            id.name(),
+            pgState,
+            cluster,
+            storeError,
+            d,
+            lead.valid(),
+            lead.remainingMs(),
+            Instant.now(),
+            dcsLastSeen,
+            role,
+            state,
+            live.get().dynamic()));
+  }
+
+  private void touchMember(PgState after, String role, String state, Cluster c, HaSettings s) {
+    try {
+      boolean paused = c != null && c.paused();
+      if (!store.touchMember(
+          id.name(), MemberData.build(id, after, role, state, paused), s.ttl())) {
+        String other = store.memberOwner(id.name(), ReadMode.LOCAL);
+        String msg =
+            "another node ("
+                + other
+                + ") is registered as member "
+                + id.name()
+                + "; every node needs a unique name: this node stops";
+        LOG.error("{}", msg);
+        running = false;
+        onFatal.accept(msg);
+      }
+    } catch (StoreException e) {
+      LOG.warn("could not refresh my member key: {}", e.getMessage());
+    }
+  }
+
+  /** The durations the decider needs, from this loop's observations. */
+  private void track(Cluster c, LocalPg local, long now) {
+    boolean leading = c != null && c.leader() != null && c.leader().name().equals(id.name());
+    boolean primaryUp = local.isPrimary();
+    leaderPgDownSince = leading && !primaryUp ? since(leaderPgDownSince, now) : 0;
+    boolean standby = local.running() && local.inRecovery();
+    notStreamingSince = standby && !local.streaming() ? since(notStreamingSince, now) : 0;
+    if (c != null) {
+      unlockedSince = c.isUnlocked() ? since(unlockedSince, now) : 0;
+    }
+  }
+
+  private static long since(long start, long now) {
+    return start == 0 ? now : start;
+  }
+
+  private static long ms(long since, long now) {
+    return since == 0 ? 0 : (now - since) / 1_000_000L;
+  }
+
   private LocalPg localView(PgState p) {
-    boolean wasPrimary =
-        p.clusterState() != null
-            && (p.clusterState().equals("in production") || p.clusterState().equals("shut down"));
     String following = pg.replicaTarget().map(t -> t.leaderName()).orElse(null);
+    boolean streaming = p.walReceiver() != null && "streaming".equals(p.walReceiver().status());
+    java.util.List<SyncPlan.Standby> standbys = new java.util.ArrayList<>();
+    for (PgState.ReplicationRow r : p.replication()) {
+      if (r.applicationName() != null) {
+        standbys.add(
+            new SyncPlan.Standby(r.applicationName(), r.state(), r.syncState(), r.flushLsn()));
+      }
+    }
     return new LocalPg(
         p.dataDirEmpty() || !p.dataDirExists(),
         p.running(),
@@ -202,9 +271,13 @@ public final class HaLoop implements Runnable {
         p.timeline(),
         p.walPosition(),
         p.sysid(),
-        wasPrimary,
+        p.clusterState(),
         following,
-        p.running() && p.acceptingConnections());
+        p.running() && p.acceptingConnections(),
+        streaming,
+        pg.synchronousStandbyNames(),
+        pg.syncSetAt(),
+        standbys);
   }
 
   private void refreshSettings(Cluster c) {
@@ -214,14 +287,16 @@ public final class HaLoop implements Runnable {
     try {
       HaSettings next =
           HaSettings.of(DynamicConfig.fromMap(c.config(), "store: config key"), localUseRewind);
-      if (!next.dynamic().equals(settings.dynamic())) {
+      if (!next.dynamic().equals(live.get().dynamic())) {
         LOG.info(
             "dynamic configuration changed (ttl {} s, loop_wait {} s, retry_timeout {} s)",
             next.dynamic().ttlSeconds(),
             next.dynamic().loopWaitSeconds(),
             next.dynamic().retryTimeoutSeconds());
-        settings = next;
-        actions.applyDynamicConfig(next.dynamic());
+        live.set(next);
+        // Store calls are bounded by retry_timeout; the keeper re-reads ttl on every tick.
+        store.requestTimeout(next.retryTimeout());
+        onDynamicConfig.accept(next.dynamic());
       }
     } catch (ConfigException e) {
       LOG.warn("ignoring the invalid dynamic configuration in the store: {}", e.getMessage());
@@ -231,10 +306,11 @@ public final class HaLoop implements Runnable {
   /**
    * Sleeps until loop_wait has passed since the loop started, waking early when the lock changes
    * hands or becomes free, or the failover key changes. Renewals by the same holder (several a
-   * second) are not news: waking on them would spin every replica's loop.
+   * second) are not news: waking on them would spin every replica's loop. Both watches are
+   * cancelled on the way out, so a loop leaves nothing registered in the store.
    */
   private void waitForNextLoop(Cluster c, long startedNanos) {
-    long left = settings.loopWait().toMillis() - (System.nanoTime() - startedNanos) / 1_000_000L;
+    long left = live.get().loopWait().toMillis() - (System.nanoTime() - startedNanos) / 1_000_000L;
     if (left <= 0 || !running) {
       return;
     }
@@ -242,21 +318,18 @@ public final class HaLoop implements Runnable {
       sleep(left);
       return;
     }
-    Keys k = store.keys();
-    String leaderKey = k.key(Keys.LEADER);
     String holder = c.leader() == null ? null : c.leader().name();
-    CompletableFuture<Long> leader = raft.watch(leaderKey, c.revision());
-    CompletableFuture<Long> failover = raft.watch(k.key(Keys.FAILOVER), c.revision());
+    CompletableFuture<Long> leader = store.watch(Keys.LEADER, c.revision());
+    CompletableFuture<Long> failover = store.watch(Keys.FAILOVER, c.revision());
     long deadline = System.nanoTime() + left * 1_000_000L;
     try {
       while (running && !wakeRequested && !failover.isDone()) {
         if (leader.isDone()) {
-          String now =
-              raft.get(leaderKey, io.synod.store.ReadMode.LOCAL).map(e -> e.value()).orElse(null);
-          if (!java.util.Objects.equals(now, holder)) {
+          String now = currentHolder();
+          if (!Objects.equals(now, holder)) {
             break;
           }
-          leader = raft.watch(leaderKey, leader.join());
+          leader = store.watch(Keys.LEADER, leader.join());
           continue;
         }
         long ms = (deadline - System.nanoTime()) / 1_000_000L;
@@ -272,7 +345,17 @@ public final class HaLoop implements Runnable {
     } catch (Exception e) {
       sleep(Math.min(left, 50));
     } finally {
+      leader.cancel(false);
+      failover.cancel(false);
       wakeRequested = false;
+    }
+  }
+
+  private String currentHolder() {
+    try {
+      return store.leaderName(ReadMode.LOCAL);
+    } catch (StoreException e) {
+      return null;
     }
   }
 

@@ -4,7 +4,7 @@ import io.synod.config.DynamicConfig;
 import java.time.Duration;
 
 /** The dynamic settings one loop runs with (from the config key, else bootstrap.dcs). */
-record HaSettings(
+public record HaSettings(
     Duration ttl,
     Duration loopWait,
     Duration retryTimeout,
@@ -14,7 +14,7 @@ record HaSettings(
     Duration primaryStartTimeout,
     DynamicConfig dynamic) {
 
-  static HaSettings of(DynamicConfig d, Boolean localUseRewind) {
+  public static HaSettings of(DynamicConfig d, Boolean localUseRewind) {
     return new HaSettings(
         d.ttl(),
         d.loopWait(),

@@ -1,8 +1,8 @@
 package io.synod.engine.ha;
 
+import io.synod.engine.postgres.PgControl;
 import io.synod.engine.postgres.PgException;
 import io.synod.engine.postgres.PgState;
-import io.synod.engine.postgres.Postgres;
 import io.synod.engine.postgres.StopMode;
 import io.synod.store.ReadMode;
 import io.synod.store.StoreException;
@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Restart, reinitialize and reload as Patroni's ha.py does them, run by {@link ManualRequests} on
- * the HA loop's thread. A leader keeps its lock while PostgreSQL restarts ({@link LeaseKeeper}
+ * the HA loop's thread. A leader keeps its lock while PostgreSQL restarts ({@link Leadership}
  * renews it for the bounded time the restart may take), so a planned restart is not a failover.
  */
 public final class ManualActions implements ManualRequests.Worker {
@@ -25,7 +25,7 @@ public final class ManualActions implements ManualRequests.Worker {
 
   private final NodeIdentity id;
   private final ClusterStore store;
-  private final Postgres pg;
+  private final PgControl pg;
   private final HaActions actions;
   private final Supplier<HaSettings> settings;
   private final Runnable reloadConfig;
@@ -37,7 +37,7 @@ public final class ManualActions implements ManualRequests.Worker {
   public ManualActions(
       NodeIdentity id,
       ClusterStore store,
-      Postgres pg,
+      PgControl pg,
       HaActions actions,
       HaLoop loop,
       Runnable reloadConfig) {
@@ -75,11 +75,11 @@ public final class ManualActions implements ManualRequests.Worker {
         spec.timeout() != null
             ? spec.timeout()
             : s.primaryStartTimeout().isZero() ? Duration.ofSeconds(60) : s.primaryStartTimeout();
-    boolean leader = actions.lease().valid();
-    if (leader && actions.keeper() != null) {
+    boolean leader = actions.leadership().valid();
+    if (leader) {
       // The lease keeper renews the lock while the loop thread is busy here: a stop (bounded by
       // pg_ctl_timeout) plus a start (bounded by the timeout). A planned restart is no failover.
-      actions.keeper().busyFor(timeout.plus(pg.settings().pgCtlTimeout()).toMillis());
+      actions.leadership().busyFor(timeout.plus(pg.pgCtlTimeout()).toMillis());
     }
     LOG.info(
         "restarting PostgreSQL ({}) on request{}",
@@ -109,7 +109,7 @@ public final class ManualActions implements ManualRequests.Worker {
     if (c.isUnlocked()) {
       return new ManualRequests.Outcome(false, "Cluster has no leader, can not reinitialize");
     }
-    if (c.leader().name().equals(id.name()) || actions.lease().valid()) {
+    if (c.leader().name().equals(id.name()) || actions.leadership().valid()) {
       return new ManualRequests.Outcome(false, "I am the leader, can not reinitialize");
     }
     if (pg.state().isPrimary()) {
@@ -117,13 +117,13 @@ public final class ManualActions implements ManualRequests.Worker {
           false, "PostgreSQL runs as a primary here; not wiping it (demote it first)");
     }
     Member leader = c.leaderMember();
-    Member source = fromLeader ? leader : cloneSource(c, leader);
+    Member source = fromLeader ? leader : actions.cloneSource(c, leader.name());
     if (source == null || source.connUrl() == null || leader == null || leader.connUrl() == null) {
       return new ManualRequests.Outcome(false, "no running member to clone from");
     }
     LOG.warn("reinitializing on request: stopping PostgreSQL and removing its data directory");
     if (pg.isRunning()) {
-      pg.stop(StopMode.IMMEDIATE);
+      pg.stop(StopMode.IMMEDIATE, pg.pgCtlTimeout());
     }
     pg.removeDataDirectory();
     actions.clearRewindFailed();
@@ -133,7 +133,7 @@ public final class ManualActions implements ManualRequests.Worker {
     pg.createReplica(u.getHost(), u.getPort());
     URI l = URI.create(leader.connUrl());
     pg.configureAsReplica(l.getHost(), l.getPort(), leader.name());
-    boolean ok = pg.start();
+    boolean ok = pg.start(pg.pgCtlTimeout());
     if (ok) {
       pg.runCallback("on_start", "replica");
     }
@@ -142,23 +142,6 @@ public final class ManualActions implements ManualRequests.Worker {
         ok
             ? "reinitialized from " + from
             : "cloned from " + from + " but PostgreSQL did not start; see " + pg.logFile());
-  }
-
-  /**
-   * A running member tagged clonefrom (not this one), else the leader: Patroni's get_clone_member.
-   */
-  private Member cloneSource(Cluster c, Member leader) {
-    for (Member m : c.members().values()) {
-      Object cf = m.tags().get("clonefrom");
-      boolean tagged = Boolean.TRUE.equals(cf) || "true".equalsIgnoreCase(String.valueOf(cf));
-      if (tagged
-          && !m.name().equals(id.name())
-          && "running".equals(m.state())
-          && m.connUrl() != null) {
-        return m;
-      }
-    }
-    return leader;
   }
 
   @Override

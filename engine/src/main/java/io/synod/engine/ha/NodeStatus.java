@@ -9,6 +9,8 @@ import java.time.Instant;
  *
  * @param cluster null when the store was unreachable that loop
  * @param lastLoop when the loop finished (for /liveness)
+ * @param dynamic the dynamic configuration this loop ran with (the config key as last read, else
+ *     bootstrap.dcs): published once here for everyone else
  */
 public record NodeStatus(
     String name,
@@ -21,7 +23,36 @@ public record NodeStatus(
     Instant lastLoop,
     Instant dcsLastSeen,
     String role,
-    String state) {
+    String state,
+    io.synod.config.DynamicConfig dynamic) {
+
+  /** Without the settings in force (tests; the REST API then assumes bootstrap.dcs). */
+  public NodeStatus(
+      String name,
+      PgState pg,
+      Cluster cluster,
+      String storeError,
+      Decision decision,
+      boolean leaseHeld,
+      long leaseRemainingMs,
+      Instant lastLoop,
+      Instant dcsLastSeen,
+      String role,
+      String state) {
+    this(
+        name,
+        pg,
+        cluster,
+        storeError,
+        decision,
+        leaseHeld,
+        leaseRemainingMs,
+        lastLoop,
+        dcsLastSeen,
+        role,
+        state,
+        null);
+  }
 
   public boolean isLeader() {
     return cluster != null

@@ -1,5 +1,8 @@
 package io.synod.engine.postgres;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -77,17 +80,54 @@ final class ConfigFiles {
     return d;
   }
 
+  static final String SYNC_HEADER =
+      "# synchronous replication, managed by Synod (synchronous_mode)";
+
+  /** The synchronous_standby_names Synod last wrote into PGDATA's postgresql.conf, or null. */
+  static SyncStandbyNames managedSyncNames(Path dataDir) {
+    Path conf = dataDir.resolve("postgresql.conf");
+    try {
+      if (!Files.exists(conf)) {
+        return null;
+      }
+      List<String> lines = Files.readAllLines(conf, StandardCharsets.UTF_8);
+      int h = lines.indexOf(SYNC_HEADER);
+      if (h < 0 || h + 1 >= lines.size()) {
+        return null;
+      }
+      String line = lines.get(h + 1).strip();
+      int eq = line.indexOf('=');
+      if (eq < 0 || !line.substring(0, eq).strip().equals("synchronous_standby_names")) {
+        return null;
+      }
+      String v = line.substring(eq + 1).strip();
+      if (v.startsWith("'") && v.endsWith("'") && v.length() >= 2) {
+        v = v.substring(1, v.length() - 1).replace("''", "'").replace("\\\\", "\\");
+      }
+      return SyncStandbyNames.parse(v);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   static String postgresqlConf(PgSettings s, String socketDir, ReplicaTarget target) {
-    return postgresqlConf(s, socketDir, target, null);
+    return postgresqlConf(s, socketDir, target, null, null);
+  }
+
+  static String postgresqlConf(
+      PgSettings s, String socketDir, ReplicaTarget target, String syncNames) {
+    return postgresqlConf(s, socketDir, target, syncNames, null);
   }
 
   /**
+   * @param syncNames synchronous_standby_names as the HA loop manages it in synchronous mode; null
+   *     when Synod does not manage it (the configured parameter, if any, applies)
    * @param passfile the pgpass file primary_conninfo names instead of carrying the replication
    *     password (PostgreSQL logs primary_conninfo's value whenever it changes); see {@link
    *     #pgpass}
    */
   static String postgresqlConf(
-      PgSettings s, String socketDir, ReplicaTarget target, Path passfile) {
+      PgSettings s, String socketDir, ReplicaTarget target, String syncNames, Path passfile) {
     StringBuilder b = new StringBuilder(HEADER);
     b.append("# initdb's original settings, overridden by everything below.\n");
     b.append("include '").append(BASE_CONF).append("'\n\n");
@@ -110,8 +150,15 @@ final class ConfigFiles {
                 params.put(key, v);
               }
             });
+    if (syncNames != null) {
+      params.remove("synchronous_standby_names");
+    }
     b.append("\n# parameters (Synod defaults overlaid with postgresql.parameters)\n");
     params.forEach((k, v) -> setting(b, k, v));
+    if (syncNames != null) {
+      b.append("\n").append(SYNC_HEADER).append("\n");
+      setting(b, "synchronous_standby_names", syncNames);
+    }
 
     if (target != null) {
       b.append("\n# standby settings: this node replicates from ")

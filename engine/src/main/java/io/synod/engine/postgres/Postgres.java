@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * (settings, replica target, config lock, the shared connection) and the operations that guard it:
  * process control, config writing and the superuser connection.
  */
-public final class Postgres implements AutoCloseable {
+public final class Postgres implements PgControl, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Postgres.class);
 
   /** Room for {@code /.s.PGSQL.65535} within the 107-byte limit of a unix socket path. */
@@ -70,11 +70,99 @@ public final class Postgres implements AutoCloseable {
 
   public Postgres(PgSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    // An engine restarted under a running primary keeps its synchronous standbys: a config
+    // rewrite before the HA loop re-decides must not turn replication asynchronous.
+    this.managedSyncNames = ConfigFiles.managedSyncNames(settings.dataDir());
     ConfigFiles.ignoredParameters(settings).forEach(log::warn);
   }
 
   public PgSettings settings() {
     return settings;
+  }
+
+  @Override
+  public Duration pgCtlTimeout() {
+    return settings.pgCtlTimeout();
+  }
+
+  @Override
+  public Optional<String> timelineHistory(int timeline) {
+    Path f = dataDir().resolve("pg_wal").resolve(String.format("%08X.history", timeline));
+    try {
+      return Files.exists(f)
+          ? Optional.of(Files.readString(f, StandardCharsets.UTF_8))
+          : Optional.empty();
+    } catch (IOException e) {
+      log.warn("cannot read {}: {}", f, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void copySlotsFromLeader(Map<String, Long> positions) {
+    if (!settings.useSlots()) {
+      return;
+    }
+    try {
+      withSharedConnection(
+          settings.pgCtlTimeout(),
+          c -> {
+            Slots.keepOnReplica(c, dataDir(), settings.name(), positions);
+            return null;
+          });
+    } catch (SQLException e) {
+      throw new PgException("keeping the members' slots failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** null: synchronous_standby_names is not Synod's (postgresql.parameters decides). */
+  private volatile SyncStandbyNames managedSyncNames;
+
+  private volatile long syncSetAt;
+
+  @Override
+  public void setSynchronousStandbyNames(SyncStandbyNames value) {
+    if (Objects.equals(value, managedSyncNames) && (value == null || syncSetAt > 0)) {
+      return; // (a value read back from disk is applied once more, to learn where it took effect)
+    }
+    managedSyncNames = value;
+    if (!hasCluster() || !writeConfig() || !isRunning()) {
+      return;
+    }
+    reload();
+    String want = value == null ? null : value.render();
+    long deadline = System.nanoTime() + settings.pgCtlTimeout().toNanos();
+    while (want != null) {
+      String now = queryValue("SHOW synchronous_standby_names");
+      if (want.equals(now)) {
+        break;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new PgException(
+            "synchronous_standby_names is still '"
+                + now
+                + "' after a reload (wanted '"
+                + want
+                + "')");
+      }
+      Postmaster.sleep(20);
+    }
+    String lsn =
+        queryValue(
+            "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+                + " ELSE pg_current_wal_lsn() END");
+    syncSetAt = lsn == null ? 0 : Lsn.parse(lsn);
+    log.info("synchronous_standby_names = '{}' (in effect from {})", want, lsn);
+  }
+
+  @Override
+  public SyncStandbyNames synchronousStandbyNames() {
+    return managedSyncNames;
+  }
+
+  @Override
+  public long syncSetAt() {
+    return syncSetAt;
   }
 
   /**
@@ -166,7 +254,12 @@ public final class Postgres implements AutoCloseable {
           changed |= PgFiles.writeOwnedIfChanged(passfile, ConfigFiles.pgpass(s.replication()));
         }
         String conf =
-            ConfigFiles.postgresqlConf(s, socketDir().toString(), replicaTarget, passfile);
+            ConfigFiles.postgresqlConf(
+                s,
+                socketDir().toString(),
+                replicaTarget,
+                managedSyncNames == null ? null : managedSyncNames.render(),
+                passfile);
         changed |= PgFiles.writeOwnedIfChanged(dir.resolve("postgresql.conf"), conf);
         changed |= PgFiles.writeOwnedIfChanged(dir.resolve("pg_hba.conf"), ConfigFiles.pgHba(s));
         changed |= sanitizeAutoConf(dir);

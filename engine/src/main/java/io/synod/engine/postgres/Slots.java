@@ -126,6 +126,50 @@ final class Slots {
     return new SlotChanges(created, dropped);
   }
 
+  /**
+   * On a standby: the same member slots as on the primary ({@link #sync}), each advanced to the
+   * position the leader reports for it, capped at what this standby has replayed. After a promotion
+   * the replicas find their slots in place and no WAL they still need has been recycled.
+   *
+   * @param positions member name to the flush position the leader published (0: unknown)
+   */
+  static void keepOnReplica(
+      Connection c, Path dataDir, String selfMember, Map<String, Long> positions)
+      throws SQLException {
+    sync(c, dataDir, selfMember, positions.keySet());
+    long replayed;
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_last_wal_replay_lsn()")) {
+      replayed = rs.next() && rs.getString(1) != null ? Lsn.parse(rs.getString(1)) : 0;
+    }
+    Map<String, Long> restart = new HashMap<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT slot_name, restart_lsn FROM pg_replication_slots WHERE slot_type ="
+                    + " 'physical' AND NOT active")) {
+      while (rs.next()) {
+        restart.put(rs.getString(1), rs.getString(2) == null ? 0 : Lsn.parse(rs.getString(2)));
+      }
+    }
+    for (Map.Entry<String, Long> e : positions.entrySet()) {
+      String slot = slotNameFor(e.getKey());
+      Long current = restart.get(slot);
+      long target = Math.min(e.getValue(), replayed);
+      if (current == null || e.getValue() <= 0 || target <= current) {
+        continue;
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT pg_replication_slot_advance(?, ?::pg_lsn)")) {
+        ps.setString(1, slot);
+        ps.setString(2, Lsn.format(target));
+        ps.execute();
+      } catch (SQLException ex) {
+        log.debug("advancing slot {} to {} failed: {}", slot, Lsn.format(target), ex.getMessage());
+      }
+    }
+  }
+
   private static Set<String> readRecord(Path f) {
     Set<String> s = new TreeSet<>();
     try {

@@ -1,7 +1,9 @@
 package io.synod.engine.watchdog;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,68 +13,116 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fences the local primary when the engine can no longer vouch for its lease.
+ * Synod's fence: a small sidecar process (synod-fence.sh) armed while this node runs the primary.
+ * Each renewal tells it how long the lease is still safe; if that time passes without a new ping,
+ * or the engine dies (its stdin closes), it stops PostgreSQL with an immediate shutdown.
  *
- * <p>A small sidecar process (synod-fence.sh) is armed while this node runs the primary. Each
- * successful renewal tells it how long the lease is still safe; if that time passes without a new
- * ping, or the engine dies (its stdin closes), it stops PostgreSQL with an immediate shutdown. This
- * covers what the HA loop cannot: a JVM that is frozen, or killed while PostgreSQL keeps running.
+ * <p>It runs in a session of its own ({@code setsid}): a Ctrl-Z on a foreground {@code synod} or a
+ * {@code kill -STOP -PGID} of the engine's process group must not freeze the fence together with
+ * the engine, since the postmaster (in its own session) would keep taking writes. Arming waits for
+ * the script to say it runs, so a fence that cannot start is known, not assumed.
  */
-public final class Watchdog implements AutoCloseable {
+public final class Watchdog implements Fence, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
+  private static final long HANDSHAKE_MS = 3000;
 
   private final Path script;
+  private final Path dataDir;
   private final List<String> stopCommand;
   private Process proc;
   private OutputStream in;
 
   /**
    * @param workDir where the sidecar script is written
+   * @param dataDir PostgreSQL's data directory (its postmaster.pid names the process to stop)
    * @param stopCommand how to stop PostgreSQL right now (pg_ctl stop -m immediate, as postgres)
    */
-  public Watchdog(Path workDir, List<String> stopCommand) {
+  public Watchdog(Path workDir, Path dataDir, List<String> stopCommand) {
     this.stopCommand = List.copyOf(stopCommand);
+    this.dataDir = dataDir;
     this.script = workDir.resolve("synod-fence.sh");
   }
 
+  @Override
   public synchronized boolean armed() {
     return proc != null && proc.isAlive();
   }
 
-  /** Starts watching with {@code safeMs} of lease left; a no-op (but a ping) when already armed. */
-  public synchronized void arm(long safeMs) {
+  /** The sidecar's pid while armed (tests check its session), else -1. */
+  public synchronized long pid() {
+    return armed() ? proc.pid() : -1;
+  }
+
+  @Override
+  public synchronized boolean arm(long safeMs) {
     if (armed()) {
       ping(safeMs);
-      return;
+      return true;
     }
     try {
       installScript();
-      List<String> cmd = new ArrayList<>(List.of("/bin/bash", script.toString(), seconds(safeMs)));
+      List<String> cmd = new ArrayList<>();
+      if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+        cmd.add("/usr/bin/setsid");
+      } else {
+        LOG.error("setsid not found: the fence shares the engine's process group");
+      }
+      cmd.addAll(List.of("/bin/bash", script.toString(), seconds(safeMs), dataDir.toString()));
       cmd.addAll(stopCommand);
-      ProcessBuilder pb =
+      Process p =
           new ProcessBuilder(cmd)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .redirectError(ProcessBuilder.Redirect.INHERIT);
-      proc = pb.start();
-      in = proc.getOutputStream();
+              .redirectOutput(ProcessBuilder.Redirect.PIPE)
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      if (!handshake(p)) {
+        p.destroyForcibly();
+        LOG.error("fence did not start (no answer from {} within {} ms)", script, HANDSHAKE_MS);
+        return false;
+      }
+      proc = p;
+      in = p.getOutputStream();
       LOG.info(
-          "watchdog armed: PostgreSQL is stopped if the lease is not renewed within {} ms", safeMs);
+          "fence armed (pid {}): PostgreSQL is stopped if the lease is not renewed within {} ms",
+          p.pid(),
+          safeMs);
+      return true;
     } catch (IOException e) {
-      LOG.error("watchdog could not start ({}); the primary runs without a fence", e.toString());
+      LOG.error("fence could not start: {}", e.toString());
+      return false;
     }
   }
 
-  /** After a successful renewal: the primary is safe for {@code safeMs} more. */
+  private static boolean handshake(Process p) {
+    CompletableFuture<String> line =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+              } catch (IOException e) {
+                return null;
+              }
+            });
+    try {
+      return "armed".equals(line.get(HANDSHAKE_MS, TimeUnit.MILLISECONDS));
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  @Override
   public synchronized void ping(long safeMs) {
     send("ping " + seconds(safeMs));
   }
 
-  /** Stop watching without touching PostgreSQL (demoted, or shutting down cleanly). */
+  @Override
   public synchronized void disarm() {
     if (!armed()) {
       proc = null;
@@ -87,7 +137,7 @@ public final class Watchdog implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     proc = null;
-    LOG.info("watchdog disarmed");
+    LOG.info("fence disarmed");
   }
 
   private void send(String line) {
@@ -98,7 +148,7 @@ public final class Watchdog implements AutoCloseable {
       in.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
       in.flush();
     } catch (IOException e) {
-      LOG.warn("watchdog did not take '{}': {}", line, e.toString());
+      LOG.warn("fence did not take '{}': {}", line, e.toString());
     }
   }
 
@@ -110,7 +160,7 @@ public final class Watchdog implements AutoCloseable {
       }
       Files.copy(s, script, StandardCopyOption.REPLACE_EXISTING);
     }
-    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
   }
 
   private static String seconds(long ms) {

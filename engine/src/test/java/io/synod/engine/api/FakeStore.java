@@ -92,24 +92,93 @@ public final class FakeStore implements ClusterStore {
         revision);
   }
 
+  /** Who wrote the leader key and each member key (the node's Raft address in real life). */
+  public String leaderOwner;
+
+  public final Map<String, String> memberOwners = new TreeMap<>();
+
+  /** The identity this fake writes leases as. */
+  public String self = "127.0.0.1:8300";
+
+  /** Every lock operation, in order ("take node1", "renew node1", "release node1"). */
+  public final List<String> lockLog = new ArrayList<>();
+
   @Override
-  public LeaseGrant takeLeader(String name, Duration ttl) {
-    throw new UnsupportedOperationException();
+  public synchronized String owner() {
+    return self;
   }
 
   @Override
-  public LeaseGrant renewLeader(String name, Duration ttl) {
-    throw new UnsupportedOperationException();
+  public synchronized String leaderName(ReadMode mode) {
+    check();
+    return leader;
   }
 
   @Override
-  public boolean releaseLeader(String name) {
-    throw new UnsupportedOperationException();
+  public synchronized LeaseGrant takeLeader(String name, Duration ttl) {
+    check();
+    lockLog.add("take " + name);
+    if (leader != null) {
+      return new LeaseGrant(false, 0, leader);
+    }
+    leader = name;
+    leaderOwner = self;
+    revision++;
+    return new LeaseGrant(true, System.nanoTime() + ttl.toNanos() * 98 / 100, name);
   }
 
   @Override
-  public void touchMember(String name, Map<String, Object> data, Duration ttl) {
-    throw new UnsupportedOperationException();
+  public synchronized LeaseGrant renewLeader(String name, Duration ttl) {
+    check();
+    lockLog.add("renew " + name);
+    if (!name.equals(leader) || !self.equals(leaderOwner)) {
+      return new LeaseGrant(false, 0, leader);
+    }
+    revision++;
+    return new LeaseGrant(true, System.nanoTime() + ttl.toNanos() * 98 / 100, name);
+  }
+
+  @Override
+  public synchronized boolean releaseLeader(String name) {
+    check();
+    lockLog.add("release " + name);
+    if (!name.equals(leader) || !self.equals(leaderOwner)) {
+      return false;
+    }
+    leader = null;
+    leaderOwner = null;
+    revision++;
+    return true;
+  }
+
+  @Override
+  public synchronized boolean touchMember(String name, Map<String, Object> data, Duration ttl) {
+    check();
+    String o = memberOwners.get(name);
+    if (o != null && !o.equals(self)) {
+      return false;
+    }
+    memberOwners.put(name, self);
+    members.put(name, new LinkedHashMap<>(data));
+    revision++;
+    return true;
+  }
+
+  @Override
+  public synchronized String memberOwner(String name, ReadMode mode) {
+    return memberOwners.get(name);
+  }
+
+  @Override
+  public java.util.concurrent.CompletableFuture<Long> watch(String relativeKey, long after) {
+    return new java.util.concurrent.CompletableFuture<>();
+  }
+
+  public Duration requestTimeout;
+
+  @Override
+  public void requestTimeout(Duration timeout) {
+    requestTimeout = timeout;
   }
 
   @Override
@@ -150,7 +219,8 @@ public final class FakeStore implements ClusterStore {
       case ABSENT -> currentRevision == 0;
       case PRESENT -> currentRevision != 0;
       case REVISION -> currentRevision == e.revision();
-      case VALUE -> throw new UnsupportedOperationException("no value expectations here");
+      case VALUE, OWNED_VALUE, ABSENT_OR_OWNED ->
+          throw new UnsupportedOperationException("no value expectations here");
     };
   }
 
@@ -191,8 +261,13 @@ public final class FakeStore implements ClusterStore {
   }
 
   @Override
-  public void setSync(String leader, List<String> syncStandbys) {
-    sync = new SyncState(leader, syncStandbys, ++revision);
+  public void setSync(String leader, List<String> syncStandbys, int quorum) {
+    sync = new SyncState(leader, syncStandbys, quorum, ++revision);
+  }
+
+  @Override
+  public void deleteSync() {
+    sync = null;
   }
 
   @Override

@@ -37,7 +37,7 @@ class HealthChecksTest {
     Map<String, Object> noTags = Map.of();
     Map<String, Object> zoneA = Map.of("zone", "a", "nosync", true);
     Map<String, Object> syncOn = Map.of("synchronous_mode", true);
-    SyncState node2IsSync = new SyncState("node1", List.of("node2"), 3);
+    SyncState node2IsSync = new SyncState("node1", List.of("node2"), 1, 3);
 
     NODES.put(
         "leader", () -> node("node1", primary(), cluster(Map.of(), null), true, "primary", noTags));
@@ -101,6 +101,28 @@ class HealthChecksTest {
                 "node2",
                 replica(OPTIME, true),
                 cluster(syncOn, node2IsSync),
+                false,
+                "replica",
+                noTags));
+    Map<String, Object> quorumOn = Map.of("synchronous_mode", "quorum");
+    SyncState quorumOfTwo = new SyncState("node1", List.of("node2", "node3"), 2, 3);
+    NODES.put(
+        "quorum replica",
+        () ->
+            node(
+                "node2",
+                replica(OPTIME, true),
+                cluster(quorumOn, quorumOfTwo),
+                false,
+                "replica",
+                noTags));
+    NODES.put(
+        "replica in a sealed sync key",
+        () ->
+            node(
+                "node2",
+                replica(OPTIME, true),
+                cluster(syncOn, new SyncState("node1", List.of("node2"), 2, 3)),
                 false,
                 "replica",
                 noTags));
@@ -246,6 +268,14 @@ class HealthChecksTest {
           sync replica                                  | /asynchronous                            | 503
           sync replica                                  | /read-only-quorum                        | 503
           sync replica                                  | /quorum                                  | 503
+          quorum replica                                | /quorum                                  | 200
+          quorum replica                                | /read-only-quorum                        | 200
+          quorum replica                                | /sync                                    | 503
+          quorum replica                                | /read-only-sync                          | 503
+          quorum replica                                | /async                                   | 503
+          quorum replica                                | /replica                                 | 200
+          replica in a sealed sync key                  | /sync                                    | 503
+          replica in a sealed sync key                  | /async                                   | 200
           replica in the sync key, synchronous mode off | /sync                                    | 503
           replica in the sync key, synchronous mode off | /async                                   | 200
           async replica in synchronous mode             | /sync                                    | 503
@@ -373,7 +403,11 @@ class HealthChecksTest {
             NOW,
             role,
             pg.running() ? "running" : "stopped");
-    DynamicConfig d = new ConfigInForce(DynamicConfig.defaults()).of(c == null ? null : c.config());
+    // the settings the loop runs with: the config key as read, else bootstrap.dcs
+    DynamicConfig d =
+        c == null || c.config().isEmpty()
+            ? DynamicConfig.defaults()
+            : DynamicConfig.fromMap(c.config(), "test: config key");
     return new NodeView(s, s.state(), Tags.fromMap(tags, "test: tags"), d);
   }
 

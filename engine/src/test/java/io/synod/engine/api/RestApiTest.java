@@ -168,7 +168,7 @@ class RestApiTest {
   void syncStandbyChecksFollowTheSyncKeyInSynchronousMode() {
     replica(Map.of());
     h.store.config.put("synchronous_mode", true);
-    h.store.sync = new SyncState("node1", List.of("node2"), 3);
+    h.store.sync = new SyncState("node1", List.of("node2"), 1, 3);
     h.asReplica(50 * ApiHarness.MB);
     assertEquals(200, code("/sync"));
     assertEquals(200, code("/synchronous"));

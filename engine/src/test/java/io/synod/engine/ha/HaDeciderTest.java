@@ -2,6 +2,7 @@ package io.synod.engine.ha;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.synod.config.DynamicConfig;
 import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.Leader;
@@ -21,15 +22,31 @@ class HaDeciderTest {
   // --- builders ------------------------------------------------------------------------------
 
   static LocalPg primary(long wal) {
-    return new LocalPg(false, true, false, 2, wal, "7000", true, null, true);
+    return new LocalPg(false, true, false, 2, wal, "7000", null, null, true, false);
   }
 
+  /** A standby streaming from {@code following}. */
   static LocalPg replica(long wal, String following) {
-    return new LocalPg(false, true, true, 2, wal, "7000", false, following, true);
+    return new LocalPg(false, true, true, 2, wal, "7000", null, following, true, true);
+  }
+
+  /** A standby whose WAL receiver does not stream, on {@code timeline}. */
+  static LocalPg notStreaming(long timeline, long wal, String following) {
+    return new LocalPg(false, true, true, timeline, wal, "7000", null, following, true, false);
   }
 
   static LocalPg stopped(boolean wasPrimary) {
-    return new LocalPg(false, false, false, 2, 0, "7000", wasPrimary, null, false);
+    return new LocalPg(
+        false,
+        false,
+        false,
+        2,
+        0,
+        "7000",
+        wasPrimary ? "in production" : "shut down in recovery",
+        null,
+        false,
+        false);
   }
 
   static Member member(String name, String state, Map<String, Object> tags) {
@@ -37,6 +54,7 @@ class HaDeciderTest {
     d.put("state", state);
     d.put("role", "replica");
     d.put("tags", tags);
+    d.put("xlog_location", 1000);
     return new Member(name, d, 1);
   }
 
@@ -47,6 +65,7 @@ class HaDeciderTest {
     long optime;
     boolean paused;
     FailoverRequest failover;
+    io.synod.store.cluster.SyncState sync;
     List<List<Object>> history = List.of();
 
     C leader(String l) {
@@ -72,28 +91,76 @@ class HaDeciderTest {
           optime,
           Map.of(),
           history,
-          null,
+          sync,
           failover,
           Map.of(),
           10);
     }
   }
 
+  static final HaSettings SETTINGS = settings(DynamicConfig.defaults());
+
+  static HaSettings settings(DynamicConfig d) {
+    return new HaSettings(
+        d.ttl(), d.loopWait(), d.retryTimeout(), MAX_LAG, true, true, d.primaryStartTimeout(), d);
+  }
+
+  /** The input of one decision; the loop-tracked durations default to 0 (see {@link I}). */
   static HaInput in(
       String me, Cluster c, LocalPg pg, boolean leaseValid, Map<String, PeerStatus> peers) {
-    return new HaInput(
-        me,
-        false,
-        1,
-        c,
-        c == null ? "no quorum" : null,
-        pg,
-        leaseValid,
-        leaseValid ? 1500 : 0,
-        peers,
-        MAX_LAG,
-        true,
-        NOW);
+    return new I(me, c, pg).lease(leaseValid).peers(peers).build();
+  }
+
+  /** A builder for the inputs the short form does not cover. */
+  static final class I {
+    final String me;
+    final Cluster c;
+    final LocalPg pg;
+    boolean noFailover;
+    boolean leaseValid;
+    boolean lastKnownPaused;
+    Map<String, PeerStatus> peers;
+    HaSettings settings = SETTINGS;
+    boolean rewindFailed;
+    long leaderPgDownMs;
+    long notStreamingMs;
+    long unlockedMs;
+
+    I(String me, Cluster c, LocalPg pg) {
+      this.me = me;
+      this.c = c;
+      this.pg = pg;
+    }
+
+    I lease(boolean v) {
+      leaseValid = v;
+      return this;
+    }
+
+    I peers(Map<String, PeerStatus> p) {
+      peers = p;
+      return this;
+    }
+
+    HaInput build() {
+      return new HaInput(
+          me,
+          noFailover,
+          1,
+          c,
+          c == null ? "no quorum" : null,
+          lastKnownPaused,
+          pg,
+          leaseValid,
+          leaseValid ? 1500 : 0,
+          peers,
+          settings,
+          NOW,
+          rewindFailed,
+          leaderPgDownMs,
+          notStreamingMs,
+          unlockedMs);
+    }
   }
 
   static PeerStatus peer(String name, long wal) {
@@ -127,7 +194,7 @@ class HaDeciderTest {
         HaDecider.decide(
             in("node2", new C().leader("node1").build(), replica(100, "node1"), false, null));
     expect(Action.NONE, d);
-    assertEquals("no action: I am node2, a healthy replica following node1", d.reason());
+    assertEquals("no action: I am node2, a healthy replica streaming from node1", d.reason());
   }
 
   @Test
@@ -198,7 +265,7 @@ class HaDeciderTest {
 
   @Test
   void foreignDataIsRefused() {
-    LocalPg other = new LocalPg(false, true, true, 1, 5, "9999", false, "node1", true);
+    LocalPg other = new LocalPg(false, true, true, 1, 5, "9999", null, "node1", true, true);
     Decision d = HaDecider.decide(in("node2", new C().leader("node1").build(), other, false, null));
     expect(Action.NONE, d);
     assertTrue(d.reason().contains("9999"));
@@ -225,7 +292,7 @@ class HaDeciderTest {
 
   @Test
   void aStartingPostmasterIsWaitedForAndTheLeaderKeepsItsLease() {
-    LocalPg starting = new LocalPg(false, true, true, 2, 0, "7000", true, null, false);
+    LocalPg starting = new LocalPg(false, true, true, 2, 0, "7000", null, null, false, false);
     expect(
         Action.RENEW,
         HaDecider.decide(in("node1", new C().leader("node1").build(), starting, true, null)));
@@ -282,21 +349,9 @@ class HaDeciderTest {
 
   @Test
   void nofailoverIsRespected() {
-    HaInput i =
-        new HaInput(
-            "node2",
-            true,
-            1,
-            new C().build(),
-            null,
-            replica(1000, "node1"),
-            false,
-            0,
-            Map.of(),
-            MAX_LAG,
-            true,
-            NOW);
-    Decision d = HaDecider.decide(i);
+    I i = new I("node2", new C().build(), replica(1000, "node1")).peers(Map.of());
+    i.noFailover = true;
+    Decision d = HaDecider.decide(i.build());
     expect(Action.NONE, d);
     assertTrue(d.reason().contains("nofailover"));
   }
@@ -305,10 +360,9 @@ class HaDeciderTest {
   void aNofailoverNodeDoesNotBootstrap() {
     C c = new C();
     c.init = null;
-    HaInput i =
-        new HaInput(
-            "node2", true, 1, c.build(), null, LocalPg.empty(), false, 0, null, MAX_LAG, true, NOW);
-    expect(Action.NONE, HaDecider.decide(i));
+    I i = new I("node2", c.build(), LocalPg.empty());
+    i.noFailover = true;
+    expect(Action.NONE, HaDecider.decide(i.build()));
   }
 
   @Test
@@ -401,9 +455,288 @@ class HaDeciderTest {
     C c = new C();
     c.history =
         List.of(List.of(1, 100, "promote", "t", "node1"), List.of(2, 200, "promote", "t", "node2"));
-    LocalPg oldTl = new LocalPg(false, true, false, 2, 500, "7000", true, null, true);
+    LocalPg oldTl = new LocalPg(false, true, false, 2, 500, "7000", null, null, true, false);
     expect(Action.DEMOTE, HaDecider.decide(in("node1", c.build(), oldTl, false, null)));
-    LocalPg current = new LocalPg(false, true, false, 3, 500, "7000", true, null, true);
+    LocalPg current = new LocalPg(false, true, false, 3, 500, "7000", null, null, true, false);
     expect(Action.TAKE_LEASE, HaDecider.decide(in("node1", c.build(), current, false, null)));
+  }
+
+  // --- primary_start_timeout -------------------------------------------------------------------
+
+  static HaSettings withPrimaryStartTimeout(long seconds) {
+    DynamicConfig d = DynamicConfig.fromMap(Map.of("primary_start_timeout", seconds), "test");
+    return settings(d);
+  }
+
+  @Test
+  void aLeaderWhosePostgresStaysDownPastPrimaryStartTimeoutReleasesTheLock() {
+    Cluster c = new C().leader("node1").members("node1", "node2").build();
+    I i = new I("node1", c, stopped(true)).lease(true);
+    i.settings = withPrimaryStartTimeout(30);
+    i.leaderPgDownMs = 29_000;
+    expect(Action.RESTART_PRIMARY, HaDecider.decide(i.build()));
+    i.leaderPgDownMs = 30_000;
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.RELEASE_LEASE, d);
+    assertTrue(d.reason().contains("primary_start_timeout"), d.reason());
+    // 0 = fail over at once
+    i.settings = withPrimaryStartTimeout(0);
+    i.leaderPgDownMs = 1;
+    expect(Action.RELEASE_LEASE, HaDecider.decide(i.build()));
+  }
+
+  @Test
+  void withNobodyToTakeOverTheLeaderKeepsRestartingItsPostgres() {
+    C c = new C().leader("node1").members("node1");
+    c.members.put("node2", member("node2", "running", Map.of("nofailover", true)));
+    I i = new I("node1", c.build(), stopped(true)).lease(true);
+    i.settings = withPrimaryStartTimeout(0);
+    i.leaderPgDownMs = 60_000;
+    expect(Action.RESTART_PRIMARY, HaDecider.decide(i.build()));
+  }
+
+  @Test
+  void aLeaderWhosePostgresNeverAcceptsConnectionsReleasesTheLockToo() {
+    LocalPg starting = new LocalPg(false, true, false, 2, 0, "7000", null, null, false, false);
+    I i = new I("node1", new C().leader("node1").members("node1", "node2").build(), starting);
+    i.lease(true).settings = withPrimaryStartTimeout(10);
+    i.leaderPgDownMs = 5_000;
+    expect(Action.RENEW, HaDecider.decide(i.build()));
+    i.leaderPgDownMs = 10_000;
+    expect(Action.RELEASE_LEASE, HaDecider.decide(i.build()));
+  }
+
+  // --- pause ----------------------------------------------------------------------------------
+
+  @Test
+  void aStoreOutageDoesNotDemoteAPausedPrimary() {
+    I i = new I("node1", null, primary(100));
+    i.lastKnownPaused = true;
+    expect(Action.NONE, HaDecider.decide(i.build()));
+    i.lastKnownPaused = false;
+    expect(Action.DEMOTE, HaDecider.decide(i.build()));
+  }
+
+  @Test
+  void inPauseAPrimaryWithoutTheLockIsNotDemoted() {
+    C c = new C().leader("node2");
+    c.paused = true;
+    expect(Action.NONE, HaDecider.decide(in("node1", c.build(), primary(100), false, null)));
+  }
+
+  @Test
+  void inPauseACrashedPrimaryIsNotRestarted() {
+    C c = new C().leader("node1").members("node1", "node2");
+    c.paused = true;
+    expect(Action.NONE, HaDecider.decide(in("node1", c.build(), stopped(true), true, null)));
+  }
+
+  // --- a standby that cannot follow -----------------------------------------------------------
+
+  static C forkedAt(long lsn) {
+    C c = new C().leader("node1").members("node1", "node2");
+    c.history = List.of(List.of(1, lsn, "no recovery target specified", "t", "node1"));
+    return c;
+  }
+
+  @Test
+  void aStandbyWithWalPastTheForkPointIsRewoundOnceItHasNotStreamedForAWhile() {
+    I i = new I("node2", forkedAt(1000).build(), notStreaming(1, 1500, "node1"));
+    i.notStreamingMs = 100;
+    expect(Action.NONE, HaDecider.decide(i.build()));
+    i.notStreamingMs = 5_000;
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.REWIND, d);
+    assertEquals("node1", d.target());
+    assertTrue(d.reason().contains("timeline 1"), d.reason());
+  }
+
+  @Test
+  void aStandbyBehindTheForkPointJustWaitsForWal() {
+    I i = new I("node2", forkedAt(1000).build(), notStreaming(1, 900, "node1"));
+    i.notStreamingMs = 60_000;
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("not streaming"), d.reason());
+  }
+
+  @Test
+  void aDivergedStandbyWithoutRewindSaysWhatToDo() {
+    I i = new I("node2", forkedAt(1000).build(), notStreaming(1, 1500, "node1"));
+    i.notStreamingMs = 60_000;
+    i.rewindFailed = true;
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("reinitialize"), d.reason());
+  }
+
+  @Test
+  void aHealthyReplicaMustStreamNotMerelyRun() {
+    Decision d =
+        HaDecider.decide(
+            in(
+                "node2",
+                new C().leader("node1").build(),
+                notStreaming(2, 100, "node1"),
+                false,
+                null));
+    expect(Action.NONE, d);
+    assertFalse(d.reason().contains("healthy"), d.reason());
+  }
+
+  // --- switchover -----------------------------------------------------------------------------
+
+  @Test
+  void theOldPrimaryDoesNotRaceForTheLockItReleasedForASwitchover() {
+    C c = new C().members("node1", "node2", "node3");
+    c.failover = new FailoverRequest("node1", null, null, 7);
+    Map<String, PeerStatus> peers = Map.of("node2", peer("node2", 900));
+    Decision d = HaDecider.decide(in("node1", c.build(), replica(1000, null), false, peers));
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("stepped down"), d.reason());
+  }
+
+  @Test
+  void withoutACandidateTheHealthiestOtherMemberWinsAndTheOldPrimaryIsNotCompared() {
+    C c = new C().members("node1", "node2", "node3");
+    c.failover = new FailoverRequest("node1", null, null, 7);
+    c.optime = 1000;
+    // node1 (stepped down) has the most WAL; it must not keep node2 from taking over
+    Map<String, PeerStatus> peers =
+        Map.of("node1", peer("node1", 1200), "node3", peer("node3", 1001));
+    expect(
+        Action.TAKE_LEASE_AND_PROMOTE,
+        HaDecider.decide(in("node2", c.build(), replica(1001, "node1"), false, peers)));
+  }
+
+  @Test
+  void aCandidateWaitsUntilItHasTheOldPrimarysShutdownCheckpoint() {
+    C c = new C().members("node1", "node2");
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    c.optime = 5000; // the shutdown checkpoint the old primary published
+    Decision d = HaDecider.decide(in("node2", c.build(), replica(4000, "node1"), false, Map.of()));
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("shutdown checkpoint"), d.reason());
+    expect(
+        Action.TAKE_LEASE_AND_PROMOTE,
+        HaDecider.decide(in("node2", c.build(), replica(5100, "node1"), false, Map.of())));
+  }
+
+  @Test
+  void aSwitchoverThatDidNotCompleteInTimeLetsEveryoneRaceAgain() {
+    C c = new C().members("node1", "node2");
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    I i = new I("node1", c.build(), replica(1000, null)).peers(Map.of());
+    i.unlockedMs = 60_000;
+    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(i.build()));
+  }
+
+  @Test
+  void aSwitchoverToALaggingCandidateIsRefusedWithItsLag() {
+    C c = new C().leader("node1").members("node1");
+    c.members.put("node2", member("node2", "running", Map.of()));
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    Decision d = HaDecider.decide(in("node1", c.build(), primary(10 * MAX_LAG), true, null));
+    expect(Action.REJECT_FAILOVER, d);
+    assertTrue(d.reason().contains("lags by"), d.reason());
+  }
+
+  // --- synchronous mode -----------------------------------------------------------------------
+
+  static HaSettings syncMode(String mode) {
+    return settings(DynamicConfig.fromMap(Map.of("synchronous_mode", mode), "test"));
+  }
+
+  static C syncCluster(int quorum, String... voters) {
+    C c = new C().members("node1", "node2", "node3");
+    c.sync = new io.synod.store.cluster.SyncState("node1", List.of(voters), quorum, 5);
+    return c;
+  }
+
+  @Test
+  void inSynchronousModeOnlyAVoterRacesAndTheLagLimitDoesNotApplyToIt() {
+    C c = syncCluster(1, "node2");
+    c.optime = 100 * MAX_LAG; // far behind the last optime: no matter, it has every acked commit
+    Map<String, PeerStatus> peers = Map.of("node3", peer("node3", 5000));
+    I voter = new I("node2", c.build(), replica(1000, "node1")).peers(peers);
+    voter.settings = syncMode("on");
+    Decision d = HaDecider.decide(voter.build());
+    expect(Action.TAKE_LEASE_AND_PROMOTE, d);
+    I other = new I("node3", c.build(), replica(5000, "node1")).peers(Map.of());
+    other.settings = syncMode("on");
+    Decision o = HaDecider.decide(other.build());
+    expect(Action.NONE, o);
+    assertTrue(o.reason().contains("not a synchronous standby"), o.reason());
+  }
+
+  @Test
+  void aSealedSyncKeyAllowsNoFailover() {
+    C c = syncCluster(1);
+    I i = new I("node2", c.build(), replica(1000, "node1")).peers(Map.of());
+    i.settings = syncMode("on");
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("no standby is known"), d.reason());
+  }
+
+  @Test
+  void inQuorumModeACandidateMustSeeTheQuorumAndBeTheMostAdvanced() {
+    C c = syncCluster(2, "node2", "node3");
+    I alone = new I("node2", c.build(), replica(1000, "node1")).peers(Map.of());
+    alone.settings = syncMode("quorum");
+    Decision d = HaDecider.decide(alone.build());
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("2 are needed"), d.reason());
+    I behind =
+        new I("node2", c.build(), replica(1000, "node1"))
+            .peers(Map.of("node3", peer("node3", 1200)));
+    behind.settings = syncMode("quorum");
+    expect(Action.NONE, HaDecider.decide(behind.build()));
+    I ahead =
+        new I("node2", c.build(), replica(1300, "node1"))
+            .peers(Map.of("node3", peer("node3", 1200)));
+    ahead.settings = syncMode("quorum");
+    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(ahead.build()));
+  }
+
+  @Test
+  void inSynchronousModeASwitchoverGoesOnlyToASynchronousStandby() {
+    C c = syncCluster(1, "node2").leader("node1");
+    c.failover = new FailoverRequest("node1", "node3", null, 7);
+    I i = new I("node1", c.build(), primary(1000)).lease(true);
+    i.settings = syncMode("on");
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.REJECT_FAILOVER, d);
+    assertTrue(d.reason().contains("not a synchronous standby"), d.reason());
+    c.failover = new FailoverRequest("node1", "node2", null, 7);
+    I ok = new I("node1", c.build(), primary(1000)).lease(true);
+    ok.settings = syncMode("on");
+    expect(Action.STEP_DOWN, HaDecider.decide(ok.build()));
+  }
+
+  @Test
+  void theLeaderInSynchronousModeRenewsAndCarriesItsNextSyncStep() {
+    C c = new C().leader("node1").members("node1", "node2");
+    LocalPg pg =
+        new LocalPg(
+            false,
+            true,
+            false,
+            2,
+            1000,
+            "7000",
+            null,
+            null,
+            true,
+            false,
+            null,
+            0,
+            List.of(new SyncPlan.Standby("node2", "streaming", "async", 1000)));
+    I i = new I("node1", c.build(), pg).lease(true);
+    i.settings = syncMode("on");
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.RENEW, d);
+    assertNotNull(d.sync());
+    assertEquals(SyncPlan.Step.Kind.RECORD, d.sync().kind(), "a new leader seals the key first");
   }
 }

@@ -28,6 +28,10 @@ class FailoverIT {
   static final Duration FAILOVER = Duration.ofSeconds(30);
   static ClusterFixture cluster;
 
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.synod.engine.testing.LogsOnFailure LOGS =
+      new io.synod.engine.testing.LogsOnFailure(() -> cluster);
+
   @BeforeAll
   static void start() throws Exception {
     cluster = new ClusterFixture("it-failover", 3, "", List.of()).startAll();

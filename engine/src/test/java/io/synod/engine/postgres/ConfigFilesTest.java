@@ -80,6 +80,7 @@ class ConfigFilesTest {
             settings(Map.of(), new PgSettings.Credentials("postgres", "pw")),
             "/run/sock",
             new ReplicaTarget("10.0.0.2", 5432, "node-2"),
+            null,
             Path.of("/var/lib/pg/node-1.pgpass"));
     assertTrue(
         conf.contains(

@@ -81,6 +81,29 @@ public final class ClusterFixture implements AutoCloseable {
       }
     }
 
+    /** The engine JVM's pid; it leads its own session and process group (setsid). */
+    public long enginePid() {
+      return proc.pid();
+    }
+
+    /**
+     * Sends {@code signal} (STOP, CONT, HUP...) to the engine's whole process group, as Ctrl-Z on a
+     * foreground synod or {@code kill -STOP -PGID} would: the engine and whatever it started in its
+     * own group, not the postmaster (its own session).
+     */
+    public void signalGroup(String signal) throws IOException, InterruptedException {
+      Process k =
+          new ProcessBuilder("kill", "-" + signal, "--", "-" + proc.pid()).inheritIO().start();
+      if (k.waitFor() != 0) {
+        throw new IOException("kill -" + signal + " -" + proc.pid() + " failed");
+      }
+    }
+
+    /** Whether a client can commit on this node right now. */
+    public boolean writable() {
+      return ClusterFixture.writable(this);
+    }
+
     /** kill -9 of the postmaster only (the engine stays). */
     public void killPostmaster() {
       postmasterPid()
@@ -273,6 +296,23 @@ public final class ClusterFixture implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** POST (or another method) of a JSON body to a node's REST API; the status code, -1 on error. */
+  public int post(int port, String path, String json, String... method) {
+    try {
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .timeout(Duration.ofSeconds(30))
+              .header("Content-Type", "application/json");
+      b.method(method.length == 0 ? "POST" : method[0], HttpRequest.BodyPublishers.ofString(json));
+      return HTTP.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
   }
 
   public static JsonNode get(int port, String path) {

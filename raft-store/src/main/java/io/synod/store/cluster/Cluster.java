@@ -43,6 +43,32 @@ public record Cluster(
     return Boolean.TRUE.equals(p) || "true".equalsIgnoreCase(String.valueOf(p));
   }
 
+  /** synchronous_mode from the config key: "off", "on" or "quorum" (Patroni's spellings). */
+  public String synchronousMode() {
+    Object v = config.get("synchronous_mode");
+    String s = v == null ? "off" : String.valueOf(v).trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (s) {
+      case "true", "on", "yes", "1" -> "on";
+      case "quorum" -> "quorum";
+      default -> "off";
+    };
+  }
+
+  /**
+   * Patroni's member roles for synchronous replication: "sync_standby" (synchronous_mode on) or
+   * "quorum_standby" (quorum), when the sync key lists the member and allows a failover; else null.
+   */
+  public String syncRole(String member) {
+    String mode = synchronousMode();
+    if (mode.equals("off")
+        || sync == null
+        || !sync.failoverPossible()
+        || !sync.syncStandby().contains(member)) {
+      return null;
+    }
+    return mode.equals("quorum") ? "quorum_standby" : "sync_standby";
+  }
+
   public static Cluster empty() {
     return new Cluster(
         null, Map.of(), 0, null, Map.of(), 0, Map.of(), List.of(), null, null, Map.of(), 0);

@@ -17,6 +17,9 @@ public interface ClusterStore {
   /** Reads every key of the cluster at one revision. */
   Cluster load(ReadMode mode);
 
+  /** Who holds the leader lock (null: nobody), without reading the rest of the cluster. */
+  String leaderName(ReadMode mode);
+
   /** Creates the leader key for {@code name} if nobody holds it (the leader race). */
   LeaseGrant takeLeader(String name, Duration ttl);
 
@@ -26,8 +29,17 @@ public interface ClusterStore {
   /** Deletes the leader key if {@code name} holds it (graceful step-down). */
   boolean releaseLeader(String name);
 
-  /** Writes this member's key with a lease of {@code ttl}. */
-  void touchMember(String name, Map<String, Object> data, Duration ttl);
+  /**
+   * Writes this member's key with a lease of {@code ttl}; false when a live key of that name was
+   * written by another node (two nodes configured with one name: the second must not run).
+   */
+  boolean touchMember(String name, Map<String, Object> data, Duration ttl);
+
+  /** Who wrote the member key of {@code name} (a node's Raft address), or null when absent. */
+  String memberOwner(String name, ReadMode mode);
+
+  /** This node's identity as the owner of the leases it writes (its Raft address). */
+  String owner();
 
   void removeMember(String name);
 
@@ -58,7 +70,11 @@ public interface ClusterStore {
   /** Deletes the failover key if {@code expect} holds (as {@link #setConfig}). */
   boolean clearFailover(Expect expect);
 
-  void setSync(String leader, List<String> syncStandbys);
+  /** The sync key (synchronous mode): voters and the quorum a failover candidate must see. */
+  void setSync(String leader, List<String> syncStandbys, int quorum);
+
+  /** Synchronous mode turned off: the sync key goes. */
+  void deleteSync();
 
   void setFailsafe(Map<String, Object> members);
 
@@ -67,6 +83,16 @@ public interface ClusterStore {
 
   /** Blocks until a key of the cluster changes after {@code afterRevision}; -1 on timeout. */
   long awaitChange(long afterRevision, Duration timeout);
+
+  /**
+   * Completes with the revision of the first change of the cluster key {@code relativeKey} (e.g.
+   * {@link Keys#LEADER}) after {@code afterRevision}. Cancel it when no longer interested: a
+   * cancelled watch leaves nothing registered.
+   */
+  java.util.concurrent.CompletableFuture<Long> watch(String relativeKey, long afterRevision);
+
+  /** Bounds every later store call by {@code timeout} (retry_timeout; may change at run time). */
+  void requestTimeout(Duration timeout);
 
   StoreStatus raftStatus();
 

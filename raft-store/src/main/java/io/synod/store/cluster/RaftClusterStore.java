@@ -33,10 +33,19 @@ public final class RaftClusterStore implements ClusterStore {
 
   private final RaftStore store;
   private final Keys keys;
+  private final String owner;
 
   public RaftClusterStore(RaftStore store, String namespace, String scope) {
     this.store = store;
     this.keys = new Keys(namespace, scope);
+    // A Raft address is unique in the group, so it tells two nodes apart even when both were
+    // (wrongly) given the same member name.
+    this.owner = store.options().self();
+  }
+
+  @Override
+  public String owner() {
+    return owner;
   }
 
   @Override
@@ -84,11 +93,10 @@ public final class RaftClusterStore implements ClusterStore {
         } else if (rel.equals(Keys.SYNC)) {
           Map<String, Object> s = map(e.value());
           String standbys = s.get("sync_standby") == null ? "" : s.get("sync_standby").toString();
-          sync =
-              new SyncState(
-                  (String) s.get("leader"),
-                  standbys.isBlank() ? List.of() : List.of(standbys.split(",")),
-                  e.modRevision());
+          List<String> voters = standbys.isBlank() ? List.of() : List.of(standbys.split(","));
+          // Patroni's "on" mode keys carry no quorum: any listed standby has every commit
+          int quorum = s.get("quorum") instanceof Number q && q.intValue() > 0 ? q.intValue() : 1;
+          sync = new SyncState((String) s.get("leader"), voters, quorum, e.modRevision());
         } else if (rel.equals(Keys.FAILOVER)) {
           Map<String, Object> f = map(e.value());
           Object at = f.get("scheduled_at");
@@ -112,13 +120,18 @@ public final class RaftClusterStore implements ClusterStore {
   }
 
   @Override
+  public String leaderName(ReadMode mode) {
+    return store.get(keys.key(Keys.LEADER), mode).map(KvEntry::value).orElse(null);
+  }
+
+  @Override
   public LeaseGrant takeLeader(String name, Duration ttl) {
     return lease(name, ttl, Expect.ABSENT);
   }
 
   @Override
   public LeaseGrant renewLeader(String name, Duration ttl) {
-    return lease(name, ttl, Expect.value(name));
+    return lease(name, ttl, Expect.ownedValue(name, owner));
   }
 
   private LeaseGrant lease(String name, Duration ttl, Expect expect) {
@@ -126,7 +139,7 @@ public final class RaftClusterStore implements ClusterStore {
     // start later (when it applies the write), so we always give the lock up first.
     long sent = System.nanoTime();
     CommandResult r =
-        store.write(Command.put(keys.key(Keys.LEADER), name, ttl.toMillis(), name, expect));
+        store.write(Command.put(keys.key(Keys.LEADER), name, ttl.toMillis(), owner, expect));
     if (!r.succeeded()) {
       return new LeaseGrant(false, 0, r.current() == null ? null : r.current().value());
     }
@@ -136,12 +149,23 @@ public final class RaftClusterStore implements ClusterStore {
 
   @Override
   public boolean releaseLeader(String name) {
-    return store.write(Command.delete(keys.key(Keys.LEADER), Expect.value(name))).succeeded();
+    return store
+        .write(Command.delete(keys.key(Keys.LEADER), Expect.ownedValue(name, owner)))
+        .succeeded();
   }
 
   @Override
-  public void touchMember(String name, Map<String, Object> data, Duration ttl) {
-    store.write(Command.put(keys.member(name), json(data), ttl.toMillis(), name, Expect.ANY));
+  public boolean touchMember(String name, Map<String, Object> data, Duration ttl) {
+    return store
+        .write(
+            Command.put(
+                keys.member(name), json(data), ttl.toMillis(), owner, Expect.absentOrOwned(owner)))
+        .succeeded();
+  }
+
+  @Override
+  public String memberOwner(String name, ReadMode mode) {
+    return store.get(keys.member(name), mode).map(KvEntry::leaseOwner).orElse(null);
   }
 
   @Override
@@ -207,11 +231,17 @@ public final class RaftClusterStore implements ClusterStore {
   }
 
   @Override
-  public void setSync(String leader, List<String> syncStandbys) {
+  public void setSync(String leader, List<String> syncStandbys, int quorum) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("leader", leader);
     s.put("sync_standby", syncStandbys.isEmpty() ? null : String.join(",", syncStandbys));
+    s.put("quorum", quorum);
     store.write(Command.put(keys.key(Keys.SYNC), json(s), 0, null, Expect.ANY));
+  }
+
+  @Override
+  public void deleteSync() {
+    store.write(Command.delete(keys.key(Keys.SYNC), Expect.ANY));
   }
 
   @Override
@@ -227,6 +257,17 @@ public final class RaftClusterStore implements ClusterStore {
   @Override
   public long awaitChange(long afterRevision, Duration timeout) {
     return store.awaitChange(keys.base(), afterRevision, timeout);
+  }
+
+  @Override
+  public java.util.concurrent.CompletableFuture<Long> watch(
+      String relativeKey, long afterRevision) {
+    return store.watch(keys.key(relativeKey), afterRevision);
+  }
+
+  @Override
+  public void requestTimeout(Duration timeout) {
+    store.requestTimeoutMs(timeout.toMillis());
   }
 
   @Override

@@ -35,37 +35,58 @@ public final class WatchHub {
         return f;
       }
     }
-    waiters.add(new Waiter(prefix, afterRevision, f));
+    Waiter w = new Waiter(prefix, afterRevision, f);
+    waiters.add(w);
+    // A watcher that gives up (cancels, or completes the future itself) leaves no registration
+    // behind: an idle cluster publishes nothing, so waiters are not otherwise swept.
+    f.whenComplete((rev, err) -> forget(w));
     return f;
   }
 
-  public synchronized void publish(List<WatchEvent> events) {
-    for (WatchEvent ev : events) {
-      history.addLast(ev);
-      if (history.size() > HISTORY) {
-        oldestForgotten = history.removeFirst().revision();
-      }
-      Iterator<Waiter> it = waiters.iterator();
-      while (it.hasNext()) {
-        Waiter w = it.next();
-        if (w.future.isDone()) {
-          it.remove();
-        } else if (ev.revision() > w.after
-            && (ev.type() == WatchEvent.Type.RESET || ev.key().startsWith(w.prefix))) {
-          w.future.complete(ev.revision());
-          it.remove();
+  private synchronized void forget(Waiter w) {
+    waiters.remove(w);
+  }
+
+  /** Registrations waiting for a change (for tests and metrics: must stay flat at idle). */
+  public synchronized int waiting() {
+    return waiters.size();
+  }
+
+  public void publish(List<WatchEvent> events) {
+    // Futures complete outside the lock: a completion callback may register or cancel a watch.
+    List<Runnable> wake = new ArrayList<>();
+    synchronized (this) {
+      for (WatchEvent ev : events) {
+        history.addLast(ev);
+        if (history.size() > HISTORY) {
+          oldestForgotten = history.removeFirst().revision();
+        }
+        Iterator<Waiter> it = waiters.iterator();
+        while (it.hasNext()) {
+          Waiter w = it.next();
+          if (w.future.isDone()) {
+            it.remove();
+          } else if (ev.revision() > w.after
+              && (ev.type() == WatchEvent.Type.RESET || ev.key().startsWith(w.prefix))) {
+            it.remove();
+            long rev = ev.revision();
+            wake.add(() -> w.future.complete(rev));
+          }
         }
       }
     }
+    wake.forEach(Runnable::run);
   }
 
   /** The whole state was replaced (snapshot install): every watcher must re-read. */
-  public synchronized void reset(long revision) {
-    history.clear();
-    oldestForgotten = revision;
-    for (Waiter w : waiters) {
-      w.future.complete(revision);
+  public void reset(long revision) {
+    List<Waiter> all;
+    synchronized (this) {
+      history.clear();
+      oldestForgotten = revision;
+      all = new ArrayList<>(waiters);
+      waiters.clear();
     }
-    waiters.clear();
+    all.forEach(w -> w.future.complete(revision));
   }
 }

@@ -1,0 +1,122 @@
+package io.synod.engine.postgres;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The PostgreSQL operations the HA engine uses, and nothing else: {@link Postgres} implements it
+ * against the real binaries, tests implement it with a recording fake so every HA action can be
+ * unit-tested without a server. Each call acts; none decides.
+ */
+public interface PgControl {
+  /** A snapshot for the HA loop; never throws. */
+  PgState state();
+
+  boolean isRunning();
+
+  /** The replication source set by the last configureAsReplica (empty: none). */
+  Optional<ReplicaTarget> replicaTarget();
+
+  boolean dataDirectoryEmpty();
+
+  /** Database system identifier from pg_control. */
+  String sysid();
+
+  /** pg_controldata as "key" to "value" (see {@link ControlData}). */
+  Map<String, String> controlData();
+
+  /**
+   * The lines of {@code pg_wal/<timeline>.history} of this data directory (empty when there is no
+   * such file, e.g. timeline 1).
+   */
+  Optional<String> timelineHistory(int timeline);
+
+  Duration pgCtlTimeout();
+
+  Path logFile();
+
+  // --- bootstrap and cloning
+
+  void initdb();
+
+  void createUsers();
+
+  int runPostBootstrap();
+
+  void createReplica(String host, int port);
+
+  RewindResult rewind(String leaderHost, int leaderPort);
+
+  void removeDataDirectory();
+
+  // --- configuration
+
+  boolean configureAsPrimary();
+
+  boolean configureAsReplica(String leaderHost, int leaderPort, String leaderName);
+
+  boolean configureAsStandby();
+
+  void reload();
+
+  boolean writeConfig();
+
+  // --- process control
+
+  boolean start(Duration timeout);
+
+  void stop(StopMode mode, Duration timeout);
+
+  boolean restart(Duration timeout);
+
+  /** Promotes a running standby and returns once it accepts writes. */
+  void promote();
+
+  /** Runs one statement as the superuser (CHECKPOINT after a promotion). */
+  void execute(String sql);
+
+  // --- slots
+
+  /** Primary: a physical slot per member (except this one); drops Synod's stale ones. */
+  SlotChanges createOrUpdateSlots(Set<String> members);
+
+  /**
+   * Replica: the members' slots kept here too, advanced to the leader's positions (capped at what
+   * this node replayed), so a promotion finds them in place before replicas reconnect.
+   */
+  void copySlotsFromLeader(Map<String, Long> positions);
+
+  // --- synchronous replication
+
+  /**
+   * Sets synchronous_standby_names (in Synod's postgresql.conf, then a reload) and returns once the
+   * server runs with it; then records the primary's WAL position as {@link #syncSetAt()}. Null
+   * hands the setting back to postgresql.parameters (synchronous_mode off).
+   */
+  void setSynchronousStandbyNames(SyncStandbyNames value);
+
+  /** What Synod manages synchronous_standby_names to (null: it does not). */
+  SyncStandbyNames synchronousStandbyNames();
+
+  /**
+   * The primary's WAL position right after the last change of synchronous_standby_names took
+   * effect: a standby whose flush position passed it has every commit acknowledged before the
+   * change, and (while synchronous) every one after.
+   */
+  long syncSetAt();
+
+  // --- user commands
+
+  int runPrePromote();
+
+  CompletableFuture<Integer> runCallback(String event, String role);
+
+  /** before_stop: run synchronously before a planned stop of a primary; 0 when none. */
+  default int runBeforeStop() {
+    return 0;
+  }
+}

@@ -1,0 +1,223 @@
+package io.synod.engine.ha;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.synod.config.DynamicConfig;
+import io.synod.config.WatchdogConfig;
+import io.synod.engine.api.FakeStore;
+import io.synod.store.ReadMode;
+import io.synod.store.cluster.Cluster;
+import io.synod.store.cluster.FailoverRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HA actions against a recording PostgreSQL, fence and store: the order of the steps is what
+ * keeps a promotion or a step-down safe, so that is what these tests check.
+ */
+class HaActionsTest {
+  final List<String> log = new CopyOnWriteArrayList<>();
+  final FakePg pg = new FakePg(log);
+  final FakeFence fence = new FakeFence(log);
+  final FakeStore store = new FakeStore();
+  final HaSettings settings = HaDeciderTest.settings(DynamicConfig.defaults());
+  Leadership lead;
+  HaActions actions;
+
+  HaActions actions(WatchdogConfig.Mode mode) {
+    lead = new Leadership("node1", store, fence, new WatchdogConfig(mode, null), () -> settings);
+    actions =
+        new HaActions(
+            new NodeIdentity(
+                "node1", "127.0.0.1", 5432, "http://127.0.0.1:8008/patroni", Map.of(), false, 1),
+            store,
+            pg,
+            lead,
+            DynamicConfig.defaults(),
+            () -> {});
+    return actions;
+  }
+
+  @AfterEach
+  void close() {
+    if (lead != null) {
+      lead.close();
+    }
+  }
+
+  String run(Action a, String target) {
+    Cluster c = store.load(ReadMode.LOCAL);
+    actions.observe(c);
+    return actions.execute(new Decision(a, target, "test"), c, settings, pg.state());
+  }
+
+  static int at(List<String> log, String entry) {
+    int i = log.indexOf(entry);
+    assertTrue(i >= 0, entry + " not in " + log);
+    return i;
+  }
+
+  @Test
+  void aPromotionArmsTheFenceBeforePostgresCanTakeWrites() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    String out = run(Action.TAKE_LEASE_AND_PROMOTE, null);
+    assertTrue(out.startsWith("promoted"), out);
+    assertTrue(at(log, "fence.arm") < at(log, "pg.promote"), log.toString());
+    assertTrue(at(log, "pg.prePromote") < at(log, "fence.arm"), log.toString());
+    assertTrue(fence.armed);
+    assertEquals("node1", store.leader);
+  }
+
+  @Test
+  void aPrePromoteDuringWhichTheLockWasLostDoesNotPromote() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    // Another node took the lock while pre_promote ran (our lease ran out meanwhile).
+    pg.onPrePromote =
+        () -> {
+          store.leader = "node2";
+          store.leaderOwner = "127.0.0.1:8301";
+        };
+    String out = run(Action.TAKE_LEASE_AND_PROMOTE, null);
+    assertFalse(log.contains("pg.promote"), log.toString());
+    assertFalse(log.contains("fence.arm"), log.toString());
+    assertTrue(out.contains("not promoting"), out);
+    assertEquals("node2", store.leader);
+  }
+
+  @Test
+  void aFailedPrePromoteReleasesTheLock() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    pg.prePromoteExit = 3;
+    String out = run(Action.TAKE_LEASE_AND_PROMOTE, null);
+    assertFalse(log.contains("pg.promote"));
+    assertNull(store.leader, out);
+  }
+
+  @Test
+  void withWatchdogRequiredAFenceThatCannotStartMeansNoPromotion() {
+    actions(WatchdogConfig.Mode.REQUIRED);
+    fence.canStart = false;
+    String out = run(Action.TAKE_LEASE_AND_PROMOTE, null);
+    assertFalse(log.contains("pg.promote"), log.toString());
+    assertNull(store.leader, "the lock is released for a node that can be fenced: " + out);
+  }
+
+  @Test
+  void withWatchdogAutomaticAFenceThatCannotStartStillPromotes() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    fence.canStart = false;
+    run(Action.TAKE_LEASE_AND_PROMOTE, null);
+    assertTrue(log.contains("pg.promote"), log.toString());
+  }
+
+  @Test
+  void withWatchdogOffNoFenceIsArmed() {
+    actions(WatchdogConfig.Mode.OFF);
+    run(Action.TAKE_LEASE_AND_PROMOTE, null);
+    assertTrue(log.contains("pg.promote"));
+    assertFalse(log.contains("fence.arm"));
+  }
+
+  @Test
+  void aStepDownReleasesTheLockOnlyOncePostgresIsStoppedAndPublishesItsCheckpoint() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    pg.primary = true;
+    assertTrue(lead.take());
+    assertTrue(lead.armFence());
+    store.member("node2", "replica", "running", 1000, Map.of(), 5433);
+    store.failover = new FailoverRequest("node1", "node2", null, 3);
+    String out = run(Action.STEP_DOWN, "node2");
+    assertTrue(out.startsWith("stepped down for node2"), out);
+    List<String> locks = store.lockLog;
+    assertEquals("release node1", locks.get(locks.size() - 1));
+    assertTrue(at(log, "pg.stop FAST") < at(log, "fence.disarm"), log.toString());
+    assertNull(store.leader);
+    assertEquals(io.synod.engine.postgres.Lsn.parse("0/5000028"), store.optime);
+    assertTrue(log.contains("pg.configureAsReplica node2"), log.toString());
+  }
+
+  @Test
+  void aStepDownWhosePostgresDoesNotStopIsAbandonedAndKeepsTheLock() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    pg.primary = true;
+    pg.stopFails = true;
+    assertTrue(lead.take());
+    assertTrue(lead.armFence());
+    store.member("node2", "replica", "running", 1000, Map.of(), 5433);
+    store.failover = new FailoverRequest("node1", "node2", null, 3);
+    String out = run(Action.STEP_DOWN, "node2");
+    assertTrue(out.startsWith("switchover abandoned"), out);
+    assertEquals("node1", store.leader);
+    assertTrue(fence.armed, "still the primary: still fenced");
+    assertNull(store.failover, "the request is dropped");
+  }
+
+  @Test
+  void aDemotionStopsPostgresBeforeItDisarmsTheFence() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    pg.primary = true;
+    assertTrue(lead.take());
+    assertTrue(lead.armFence());
+    run(Action.DEMOTE, null);
+    assertTrue(at(log, "pg.stop IMMEDIATE") < at(log, "fence.disarm"), log.toString());
+    assertNull(store.leader);
+  }
+
+  @Test
+  void releasingTheLeaseAfterPrimaryStartTimeoutStopsAndReleases() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    assertTrue(lead.take());
+    run(Action.RELEASE_LEASE, null);
+    assertNull(store.leader);
+    assertTrue(log.contains("pg.configureAsStandby"));
+  }
+
+  @Test
+  void inPauseAShutdownLeavesPostgresRunningAndTheLockInPlace() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    pg.primary = true;
+    store.config.put("pause", true);
+    assertTrue(lead.take());
+    actions.observe(store.load(ReadMode.LOCAL));
+    actions.shutdown();
+    assertFalse(log.contains("pg.stop FAST"), log.toString());
+    assertTrue(pg.running);
+    assertEquals("node1", store.leader, "the lock expires on its own");
+  }
+
+  @Test
+  void outsidePauseAShutdownStopsPostgresAndHandsTheLockOver() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    pg.primary = true;
+    assertTrue(lead.take());
+    actions.observe(store.load(ReadMode.LOCAL));
+    actions.shutdown();
+    assertTrue(log.contains("pg.stop FAST"), log.toString());
+    assertNull(store.leader);
+  }
+
+  @Test
+  void theRenewalOfAnotherNodesLockUnderTheSameNameFails() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    assertTrue(lead.take());
+    // A second node misconfigured with the same name (its own Raft address) cannot renew it.
+    store.self = "127.0.0.1:8399";
+    assertFalse(lead.renew());
+    store.self = "127.0.0.1:8300";
+    assertTrue(lead.renew());
+  }
+
+  @Test
+  void thePromotionRecordsWhereTheOldTimelineEndedFromTheHistoryFile() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    run(Action.TAKE_LEASE_AND_PROMOTE, null);
+    List<Object> entry = store.history.get(store.history.size() - 1);
+    assertEquals(1, ((Number) entry.get(0)).intValue());
+    assertEquals(
+        io.synod.engine.postgres.Lsn.parse("0/3000000"), ((Number) entry.get(1)).longValue());
+    assertEquals("node1", entry.get(4));
+  }
+}
