@@ -79,7 +79,7 @@ class PeerProbeTlsTest {
                 Map.of(),
                 r -> new Response(200, "application/json", body))) {
       Cluster c = withPeer("https://127.0.0.1:" + s.port() + "/patroni");
-      Duration t = Duration.ofSeconds(3);
+      Duration t = Duration.ofSeconds(10); // generous: a loaded test machine, a cold TLS client
 
       CtlConfig ctlCert =
           new CtlConfig(
