@@ -237,14 +237,23 @@ public final class ConfigKeys {
         "raft.snapshot_interval_secs",
         "PATRONI_RAFT_SNAPSHOT_INTERVAL_SECS",
         "Synod: SOFAJRaft snapshot interval (60)");
-    w(
+    h(
         "raft.password",
         "PATRONI_RAFT_PASSWORD",
-        "Raft traffic encryption is not implemented yet (issue 11)");
-    w(
+        "the shared cluster secret: peers authenticate (mutual TLS from a CA derived from it)"
+            + " before any Raft message is read");
+    h(
         "raft.bind_addr",
         "PATRONI_RAFT_BIND_ADDR",
-        "the Raft port binds every interface for now (issue 11)");
+        "where the Raft server listens (default: self_addr's host; never every interface"
+            + " unless written here)");
+    h(
+        "raft.certfile",
+        "PATRONI_RAFT_CERTFILE",
+        "mutual TLS with your PKI: this node's certificate");
+    h("raft.keyfile", "PATRONI_RAFT_KEYFILE", "its private key (PEM; default: in certfile)");
+    h("raft.keyfile_password", "PATRONI_RAFT_KEYFILE_PASSWORD", "the key's password, if encrypted");
+    h("raft.cafile", "PATRONI_RAFT_CAFILE", "the CA every peer's certificate must be signed by");
     for (String k :
         List.of(
             "min_timeout",

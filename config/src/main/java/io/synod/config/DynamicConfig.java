@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -67,6 +68,17 @@ public final class DynamicConfig {
 
   /** Floating-point slack for the ttl rule: 0.7 + 2*0.4 must equal 1.5. */
   private static final double EPSILON = 1e-9;
+
+  /** postgresql keys that belong to one node: never stored in the cluster-wide config key. */
+  private static final Set<String> LOCAL_ONLY_POSTGRESQL =
+      Set.of(
+          "connect_address",
+          "proxy_address",
+          "listen",
+          "config_dir",
+          "data_dir",
+          "pgpass",
+          "authentication");
 
   private final double ttl;
   private final double loopWait;
@@ -298,12 +310,39 @@ public final class DynamicConfig {
     }
     b.usePgRewind = rewind != null && rewind;
     b.useSlots = slots == null || slots;
+    for (String where : passwordsUnder(pg.map().get("authentication"), "authentication")) {
+      pg.error(
+          where,
+          "a password here would be stored in the cluster store, served to anyone by GET /config"
+              + " and mirrored to etcd/ZooKeeper/Consul; set it in each node's file under"
+              + " postgresql.authentication (or PATRONI_SUPERUSER_PASSWORD,"
+              + " PATRONI_REPLICATION_PASSWORD, ...)");
+    }
     for (String k : pg.unseenKeys()) {
-      // Kept for round trips; the warning (a local setting, or one Synod does not use here) comes
-      // from ConfigKeys.
-      b.otherPostgresql.put(k, pg.map().get(k));
+      // Local settings are not kept: they would be stored in the store, served by GET /config and
+      // mirrored. Others are kept for round trips. The warnings for both come from ConfigKeys.
+      if (!LOCAL_ONLY_POSTGRESQL.contains(k)) {
+        b.otherPostgresql.put(k, pg.map().get(k));
+      }
       pg.accept(k);
     }
+  }
+
+  /** Dotted paths of every key under {@code v} whose name contains "password" and has a value. */
+  private static List<String> passwordsUnder(Object v, String path) {
+    List<String> out = new ArrayList<>();
+    if (v instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        String k = String.valueOf(e.getKey());
+        String p = path + "." + k;
+        if (k.toLowerCase(java.util.Locale.ROOT).contains("password") && e.getValue() != null) {
+          out.add(p);
+        } else {
+          out.addAll(passwordsUnder(e.getValue(), p));
+        }
+      }
+    }
+    return out;
   }
 
   private static void parseSlots(Section s, Builder b) {

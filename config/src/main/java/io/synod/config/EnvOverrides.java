@@ -81,7 +81,11 @@ final class EnvOverrides {
           "connection_retry_time",
           "leader_fallback_timeout",
           "election_timeout_ms",
-          "snapshot_interval_secs");
+          "snapshot_interval_secs",
+          "certfile",
+          "keyfile",
+          "keyfile_password",
+          "cafile");
 
   static final List<String> BINARIES =
       List.of(

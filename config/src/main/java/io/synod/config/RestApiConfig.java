@@ -147,6 +147,16 @@ public record RestApiConfig(
     Credentials auth = Credentials.from(s.section("authentication"));
     String verify = s.choice("verify_client", List.of("none", "optional", "required"));
     List<String> allowlist = s.stringList("allowlist");
+    if (allowlist != null) {
+      // Fail closed: an entry that cannot be used is an error, never a dropped restriction.
+      for (int i = 0; i < allowlist.size(); i++) {
+        try {
+          IpNetwork.parse(allowlist.get(i));
+        } catch (IllegalArgumentException e) {
+          s.error("allowlist[" + i + "]", e.getMessage());
+        }
+      }
+    }
     RestApiConfig c =
         new RestApiConfig(
             listen,
@@ -170,6 +180,15 @@ public record RestApiConfig(
       s.error(
           "verify_client",
           c.verifyClient().patroniName() + " needs HTTPS: set " + s.path("certfile"));
+    } else if (c.verifyClient() != VerifyClient.NONE
+        && (c.cafile() == null || c.cafile().isBlank())) {
+      // Without a CA, the JDK's public roots would decide who may switch over this cluster.
+      s.error(
+          "verify_client",
+          c.verifyClient().patroniName()
+              + " needs "
+              + s.path("cafile")
+              + ": client certificates are verified against it");
     }
     // Python thread pool with no Java counterpart (warned, see ConfigKeys).
     s.accept("thread_pool_size");

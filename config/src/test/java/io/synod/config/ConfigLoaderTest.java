@@ -408,6 +408,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void allowlistEntriesThatCannotBeUsedAreErrors() {
+    assertEquals(
+        List.of(
+            "node1.yml: restapi.allowlist[1]: \"10.0.0.0/-1\": the prefix length -1 is out of"
+                + " range 0-32",
+            "node1.yml: restapi.allowlist[2]: \"10.0.0.0/33\": the prefix length 33 is out of"
+                + " range 0-32",
+            "node1.yml: restapi.allowlist[3]: \"fd00::/abc\": the prefix length must be a number"
+                + " 0-128",
+            "node1.yml: restapi.allowlist[4]: \"300.1.2.3\": not an IP address",
+            "node1.yml: restapi.allowlist[5]: \"no-such-host.invalid\": host name does not"
+                + " resolve",
+            "node1.yml: restapi.allowlist[6]: \"db.example/24\": a network needs an IP address"
+                + " before the /, got \"db.example\"",
+            "node1.yml: restapi.allowlist[7]: empty entry"),
+        problems(
+            minimalWith(
+                "restapi:\n  allowlist: ['10.0.0.0/8', '10.0.0.0/-1', '10.0.0.0/33', 'fd00::/abc',"
+                    + " '300.1.2.3', no-such-host.invalid, db.example/24, '']\n")));
+    assertEquals(
+        List.of("10.0.0.0/8", "::1", "localhost", "fd00::/8"),
+        load(minimalWith("restapi:\n  allowlist: [10.0.0.0/8, '::1', localhost, 'fd00::/8']\n"))
+            .restapi()
+            .allowlist());
+  }
+
+  @Test
   void authenticationNeedsBothKeys() {
     assertEquals(
         List.of("node1.yml: restapi.authentication.password: required"),
@@ -438,6 +465,14 @@ class ConfigLoaderTest {
     assertEquals(
         List.of("node1.yml: restapi.verify_client: required needs HTTPS: set restapi.certfile"),
         problems(minimalWith("restapi:\n  verify_client: required\n")));
+    assertEquals(
+        List.of(
+            "node1.yml: restapi.verify_client: required needs restapi.cafile: client certificates"
+                + " are verified against it"),
+        problems(
+            minimalWith(
+                "restapi:\n  certfile: /etc/c.pem\n  keyfile: /etc/k.pem\n"
+                    + "  verify_client: required\n")));
   }
 
   @Test
@@ -484,6 +519,61 @@ class ConfigLoaderTest {
             "node1.yml: raft.self_addr: \"0.0.0.0:8300\" is a wildcard address; other members "
                 + "cannot connect to it"),
         problems(base + "  data_dir: /r\n  self_addr: 0.0.0.0:8300\n"));
+  }
+
+  @Test
+  void raftTransportSettings() {
+    String base = TestYaml.MINIMAL.replace("raft:\n", "raft:\n  bind_addr: 10.0.0.1\n");
+    SynodConfig plain = load(base);
+    assertEquals(HostPort.parse("10.0.0.1:8300"), plain.raft().bindAddr(), "port from self_addr");
+    assertEquals(HostPort.parse("10.0.0.1:8300"), plain.raft().listenAddr());
+    assertFalse(plain.raft().authenticated());
+    assertEquals(
+        HostPort.parse("127.0.0.1:8300"), load(TestYaml.MINIMAL).raft().listenAddr(), "self_addr");
+
+    String secret = "s3cr3t-s3cr3t-s3cr3t-0123456789";
+    SynodConfig withSecret = load(base.replace("raft:\n", "raft:\n  password: " + secret + "\n"));
+    assertEquals(secret, withSecret.raft().password());
+    assertTrue(withSecret.raft().authenticated());
+    assertFalse(withSecret.raft().toString().contains(secret), withSecret.raft().toString());
+    assertTrue(withSecret.warnings().isEmpty(), withSecret.warnings().toString());
+    assertEquals(
+        secret,
+        load(TestYaml.MINIMAL, Map.of("PATRONI_RAFT_PASSWORD", secret)).raft().password(),
+        "PATRONI_RAFT_PASSWORD");
+
+    assertEquals(
+        List.of(
+            "node1.yml: raft.password: is shorter than 16 characters: anyone who can reach a Raft"
+                + " port can test guesses offline; use a long random secret (openssl rand -base64 32)"),
+        load(base.replace("raft:\n", "raft:\n  password: short\n")).warnings());
+
+    SynodConfig tls =
+        load(
+            base.replace(
+                "raft:\n",
+                "raft:\n  certfile: /etc/synod/n1.pem\n  keyfile: /etc/synod/n1.key\n"
+                    + "  keyfile_password: kp\n  cafile: /etc/synod/ca.pem\n"));
+    assertTrue(tls.raft().tls());
+    assertEquals(Path.of("/etc/synod/ca.pem"), tls.raft().cafile());
+    assertFalse(tls.raft().toString().contains("kp,"), tls.raft().toString());
+
+    assertEquals(
+        List.of(
+            "node1.yml: raft.password: is empty; remove the key or set a long random secret",
+            "node1.yml: raft.keyfile: set without raft.certfile: Raft TLS needs this node's"
+                + " certificate",
+            "node1.yml: raft.cafile: set without raft.certfile: Raft TLS needs this node's"
+                + " certificate"),
+        problems(base.replace("raft:\n", "raft:\n  password: ''\n  keyfile: /k\n  cafile: /c\n")));
+    assertEquals(
+        List.of(
+            "node1.yml: raft.cafile: required with raft.certfile: peers are accepted when their"
+                + " certificate is signed by this CA",
+            "node1.yml: raft.password: set together with raft.certfile: choose one way for peers"
+                + " to authenticate (the secret, or certificates)"),
+        problems(
+            base.replace("raft:\n", "raft:\n  certfile: /c.pem\n  password: " + secret + "\n")));
   }
 
   @Test
@@ -617,9 +707,9 @@ class ConfigLoaderTest {
                   bind_addr: 0.0.0.0:8300
                 """));
     assertEquals(
-        List.of("raft.bind_addr", "postgresql.use_slots", "thread_pool_size", "kubernetes"),
+        List.of("postgresql.use_slots", "thread_pool_size", "kubernetes"),
         TestYaml.notUsedPaths(c.warnings()));
-    assertEquals(4, c.warnings().size(), c.warnings().toString());
+    assertEquals(3, c.warnings().size(), c.warnings().toString());
     assertEquals("HIGH", c.restapi().ciphers());
     assertEquals("minimal", c.restapi().serverTokens());
     assertEquals(5, c.restapi().requestQueueSize());

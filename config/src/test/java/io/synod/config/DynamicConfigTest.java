@@ -274,6 +274,46 @@ class DynamicConfigTest {
         d.warnings());
     assertFalse(d.toMap().containsKey("use_pg_rewind"));
     assertEquals(true, ((Map<?, ?>) d.toMap().get("postgresql")).get("use_pg_rewind"));
+    assertFalse(
+        ((Map<?, ?>) d.toMap().get("postgresql")).containsKey("data_dir"),
+        "an ignored local setting is not stored");
+  }
+
+  @Test
+  void passwordsInTheDynamicAuthenticationAreRefused() {
+    Map<String, Object> su = new LinkedHashMap<>();
+    su.put("username", "postgres");
+    su.put("password", "hunter2");
+    Map<String, Object> rep = new LinkedHashMap<>();
+    rep.put("username", "replicator");
+    rep.put("sslpassword", "k");
+    Map<String, Object> auth = new LinkedHashMap<>();
+    auth.put("superuser", su);
+    auth.put("replication", rep);
+    Map<String, Object> in = Map.of("postgresql", Map.of("authentication", auth));
+    String why =
+        ": a password here would be stored in the cluster store, served to anyone by GET /config"
+            + " and mirrored to etcd/ZooKeeper/Consul; set it in each node's file under"
+            + " postgresql.authentication (or PATRONI_SUPERUSER_PASSWORD,"
+            + " PATRONI_REPLICATION_PASSWORD, ...)";
+    assertEquals(
+        List.of(
+            "node1.yml: bootstrap.dcs.postgresql.authentication.superuser.password" + why,
+            "node1.yml: bootstrap.dcs.postgresql.authentication.replication.sslpassword" + why),
+        problems(in, "node1.yml: bootstrap.dcs"));
+    // Usernames alone are a local setting: warned about, never stored.
+    DynamicConfig d =
+        dyn(
+            Map.of(
+                "postgresql",
+                Map.of("authentication", Map.of("superuser", Map.of("username", "x")))));
+    assertEquals(1, d.warnings().size(), d.warnings().toString());
+    assertTrue(
+        d.warnings()
+            .get(0)
+            .startsWith("dcs: config key: not used by Synod: postgresql.authentication"),
+        d.warnings().toString());
+    assertFalse(String.valueOf(d.toMap()).contains("authentication"), d.toMap().toString());
   }
 
   @Test

@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
 
 /**
  * The mirror targets configured in a node's YAML: Patroni's {@code etcd3}, {@code zookeeper} and
@@ -286,9 +289,75 @@ public record BridgeConfig(
       if (bool("use_ssl", false)) {
         error("use_ssl", "TLS to ZooKeeper is not supported by Synod's bridge yet");
       }
-      notUsed("cacert", "cert", "key", "key_password", "verify", "set_acls", "auth_data");
+      notUsed("cacert", "cert", "key", "key_password", "verify");
+      List<ACL> acls = acls("set_acls");
+      Map<String, String> auth = authData("auth_data");
       finish();
-      return new ZooKeeperSettings(hosts == null ? List.of() : List.copyOf(hosts));
+      return new ZooKeeperSettings(hosts == null ? List.of() : List.copyOf(hosts), acls, auth);
+    }
+
+    /**
+     * Patroni's set_acls: {@code {principal: [permissions]}}, the principal "scheme:credential" or,
+     * without a scheme, an x509 subject.
+     */
+    List<ACL> acls(String k) {
+      Object v = raw(k);
+      if (v == null) {
+        return List.of();
+      }
+      if (!(v instanceof Map<?, ?> m)) {
+        error(k, "expected a mapping of principal to a list of permissions, got " + show(v));
+        return List.of();
+      }
+      List<ACL> out = new ArrayList<>();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        String principal = String.valueOf(e.getKey());
+        String where = k + "." + principal;
+        List<?> perms =
+            e.getValue() instanceof List<?> l
+                ? l
+                : e.getValue() instanceof String one ? List.of(one) : null;
+        if (perms == null || perms.isEmpty()) {
+          error(where, "expected a list of CREATE, READ, WRITE, DELETE, ADMIN or ALL");
+          continue;
+        }
+        int bits = 0;
+        for (Object p : perms) {
+          String name = String.valueOf(p).trim().toUpperCase(java.util.Locale.ROOT);
+          switch (name) {
+            case "CREATE" -> bits |= ZooDefs.Perms.CREATE;
+            case "READ" -> bits |= ZooDefs.Perms.READ;
+            case "WRITE" -> bits |= ZooDefs.Perms.WRITE;
+            case "DELETE" -> bits |= ZooDefs.Perms.DELETE;
+            case "ADMIN" -> bits |= ZooDefs.Perms.ADMIN;
+            case "ALL" -> bits |= ZooDefs.Perms.ALL;
+            default ->
+                error(
+                    where,
+                    show(p) + " is not a permission (CREATE, READ, WRITE, DELETE, ADMIN, ALL)");
+          }
+        }
+        int colon = principal.indexOf(':');
+        String scheme = colon < 0 ? "x509" : principal.substring(0, colon);
+        String id = colon < 0 ? principal : principal.substring(colon + 1);
+        out.add(new ACL(bits, new Id(scheme, id)));
+      }
+      return out;
+    }
+
+    /** Patroni's auth_data: {@code {scheme: credential}}. */
+    Map<String, String> authData(String k) {
+      Object v = raw(k);
+      if (v == null) {
+        return Map.of();
+      }
+      if (!(v instanceof Map<?, ?> m)) {
+        error(k, "expected a mapping of scheme to credential (e.g. digest: user:password)");
+        return Map.of();
+      }
+      Map<String, String> out = new java.util.LinkedHashMap<>();
+      m.forEach((scheme, cred) -> out.put(String.valueOf(scheme), String.valueOf(cred)));
+      return out;
     }
 
     ConsulSettings consul() {

@@ -3,15 +3,19 @@ package io.synod.bridges;
 import io.synod.store.cluster.Keys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.curator.framework.AuthInfo;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.ACLProvider;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 
 /**
@@ -46,14 +50,39 @@ public final class ZooKeeperTarget extends Target {
     if (client != null) {
       return;
     }
-    CuratorFramework c =
+    CuratorFrameworkFactory.Builder b =
         CuratorFrameworkFactory.builder()
             .connectString(settings.connectString())
             .sessionTimeoutMs(sessionTimeoutMs)
             .connectionTimeoutMs(connectionTimeoutMs)
             .retryPolicy(new RetryNTimes(1, 100))
-            .waitForShutdownTimeoutMs(2000)
-            .build();
+            .waitForShutdownTimeoutMs(2000);
+    if (!settings.authData().isEmpty()) {
+      List<AuthInfo> auth = new ArrayList<>();
+      settings
+          .authData()
+          .forEach(
+              (scheme, cred) ->
+                  auth.add(new AuthInfo(scheme, cred.getBytes(StandardCharsets.UTF_8))));
+      b.authorization(auth);
+    }
+    if (!settings.acls().isEmpty()) {
+      // Patroni's set_acls: every znode the bridge creates, parents included, gets these ACLs.
+      List<ACL> acls = settings.acls();
+      b.aclProvider(
+          new ACLProvider() {
+            @Override
+            public List<ACL> getDefaultAcl() {
+              return acls;
+            }
+
+            @Override
+            public List<ACL> getAclForPath(String path) {
+              return acls;
+            }
+          });
+    }
+    CuratorFramework c = b.build();
     c.getConnectionStateListenable()
         .addListener(
             (cf, state) -> {

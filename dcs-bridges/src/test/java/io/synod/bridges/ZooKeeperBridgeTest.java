@@ -15,7 +15,9 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
+import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -182,6 +184,79 @@ class ZooKeeperBridgeTest extends TargetContract {
     assertEquals(
         "node1", values(s.keys()).get("leader"), "closing the old session takes nothing with it");
     assertNotEquals(0L, (long) nodes(s.keys()).get("leader").getValue());
+  }
+
+  @Test
+  void setAclsProtectEveryZnodeTheBridgeCreates() throws Exception {
+    // Patroni's set_acls/auth_data: the writer authenticates as synod (digest), its znodes are
+    // readable by anyone and writable by synod only.
+    String digest = DigestAuthenticationProvider.generateDigest("synod:s3cret");
+    Map<String, Object> zkSection = new java.util.LinkedHashMap<>();
+    zkSection.put("hosts", List.of(zk.hostPort()));
+    zkSection.put(
+        "set_acls", Map.of("digest:" + digest, List.of("ALL"), "world:anyone", List.of("READ")));
+    zkSection.put("auth_data", Map.of("digest", "synod:s3cret"));
+    ZooKeeperSettings settings = BridgeConfig.parse(null, zkSection, null, null).zookeeper();
+    assertEquals(2, settings.acls().size());
+    assertFalse(settings.toString().contains("s3cret"), settings.toString());
+
+    Setup s = cluster(scope("acls"));
+    Mirror m =
+        new Mirror(
+            s.source(), new ZooKeeperTarget(settings, s.keys(), options(false)), options(false));
+    open.add(m::stop);
+    m.start();
+    awaitMirror(s);
+    for (String path : List.of(base(s.keys()), s.keys().key("leader"), s.keys().key("config"))) {
+      List<ACL> acl = client.getACL().forPath(path);
+      // (ZooKeeper shows another client a digest ACL's hash as "x")
+      assertEquals(
+          Set.of("digest:synod:31", "world:anyone:1"),
+          acl.stream()
+              .map(
+                  a ->
+                      a.getId().getScheme()
+                          + ":"
+                          + a.getId().getId().replaceFirst(":.*", "")
+                          + ":"
+                          + a.getPerms())
+              .collect(java.util.stream.Collectors.toSet()),
+          path);
+    }
+    // Anyone can read what Patroni's tools read...
+    assertNotNull(client.getData().forPath(s.keys().key("config")));
+    // ...but whoever lacks the credential cannot change the cluster through the mirror.
+    assertThrows(
+        KeeperException.NoAuthException.class,
+        () ->
+            client
+                .setData()
+                .forPath(s.keys().key("config"), "{\"ttl\":30}".getBytes(StandardCharsets.UTF_8)));
+    assertThrows(
+        KeeperException.NoAuthException.class,
+        () ->
+            client
+                .create()
+                .forPath(s.keys().key("failover"), "{}".getBytes(StandardCharsets.UTF_8)));
+    // The bridge itself keeps writing.
+    s.store()
+        .setConfig(
+            new java.util.LinkedHashMap<>(Map.of("ttl", 20, "loop_wait", 10, "retry_timeout", 10)),
+            io.synod.store.kv.Expect.ANY);
+    awaitMirror(s);
+  }
+
+  @Test
+  void badSetAclsAreConfigErrors() {
+    Map<String, Object> zkSection = new java.util.LinkedHashMap<>();
+    zkSection.put("hosts", List.of("127.0.0.1:2181"));
+    zkSection.put("set_acls", Map.of("CN=node1", List.of("READ", "EXECUTE")));
+    BridgeConfigException e =
+        assertThrows(
+            BridgeConfigException.class, () -> BridgeConfig.parse(null, zkSection, null, null));
+    assertTrue(
+        e.getMessage().contains("zookeeper.set_acls.CN=node1: \"EXECUTE\" is not a permission"),
+        e.getMessage());
   }
 
   private static final class Wait {

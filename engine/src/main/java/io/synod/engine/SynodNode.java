@@ -7,7 +7,9 @@ import io.synod.config.ConfigLoader;
 import io.synod.config.DynamicConfig;
 import io.synod.config.HostPort;
 import io.synod.config.RaftConfig;
+import io.synod.config.RestApiConfig;
 import io.synod.config.SynodConfig;
+import io.synod.config.VerifyClient;
 import io.synod.engine.api.Access;
 import io.synod.engine.api.HttpServer;
 import io.synod.engine.api.RaftControl;
@@ -20,14 +22,19 @@ import io.synod.engine.ha.Leadership;
 import io.synod.engine.ha.ManualActions;
 import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeIdentity;
+import io.synod.engine.ha.PeerProbe;
 import io.synod.engine.log.LogSetup;
 import io.synod.engine.postgres.PgProcess;
 import io.synod.engine.postgres.PgSettings;
 import io.synod.engine.postgres.Postgres;
+import io.synod.engine.tls.ClientTls;
 import io.synod.engine.watchdog.Watchdog;
 import io.synod.store.RaftStore;
 import io.synod.store.StoreOptions;
 import io.synod.store.cluster.RaftClusterStore;
+import io.synod.store.transport.RaftTransport;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -67,6 +74,7 @@ public final class SynodNode implements AutoCloseable {
               + ": raft: required (Synod runs its own Raft store; "
               + "etcd3/zookeeper/consul are mirror targets, not the source of truth)");
     }
+    requirePasswords(cfg);
     DynamicConfig dcs = cfg.dynamic();
     BridgeConfig bridgeConfig =
         Bridges.config(cfg); // a bad etcd3/zookeeper/consul/bridge section stops us here
@@ -74,15 +82,20 @@ public final class SynodNode implements AutoCloseable {
     for (HostPort hp : r.peers()) {
       peers.add(hp.host() + ":" + hp.port());
     }
+    String self = r.selfAddr().host() + ":" + r.selfAddr().port();
     StoreOptions so =
         new StoreOptions(
             cfg.scope(),
             r.dataDir(),
-            r.selfAddr().host() + ":" + r.selfAddr().port(),
+            self,
             peers,
             r.electionTimeoutMs(),
             r.snapshotIntervalSecs(),
-            dcs.retryTimeout().toMillis());
+            dcs.retryTimeout().toMillis(),
+            (r.listenAddr().isWildcard() ? "0.0.0.0" : r.listenAddr().host())
+                + ":"
+                + r.listenAddr().port(),
+            raftTransport(r, cfg.scope(), self));
     raft = new RaftStore(so).start();
     RaftClusterStore store = new RaftClusterStore(raft, cfg.namespace(), cfg.scope());
     // Mirrors of the store in etcd3/zookeeper/consul: own threads, never on the HA loop's path.
@@ -102,6 +115,8 @@ public final class SynodNode implements AutoCloseable {
                 "-D",
                 ps.dataDir().toString()));
     Watchdog watchdog = new Watchdog(r.dataDir(), ps.dataDir(), PgProcess.asPostgres(stop));
+    PeerProbe.useTls(ClientTls.of(cfg.ctl(), cfg.restapi()));
+    warnIfProbeBlind(cfg);
     AtomicReference<HaSettings> live =
         new AtomicReference<>(HaSettings.of(dcs, cfg.postgresql().usePgRewind()));
     Leadership leadership = new Leadership(cfg.name(), store, watchdog, cfg.watchdog(), live::get);
@@ -141,6 +156,7 @@ public final class SynodNode implements AutoCloseable {
                 Tls.serverContext(cfg.restapi()),
                 HttpServer.Options.from(cfg.restapi()),
                 api::handle);
+    warnIfRestOpen(cfg.restapi());
     loopThread = new Thread(loop, "synod-ha-loop");
     loopThread.start();
     LOG.info(
@@ -166,6 +182,94 @@ public final class SynodNode implements AutoCloseable {
         cfg.tags().nofailover(),
         cfg.tags().failoverPriority(),
         cfg.postgresql().proxyAddress());
+  }
+
+  /**
+   * Patroni's REST API is open by default and Synod keeps that for compatibility; on an address
+   * other hosts can reach, say so loudly.
+   */
+  static boolean warnIfRestOpen(RestApiConfig r) {
+    if (r.authentication() != null
+        || r.verifyClient() == VerifyClient.REQUIRED
+        || !r.allowlist().isEmpty()) {
+      return false;
+    }
+    String host = r.host();
+    boolean loopback;
+    try {
+      loopback = !host.isEmpty() && InetAddress.getByName(host).isLoopbackAddress();
+    } catch (IOException e) {
+      loopback = false;
+    }
+    if (loopback) {
+      return false;
+    }
+    LOG.warn(
+        "restapi: SECURITY: the REST API listens on {} without restapi.authentication: anyone who"
+            + " can reach it can switch over, fail over, restart or reinitialize PostgreSQL and"
+            + " change the cluster configuration. Set restapi.authentication (username, password),"
+            + " or verify_client: required with restapi.cafile, or restrict restapi.allowlist.",
+        r.listen());
+    return true;
+  }
+
+  /**
+   * The leader race asks the other members' REST APIs; against {@code verify_client: required} it
+   * needs a client certificate, which (as in Patroni) comes from ctl.certfile only.
+   */
+  static boolean warnIfProbeBlind(SynodConfig cfg) {
+    if (cfg.restapi().verifyClient() != VerifyClient.REQUIRED
+        || (cfg.ctl() != null && cfg.ctl().certfile() != null)) {
+      return false;
+    }
+    LOG.warn(
+        "restapi.verify_client is required but ctl.certfile is not set: during a leader race this"
+            + " node cannot ask the other members' REST APIs and counts them as unreachable. Set"
+            + " ctl.certfile and ctl.keyfile to a client certificate signed by restapi.cafile.");
+    return true;
+  }
+
+  /**
+   * Synod and the replicas connect over TCP; a role without a password could only be let in by
+   * {@code trust}, i.e. by anyone who can open a TCP connection to PostgreSQL from this host. Synod
+   * refuses to start (and so to bootstrap) rather than write such pg_hba lines.
+   */
+  static void requirePasswords(SynodConfig cfg) {
+    List<String> missing = new ArrayList<>();
+    var pg = cfg.postgresql();
+    if (blank(pg.superuser().password())) {
+      missing.add("postgresql.authentication.superuser.password");
+    }
+    if (blank(pg.replication().password())) {
+      missing.add("postgresql.authentication.replication.password");
+    }
+    if (pg.rewind() != null && blank(pg.rewind().password())) {
+      missing.add("postgresql.authentication.rewind.password");
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          (cfg.source() == null ? "" : cfg.source() + ": ")
+              + String.join(", ", missing)
+              + ": required. Without a password PostgreSQL would have to trust every TCP"
+              + " connection for that role from this host; set one in the file or with"
+              + " PATRONI_SUPERUSER_PASSWORD / PATRONI_REPLICATION_PASSWORD /"
+              + " PATRONI_REWIND_PASSWORD");
+    }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isEmpty();
+  }
+
+  /** raft.certfile (mutual TLS with the operator's PKI), raft.password, or nothing. */
+  static RaftTransport raftTransport(RaftConfig r, String scope, String self) {
+    if (r.tls()) {
+      return RaftTransport.mutualTls(r.certfile(), r.keyfile(), r.keyfilePassword(), r.cafile());
+    }
+    if (r.password() != null) {
+      return RaftTransport.sharedSecret(r.password().toCharArray(), scope, self);
+    }
+    return RaftTransport.plain();
   }
 
   /**

@@ -11,7 +11,6 @@ import com.alipay.sofa.jraft.entity.PeerId;
 import com.alipay.sofa.jraft.entity.Task;
 import com.alipay.sofa.jraft.error.InvokeTimeoutException;
 import com.alipay.sofa.jraft.error.RemotingException;
-import com.alipay.sofa.jraft.option.CliOptions;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RpcOptions;
 import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
@@ -19,14 +18,17 @@ import com.alipay.sofa.jraft.rpc.RpcClient;
 import com.alipay.sofa.jraft.rpc.RpcContext;
 import com.alipay.sofa.jraft.rpc.RpcProcessor;
 import com.alipay.sofa.jraft.rpc.RpcServer;
+import com.alipay.sofa.jraft.util.Endpoint;
 import com.alipay.sofa.jraft.util.RpcFactoryHelper;
 import io.synod.store.kv.Command;
 import io.synod.store.kv.CommandResult;
 import io.synod.store.kv.KvEntry;
+import io.synod.store.transport.RaftTransport;
+import io.synod.store.transport.SynodRaftRpcFactory;
+import io.synod.store.transport.TransportOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -61,6 +63,7 @@ public final class RaftStore implements AutoCloseable {
 
   private static final long RETRY_PAUSE_MS = 20;
   private static final long EXPIRY_SCAN_MS = 20;
+  private static final long PERMISSION_SWEEP_MS = 5_000;
 
   private final StoreOptions opts;
   private final KvStateMachine fsm = new KvStateMachine();
@@ -92,17 +95,27 @@ public final class RaftStore implements AutoCloseable {
   }
 
   public synchronized RaftStore start() {
-    try {
-      Files.createDirectories(opts.dataDir());
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "raft.data_dir " + opts.dataDir() + ": cannot create: " + e.getMessage(), e);
+    PrivateDir.create(opts.dataDir());
+    if (!(RpcFactoryHelper.rpcFactory() instanceof SynodRaftRpcFactory)) {
+      // Without it jraft's own clients would not authenticate and would not be heard.
+      throw new StoreException(
+          StoreException.Kind.REJECTED,
+          "raft: jraft loaded "
+              + RpcFactoryHelper.rpcFactory().getClass().getName()
+              + " instead of Synod's transport; META-INF/services/"
+              + "com.alipay.sofa.jraft.rpc.RaftRpcFactory from synod-raft-store is missing"
+              + " from the class path");
     }
+    RaftTransport transport = opts.transport();
+    SynodRaftRpcFactory factory = (SynodRaftRpcFactory) RpcFactoryHelper.rpcFactory();
     PeerId self = peer(opts.self());
-    RpcServer rpcServer = RaftRpcServerFactory.createRaftRpcServer(self.getEndpoint());
+    Endpoint listen = peer(opts.listenAddress()).getEndpoint();
+    warnIfOpen(listen, transport);
+    RpcServer rpcServer = factory.createRpcServer(listen, transport);
+    RaftRpcServerFactory.addRaftRequestProcessors(rpcServer);
     rpcServer.registerProcessor(new ForwardProcessor());
 
-    NodeOptions no = new NodeOptions();
+    NodeOptions no = new TransportOptions.Node(transport);
     no.setFsm(fsm);
     no.setElectionTimeoutMs(opts.electionTimeoutMs());
     // jraft adds up to maxElectionDelayMs (default 1 s) of random delay; keep it at one timeout.
@@ -120,11 +133,17 @@ public final class RaftStore implements AutoCloseable {
     if (node == null) {
       throw new StoreException(
           StoreException.Kind.REJECTED,
-          "raft: could not start peer " + opts.self() + " in " + opts.dataDir());
+          "raft: could not start peer "
+              + opts.self()
+              + " in "
+              + opts.dataDir()
+              + " (is "
+              + opts.listenAddress()
+              + " free and an address of this host?)");
     }
-    rpcClient = RpcFactoryHelper.rpcFactory().createRpcClient();
+    rpcClient = factory.createRpcClient(transport);
     rpcClient.init(new RpcOptions());
-    cli = RaftServiceFactory.createAndInitCliService(new CliOptions());
+    cli = RaftServiceFactory.createAndInitCliService(new TransportOptions.Cli(transport));
     timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -134,13 +153,53 @@ public final class RaftStore implements AutoCloseable {
             });
     timer.scheduleWithFixedDelay(
         this::expireDueLeases, EXPIRY_SCAN_MS, EXPIRY_SCAN_MS, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::tightenDataDir, PERMISSION_SWEEP_MS, PERMISSION_SWEEP_MS, TimeUnit.MILLISECONDS);
     closed = false;
     LOG.info(
-        "raft: peer {} started in group {} with peers {}",
+        "raft: peer {} started in group {} with peers {}, listening on {}, peers authenticated by"
+            + " {}",
         opts.self(),
         opts.groupId(),
-        opts.peers());
+        opts.peers(),
+        opts.listenAddress(),
+        transport.describe());
     return this;
+  }
+
+  /**
+   * Plain Raft on an address other hosts can reach: anyone there can rewrite the cluster.
+   *
+   * @return whether it warned
+   */
+  static boolean warnIfOpen(Endpoint listen, RaftTransport transport) {
+    if (transport.authenticated()) {
+      return false;
+    }
+    boolean loopback;
+    try {
+      loopback = InetAddress.getByName(listen.getIp()).isLoopbackAddress();
+    } catch (IOException e) {
+      loopback = false;
+    }
+    if (!loopback) {
+      LOG.warn(
+          "raft: SECURITY: the Raft port {} is reachable from other hosts and peers are NOT"
+              + " authenticated: anyone who can connect to it can change the cluster (leader,"
+              + " configuration, pg_hba) and gain superuser access to PostgreSQL. Set the same"
+              + " raft.password on every node (e.g. the output of `openssl rand -base64 32`), or"
+              + " raft.certfile/raft.keyfile/raft.cafile for mutual TLS.",
+          listen);
+    }
+    return !loopback;
+  }
+
+  private void tightenDataDir() {
+    try {
+      PrivateDir.tighten(opts.dataDir());
+    } catch (RuntimeException e) {
+      LOG.debug("raft.data_dir permissions: {}", e.toString());
+    }
   }
 
   // --- writes ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package io.synod.store;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.synod.store.testing.PeerProcess;
+import io.synod.store.testing.PeerTransport;
 import io.synod.store.testing.Ports;
 import io.synod.store.testing.TempDirs;
 import java.nio.file.Files;
@@ -29,6 +30,9 @@ class MultiProcessStoreTest {
   static List<String> addrs = new ArrayList<>();
   static PeerProcess[] peers = new PeerProcess[3];
 
+  /** One secret per fixture cluster: the authenticated transport is the tested one. */
+  static final PeerTransport SECRET = PeerTransport.randomSecret();
+
   @BeforeAll
   static void startThree() throws Exception {
     root = Files.createTempDirectory("synod-store-mp");
@@ -42,13 +46,14 @@ class MultiProcessStoreTest {
 
   static PeerProcess peer(int i) {
     return new PeerProcess(
-        "mp",
-        root.resolve("p" + i),
-        addrs.get(i),
-        addrs,
-        ELECTION_MS,
-        REQUEST_MS,
-        root.resolve("p" + i + ".log"));
+            "mp",
+            root.resolve("p" + i),
+            addrs.get(i),
+            addrs,
+            ELECTION_MS,
+            REQUEST_MS,
+            root.resolve("p" + i + ".log"))
+        .transport(SECRET);
   }
 
   @AfterAll
@@ -187,6 +192,7 @@ class MultiProcessStoreTest {
                 ELECTION_MS,
                 REQUEST_MS,
                 root.resolve("p3.log"))
+            .transport(SECRET)
             .start();
     try {
       int l = leaderIndex();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.synod.engine.cli.DemoFiles;
 import io.synod.store.JvmFlags;
 import io.synod.store.testing.Ports;
+import io.synod.store.transport.RaftTransport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,8 @@ import java.util.Map;
  */
 public final class SynodCluster extends HaCluster {
   public static final String SCOPE = "bench";
+
+  private final DemoFiles.Secrets secrets;
   private final List<String> raftPeers = new ArrayList<>();
   private final String extraDcs;
   private final Path logbackXml;
@@ -48,6 +51,8 @@ public final class SynodCluster extends HaCluster {
     for (int i = 0; i < 3; i++) {
       raftPeers.add("127.0.0.1:" + Ports.free());
     }
+    // measure the authenticated Raft transport users run
+    secrets = DemoFiles.Secrets.demo();
     for (int i = 0; i < 3; i++) {
       String name = "node" + (i + 1);
       Path nodeDir = dir.resolve(name);
@@ -55,14 +60,19 @@ public final class SynodCluster extends HaCluster {
       Node n = new Node(name, Ports.free(), Ports.free(), nodeDir);
       String yml =
           DemoFiles.nodeYaml(
-              SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "");
-      Files.writeString(dir.resolve(name + ".yml"), yml);
+              SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "", secrets);
+      DemoFiles.writePrivate(dir.resolve(name + ".yml"), yml);
       nodes.add(n);
     }
   }
 
   public List<String> raftPeers() {
     return raftPeers;
+  }
+
+  /** How a client outside the cluster authenticates to its Raft peers (the cluster's secret). */
+  public RaftTransport raftTransport() {
+    return RaftTransport.sharedSecret(secrets.raftPassword().toCharArray(), SCOPE, "127.0.0.1:0");
   }
 
   public String raftAddr(Node n) {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synod.store.StoreRpc;
 import io.synod.store.kv.Command;
 import io.synod.store.kv.Expect;
+import io.synod.store.transport.RaftTransport;
+import io.synod.store.transport.SynodRaftRpcFactory;
 import java.util.List;
 
 /**
@@ -27,8 +29,11 @@ public final class SynodStoreClient implements AutoCloseable {
   private final RpcClient client;
   private volatile String lastGood;
 
-  public SynodStoreClient() {
-    client = RpcFactoryHelper.rpcFactory().createRpcClient();
+  /**
+   * @param transport the cluster's Raft transport settings (its secret): peers refuse others
+   */
+  public SynodStoreClient(RaftTransport transport) {
+    client = ((SynodRaftRpcFactory) RpcFactoryHelper.rpcFactory()).createRpcClient(transport);
     client.init(new RpcOptions());
   }
 

@@ -174,7 +174,7 @@ public final class Drills {
     if (c instanceof SynodCluster s && !synodHasSwitchoverEndpoint(s)) {
       // connect the store client now (a write outside the cluster's keys), not inside the timed
       // part
-      p.storeClient = new SynodStoreClient();
+      p.storeClient = new SynodStoreClient(s.raftTransport());
       p.storeClient.put(s.raftPeers(), SynodCluster.SCOPE, "/bench-warmup", "x", 10_000);
     }
     Thread.sleep(200 + (long) (rnd.nextDouble() * c.renewalPeriodMs()));

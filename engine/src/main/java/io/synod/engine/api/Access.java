@@ -1,6 +1,7 @@
 package io.synod.engine.api;
 
 import io.synod.config.Credentials;
+import io.synod.config.IpNetwork;
 import io.synod.config.RestApiConfig;
 import io.synod.config.VerifyClient;
 import java.net.InetAddress;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class Access {
   private static final Logger LOG = LoggerFactory.getLogger(Access.class);
 
-  private final List<Net> allowlist = new ArrayList<>();
+  private final List<IpNetwork> allowlist = new ArrayList<>();
+  private final boolean allowlistSet;
   private final boolean includeMembers;
   private final boolean certRequired;
   private final byte[] expectedAuth;
@@ -33,8 +35,14 @@ public final class Access {
    * @param memberApiUrls the cluster members' api_url values (for allowlist_include_members)
    */
   public Access(RestApiConfig c, Supplier<Collection<String>> memberApiUrls) {
+    allowlistSet = !c.allowlist().isEmpty();
     for (String entry : c.allowlist()) {
-      allowlist.addAll(Net.parse(entry));
+      try {
+        allowlist.addAll(IpNetwork.parse(entry));
+      } catch (IllegalArgumentException e) {
+        // Checked at load; a host name that stopped resolving since only narrows the list.
+        LOG.error("restapi.allowlist: {}; that entry admits nobody", e.getMessage());
+      }
     }
     includeMembers = c.allowlistIncludeMembers();
     certRequired = c.tls() && c.verifyClient() != VerifyClient.NONE;
@@ -54,14 +62,14 @@ public final class Access {
 
   /** Null when the request may proceed, else the 401/403 answer. */
   Response check(Request r) {
-    if (!allowlist.isEmpty() || includeMembers) {
-      List<Net> nets = new ArrayList<>(allowlist);
+    if (allowlistSet || includeMembers) {
+      List<IpNetwork> nets = new ArrayList<>(allowlist);
       if (includeMembers) {
         for (String url : memberApiUrls.get()) {
           try {
             String host = URI.create(url).getHost();
             if (host != null) {
-              nets.addAll(Net.parse(host));
+              nets.addAll(IpNetwork.parse(host));
             }
           } catch (IllegalArgumentException e) {
             LOG.debug("ignoring member api_url {}: {}", url, e.getMessage());
@@ -97,72 +105,5 @@ public final class Access {
       }
     }
     return null;
-  }
-
-  /** An IP network (address + prefix length). */
-  record Net(byte[] address, int prefix) {
-    /**
-     * An entry of restapi.allowlist: a CIDR network, an address, or a host name (all its
-     * addresses).
-     */
-    static List<Net> parse(String entry) {
-      String e = entry.trim();
-      List<Net> out = new ArrayList<>();
-      try {
-        int slash = e.indexOf('/');
-        if (slash > 0) {
-          InetAddress a = InetAddress.getByName(e.substring(0, slash));
-          out.add(new Net(a.getAddress(), Integer.parseInt(e.substring(slash + 1))));
-        } else {
-          for (InetAddress a : InetAddress.getAllByName(e)) {
-            out.add(new Net(a.getAddress(), a.getAddress().length * 8));
-          }
-        }
-      } catch (UnknownHostException | NumberFormatException ex) {
-        LOG.error("invalid restapi.allowlist entry \"{}\": {}", entry, ex.getMessage());
-      }
-      return out;
-    }
-
-    boolean contains(InetAddress a) {
-      byte[] x = normalize(a.getAddress(), address.length);
-      if (x == null) {
-        return false;
-      }
-      int bits = Math.min(prefix, address.length * 8);
-      for (int i = 0; i < bits; i++) {
-        int mask = 0x80 >>> (i % 8);
-        if ((x[i / 8] & mask) != (address[i / 8] & mask)) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    /** Compares IPv4 with IPv4-mapped IPv6 (::ffff:a.b.c.d) as the same address. */
-    private static byte[] normalize(byte[] a, int len) {
-      if (a.length == len) {
-        return a;
-      }
-      if (a.length == 16 && len == 4) {
-        for (int i = 0; i < 10; i++) {
-          if (a[i] != 0) {
-            return null;
-          }
-        }
-        if ((a[10] & 0xff) != 0xff || (a[11] & 0xff) != 0xff) {
-          return null;
-        }
-        return new byte[] {a[12], a[13], a[14], a[15]};
-      }
-      if (a.length == 4 && len == 16) {
-        byte[] m = new byte[16];
-        m[10] = (byte) 0xff;
-        m[11] = (byte) 0xff;
-        System.arraycopy(a, 0, m, 12, 4);
-        return m;
-      }
-      return null;
-    }
   }
 }

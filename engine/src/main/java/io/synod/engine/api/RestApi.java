@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL or the store), so they answer in microseconds even while the store or PostgreSQL is
  * slow. State endpoints (/cluster, /config, /history) read the store, falling back to the last
  * loop's view; their documents are built by {@link StatusDocuments}. Actions ({@link Actions}:
- * switchover, restart, ...) go through {@link Access} first.
+ * switchover, restart, ...) go through {@link Access} first, then {@link CrossSiteGuard} (JSON
+ * bodies only, no cross-site browser requests).
  */
 public final class RestApi {
   private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
@@ -190,6 +191,9 @@ public final class RestApi {
       return statusOnly ? resp.statusOnly() : resp;
     }
     Response denied = svc.access().get().check(r);
+    if (denied == null) {
+      denied = CrossSiteGuard.check(r);
+    }
     if (denied != null) {
       LOG.warn(
           "REST {} {} from {} refused: {} {}",

@@ -78,8 +78,9 @@ final class Demo implements Callable<Integer> {
     dir = dir.toAbsolutePath().normalize();
     Files.createDirectories(dir);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "synod-demo-stop"));
+    DemoFiles.Secrets secrets = DemoFiles.Secrets.demo();
     for (int i = 1; i <= 3; i++) {
-      Path yml = DemoFiles.writeNodeConfig(dir, scope, i, restPort, pgPort, raftPort);
+      Path yml = DemoFiles.writeNodeConfig(dir, scope, i, restPort, pgPort, raftPort, secrets);
       nodes.add(DemoFiles.startNode(yml, dir.resolve("node" + i + "/synod.log")));
       System.out.println(
           "started node"
@@ -129,6 +130,11 @@ final class Demo implements Callable<Integer> {
         "REST API:                 curl -s http://127.0.0.1:" + restPort + "/cluster");
     System.out.println(
         "try a failover:           kill -9 the primary's synod and postgres processes, then watch /cluster");
+    System.out.println(
+        "Raft peers authenticate each other with the secret generated for this demo (raft.password"
+            + " in the node files, readable by you only). For a real cluster, put the same long"
+            + " random secret in every node's raft.password (openssl rand -base64 32), or give each"
+            + " node raft.certfile/keyfile/cafile for mutual TLS: README.md, section Security.");
     System.out.println("Ctrl-C stops all three nodes.");
     if (exitWhenReady) {
       return 0;

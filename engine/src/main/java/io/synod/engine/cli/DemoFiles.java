@@ -3,7 +3,10 @@ package io.synod.engine.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 /** The demo's per-node YAML and process launch. */
@@ -23,7 +26,8 @@ public final class DemoFiles {
     return "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin; install them with: apt-get install -y postgresql-15";
   }
 
-  static Path writeNodeConfig(Path dir, String scope, int i, int restPort, int pgPort, int raftPort)
+  static Path writeNodeConfig(
+      Path dir, String scope, int i, int restPort, int pgPort, int raftPort, Secrets secrets)
       throws IOException {
     Path nodeDir = dir.resolve("node" + i);
     Files.createDirectories(nodeDir);
@@ -31,10 +35,62 @@ public final class DemoFiles {
         List.of(
             "127.0.0.1:" + raftPort, "127.0.0.1:" + (raftPort + 1), "127.0.0.1:" + (raftPort + 2));
     String yml =
-        nodeYaml(scope, "node" + i, restPort + i - 1, pgPort + i - 1, raft, i - 1, nodeDir, "", "");
+        nodeYaml(
+            scope,
+            "node" + i,
+            restPort + i - 1,
+            pgPort + i - 1,
+            raft,
+            i - 1,
+            nodeDir,
+            "",
+            "",
+            secrets);
     Path file = dir.resolve("node" + i + ".yml");
-    Files.writeString(file, yml);
+    writePrivate(file, yml);
     return file;
+  }
+
+  /**
+   * The passwords a demo or fixture cluster's node files carry (the same on every node).
+   *
+   * @param raftPassword raft.password, or null for an unauthenticated Raft transport
+   */
+  public record Secrets(String raftPassword, String superuserPassword, String replicationPassword) {
+    /** The demo's: a fresh Raft secret, and the PostgreSQL passwords the demo prints. */
+    public static Secrets demo() {
+      return new Secrets(newClusterSecret(), "postgres", "replicator");
+    }
+
+    /** Every password fresh and random. */
+    public static Secrets random() {
+      return new Secrets(newClusterSecret(), newClusterSecret(), newClusterSecret());
+    }
+
+    @Override
+    public String toString() {
+      return "Secrets[raft=" + (raftPassword == null ? "none" : "***") + ", postgres=***]";
+    }
+  }
+
+  /**
+   * A fresh cluster secret for raft.password: 32 random bytes, base64. One per demo or fixture
+   * cluster, so the authenticated Raft transport is the one that runs and is tested.
+   */
+  public static String newClusterSecret() {
+    byte[] b = new byte[32];
+    new SecureRandom().nextBytes(b);
+    return Base64.getEncoder().encodeToString(b);
+  }
+
+  /**
+   * Writes a file only its owner can read (0600 from its creation): node configs hold passwords.
+   */
+  public static void writePrivate(Path file, String text) throws IOException {
+    Files.deleteIfExists(file);
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, text);
   }
 
   /**
@@ -44,6 +100,7 @@ public final class DemoFiles {
    * @param raftPeers every node's Raft address; {@code self} indexes this node's
    * @param extraDcs YAML lines added under bootstrap.dcs (indented by 4), e.g. " ttl: 3\n"
    * @param tags YAML lines under a top-level tags section (indented by 2), or empty
+   * @param secrets the cluster's passwords (the same on every node)
    */
   public static String nodeYaml(
       String scope,
@@ -54,7 +111,8 @@ public final class DemoFiles {
       int self,
       Path nodeDir,
       String extraDcs,
-      String tags) {
+      String tags,
+      Secrets secrets) {
     List<String> partners = new ArrayList<>(raftPeers);
     partners.remove(self);
     return """
@@ -68,6 +126,7 @@ public final class DemoFiles {
           data_dir: %s
           self_addr: %s
           partner_addrs: [%s]
+        %s
         bootstrap:
           dcs:
         %s    postgresql:
@@ -86,10 +145,10 @@ public final class DemoFiles {
           authentication:
             superuser:
               username: postgres
-              password: postgres
+              password: '%s'
             replication:
               username: replicator
-              password: replicator
+              password: '%s'
         """
             .formatted(
                 scope,
@@ -99,10 +158,17 @@ public final class DemoFiles {
                 nodeDir.resolve("raft"),
                 raftPeers.get(self),
                 String.join(", ", partners),
+                secrets.raftPassword() == null
+                    ? "  # no password: Raft peers are not authenticated"
+                    : "  password: '"
+                        + secrets.raftPassword()
+                        + "'  # peers authenticate with this secret",
                 extraDcs,
                 pgPort,
                 pgPort,
-                nodeDir.resolve("pgdata"))
+                nodeDir.resolve("pgdata"),
+                secrets.superuserPassword(),
+                secrets.replicationPassword())
         + (tags.isEmpty() ? "" : "tags:\n" + tags);
   }
 

@@ -2,8 +2,7 @@ package io.synod.engine.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.synod.config.TrustAllCertificates;
-import java.io.ByteArrayInputStream;
+import io.synod.engine.tls.ClientTls;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -13,15 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -29,12 +19,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 
 /** synodctl's HTTP client for the nodes' REST APIs: basic auth and TLS from {@link CtlSettings}. */
 final class Api {
@@ -91,9 +76,6 @@ final class Api {
         || settings.certfile != null
         || settings.cacert != null
         || settings.insecure) {
-      if (settings.insecure) {
-        System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
-      }
       b.sslContext(sslContext(settings));
     }
     http = b.build();
@@ -279,163 +261,17 @@ final class Api {
 
   private static SSLContext sslContext(CtlSettings s) {
     try {
-      TrustManager[] trust = null;
-      if (s.insecure) {
-        trust = TrustAllCertificates.managers();
-      } else if (s.cacert != null) {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        int i = 0;
-        for (Certificate c : certificates(Path.of(s.cacert), "ctl.cacert")) {
-          ks.setCertificateEntry("ca" + i++, c);
-        }
-        TrustManagerFactory tmf =
-            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        trust = tmf.getTrustManagers();
-      }
-      javax.net.ssl.KeyManager[] keys = null;
-      if (s.certfile != null) {
-        Path cert = Path.of(s.certfile);
-        Path key = s.keyfile == null ? cert : Path.of(s.keyfile);
-        List<Certificate> chain = certificates(cert, "ctl.certfile");
-        PrivateKey pk = privateKey(key);
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        char[] pw = new char[0];
-        ks.setKeyEntry("client", pk, pw, chain.toArray(new Certificate[0]));
-        KeyManagerFactory kmf =
-            KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, pw);
-        keys = kmf.getKeyManagers();
-      }
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(keys, trust, new SecureRandom());
-      return ctx;
-    } catch (CtlException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new CtlException(
-          CtlException.USAGE, "TLS settings (ctl.cacert/certfile/keyfile): " + e);
+      return new ClientTls(
+              s.cacert,
+              s.certfile,
+              s.keyfile,
+              s.keyfilePassword,
+              s.insecure,
+              List.of(s.caSettings, "ctl.certfile", "ctl.keyfile"))
+          .sslContext();
+    } catch (IllegalArgumentException e) {
+      throw new CtlException(CtlException.USAGE, "TLS settings: " + e.getMessage());
     }
-  }
-
-  private static List<Certificate> certificates(Path p, String setting) throws Exception {
-    byte[] data = readFile(p, setting);
-    Collection<? extends Certificate> cs =
-        CertificateFactory.getInstance("X.509")
-            .generateCertificates(
-                new ByteArrayInputStream(
-                    onlyCertificates(new String(data, StandardCharsets.US_ASCII))
-                        .getBytes(StandardCharsets.US_ASCII)));
-    if (cs.isEmpty()) {
-      throw new CtlException(CtlException.USAGE, setting + " " + p + ": no PEM certificate in it");
-    }
-    return new ArrayList<>(cs);
-  }
-
-  private static final Pattern CERT =
-      Pattern.compile("-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----");
-  private static final Pattern KEY =
-      Pattern.compile(
-          "-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----([^-]+)-----END [A-Z ]*PRIVATE KEY-----");
-
-  private static String onlyCertificates(String pem) {
-    StringBuilder b = new StringBuilder();
-    Matcher m = CERT.matcher(pem);
-    while (m.find()) {
-      b.append(m.group()).append('\n');
-    }
-    return b.toString();
-  }
-
-  private static PrivateKey privateKey(Path p) throws Exception {
-    String pem = new String(readFile(p, "ctl.keyfile"), StandardCharsets.US_ASCII);
-    Matcher m = KEY.matcher(pem);
-    if (!m.find()) {
-      throw new CtlException(CtlException.USAGE, "ctl.keyfile " + p + ": no PEM private key in it");
-    }
-    String kind = m.group(1) == null ? "" : m.group(1).trim();
-    byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-    if (kind.equals("ENCRYPTED") || kind.equals("EC")) {
-      throw new CtlException(
-          CtlException.USAGE,
-          "ctl.keyfile "
-              + p
-              + ": "
-              + kind
-              + " keys are not supported; convert it "
-              + "with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key.pk8.pem");
-    }
-    if (kind.equals("RSA")) {
-      der = pkcs1ToPkcs8(der);
-    }
-    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-    for (String alg : List.of("RSA", "EC", "Ed25519", "EdDSA")) {
-      try {
-        return KeyFactory.getInstance(alg).generatePrivate(spec);
-      } catch (Exception e) {
-        // next algorithm
-      }
-    }
-    throw new CtlException(
-        CtlException.USAGE, "ctl.keyfile " + p + ": cannot read the private key");
-  }
-
-  /** Wraps a PKCS#1 RSAPrivateKey into a PKCS#8 PrivateKeyInfo. */
-  static byte[] pkcs1ToPkcs8(byte[] pkcs1) {
-    byte[] algId = {
-      0x30,
-      0x0d,
-      0x06,
-      0x09,
-      0x2a,
-      (byte) 0x86,
-      0x48,
-      (byte) 0x86,
-      (byte) 0xf7,
-      0x0d,
-      0x01,
-      0x01,
-      0x01,
-      0x05,
-      0x00
-    };
-    byte[] version = {0x02, 0x01, 0x00};
-    byte[] octet = der(0x04, pkcs1);
-    byte[] inner = new byte[version.length + algId.length + octet.length];
-    System.arraycopy(version, 0, inner, 0, version.length);
-    System.arraycopy(algId, 0, inner, version.length, algId.length);
-    System.arraycopy(octet, 0, inner, version.length + algId.length, octet.length);
-    return der(0x30, inner);
-  }
-
-  private static byte[] der(int tag, byte[] content) {
-    int n = content.length;
-    byte[] len;
-    if (n < 0x80) {
-      len = new byte[] {(byte) n};
-    } else if (n < 0x100) {
-      len = new byte[] {(byte) 0x81, (byte) n};
-    } else if (n < 0x10000) {
-      len = new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n};
-    } else {
-      len = new byte[] {(byte) 0x83, (byte) (n >> 16), (byte) (n >> 8), (byte) n};
-    }
-    byte[] out = new byte[1 + len.length + n];
-    out[0] = (byte) tag;
-    System.arraycopy(len, 0, out, 1, len.length);
-    System.arraycopy(content, 0, out, 1 + len.length, n);
-    return out;
-  }
-
-  private static byte[] readFile(Path p, String setting) throws IOException {
-    if (!Files.isReadable(p)) {
-      throw new CtlException(
-          CtlException.USAGE,
-          setting + " " + p + ": " + (Files.exists(p) ? "not readable" : "no such file"));
-    }
-    return Files.readAllBytes(p);
   }
 
   static Map<String, Object> map(Object... kv) {

@@ -19,7 +19,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * is read when it exists, as patronictl does): {@code scope}, where the REST API is ({@code
  * restapi.connect_address}, else {@code listen}), and how to talk to it ({@code ctl.authentication}
  * else {@code restapi.authentication}, {@code ctl.insecure/cacert/certfile/keyfile}, else {@code
- * restapi.cafile}). PATRONI_* variables for these keys override the file, as in Patroni.
+ * restapi.cafile/certfile/keyfile}). PATRONI_* variables for these keys override the file, as in
+ * Patroni.
  */
 final class CtlSettings {
   static final String DEFAULT_API = "http://127.0.0.1:8008";
@@ -33,6 +34,9 @@ final class CtlSettings {
   String certfile;
   String keyfile;
   String keyfilePassword;
+
+  String caSettings = "ctl.cacert";
+
   Path source;
 
   /** -d raft://HOST:PORT: the cluster this Raft peer belongs to (resolved through a REST API). */
@@ -135,6 +139,10 @@ final class CtlSettings {
     s.keyfile = firstNonBlank(env.get("PATRONI_CTL_KEYFILE"), str(ctl.get("keyfile")));
     s.keyfilePassword =
         firstNonBlank(env.get("PATRONI_CTL_KEYFILE_PASSWORD"), str(ctl.get("keyfile_password")));
+    s.caSettings =
+        firstNonBlank(env.get("PATRONI_CTL_CACERT"), str(ctl.get("cacert"))) != null
+            ? "ctl.cacert"
+            : "restapi.cafile";
 
     Map<String, Object> su =
         section(section(section(root, "postgresql"), "authentication"), "superuser");

@@ -2,6 +2,7 @@ package io.synod.engine.ha;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synod.engine.tls.ClientTls;
 import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.Member;
 import java.net.URI;
@@ -16,15 +17,44 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Asks the other members' REST APIs ({@code GET /patroni}) in parallel during the leader race, as
  * Patroni's fetch_nodes_statuses does. A member that does not answer in time is unreachable.
+ *
+ * <p>Over HTTPS it trusts and presents what a client of this cluster's REST API would ({@link
+ * ClientTls}: ctl.cacert else restapi.cafile, ctl.certfile/keyfile else restapi.certfile/keyfile,
+ * ctl.insecure), so a private CA or {@code verify_client: required} does not make every peer look
+ * unreachable.
  */
-final class PeerProbe {
+public final class PeerProbe {
   private static final ObjectMapper JSON = new ObjectMapper();
-  // HTTP/1.1: the REST API speaks nothing else, and an h2c upgrade attempt only costs time.
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofMillis(500))
-          .build();
+  private static volatile ClientTls defaultTls = ClientTls.NONE;
+
+  private final HttpClient http;
+
+  /**
+   * The TLS settings probes made from now on use (the node sets them from its configuration before
+   * its HA loop starts).
+   *
+   * @throws IllegalArgumentException naming the setting whose file cannot be used
+   */
+  public static void useTls(ClientTls tls) {
+    tls.sslContext(); // fail at start, naming the file, not in the middle of a leader race
+    defaultTls = tls;
+  }
+
+  PeerProbe() {
+    this(defaultTls);
+  }
+
+  PeerProbe(ClientTls tls) {
+    // HTTP/1.1: the REST API speaks nothing else, and an h2c upgrade attempt only costs time.
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofMillis(500));
+    if (tls.configured()) {
+      b.sslContext(tls.sslContext());
+    }
+    http = b.build();
+  }
 
   /**
    * Makes one request so the HTTP client's classes are loaded and compiled before the first leader

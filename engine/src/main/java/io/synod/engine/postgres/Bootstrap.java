@@ -64,11 +64,14 @@ final class Bootstrap {
     if (!encoding) {
       cmd.add("--encoding=UTF8");
     }
-    Path pwfile = null;
+    Path pwdir = null;
     try {
       if (s.superuser().hasPassword()) {
-        pwfile = Files.createTempFile("synod-initdb-", ".pw");
-        PgFiles.writeOwned(pwfile, s.superuser().password() + "\n");
+        // 0600 in a 0700 directory from creation on, owned by whoever runs initdb; removed after.
+        pwdir = PgFiles.createPrivateTempDirectory("synod-initdb-");
+        Path pwfile = pwdir.resolve("pwfile");
+        PgFiles.writePrivate(pwfile, s.superuser().password() + "\n");
+        PgFiles.chownToPostgres(pwfile);
         cmd.add("--pwfile=" + pwfile);
       }
       log.info("initdb {}", dir);
@@ -76,12 +79,8 @@ final class Bootstrap {
     } catch (IOException e) {
       throw new UncheckedIOException("initdb: cannot write the password file", e);
     } finally {
-      if (pwfile != null) {
-        try {
-          Files.deleteIfExists(pwfile);
-        } catch (IOException ignored) {
-          // temp dir cleanup will get it
-        }
+      if (pwdir != null) {
+        PgFiles.deleteRecursively(pwdir);
       }
     }
     pg.writeConfig();

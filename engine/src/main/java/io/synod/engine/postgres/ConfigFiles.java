@@ -114,7 +114,7 @@ final class ConfigFiles {
   }
 
   static String postgresqlConf(PgSettings s, String socketDir, ReplicaTarget target) {
-    return postgresqlConf(s, socketDir, target, false, null);
+    return postgresqlConf(s, socketDir, target, false, null, null);
   }
 
   /**
@@ -122,9 +122,17 @@ final class ConfigFiles {
    *     recovery_conf settings are written for every standby
    * @param syncNames synchronous_standby_names as the HA loop manages it in synchronous mode; null
    *     when Synod does not manage it (the configured parameter, if any, applies)
+   * @param passfile the pgpass file primary_conninfo names instead of carrying the replication
+   *     password (PostgreSQL logs primary_conninfo's value whenever it changes); see {@link
+   *     #pgpass}
    */
   static String postgresqlConf(
-      PgSettings s, String socketDir, ReplicaTarget target, boolean standby, String syncNames) {
+      PgSettings s,
+      String socketDir,
+      ReplicaTarget target,
+      boolean standby,
+      String syncNames,
+      Path passfile) {
     StringBuilder b = new StringBuilder(HEADER);
     if (s.options().customConf() != null) {
       b.append("# postgresql.custom_conf, overridden by everything below.\n");
@@ -175,7 +183,7 @@ final class ConfigFiles {
                   ? target.leaderName().replaceAll("[\\r\\n]", " ")
                   : "the leader")
           .append("\n");
-      setting(b, "primary_conninfo", primaryConninfo(s, target));
+      setting(b, "primary_conninfo", primaryConninfo(s, target, passfile));
       if (s.useSlots()) {
         setting(b, "primary_slot_name", Slots.slotNameFor(s.name()));
       }
@@ -237,7 +245,7 @@ final class ConfigFiles {
     return out;
   }
 
-  static String primaryConninfo(PgSettings s, ReplicaTarget t) {
+  static String primaryConninfo(PgSettings s, ReplicaTarget t, Path passfile) {
     Map<String, String> c = new LinkedHashMap<>();
     c.put("host", t.host());
     c.put("port", Integer.toString(t.port()));
@@ -246,12 +254,28 @@ final class ConfigFiles {
       // postgresql.pgpass: the walreceiver reads the password there, not from postgresql.conf
       c.put("passfile", s.options().pgpass().toString());
     } else if (s.replication().hasPassword()) {
-      c.put("password", s.replication().password());
+      if (passfile != null) {
+        c.put("passfile", passfile.toString());
+      } else {
+        c.put("password", s.replication().password());
+      }
     }
     c.put("application_name", s.name());
     c.put("connect_timeout", "5");
     c.putAll(Libpq.params(s.replication(), s.options().majorVersion()));
     return conninfo(c);
+  }
+
+  /**
+   * The pgpass file for the replication role (any host, port and database): {@code
+   * *:*:*:user:password}, with {@code :} and {@code \} escaped as libpq reads them.
+   */
+  static String pgpass(PgSettings.Credentials c) {
+    return "*:*:*:" + pgpassEscape(c.username()) + ":" + pgpassEscape(c.password()) + "\n";
+  }
+
+  private static String pgpassEscape(String v) {
+    return v.replace("\\", "\\\\").replace(":", "\\:");
   }
 
   /** libpq key=value connection string with values quoted when needed. */

@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -72,8 +73,7 @@ public final class PgFiles {
   public static void writeOwned(Path file, String content) {
     Path tmp = file.resolveSibling("." + file.getFileName() + ".synod-tmp");
     try {
-      Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      writePrivate(tmp, content);
       chownToPostgres(tmp);
       try {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -89,6 +89,38 @@ public final class PgFiles {
         // nothing useful to do
       }
     }
+  }
+
+  /**
+   * Writes a new file that is 0600 from its creation (never readable by others, not even for the
+   * moment between creating it and a chmod); a leftover file of that name is replaced.
+   */
+  public static void writePrivate(Path file, String content) throws IOException {
+    Files.deleteIfExists(file);
+    try (var ch =
+        Files.newByteChannel(
+            file,
+            java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+    }
+  }
+
+  /**
+   * A fresh 0700 directory (created with that mode) under the JVM's temp directory, owned by
+   * postgres when the JVM is root: a private place for short-lived secrets PostgreSQL's tools must
+   * read, such as initdb's password file.
+   */
+  public static Path createPrivateTempDirectory(String prefix) throws IOException {
+    Path d =
+        Files.createTempDirectory(
+            prefix,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    chownToPostgres(d);
+    return d;
   }
 
   /** Writes the file only when its content differs; returns whether it changed. */

@@ -260,13 +260,23 @@ public final class Postgres implements PgControl, AutoCloseable {
         writePgpass();
         boolean changed = adoptBaseConfig(dir, cfg);
         boolean standby = Files.exists(dir.resolve("standby.signal"));
+        Path passfile = null;
+        if (replicaTarget != null
+            && s.replication().hasPassword()
+            && s.options().pgpass() == null) {
+          // No postgresql.pgpass: a private one next to PGDATA keeps the replication password out
+          // of postgresql.conf (PostgreSQL logs primary_conninfo's value when it changes).
+          passfile = pgpassFile();
+          changed |= PgFiles.writeOwnedIfChanged(passfile, ConfigFiles.pgpass(s.replication()));
+        }
         String conf =
             ConfigFiles.postgresqlConf(
                 s,
                 socketDir().toString(),
                 replicaTarget,
                 standby,
-                managedSyncNames == null ? null : managedSyncNames.render());
+                managedSyncNames == null ? null : managedSyncNames.render(),
+                passfile);
         changed |= PgFiles.writeOwnedIfChanged(cfg.resolve("postgresql.conf"), conf);
         changed |= PgFiles.writeOwnedIfChanged(cfg.resolve("pg_hba.conf"), ConfigFiles.pgHba(s));
         if (!s.options().pgIdent().isEmpty()) {
@@ -1014,6 +1024,14 @@ public final class Postgres implements PgControl, AutoCloseable {
     }
     logFile = f;
     return f;
+  }
+
+  /**
+   * The replication role's pgpass file, next to PGDATA (not inside it: pg_basebackup and pg_rewind
+   * would copy it around), postgres-owned and 0600.
+   */
+  Path pgpassFile() {
+    return dataDir().toAbsolutePath().getParent().resolve(fileSafe(settings.name()) + ".pgpass");
   }
 
   /**

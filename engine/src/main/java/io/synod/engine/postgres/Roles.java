@@ -5,13 +5,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The roles Synod relies on. DDL can't take bind parameters, so statements are built server-side
- * with format() (%I, %L) rather than by quoting in Java; statements carrying passwords are never
- * logged.
+ * with format() (%I, %L) rather than by quoting in Java. Statements carrying passwords are never
+ * logged: the session turns statement logging off first (log_statement, duration and sampled
+ * logging, statements of failed commands, pg_stat_statements and auto_explain), as Patroni does.
  */
 final class Roles {
   private static final Logger log = LoggerFactory.getLogger(Roles.class);
@@ -29,7 +31,45 @@ final class Roles {
 
   private Roles() {}
 
+  /**
+   * Session settings under which no statement (nor its bind parameters) reaches the server log or
+   * pg_stat_statements. Settings of modules that are not loaded are harmless placeholders.
+   */
+  static final List<String> QUIET =
+      List.of(
+          "SET log_statement = 'none'",
+          "SET log_min_duration_statement = -1",
+          "SET log_min_duration_sample = -1",
+          "SET log_transaction_sample_rate = 0",
+          "SET log_min_error_statement = 'panic'",
+          "SET pg_stat_statements.track_utility = off",
+          "SET auto_explain.log_min_duration = -1");
+
   static void createAll(Connection c, PgSettings s) throws SQLException {
+    quiet(c);
+    try {
+      createRoles(c, s);
+    } finally {
+      try (Statement st = c.createStatement()) {
+        st.execute("RESET ALL");
+      }
+    }
+  }
+
+  private static void quiet(Connection c) throws SQLException {
+    for (String set : QUIET) {
+      try (Statement st = c.createStatement()) {
+        st.execute(set);
+      } catch (SQLException e) {
+        if (set.contains("log_statement") || set.contains("log_min_error_statement")) {
+          throw e; // never send a password without these
+        }
+        log.debug("{}: {}", set, e.getMessage());
+      }
+    }
+  }
+
+  private static void createRoles(Connection c, PgSettings s) throws SQLException {
     PgSettings.Credentials su = s.superuser();
     ensure(c, su, "SUPERUSER LOGIN");
     PgSettings.Credentials rep = s.replication();

@@ -243,7 +243,10 @@ public final class ApiHarness implements AutoCloseable {
             .add(eq < 0 ? "" : kv.substring(eq + 1));
       }
     }
-    return api.handle(new Request(method, p, q, body, remote, authorization));
+    // As a well-behaved client (patronictl, synodctl, curl -H): JSON bodies say so.
+    Map<String, String> headers =
+        body == null || body.isBlank() ? Map.of() : Map.of("content-type", "application/json");
+    return api.handle(new Request(method, p, q, body, remote, authorization, headers, false));
   }
 
   /** Serves the API over HTTP on a free port. */

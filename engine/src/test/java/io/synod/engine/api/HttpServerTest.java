@@ -1,6 +1,8 @@
 package io.synod.engine.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -138,11 +140,58 @@ class HttpServerTest {
     HttpResponse<String> r =
         http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/switchover"))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"leader\": "))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(400, r.statusCode());
     assertTrue(r.body().startsWith("malformed JSON body"), r.body());
+  }
+
+  private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .timeout(Duration.ofSeconds(10));
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aCrossSiteFormOrScriptCannotTriggerAnAction() throws Exception {
+    String switchover = "{\"leader\":\"node1\",\"candidate\":\"node2\"}";
+    // What an HTML form on another site sends (curl -d sends the same type).
+    HttpResponse<String> form =
+        post("/switchover", switchover, "Content-Type", "application/x-www-form-urlencoded");
+    assertEquals(415, form.statusCode());
+    assertTrue(form.body().contains("send Content-Type: application/json"), form.body());
+    assertEquals(415, post("/switchover", switchover, "Content-Type", "text/plain").statusCode());
+    assertEquals(415, post("/switchover", switchover).statusCode(), "a body with no type");
+    assertEquals(
+        415,
+        post("/restart", "", "Content-Type", "application/x-www-form-urlencoded").statusCode(),
+        "an empty form");
+    HttpResponse<String> origin =
+        post("/reload", "", "Origin", "http://evil.example", "Content-Type", "application/json");
+    assertEquals(403, origin.statusCode());
+    assertTrue(origin.body().startsWith("cross-site request refused"), origin.body());
+    assertEquals(
+        403,
+        post("/reload", "", "Sec-Fetch-Site", "cross-site").statusCode(),
+        "a browser's no-cors request without a body");
+    assertNull(h.store.failover, "nothing was requested");
+    assertFalse(h.calls.contains("reload"));
+
+    // The same requests from a client that says what it sends go through.
+    assertEquals(
+        202,
+        post("/reload", "", "Origin", "http://127.0.0.1:" + server.port()).statusCode(),
+        "same origin");
+    assertEquals(202, post("/reload", "").statusCode(), "curl -X POST .../reload");
+    assertEquals(
+        202, post("/reload", "{}", "Content-Type", "application/json; charset=utf-8").statusCode());
   }
 
   @Test

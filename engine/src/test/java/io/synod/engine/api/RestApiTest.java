@@ -482,7 +482,7 @@ class RestApiTest {
                 "{\"ttl\": 4}",
                 "127.0.0.1",
                 null,
-                Map.of("if-match", "\"" + (rev - 1) + "\""),
+                Map.of("if-match", "\"" + (rev - 1) + "\"", "content-type", "application/json"),
                 false));
     assertEquals(409, stale.status());
     assertEquals(3, h.store.config.get("ttl"));
@@ -495,7 +495,7 @@ class RestApiTest {
                 "{\"ttl\": 4}",
                 "127.0.0.1",
                 null,
-                Map.of("if-match", "\"" + rev + "\""),
+                Map.of("if-match", "\"" + rev + "\"", "content-type", "application/json"),
                 false));
     assertEquals(200, fresh.status(), fresh.body());
     assertEquals(4, h.store.config.get("ttl"));
@@ -919,6 +919,48 @@ class RestApiTest {
     // allowlist_include_members: the members' api_url hosts (127.0.0.1 here)
     assertEquals(202, h.call("POST", "/reload", "", ok, "127.0.0.1").status());
     assertEquals(200, h.call("GET", "/patroni", null, null, "172.16.0.1").status());
+  }
+
+  @Test
+  void anAllowlistWhoseEntriesNoLongerResolveAdmitsNobody() {
+    // Checked at load (a config error); should a host name stop resolving later, the list still
+    // restricts: it fails closed instead of opening the unsafe methods to everyone.
+    h =
+        new ApiHarness(
+                "node1",
+                Map.of(),
+                secured(List.of("no-such-host.invalid"), false, null, VerifyClient.NONE),
+                Duration.ofSeconds(5))
+            .threeNodes()
+            .asPrimary();
+    String ok = basic("admin", "s3cret");
+    assertBody(403, "Access is denied", h.call("POST", "/reload", "", ok, "127.0.0.1"));
+    assertBody(403, "Access is denied", h.call("POST", "/reload", "", ok, "10.1.2.3"));
+  }
+
+  @Test
+  void synodsOwnActionsNeedTheSameAuthAsPatronis() {
+    h =
+        new ApiHarness(
+                "node1",
+                Map.of(),
+                secured(List.of(), false, null, VerifyClient.NONE),
+                Duration.ofSeconds(5))
+            .threeNodes()
+            .asPrimary();
+    for (String[] call :
+        List.of(
+            new String[] {"DELETE", "/cluster", "{\"scope\":\"test\"}"},
+            new String[] {"POST", "/raft/members", "{\"raft_addr\":\"127.0.0.1:9\"}"},
+            new String[] {"DELETE", "/raft/members", "{\"raft_addr\":\"127.0.0.1:9\"}"},
+            new String[] {"POST", "/switchover", "{\"leader\":\"node1\"}"})) {
+      assertEquals(
+          401,
+          h.call(call[0], call[1], call[2], null, "127.0.0.1").status(),
+          call[0] + " " + call[1]);
+    }
+    assertEquals(3, h.raft.peers.size(), "no member added: " + h.raft.peers);
+    assertFalse(h.store.config.isEmpty(), "the cluster was not removed");
   }
 
   @Test

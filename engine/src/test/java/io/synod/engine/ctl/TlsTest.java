@@ -171,6 +171,46 @@ class TlsTest {
   }
 
   @Test
+  void aNodesOwnConfigTrustsItsPrivateCa() throws Exception {
+    // Patroni's rule: without ctl.cacert, restapi.cafile is the trusted CA.
+    try (ApiHarness h =
+            new ApiHarness("node2", Map.of(), tls(VerifyClient.NONE), Duration.ofSeconds(5))
+                .threeNodes();
+        HttpServer s =
+            new HttpServer()
+                .start(
+                    "127.0.0.1",
+                    0,
+                    Tls.serverContext(tls(VerifyClient.NONE)),
+                    Map.of(),
+                    h.api::handle)) {
+      h.store
+          .members
+          .values()
+          .forEach(m -> m.put("api_url", "https://127.0.0.1:" + s.port() + "/patroni"));
+      h.asReplica(50 * ApiHarness.MB);
+      Path node = Files.createTempFile(dir, "node", ".yml");
+      String yml =
+          "scope: test\nrestapi:\n  connect_address: 127.0.0.1:"
+              + s.port()
+              + "\n  certfile: "
+              + dir.resolve("server.crt")
+              + "\n  keyfile: "
+              + dir.resolve("server.key")
+              + "\n";
+      Files.writeString(node, yml + "  cafile: " + dir.resolve("ca.crt") + "\n");
+      Run ok = ctl("-c", node.toString(), "list");
+      assertEquals(0, ok.code(), ok.out() + ok.err());
+      assertTrue(ok.out().contains("| node1  |"), ok.out());
+
+      Path noCa = Files.createTempFile(dir, "node", ".yml");
+      Files.writeString(noCa, yml);
+      assertEquals(
+          3, ctl("-c", noCa.toString(), "list").code(), "the JDK's roots do not know the CA");
+    }
+  }
+
+  @Test
   void optionalClientCertificatesGuardOnlyUnsafeMethods() throws Exception {
     try (ApiHarness h =
             new ApiHarness("node2", Map.of(), tls(VerifyClient.OPTIONAL), Duration.ofSeconds(5))

@@ -134,9 +134,10 @@ class SafetyIT {
             3,
             dupDir,
             "",
-            "");
+            "",
+            cluster.secrets); // the cluster's Raft secret: it must be able to join
     java.nio.file.Path file = cluster.dir.resolve("dup.yml");
-    Files.writeString(file, yml);
+    io.synod.engine.cli.DemoFiles.writePrivate(file, yml);
     java.nio.file.Path log = cluster.dir.resolve("dup.log");
     // A fourth machine, configured by copying node2's file: it joins the Raft group as an
     // operator would add it (synodctl members add), under the name node2 already uses.

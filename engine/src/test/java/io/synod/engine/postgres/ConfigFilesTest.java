@@ -73,6 +73,28 @@ class ConfigFilesTest {
   }
 
   @Test
+  void theReplicationPasswordGoesToAPgpassFileNotIntoPostgresqlConf() {
+    // PostgreSQL logs primary_conninfo's new value on every reload: it must not carry a password.
+    String conf =
+        ConfigFiles.postgresqlConf(
+            settings(Map.of(), new PgSettings.Credentials("postgres", "pw")),
+            "/run/sock",
+            new ReplicaTarget("10.0.0.2", 5432, "node-2"),
+            true,
+            null,
+            Path.of("/var/lib/pg/node-1.pgpass"));
+    assertTrue(
+        conf.contains(
+            "primary_conninfo = 'host=10.0.0.2 port=5432 user=repl"
+                + " passfile=/var/lib/pg/node-1.pgpass application_name=node-1 connect_timeout=5'\n"),
+        conf);
+    assertFalse(conf.contains("secret"), conf);
+    assertEquals(
+        "*:*:*:re\\:pl:it's \\\\ secret\n",
+        ConfigFiles.pgpass(new PgSettings.Credentials("re:pl", "it's \\ secret")));
+  }
+
+  @Test
   void postgresqlConfForAPrimaryHasNoStandbySettings() {
     String conf =
         ConfigFiles.postgresqlConf(

@@ -75,7 +75,7 @@ class PgOptionsConfigTest {
   void primaryConninfoCarriesTheReplicationRolesLibpqOptionsTheVersionKnows() {
     String c15 =
         ConfigFiles.primaryConninfo(
-            settings(options(null, null, 15)), new ReplicaTarget("10.0.0.2", 5432, "n2"));
+            settings(options(null, null, 15)), new ReplicaTarget("10.0.0.2", 5432, "n2"), null);
     assertTrue(c15.contains(" sslmode=verify-full"), c15);
     assertTrue(c15.contains(" sslrootcert=/etc/ssl/root.crt"), c15);
     assertTrue(c15.contains(" sslcrldir=/etc/ssl/crl"), "14+: " + c15);
@@ -84,14 +84,14 @@ class PgOptionsConfigTest {
     assertTrue(c15.contains(" password=rp"), c15);
     String c17 =
         ConfigFiles.primaryConninfo(
-            settings(options(null, null, 17)), new ReplicaTarget("10.0.0.2", 5432, "n2"));
+            settings(options(null, null, 17)), new ReplicaTarget("10.0.0.2", 5432, "n2"), null);
     assertTrue(c17.contains(" sslnegotiation=direct"), c17);
   }
 
   @Test
   void withPgpassThePasswordStaysOutOfPostgresqlConf() {
     PgSettings s = settings(options(null, Path.of("/var/lib/synod/pgpass"), 15));
-    String c = ConfigFiles.primaryConninfo(s, new ReplicaTarget("10.0.0.2", 5432, "n2"));
+    String c = ConfigFiles.primaryConninfo(s, new ReplicaTarget("10.0.0.2", 5432, "n2"), null);
     assertTrue(c.contains(" passfile=/var/lib/synod/pgpass"), c);
     assertFalse(c.contains("password="), c);
     assertEquals("*:*:*:postgres:su\n*:*:*:repl:rp\n*:*:*:rewinder:rw\\:x\\\\y\n", Libpq.pgpass(s));
@@ -107,7 +107,7 @@ class PgOptionsConfigTest {
     assertEquals(Path.of("/etc/pg/main"), s.configDir());
     String standby =
         ConfigFiles.postgresqlConf(
-            s, "/run/sock", new ReplicaTarget("10.0.0.2", 5432, "n2"), true, null);
+            s, "/run/sock", new ReplicaTarget("10.0.0.2", 5432, "n2"), true, null, null);
     assertTrue(standby.contains("include '/etc/pg/custom.conf'\n"), standby);
     assertFalse(standby.contains("postgresql.base.conf"), standby);
     assertTrue(standby.contains("data_directory = '/var/lib/pg/data'\n"), standby);
@@ -115,13 +115,14 @@ class PgOptionsConfigTest {
     assertTrue(standby.contains("ident_file = '/etc/pg/main/pg_ident.conf'\n"), standby);
     assertTrue(standby.contains("restore_command = 'cp /arch/%f %p'\n"), standby);
     assertFalse(standby.contains("host=evil"), "recovery_conf cannot replace primary_conninfo");
-    String primary = ConfigFiles.postgresqlConf(s, "/run/sock", null, false, null);
+    String primary = ConfigFiles.postgresqlConf(s, "/run/sock", null, false, null, null);
     assertFalse(primary.contains("restore_command"), "standby settings only on a standby");
     assertTrue(ConfigFiles.pgIdent(s).endsWith("map1 sys1 pg1\n"));
     PgSettings inData = settings(options(null, null, 15));
     assertEquals(inData.dataDir(), inData.configDir());
     assertFalse(
-        ConfigFiles.postgresqlConf(inData, "/s", null, false, null).contains("data_directory"));
+        ConfigFiles.postgresqlConf(inData, "/s", null, false, null, null)
+            .contains("data_directory"));
   }
 
   @Test

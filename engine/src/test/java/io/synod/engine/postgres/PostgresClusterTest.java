@@ -46,6 +46,9 @@ class PostgresClusterTest {
     Map<String, String> params = new LinkedHashMap<>(s1.parameters());
     params.put("work_mem", "7MB");
     params.put("port", "1"); // owned by Synod: must be ignored
+    // Every statement is logged: the role passwords must still not be.
+    params.put("log_statement", "all");
+    params.put("log_min_duration_statement", "0");
     m1 =
         fixture.postgres(
             s1.withParameters(params)
@@ -138,9 +141,15 @@ class PostgresClusterTest {
 
   @Test
   @Order(3)
-  void createUsers() {
+  void createUsers() throws Exception {
     m1.createUsers();
     m1.createUsers(); // idempotent
+    m1.execute("SELECT 'statements are logged'");
+    String log = Files.readString(m1.logFile());
+    assertTrue(log.contains("statements are logged"), "log_statement = all is in effect");
+    for (String secret : List.of("su-secret", "rep-secret", "rw-secret")) {
+      assertFalse(log.contains(secret), "a role password is in PostgreSQL's log");
+    }
     assertEquals(
         "t",
         m1.queryValue(

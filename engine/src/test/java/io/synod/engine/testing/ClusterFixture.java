@@ -33,6 +33,10 @@ public final class ClusterFixture implements AutoCloseable {
 
   public final Path dir;
   public final String scope;
+
+  /** The passwords in the node files (a fresh Raft secret per cluster). */
+  public final DemoFiles.Secrets secrets;
+
   private final List<NodeProc> nodes = new ArrayList<>();
   private final Thread hook = new Thread(this::close, "cluster-fixture-cleanup");
 
@@ -146,7 +150,7 @@ public final class ClusterFixture implements AutoCloseable {
     public Connection connect() throws SQLException {
       Properties p = new Properties();
       p.setProperty("user", "postgres");
-      p.setProperty("password", "postgres");
+      p.setProperty("password", secrets.superuserPassword());
       p.setProperty("connectTimeout", "2");
       p.setProperty("socketTimeout", "5");
       return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", p);
@@ -159,6 +163,16 @@ public final class ClusterFixture implements AutoCloseable {
    */
   public ClusterFixture(String scope, int n, String extraDcs, List<String> tags)
       throws IOException {
+    this(scope, n, extraDcs, tags, DemoFiles.Secrets.demo());
+  }
+
+  /**
+   * @param secrets the cluster's passwords; {@link DemoFiles.Secrets#demo()} (a fresh Raft secret,
+   *     PostgreSQL passwords postgres/replicator) unless a test needs its own
+   */
+  public ClusterFixture(
+      String scope, int n, String extraDcs, List<String> tags, DemoFiles.Secrets secrets)
+      throws IOException {
     PgFixture.requireBinaries(PgFixture.BIN_DIR);
     this.scope = scope;
     dir = Files.createTempDirectory("synod-it-");
@@ -169,6 +183,7 @@ public final class ClusterFixture implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       raft.add("127.0.0.1:" + PgFixture.freePort());
     }
+    this.secrets = secrets;
     for (int i = 0; i < n; i++) {
       String name = "node" + (i + 1);
       Path nodeDir = dir.resolve(name);
@@ -185,9 +200,10 @@ public final class ClusterFixture implements AutoCloseable {
               i,
               nodeDir,
               extraDcs,
-              tags == null || tags.size() <= i ? "" : tags.get(i));
+              tags == null || tags.size() <= i ? "" : tags.get(i),
+              secrets);
       Path file = dir.resolve(name + ".yml");
-      Files.writeString(file, yml);
+      DemoFiles.writePrivate(file, yml);
       nodes.add(new NodeProc(name, rest, pg, file, nodeDir));
     }
   }

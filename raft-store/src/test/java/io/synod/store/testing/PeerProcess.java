@@ -20,6 +20,9 @@ public final class PeerProcess implements AutoCloseable {
   private Process proc;
   private PrintWriter stdin;
   private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+  private PeerTransport transport = PeerTransport.plain();
+  private String bind;
+  private String netns;
 
   public PeerProcess(
       String group,
@@ -53,9 +56,36 @@ public final class PeerProcess implements AutoCloseable {
             String.valueOf(requestMs)));
   }
 
+  /** How this peer authenticates (default: plain). */
+  public PeerProcess transport(PeerTransport t) {
+    this.transport = t;
+    return this;
+  }
+
+  /** The "host:port" the peer listens on when it differs from its Raft address. */
+  public PeerProcess bind(String hostPort) {
+    this.bind = hostPort;
+    return this;
+  }
+
+  /** Runs the peer in network namespace {@code ns} (ip netns exec; root only). */
+  public PeerProcess netns(String ns) {
+    this.netns = ns;
+    return this;
+  }
+
   public PeerProcess start() throws IOException, InterruptedException {
-    Files.createDirectories(dataDir);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    Files.createDirectories(dataDir.getParent());
+    List<String> full = new ArrayList<>();
+    if (netns != null) {
+      full.addAll(List.of("ip", "netns", "exec", netns));
+    }
+    full.addAll(cmd);
+    ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
+    transport.putInto(pb.environment());
+    if (bind != null) {
+      pb.environment().put(StorePeerMain.ENV_BIND, bind);
+    }
     // RocksDB unpacks its native library per JVM; keep it out of /tmp so kills leave nothing
     // behind.
     pb.environment().put("ROCKSDB_SHAREDLIB_DIR", dataDir.getParent().toString());
@@ -103,6 +133,10 @@ public final class PeerProcess implements AutoCloseable {
       throw new IllegalStateException("no answer to '" + command + "' within 60 s; see " + logFile);
     }
     return a;
+  }
+
+  public Path logFile() {
+    return logFile;
   }
 
   public long pid() {

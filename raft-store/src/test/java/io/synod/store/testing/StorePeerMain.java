@@ -1,5 +1,6 @@
 package io.synod.store.testing;
 
+import io.synod.store.Outsider;
 import io.synod.store.RaftStore;
 import io.synod.store.ReadMode;
 import io.synod.store.StoreException;
@@ -22,6 +23,8 @@ import java.util.Optional;
  * <p>Args: groupId dataDir self peer1,peer2,... electionTimeoutMs requestTimeoutMs
  */
 public final class StorePeerMain {
+  static final String ENV_BIND = "SYNOD_TEST_RAFT_BIND";
+
   public static void main(String[] args) throws Exception {
     StoreOptions o =
         new StoreOptions(
@@ -31,16 +34,19 @@ public final class StorePeerMain {
             Arrays.asList(args[3].split(",")),
             Integer.parseInt(args[4]),
             3600,
-            Long.parseLong(args[5]));
+            Long.parseLong(args[5]),
+            System.getenv(ENV_BIND),
+            PeerTransport.fromEnv(args[0], args[2]));
     RaftStore store = new RaftStore(o).start();
     Runtime.getRuntime().addShutdownHook(new Thread(store::close));
+    Outsider outsider = new Outsider(o);
     System.out.println("@@ STARTED");
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
     String line;
     while ((line = in.readLine()) != null) {
       String[] w = line.trim().split(" ");
       try {
-        System.out.println("@@ " + handle(store, w));
+        System.out.println("@@ " + handle(store, outsider, w));
       } catch (StoreException e) {
         System.out.println("@@ ERR " + e.kind() + " " + e.getMessage());
       } catch (RuntimeException e) {
@@ -54,7 +60,10 @@ public final class StorePeerMain {
     System.exit(0);
   }
 
-  private static String handle(RaftStore s, String[] w) {
+  private static String handle(RaftStore s, Outsider outsider, String[] w) throws Exception {
+    if (w[0].startsWith("cli-") || w[0].equals("forward")) {
+      return outsider.handle(w);
+    }
     switch (w[0]) {
       case "put":
         { // put KEY VALUE TTLMS any|absent|value=X
