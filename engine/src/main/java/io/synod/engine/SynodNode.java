@@ -115,7 +115,9 @@ public final class SynodNode implements AutoCloseable {
                 "-D",
                 ps.dataDir().toString()));
     Watchdog watchdog = new Watchdog(r.dataDir(), ps.dataDir(), PgProcess.asPostgres(stop));
-    PeerProbe.useTls(ClientTls.of(cfg.ctl(), cfg.restapi()));
+    // the leader race asks the peers' REST APIs as a client of this cluster would (fails here,
+    // naming the file, when a TLS setting cannot be used)
+    PeerProbe probe = new PeerProbe(ClientTls.of(cfg.ctl(), cfg.restapi()));
     warnIfProbeBlind(cfg);
     AtomicReference<HaSettings> live =
         new AtomicReference<>(HaSettings.of(dcs, cfg.postgresql().usePgRewind()));
@@ -124,7 +126,14 @@ public final class SynodNode implements AutoCloseable {
     actions = new HaActions(id, store, pg, leadership, dcs, () -> loop.wakeUp());
     loop =
         new HaLoop(
-            id, store, pg, actions, live, cfg.postgresql().usePgRewind(), this::onDynamicConfig);
+            id,
+            store,
+            pg,
+            actions,
+            live,
+            cfg.postgresql().usePgRewind(),
+            this::onDynamicConfig,
+            probe);
     loop.onFatal(msg -> new Thread(() -> System.exit(3), "synod-duplicate-name-exit").start());
     currentDcs = dcs;
     manual =

@@ -4,6 +4,7 @@ import io.synod.config.ConfigException;
 import io.synod.config.DynamicConfig;
 import io.synod.engine.postgres.PgControl;
 import io.synod.engine.postgres.PgState;
+import io.synod.engine.tls.ClientTls;
 import io.synod.store.ReadMode;
 import io.synod.store.StoreException;
 import io.synod.store.cluster.Cluster;
@@ -38,7 +39,7 @@ public final class HaLoop implements Runnable {
   private final Leadership lead;
   private final Boolean localUseRewind;
   private final Consumer<DynamicConfig> onDynamicConfig;
-  private final PeerProbe probe = new PeerProbe();
+  private final PeerProbe probe;
   private final AtomicReference<NodeStatus> status = new AtomicReference<>();
   private final ReasonLog reasons = new ReasonLog(LOG::info, LOG::debug);
   private volatile boolean running = true;
@@ -64,6 +65,30 @@ public final class HaLoop implements Runnable {
       AtomicReference<HaSettings> live,
       Boolean localUseRewind,
       Consumer<DynamicConfig> onDynamicConfig) {
+    this(
+        id,
+        store,
+        pg,
+        actions,
+        live,
+        localUseRewind,
+        onDynamicConfig,
+        new PeerProbe(ClientTls.NONE));
+  }
+
+  /**
+   * @param probe how the leader race asks the other members (their REST API's TLS settings)
+   */
+  public HaLoop(
+      NodeIdentity id,
+      ClusterStore store,
+      PgControl pg,
+      HaActions actions,
+      AtomicReference<HaSettings> live,
+      Boolean localUseRewind,
+      Consumer<DynamicConfig> onDynamicConfig,
+      PeerProbe probe) {
+    this.probe = probe;
     this.id = id;
     this.store = store;
     this.pg = pg;

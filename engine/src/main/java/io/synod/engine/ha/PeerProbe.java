@@ -25,26 +25,14 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class PeerProbe {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static volatile ClientTls defaultTls = ClientTls.NONE;
-
   private final HttpClient http;
 
   /**
-   * The TLS settings probes made from now on use (the node sets them from its configuration before
-   * its HA loop starts).
-   *
-   * @throws IllegalArgumentException naming the setting whose file cannot be used
+   * @param tls what a client of this cluster's REST API trusts and presents
+   * @throws IllegalArgumentException naming the setting whose file cannot be used (at start, not in
+   *     the middle of a leader race)
    */
-  public static void useTls(ClientTls tls) {
-    tls.sslContext(); // fail at start, naming the file, not in the middle of a leader race
-    defaultTls = tls;
-  }
-
-  PeerProbe() {
-    this(defaultTls);
-  }
-
-  PeerProbe(ClientTls tls) {
+  public PeerProbe(ClientTls tls) {
     // HTTP/1.1: the REST API speaks nothing else, and an h2c upgrade attempt only costs time.
     HttpClient.Builder b =
         HttpClient.newBuilder()
