@@ -385,6 +385,9 @@ public final class HaActions {
       case REWOUND -> {
         return "pg_rewind against " + leader + " done; " + startReplica(c, leader);
       }
+      case SOURCE_UNREACHABLE -> {
+        return "pg_rewind could not reach " + leader + " (" + r.detail() + "); trying again";
+      }
       case FAILED_DATA_REMOVED -> {
         return "pg_rewind failed ("
             + r.detail()

@@ -301,7 +301,8 @@ public final class HaLoop implements Runnable {
     for (PgState.ReplicationRow r : p.replication()) {
       if (r.applicationName() != null) {
         standbys.add(
-            new SyncPlan.Standby(r.applicationName(), r.state(), r.syncState(), r.flushLsn()));
+            new SyncPlan.Standby(
+                r.applicationName(), r.state(), r.syncState(), r.flushLsn(), r.replyAgeMs()));
       }
     }
     return new LocalPg(

@@ -59,8 +59,29 @@ public final class SyncPlan {
     }
   }
 
-  /** A standby as the primary's pg_stat_replication shows it. */
-  public record Standby(String name, String state, String syncState, long flushLsn) {}
+  /**
+   * A standby as the primary's pg_stat_replication shows it.
+   *
+   * @param replyAgeMs how long ago it last replied (-1: unknown)
+   */
+  public record Standby(
+      String name, String state, String syncState, long flushLsn, long replyAgeMs) {
+    public Standby(String name, String state, String syncState, long flushLsn) {
+      this(name, state, syncState, flushLsn, -1);
+    }
+
+    /**
+     * Behind the primary and silent: a standby whose host was cut off still shows "streaming" until
+     * wal_sender_timeout, while every commit waits for it. A healthy one that is behind replies as
+     * it writes and flushes.
+     */
+    boolean unresponsive(long currentLsn, long silentMs) {
+      return flushLsn < currentLsn && replyAgeMs > silentMs;
+    }
+  }
+
+  /** How long a lagging standby may stay silent before it counts as gone. */
+  static final long SILENT_MS = 1000;
 
   /**
    * @param current what PostgreSQL runs with (null: not managed by Synod)
@@ -187,7 +208,8 @@ public final class SyncPlan {
       if (m == null
           || s.name().equals(in.me())
           || !m.isRunning()
-          || !"streaming".equals(s.state())) {
+          || !"streaming".equals(s.state())
+          || s.unresponsive(in.currentLsn(), SILENT_MS)) {
         continue;
       }
       if (flag(m, "nosync") || flag(m, "nostream") || syncPriority(m) <= 0) {

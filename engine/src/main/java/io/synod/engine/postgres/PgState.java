@@ -68,7 +68,7 @@ public record PgState(
 
   /**
    * One pg_stat_replication row. state: "streaming", "catchup", "backup"...; syncState: "async",
-   * "sync"...
+   * "sync"...; replyAgeMs: how long ago the standby last replied (-1: unknown)
    */
   public record ReplicationRow(
       String applicationName,
@@ -78,7 +78,31 @@ public record PgState(
       long sentLsn,
       long writeLsn,
       long flushLsn,
-      long replayLsn) {}
+      long replayLsn,
+      long replyAgeMs) {
+
+    /** Without the reply age (unknown: -1). */
+    public ReplicationRow(
+        String applicationName,
+        String clientAddr,
+        String state,
+        String syncState,
+        long sentLsn,
+        long writeLsn,
+        long flushLsn,
+        long replayLsn) {
+      this(
+          applicationName,
+          clientAddr,
+          state,
+          syncState,
+          sentLsn,
+          writeLsn,
+          flushLsn,
+          replayLsn,
+          -1);
+    }
+  }
 
   /** Running, accepting connections and not in recovery. */
   public boolean isPrimary() {

@@ -84,6 +84,15 @@ final class Rewind {
               RewindResult.Status.REWOUND, PgProcess.tail(out, PgProcess.TAIL_CHARS));
         }
         detail = "pg_rewind failed: " + r.describe();
+        if (cannotConnect(out)) {
+          // pg_rewind stops before it touches the target when it cannot reach the source: nothing
+          // changed here, so this is worth another try once the leader accepts connections.
+          log.warn("pg_rewind could not reach {}:{}: {}", leaderHost, leaderPort, detail);
+          if (hadStandbySignal) {
+            Postgres.writeSignal(standbySignal);
+          }
+          return new RewindResult(RewindResult.Status.SOURCE_UNREACHABLE, detail);
+        }
       }
     } catch (PgException e) {
       detail = e.getMessage();
@@ -98,6 +107,14 @@ final class Rewind {
       Postgres.writeSignal(standbySignal); // ensureCleanShutdown set it aside; keep it a standby
     }
     return new RewindResult(RewindResult.Status.FAILED, detail);
+  }
+
+  /** libpq's connection failures, as pg_rewind prints them before it changes anything. */
+  static boolean cannotConnect(String output) {
+    String o = output.toLowerCase(java.util.Locale.ROOT);
+    return (o.contains("connection to server") && o.contains("failed"))
+        || o.contains("could not connect to server")
+        || o.contains("could not translate host name");
   }
 
   /**

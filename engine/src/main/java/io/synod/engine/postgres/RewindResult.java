@@ -10,6 +10,11 @@ public record RewindResult(Status status, String detail) {
     /** pg_rewind failed; the data directory is untouched beyond what pg_rewind did. */
     FAILED,
     /**
+     * pg_rewind could not connect to the source (e.g. a new primary not accepting connections yet):
+     * it changed nothing, and a later attempt may well succeed.
+     */
+    SOURCE_UNREACHABLE,
+    /**
      * pg_rewind failed and remove_data_directory_on_rewind_failure wiped the data directory:
      * re-clone.
      */

@@ -193,7 +193,9 @@ final class StateReader {
       try (ResultSet rs =
           st.executeQuery(
               "SELECT application_name, client_addr::text, state, sync_state,"
-                  + " sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text FROM pg_stat_replication"
+                  + " sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text,"
+                  + " COALESCE((EXTRACT(EPOCH FROM now() - reply_time) * 1000)::bigint, -1)"
+                  + " FROM pg_stat_replication"
                   + " ORDER BY application_name")) {
         while (rs.next()) {
           rows.add(
@@ -205,7 +207,8 @@ final class StateReader {
                   Lsn.parse(rs.getString(5)),
                   Lsn.parse(rs.getString(6)),
                   Lsn.parse(rs.getString(7)),
-                  Lsn.parse(rs.getString(8))));
+                  Lsn.parse(rs.getString(8)),
+                  rs.getLong(9)));
         }
       }
       return new PgState(

@@ -322,4 +322,26 @@ class SyncPlanTest {
     }
     assertEquals(2 * 2 * 3 * 64, runs);
   }
+
+  @Test
+  void aSyncStandbyThatFellSilentWhileCommitsWaitIsReplaced() {
+    // its host was cut off: PostgreSQL still lists it as streaming until wal_sender_timeout
+    W w = new W().streaming("node2", "node3").key(1, "node2").cur(first("node2"));
+    w.standbys =
+        List.of(
+            new Standby("node2", "streaming", "sync", NOW - 500, 4000),
+            new Standby("node3", "streaming", "async", NOW, 10));
+    assertEquals(List.of("node3"), SyncPlan.eligible(w.in()));
+    // behind but talking (a busy standby), or silent but caught up (an idle cluster): still fine
+    w.standbys =
+        List.of(
+            new Standby("node2", "streaming", "sync", NOW - 500, 20),
+            new Standby("node3", "streaming", "async", NOW, 10));
+    assertEquals(List.of("node2", "node3"), SyncPlan.eligible(w.in()));
+    w.standbys =
+        List.of(
+            new Standby("node2", "streaming", "sync", NOW, 9000),
+            new Standby("node3", "streaming", "async", NOW, 10));
+    assertEquals(List.of("node2", "node3"), SyncPlan.eligible(w.in()));
+  }
 }
