@@ -286,10 +286,19 @@ public final class ConfigKeys {
         "zookeeper.use_ssl",
         "PATRONI_ZOOKEEPER_USE_SSL",
         "TLS to ZooKeeper is not supported by the mirror yet (use_ssl: false is accepted)");
-    for (String k :
-        List.of("cacert", "cert", "key", "key_password", "verify", "set_acls", "auth_data")) {
+    for (String k : List.of("cacert", "cert", "key", "key_password", "verify")) {
       bridge(State.WARNED, "zookeeper." + k, "PATRONI_ZOOKEEPER_" + up(k), BRIDGE_NOT_USED);
     }
+    bridge(
+        State.HONOURED,
+        "zookeeper.set_acls",
+        "PATRONI_ZOOKEEPER_SET_ACLS",
+        "ACLs of every znode the mirror creates (principal -> permissions)");
+    bridge(
+        State.HONOURED,
+        "zookeeper.auth_data",
+        "PATRONI_ZOOKEEPER_AUTH_DATA",
+        "credentials the mirror's ZooKeeper session authenticates with");
     h("consul", "", "mirror target: Synod copies its keys into this Consul");
     for (String k :
         List.of(

@@ -47,7 +47,8 @@ class BridgeKeysTest {
       case "port" -> "8500";
       case "verify", "use_proxies", "register_service", "use_ssl", "accept_requests" -> true;
       case "checks", "service_tags" -> List.of("a");
-      case "set_acls", "auth_data" -> Map.of("a", "b");
+      case "set_acls" -> Map.of("digest:synod:abc=", List.of("ALL"));
+      case "auth_data" -> Map.of("digest", "synod:secret");
       default -> "/x";
     };
   }
