@@ -10,6 +10,7 @@ import com.alipay.sofa.jraft.conf.Configuration;
 import com.alipay.sofa.jraft.entity.PeerId;
 import com.alipay.sofa.jraft.entity.Task;
 import com.alipay.sofa.jraft.error.InvokeTimeoutException;
+import com.alipay.sofa.jraft.error.RaftError;
 import com.alipay.sofa.jraft.error.RemotingException;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RpcOptions;
@@ -505,7 +506,32 @@ public final class RaftStore implements AutoCloseable {
 
   /** Adds a voting peer online (joint consensus through the leader). */
   public void addPeer(String addr) {
-    membership("add", addr, cli.addPeer(opts.groupId(), knownConf(), peer(addr)));
+    // jraft gives a new peer one election timeout to catch up; one that is still starting (JVM,
+    // TLS handshake) or loading a snapshot misses that often, so the change is retried a few times
+    // before it is reported as failed.
+    Status s = null;
+    for (int attempt = 1; attempt <= ADD_PEER_ATTEMPTS; attempt++) {
+      s = cli.addPeer(opts.groupId(), knownConf(), peer(addr));
+      boolean lagging =
+          s.getCode() == RaftError.ECATCHUP.getNumber()
+              || String.valueOf(s.getErrorMsg()).contains("catch up");
+      if (s.isOk() || !lagging) {
+        break;
+      }
+      LOG.info("raft: new peer {} has not caught up yet (attempt {}), retrying", addr, attempt);
+      sleepQuietly(requestTimeoutMs);
+    }
+    membership("add", addr, s);
+  }
+
+  private static final int ADD_PEER_ATTEMPTS = 5;
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Removes a voting peer online. Removing down to two voters loses tolerance to any failure. */
