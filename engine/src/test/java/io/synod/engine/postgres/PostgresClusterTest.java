@@ -333,9 +333,21 @@ class PostgresClusterTest {
   @Test
   @Order(11)
   void failedRewindKeepsOrRemovesDataAsConfiguredThenReclone() throws Exception {
+    // A source nobody listens on: pg_rewind stops before it touches anything, so the data stays
+    // and the rewind is worth retrying.
     int deadPort = PgFixture.freePort();
-    RewindResult kept = m1.rewind("127.0.0.1", deadPort, WAIT);
-    assertEquals(RewindResult.Status.FAILED, kept.status());
+    RewindResult unreachable = m1.rewind("127.0.0.1", deadPort, WAIT);
+    assertEquals(RewindResult.Status.SOURCE_UNREACHABLE, unreachable.status());
+    assertTrue(Files.exists(m1.dataDir().resolve("PG_VERSION")));
+    assertTrue(Files.exists(m1.dataDir().resolve("standby.signal")), "still a standby");
+
+    // A source that answers but is another cluster: pg_rewind really fails.
+    Postgres other = fixture.postgres(fixture.settings("m3"));
+    other.initdb();
+    assertTrue(other.start());
+    other.createUsers();
+    RewindResult kept = m1.rewind("127.0.0.1", other.settings().port(), WAIT);
+    assertEquals(RewindResult.Status.FAILED, kept.status(), kept::toString);
     assertTrue(kept.detail().contains("pg_rewind"), kept::toString);
     assertTrue(Files.exists(m1.dataDir().resolve("PG_VERSION")));
     assertTrue(Files.exists(m1.dataDir().resolve("standby.signal")), "still a standby");
@@ -363,8 +375,14 @@ class PostgresClusterTest {
             s.prePromote(),
             s.postBootstrap(),
             s.clusterName()));
-    RewindResult removed = m1.rewind("127.0.0.1", deadPort, WAIT);
-    assertEquals(RewindResult.Status.FAILED_DATA_REMOVED, removed.status());
+    assertEquals(
+        RewindResult.Status.SOURCE_UNREACHABLE,
+        m1.rewind("127.0.0.1", deadPort, WAIT).status(),
+        "an unreachable source never costs the data, even with remove_data_directory_on_rewind_failure");
+    assertTrue(Files.exists(m1.dataDir().resolve("PG_VERSION")));
+    RewindResult removed = m1.rewind("127.0.0.1", other.settings().port(), WAIT);
+    other.stop(StopMode.FAST);
+    assertEquals(RewindResult.Status.FAILED_DATA_REMOVED, removed.status(), removed::toString);
     assertTrue(m1.dataDirectoryEmpty());
     assertTrue(m1.state().dataDirEmpty());
 
