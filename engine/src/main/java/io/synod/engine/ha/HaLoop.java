@@ -41,6 +41,7 @@ public final class HaLoop implements Runnable {
   private final Consumer<DynamicConfig> onDynamicConfig;
   private final PeerProbe probe;
   private final AtomicReference<NodeStatus> status = new AtomicReference<>();
+  private final WalClock walClock = new WalClock();
   private final ReasonLog reasons = new ReasonLog(LOG::info, LOG::debug);
   private volatile boolean running = true;
 
@@ -298,11 +299,22 @@ public final class HaLoop implements Runnable {
     String following = pg.replicaTarget().map(t -> t.leaderName()).orElse(null);
     boolean streaming = p.walReceiver() != null && "streaming".equals(p.walReceiver().status());
     java.util.List<SyncPlan.Standby> standbys = new java.util.ArrayList<>();
+    long now = System.nanoTime();
+    if (p.isPrimary()) {
+      walClock.sample(now, p.walPosition());
+    } else {
+      walClock.clear();
+    }
     for (PgState.ReplicationRow r : p.replication()) {
       if (r.applicationName() != null) {
         standbys.add(
             new SyncPlan.Standby(
-                r.applicationName(), r.state(), r.syncState(), r.flushLsn(), r.replyAgeMs()));
+                r.applicationName(),
+                r.state(),
+                r.syncState(),
+                r.flushLsn(),
+                r.replyAgeMs(),
+                walClock.behindMs(r.flushLsn(), now)));
       }
     }
     return new LocalPg(

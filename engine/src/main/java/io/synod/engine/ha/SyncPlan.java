@@ -63,20 +63,22 @@ public final class SyncPlan {
    * A standby as the primary's pg_stat_replication shows it.
    *
    * @param replyAgeMs how long ago it last replied (-1: unknown)
+   * @param behindMs how long the primary has had WAL this standby has not flushed (0: none)
    */
   public record Standby(
-      String name, String state, String syncState, long flushLsn, long replyAgeMs) {
+      String name, String state, String syncState, long flushLsn, long replyAgeMs, long behindMs) {
     public Standby(String name, String state, String syncState, long flushLsn) {
-      this(name, state, syncState, flushLsn, -1);
+      this(name, state, syncState, flushLsn, -1, 0);
     }
 
     /**
-     * Behind the primary and silent: a standby whose host was cut off still shows "streaming" until
-     * wal_sender_timeout, while every commit waits for it. A healthy one that is behind replies as
-     * it writes and flushes.
+     * Behind and silent: a standby whose host was cut off still shows "streaming" until
+     * wal_sender_timeout, while every commit waits for it. A healthy one flushes and replies within
+     * milliseconds of new WAL, so both must exceed {@code silentMs}: bytes behind alone is a commit
+     * caught between its flush and our query, and an old reply alone is an idle cluster.
      */
-    boolean unresponsive(long currentLsn, long silentMs) {
-      return flushLsn < currentLsn && replyAgeMs > silentMs;
+    boolean unresponsive(long silentMs) {
+      return behindMs > silentMs && replyAgeMs > silentMs;
     }
   }
 
@@ -209,7 +211,7 @@ public final class SyncPlan {
           || s.name().equals(in.me())
           || !m.isRunning()
           || !"streaming".equals(s.state())
-          || s.unresponsive(in.currentLsn(), SILENT_MS)) {
+          || s.unresponsive(SILENT_MS)) {
         continue;
       }
       if (flag(m, "nosync") || flag(m, "nostream") || syncPriority(m) <= 0) {

@@ -329,19 +329,27 @@ class SyncPlanTest {
     W w = new W().streaming("node2", "node3").key(1, "node2").cur(first("node2"));
     w.standbys =
         List.of(
-            new Standby("node2", "streaming", "sync", NOW - 500, 4000),
-            new Standby("node3", "streaming", "async", NOW, 10));
+            new Standby("node2", "streaming", "sync", NOW - 500, 4000, 3000),
+            new Standby("node3", "streaming", "async", NOW, 10, 0));
     assertEquals(List.of("node3"), SyncPlan.eligible(w.in()));
-    // behind but talking (a busy standby), or silent but caught up (an idle cluster): still fine
+    // behind but talking (a busy standby): still fine
     w.standbys =
         List.of(
-            new Standby("node2", "streaming", "sync", NOW - 500, 20),
-            new Standby("node3", "streaming", "async", NOW, 10));
+            new Standby("node2", "streaming", "sync", NOW - 500, 20, 3000),
+            new Standby("node3", "streaming", "async", NOW, 10, 0));
     assertEquals(List.of("node2", "node3"), SyncPlan.eligible(w.in()));
+    // silent but caught up (an idle cluster): still fine
     w.standbys =
         List.of(
-            new Standby("node2", "streaming", "sync", NOW, 9000),
-            new Standby("node3", "streaming", "async", NOW, 10));
+            new Standby("node2", "streaming", "sync", NOW, 9000, 0),
+            new Standby("node3", "streaming", "async", NOW, 10, 0));
+    assertEquals(List.of("node2", "node3"), SyncPlan.eligible(w.in()));
+    // an idle standby that has not yet flushed a commit written a moment ago: still fine
+    // (dropping it here sent a healthy cluster to asynchronous commits)
+    w.standbys =
+        List.of(
+            new Standby("node2", "streaming", "sync", NOW - 500, 9000, 200),
+            new Standby("node3", "streaming", "async", NOW, 10, 0));
     assertEquals(List.of("node2", "node3"), SyncPlan.eligible(w.in()));
   }
 }
