@@ -23,6 +23,8 @@ import java.util.Map;
  * segment in angle brackets is a placeholder: {@code <user>} is one of superuser, replication,
  * rewind; any other placeholder ({@code <tag>}, {@code <method>}, {@code <key>}) matches one
  * segment of any name.
+ *
+ * <p>(Long because it is the table itself: one row per Patroni key.)
  */
 public final class ConfigKeys {
   /** The three states of the rule. */

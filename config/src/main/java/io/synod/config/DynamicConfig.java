@@ -10,8 +10,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The cluster-wide ("dynamic") configuration: seeded from {@code bootstrap.dcs}, then stored in the
- * DCS {@code config} key and changed with {@code PATCH /config}. Key names and meanings are
+ * (Over ~600 lines on purpose: one typed view of every dynamic key with its parsing, bounds and the
+ * reasoning behind Synod's defaults, which belong next to each other.)
+ *
+ * <p>The cluster-wide ("dynamic") configuration: seeded from {@code bootstrap.dcs}, then stored in
+ * the DCS {@code config} key and changed with {@code PATCH /config}. Key names and meanings are
  * Patroni's (docs/dynamic_configuration.rst); unknown keys are kept so a round trip through Synod
  * loses nothing.
  *

@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * One peer of the cluster store: a SOFAJRaft node running the {@link KvStateMachine}, plus the
  * write forwarding that lets any peer accept writes. Every call is bounded by {@link
  * StoreOptions#requestTimeoutMs()}; past it the caller gets a {@link StoreException}.
+ *
+ * <p>(Over ~600 lines: jraft's wiring, write forwarding, linearizable reads and membership changes
+ * share one node and its options; the key-value semantics themselves live in {@code kv/}.)
  */
 public final class RaftStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftStore.class);

@@ -17,6 +17,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The verbs that change the cluster: switchover, failover, restart, reload, reinit, flush, remove.
+ *
+ * <p>(Over ~600 lines: each verb carries patronictl's prompts, confirmations and scheduling
+ * options; they share the member lookup and the authenticated REST client kept here.)
  */
 final class Actions {
   private Actions() {}
