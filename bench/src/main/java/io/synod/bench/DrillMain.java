@@ -10,6 +10,7 @@ import io.synod.bench.drill.Report;
 import io.synod.bench.drill.Report.Series;
 import io.synod.bench.drill.Stats;
 import io.synod.bench.drill.TrialResult;
+import io.synod.bench.drill.TrialText;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -222,7 +223,8 @@ public final class DrillMain {
       }
       results.add(r);
       if (!Double.isNaN(r.ms())) {
-        OUT.println("  trial " + i + ": " + Stats.sec(r.ms()) + "  " + describe(drill, r));
+        OUT.println(
+            "  trial " + i + ": " + Stats.sec(r.ms()) + "  " + TrialText.describe(drill, r));
       }
     }
     Map<String, Object> settings = new LinkedHashMap<>(c.settings());
@@ -241,63 +243,6 @@ public final class DrillMain {
       }
     }
     return s;
-  }
-
-  static String describe(String drill, TrialResult r) {
-    Map<String, Object> x = r.extra();
-    if (drill.equals("failover")) {
-      StringBuilder b =
-          new StringBuilder(
-              String.format(
-                  Locale.ROOT,
-                  "(killed %s at +%s ms, %s took over",
-                  x.get("killed"),
-                  x.get("kill_delay_ms"),
-                  x.get("new_primary")));
-      if (x.get("detection_ms") != null) {
-        b.append(
-            String.format(
-                Locale.ROOT,
-                "; detection %s, race %s, promote %s, client %s",
-                ms(x.get("detection_ms")),
-                ms(x.get("race_ms")),
-                ms(x.get("promote_ms")),
-                ms(x.get("client_ms"))));
-        if (x.get("pg_promotion_ms") != null) {
-          b.append(
-              String.format(
-                  Locale.ROOT,
-                  " [promote = lease+promote request %s + PostgreSQL %s]",
-                  ms(x.get("lease_and_promote_request_ms")),
-                  ms(x.get("pg_promotion_ms"))));
-        }
-        if (x.get("raft_reelection_ms") != null) {
-          b.append(", incl. Raft re-election ").append(ms(x.get("raft_reelection_ms")));
-        }
-      }
-      return b.append(")").toString();
-    }
-    String s =
-        String.format(
-            Locale.ROOT,
-            "(%s -> %s; write gap %s; %s answered %s after %s ms",
-            x.get("old_primary"),
-            x.get("candidate"),
-            ms(x.get("write_gap_ms")),
-            x.get("via"),
-            x.get("response_status"),
-            x.get("response_ms"));
-    if (x.get("request_to_stepdown_ms") != null) {
-      s +=
-          String.format(
-              Locale.ROOT,
-              "; request->step-down %s, step-down->lease taken %s, promote %s, client %s",
-              ms(x.get("request_to_stepdown_ms")),
-              ms(x.get("stepdown_to_take_ms")),
-              ms(x.get("promote_ms")),
-              ms(x.get("client_ms")));
-    }
-    return s + ")";
   }
 
   private static String ms(Object v) {
