@@ -98,10 +98,6 @@ class ConfigLoaderTest {
     assertEquals(2, d.pgHba().size());
     assertEquals(100, d.maxTimelinesHistory());
     assertEquals(Duration.ofHours(1), d.memberSlotsTtl());
-    assertEquals(
-        Map.of("type", "logical", "database", "app", "plugin", "pgoutput"),
-        d.slots().get("debezium"));
-    assertTrue(d.slots().containsKey("standby_dc2"));
     assertEquals(List.of(Map.of("name", "ignored", "type", "physical")), d.ignoreSlots());
 
     BootstrapConfig b = c.bootstrap();
@@ -130,10 +126,7 @@ class ConfigLoaderTest {
     assertEquals(30, pg.pgCtlTimeout());
     assertEquals(Boolean.FALSE, pg.usePgRewind());
     assertEquals(List.of("--keep-going"), pg.rewindArgs());
-    assertEquals(List.of("pgbackrest", "basebackup"), pg.createReplicaMethods());
-    assertEquals(
-        "/usr/bin/pgbackrest --stanza=main restore",
-        pg.replicaMethods().get("pgbackrest").get("command"));
+    assertEquals(List.of("basebackup"), pg.createReplicaMethods());
     assertEquals(List.of("--max-rate=100M", "--checkpoint=fast"), pg.basebackupArgs());
     assertEquals("/usr/local/bin/cb.sh", pg.callbacks().onStart());
     assertEquals("/usr/local/bin/role_change.sh", pg.callbacks().onRoleChange());
@@ -151,7 +144,7 @@ class ConfigLoaderTest {
     assertTrue(t.clonefrom());
     assertFalse(t.nosync());
     assertFalse(t.nostream());
-    assertEquals("node2", t.replicatefrom());
+    assertNull(t.replicatefrom());
     assertEquals("eu-1", t.asMap().get("datacenter"));
 
     assertEquals("DEBUG", c.log().level());
@@ -731,6 +724,8 @@ class ConfigLoaderTest {
         List.of(
             "node1.yml: postgresql.pg_ctl_timeout: -5 is negative",
             "node1.yml: postgresql.rewind[0]: option target-pgdata for pg_rewind is not allowed (Synod sets it)",
+            "node1.yml: postgresql.create_replica_methods: "
+                + ConfigKeys.lookup("postgresql.create_replica_methods").refusal(),
             "node1.yml: postgresql.basebackup.pgdata: option pgdata for pg_basebackup is not allowed (Synod sets "
                 + "it)",
             "node1.yml: postgresql.wal_g: required by create_replica_methods (a section with at least command)",
@@ -803,14 +798,18 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void customBootstrapMethodNeedsItsSection() {
+  void customBootstrapMethodIsRefusedAndStillNeedsItsSection() {
+    String refused =
+        "node1.yml: bootstrap.method: " + ConfigKeys.lookup("bootstrap.method").refusal();
     assertEquals(
         List.of(
+            refused,
             "node1.yml: bootstrap.clone_with_walg: required by bootstrap.method: clone_with_walg (a "
                 + "section with at least command)"),
         problems(minimalWith("bootstrap:\n  method: clone_with_walg\n")));
-    SynodConfig c =
-        load(
+    assertEquals(
+        List.of(refused),
+        problems(
             minimalWith(
                 """
                 bootstrap:
@@ -818,12 +817,8 @@ class ConfigLoaderTest {
                   clone_with_walg:
                     command: /bin/clone.sh
                     recovery_conf: {restore_command: 'wal-g fetch %f %p'}
-                """));
-    assertFalse(c.bootstrap().usesInitdb());
-    assertEquals("/bin/clone.sh", c.bootstrap().customMethod().get("command"));
-    assertEquals(
-        List.of("bootstrap.method", "bootstrap.clone_with_walg"),
-        TestYaml.notUsedPaths(c.warnings()));
+                """)));
+    assertTrue(load(minimalWith("bootstrap:\n  method: initdb\n")).bootstrap().usesInitdb());
   }
 
   @Test
@@ -845,6 +840,7 @@ class ConfigLoaderTest {
     assertEquals(
         List.of(
             "node1.yml: tags.failover_priority: -1 is negative",
+            "node1.yml: tags.replicatefrom: " + ConfigKeys.lookup("tags.replicatefrom").refusal(),
             "node1.yml: tags.replicatefrom: expected a string, got a list"),
         problems(minimalWith("tags:\n  failover_priority: -1\n  replicatefrom: [a]\n")));
   }
