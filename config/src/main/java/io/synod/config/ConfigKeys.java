@@ -357,19 +357,19 @@ public final class ConfigKeys {
             + " device; the device is not opened");
 
     // --- bootstrap
-    r(
+    h(
         "bootstrap.method",
         "",
-        "custom bootstrap methods (restore from a backup) are "
-            + NOT_YET
-            + "; Synod would create an empty cluster with initdb instead",
-        "initdb");
-    wv(
+        "initdb, or a custom method (restore from pgBackRest, WAL-G, Barman, a base backup): its"
+            + " command fills PGDATA, the restored cluster recovers and is promoted, then"
+            + " post_bootstrap runs");
+    h(
         "bootstrap.<method>",
         "",
-        "a custom bootstrap method's section, used only when bootstrap.method names it; custom"
-            + " methods are "
-            + NOT_YET);
+        "the custom method named by bootstrap.method: command (run as the postgres user with"
+            + " --scope and --datadir unless no_params, and the section's other keys as"
+            + " --key=value), recovery_conf (PostgreSQL 12+ settings plus recovery.signal),"
+            + " keep_existing_recovery_conf (the restore's own recovery settings are kept)");
     h("bootstrap.initdb", "", "initdb options (data-checksums, encoding: UTF8, ...)");
     h("bootstrap.post_bootstrap", "", "script run once after the cluster is initialized");
     h("bootstrap.post_init", "", "old name of post_bootstrap");

@@ -798,18 +798,14 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void customBootstrapMethodIsRefusedAndStillNeedsItsSection() {
-    String refused =
-        "node1.yml: bootstrap.method: " + ConfigKeys.lookup("bootstrap.method").refusal();
+  void customBootstrapMethodNeedsItsSection() {
     assertEquals(
         List.of(
-            refused,
             "node1.yml: bootstrap.clone_with_walg: required by bootstrap.method: clone_with_walg (a "
                 + "section with at least command)"),
         problems(minimalWith("bootstrap:\n  method: clone_with_walg\n")));
-    assertEquals(
-        List.of(refused),
-        problems(
+    SynodConfig c =
+        load(
             minimalWith(
                 """
                 bootstrap:
@@ -817,8 +813,21 @@ class ConfigLoaderTest {
                   clone_with_walg:
                     command: /bin/clone.sh
                     recovery_conf: {restore_command: 'wal-g fetch %f %p'}
+                """));
+    assertFalse(c.bootstrap().usesInitdb());
+    assertEquals("/bin/clone.sh", c.bootstrap().customMethod().get("command"));
+    assertEquals(List.of(), c.warnings());
+    assertEquals(
+        List.of(
+            "node1.yml: bootstrap.walg.no_params: expected a boolean, got \"maybe\"",
+            "node1.yml: bootstrap.walg.recovery_conf: expected a mapping, got a string"),
+        problems(
+            minimalWith(
+                """
+                bootstrap:
+                  method: walg
+                  walg: {command: /bin/x, no_params: maybe, recovery_conf: x}
                 """)));
-    assertTrue(load(minimalWith("bootstrap:\n  method: initdb\n")).bootstrap().usesInitdb());
   }
 
   @Test

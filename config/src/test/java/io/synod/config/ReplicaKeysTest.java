@@ -57,23 +57,21 @@ class ReplicaKeysTest {
   }
 
   @Test
-  void aCustomBootstrapMethodIsRefusedInitdbIsAccepted() {
-    List<String> p =
-        problems(
-            """
-            bootstrap:
-              method: pgbackrest
-              pgbackrest:
-                command: /usr/bin/pgbackrest --stanza=main --delta restore
-                keep_existing_recovery_conf: true
-                no_params: true
-                recovery_conf:
-                  restore_command: pgbackrest --stanza=main archive-get %f %p
-            """);
-    assertEquals(List.of(refusal("node1.yml", "bootstrap.method", "bootstrap.method")), p);
-    assertTrue(p.get(0).contains("initdb"), p.get(0));
-    SynodConfig c = TestYaml.load(TestYaml.minimalWith("bootstrap:\n  method: initdb\n"));
-    assertTrue(c.bootstrap().usesInitdb());
+  void aCustomBootstrapMethodIsTakenAsPatroniWritesIt() {
+    SynodConfig c =
+        TestYaml.load(
+            TestYaml.minimalWith(
+                """
+                bootstrap:
+                  method: pgbackrest
+                  pgbackrest:
+                    command: /usr/bin/pgbackrest --stanza=main --delta restore
+                    keep_existing_recovery_conf: true
+                    no_params: true
+                    recovery_conf:
+                      restore_command: pgbackrest --stanza=main archive-get %f %p
+                """));
+    assertEquals("pgbackrest", c.bootstrap().method());
     assertEquals(List.of(), c.warnings());
   }
 
