@@ -62,6 +62,9 @@ public record BootstrapConfig(
             "required by bootstrap.method: " + method + " (a section with at least command)");
       } else {
         m.requiredString("command");
+        m.optionalBool("no_params");
+        m.optionalBool("keep_existing_recovery_conf");
+        m.stringMap("recovery_conf");
         custom = Maps.immutableCopy(m.map());
       }
     }

@@ -55,7 +55,8 @@ public final class ConfigKeys {
    *     operator
    * @param validated a warned key whose value is still parsed, validated and kept (so it
    *     round-trips through PATCH /config and can become honoured by flipping its state)
-   * @param quiet values of a warned key that need no warning (see {@link #quietFor})
+   * @param quiet values of a warned key that need no warning, or of a refused key that are accepted
+   *     because Synod does exactly that (see {@link #quietFor})
    */
   public record Key(
       String path,
@@ -71,8 +72,9 @@ public final class ConfigKeys {
     }
 
     /**
-     * Whether a warned key set to {@code value} needs no warning because Synod does exactly that (a
-     * switch set to false, Patroni's default such as synchronous_node_count 1).
+     * Whether a warned key set to {@code value} needs no warning, or a refused key set to it no
+     * error, because Synod does exactly that (a switch set to false, Patroni's default such as
+     * synchronous_node_count 1, bootstrap.method initdb).
      */
     public boolean quietFor(Object value) {
       if (quiet.isEmpty() || value == null) {
@@ -108,8 +110,7 @@ public final class ConfigKeys {
   private static final String SYNC =
       "synchronous replication is not implemented yet (durability issue); the value is validated"
           + " and kept";
-  private static final String REPLICA =
-      "not implemented yet (replica/bootstrap/standby/slot issue); the value is validated and kept";
+  private static final String NOT_YET = "not supported by Synod yet";
   private static final String PYSYNCOBJ =
       "pysyncobj timing of Patroni's raft DCS; SOFAJRaft is tuned with raft.election_timeout_ms";
   private static final String ROLE_OVERRIDES =
@@ -358,12 +359,19 @@ public final class ConfigKeys {
             + " device; the device is not opened");
 
     // --- bootstrap
-    wv(
+    h(
         "bootstrap.method",
         "",
-        "custom bootstrap methods are " + REPLICA + "; Synod runs initdb",
-        "initdb");
-    wv("bootstrap.<method>", "", "custom bootstrap methods are " + REPLICA);
+        "initdb, or a custom method (restore from pgBackRest, WAL-G, Barman, a base backup): its"
+            + " command fills PGDATA, the restored cluster recovers and is promoted, then"
+            + " post_bootstrap runs");
+    h(
+        "bootstrap.<method>",
+        "",
+        "the custom method named by bootstrap.method: command (run as the postgres user with"
+            + " --scope and --datadir unless no_params, and the section's other keys as"
+            + " --key=value), recovery_conf (PostgreSQL 12+ settings plus recovery.signal),"
+            + " keep_existing_recovery_conf (the restore's own recovery settings are kept)");
     h("bootstrap.initdb", "", "initdb options (data-checksums, encoding: UTF8, ...)");
     h("bootstrap.post_bootstrap", "", "script run once after the cluster is initialized");
     h("bootstrap.post_init", "", "old name of post_bootstrap");
@@ -442,13 +450,25 @@ public final class ConfigKeys {
         "postgresql.remove_data_directory_on_rewind_failure",
         "",
         "empty PGDATA and re-clone when pg_rewind fails");
-    wv("postgresql.remove_data_directory_on_diverged_timelines", "", REPLICA, "false");
     wv(
+        "postgresql.remove_data_directory_on_diverged_timelines",
+        "",
+        "not implemented yet: a replica whose timeline diverged and cannot be rewound stays"
+            + " stopped and asks to be reinitialized",
+        "false");
+    r(
         "postgresql.create_replica_methods",
         "",
-        "Synod always clones with pg_basebackup; other methods are " + REPLICA,
+        "replica methods other than basebackup (pgbackrest, wal_g, custom commands) are "
+            + NOT_YET
+            + "; Synod would clone with pg_basebackup from the leader instead",
         "[basebackup]");
-    wv("postgresql.<method>", "", "custom replica methods are " + REPLICA);
+    wv(
+        "postgresql.<method>",
+        "",
+        "a replica method's section, used only when create_replica_methods names it; custom"
+            + " methods are "
+            + NOT_YET);
     h("postgresql.callbacks.on_start", "", "run after PostgreSQL started");
     h("postgresql.callbacks.on_stop", "", "run after PostgreSQL stopped (not on a restart)");
     h("postgresql.callbacks.on_restart", "", "run after a restart");
@@ -497,11 +517,21 @@ public final class ConfigKeys {
     h("tags.clonefrom", "", "preferred source of new replicas' base backups");
     h("tags.nosync", "", "never chosen as a synchronous standby");
     h("tags.sync_priority", "", "preference when choosing synchronous standbys; <= 0 means nosync");
-    wv("tags.replicatefrom", "", "cascading replication is " + REPLICA);
-    wv(
+    r(
+        "tags.replicatefrom",
+        "",
+        "cascading replication is " + NOT_YET + "; the replica would stream from the leader");
+    r(
         "tags.nostream",
         "",
-        "archive-only replicas are " + REPLICA + " (such a member is never a synchronous standby)",
+        "archive-only replicas are " + NOT_YET + "; the replica would stream from the leader",
+        "false");
+    r(
+        "tags.witness",
+        "",
+        "witness members (a Raft voter without PostgreSQL) are "
+            + NOT_YET
+            + "; this member would run PostgreSQL and could become the leader",
         "false");
     h("tags.<tag>", "", "user tags, published in the member key, matched by ?tag_key=value");
 
@@ -555,11 +585,27 @@ public final class ConfigKeys {
         "bootstrap.dcs.member_slots_ttl",
         "",
         "how long a stopped member's replication slot is kept (30 min)");
-    wv("bootstrap.dcs.slots", "", "permanent slots are " + REPLICA);
-    wv("bootstrap.dcs.permanent_replication_slots", "", "old name of slots, which are " + REPLICA);
-    wv("bootstrap.dcs.permanent_slots", "", "old name of slots, which are " + REPLICA);
-    wv("bootstrap.dcs.ignore_slots", "", REPLICA);
-    wv("bootstrap.dcs.standby_cluster", "", "standby clusters are " + REPLICA);
+    String slots =
+        "permanent replication slots are "
+            + NOT_YET
+            + "; they would not be created or kept through a failover, and a consumer would lose"
+            + " WAL or changes";
+    r("bootstrap.dcs.slots", "", slots, "{}");
+    r("bootstrap.dcs.permanent_replication_slots", "", "old name of slots: " + slots, "{}");
+    r("bootstrap.dcs.permanent_slots", "", "old name of slots: " + slots, "{}");
+    h(
+        "bootstrap.dcs.ignore_slots",
+        "",
+        "Synod drops only the member slots it created itself (recorded in PGDATA/synod.slots), so"
+            + " these slots, like every other, are left alone");
+    r(
+        "bootstrap.dcs.standby_cluster",
+        "",
+        "standby clusters are "
+            + NOT_YET
+            + "; the cluster would initdb and run an independent writable primary instead of"
+            + " replicating from the remote one",
+        "{}");
     wv(
         "bootstrap.dcs.primary_race_backoff",
         "",
@@ -697,8 +743,9 @@ public final class ConfigKeys {
     add(path, State.WARNED, env, why, true, List.of(quiet), Owner.CONFIG);
   }
 
-  private static void r(String path, String env, String why) {
-    add(path, State.REFUSED, env, why, false, List.of(), Owner.CONFIG);
+  /** Refused, except for the {@code accepted} values (Synod does exactly that). */
+  private static void r(String path, String env, String why, String... accepted) {
+    add(path, State.REFUSED, env, why, false, List.of(accepted), Owner.CONFIG);
   }
 
   private static void bridge(State s, String path, String env, String why) {

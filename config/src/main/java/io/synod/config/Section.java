@@ -95,7 +95,11 @@ final class Section {
       return;
     }
     switch (k.state()) {
-      case REFUSED -> problems.error(path(key), k.refusal());
+      case REFUSED -> {
+        if (!k.quietFor(v)) {
+          problems.error(path(key), k.refusal());
+        }
+      }
       case WARNED -> {
         if (!k.quietFor(v)) {
           problems.warnLine(

@@ -91,7 +91,9 @@ class ConfigKeysTest {
           .append(
               k.quiet().isEmpty()
                   ? ""
-                  : "; no warning when set to "
+                  : (k.state() == State.REFUSED
+                          ? "; accepted only when set to "
+                          : "; no warning when set to ")
                       + String.join(" or ", k.quiet().stream().map(q -> "`" + q + "`").toList()))
           .append(" |\n");
     }

@@ -98,10 +98,6 @@ class ConfigLoaderTest {
     assertEquals(2, d.pgHba().size());
     assertEquals(100, d.maxTimelinesHistory());
     assertEquals(Duration.ofHours(1), d.memberSlotsTtl());
-    assertEquals(
-        Map.of("type", "logical", "database", "app", "plugin", "pgoutput"),
-        d.slots().get("debezium"));
-    assertTrue(d.slots().containsKey("standby_dc2"));
     assertEquals(List.of(Map.of("name", "ignored", "type", "physical")), d.ignoreSlots());
 
     BootstrapConfig b = c.bootstrap();
@@ -130,10 +126,7 @@ class ConfigLoaderTest {
     assertEquals(30, pg.pgCtlTimeout());
     assertEquals(Boolean.FALSE, pg.usePgRewind());
     assertEquals(List.of("--keep-going"), pg.rewindArgs());
-    assertEquals(List.of("pgbackrest", "basebackup"), pg.createReplicaMethods());
-    assertEquals(
-        "/usr/bin/pgbackrest --stanza=main restore",
-        pg.replicaMethods().get("pgbackrest").get("command"));
+    assertEquals(List.of("basebackup"), pg.createReplicaMethods());
     assertEquals(List.of("--max-rate=100M", "--checkpoint=fast"), pg.basebackupArgs());
     assertEquals("/usr/local/bin/cb.sh", pg.callbacks().onStart());
     assertEquals("/usr/local/bin/role_change.sh", pg.callbacks().onRoleChange());
@@ -151,7 +144,7 @@ class ConfigLoaderTest {
     assertTrue(t.clonefrom());
     assertFalse(t.nosync());
     assertFalse(t.nostream());
-    assertEquals("node2", t.replicatefrom());
+    assertNull(t.replicatefrom());
     assertEquals("eu-1", t.asMap().get("datacenter"));
 
     assertEquals("DEBUG", c.log().level());
@@ -731,6 +724,8 @@ class ConfigLoaderTest {
         List.of(
             "node1.yml: postgresql.pg_ctl_timeout: -5 is negative",
             "node1.yml: postgresql.rewind[0]: option target-pgdata for pg_rewind is not allowed (Synod sets it)",
+            "node1.yml: postgresql.create_replica_methods: "
+                + ConfigKeys.lookup("postgresql.create_replica_methods").refusal(),
             "node1.yml: postgresql.basebackup.pgdata: option pgdata for pg_basebackup is not allowed (Synod sets "
                 + "it)",
             "node1.yml: postgresql.wal_g: required by create_replica_methods (a section with at least command)",
@@ -821,9 +816,18 @@ class ConfigLoaderTest {
                 """));
     assertFalse(c.bootstrap().usesInitdb());
     assertEquals("/bin/clone.sh", c.bootstrap().customMethod().get("command"));
+    assertEquals(List.of(), c.warnings());
     assertEquals(
-        List.of("bootstrap.method", "bootstrap.clone_with_walg"),
-        TestYaml.notUsedPaths(c.warnings()));
+        List.of(
+            "node1.yml: bootstrap.walg.no_params: expected a boolean, got \"maybe\"",
+            "node1.yml: bootstrap.walg.recovery_conf: expected a mapping, got a string"),
+        problems(
+            minimalWith(
+                """
+                bootstrap:
+                  method: walg
+                  walg: {command: /bin/x, no_params: maybe, recovery_conf: x}
+                """)));
   }
 
   @Test
@@ -845,6 +849,7 @@ class ConfigLoaderTest {
     assertEquals(
         List.of(
             "node1.yml: tags.failover_priority: -1 is negative",
+            "node1.yml: tags.replicatefrom: " + ConfigKeys.lookup("tags.replicatefrom").refusal(),
             "node1.yml: tags.replicatefrom: expected a string, got a list"),
         problems(minimalWith("tags:\n  failover_priority: -1\n  replicatefrom: [a]\n")));
   }

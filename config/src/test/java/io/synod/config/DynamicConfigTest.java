@@ -169,8 +169,8 @@ class DynamicConfigTest {
             List.of("local all all " + "trust"),
             "parameters_replica",
             Map.of("hot_standby_feedback", "on")));
-    in.put("slots", Map.of("s1", Map.of("type", "physical")));
-    in.put("standby_cluster", Map.of("host", "remote", "port", 5432));
+    in.put("slots", Map.of());
+    in.put("standby_cluster", Map.of());
     in.put("future_patroni_key", List.of(1, 2));
     DynamicConfig d = dyn(in);
     Map<String, Object> out = d.toMap();
@@ -187,16 +187,14 @@ class DynamicConfigTest {
     assertEquals(Map.of("wal_level", "logical"), pg.get("parameters"));
     assertEquals(
         Map.of("hot_standby_feedback", "on"), pg.get("parameters_replica"), "kept verbatim");
-    assertEquals(Map.of("host", "remote", "port", 5432), out.get("standby_cluster"));
-    assertEquals(Map.of("host", "remote", "port", 5432), d.standbyCluster());
+    assertEquals(Map.of(), out.get("standby_cluster"));
+    assertEquals(Map.of(), d.standbyCluster());
     assertEquals(List.of(1, 2), out.get("future_patroni_key"));
     assertEquals(d, dyn(out));
     assertEquals(out, dyn(out).toMap());
     assertEquals(
         List.of(
             TestYaml.notUsedDcs("dcs: config key", "postgresql.parameters_replica"),
-            TestYaml.notUsedDcs("dcs: config key", "slots"),
-            TestYaml.notUsedDcs("dcs: config key", "standby_cluster"),
             "dcs: config key: future_patroni_key: unknown key kept in the dynamic configuration but not used"),
         d.warnings());
   }
@@ -325,13 +323,20 @@ class DynamicConfigTest {
     slots.put("d", null);
     assertEquals(
         List.of(
+            "dcs: config key: slots: " + ConfigKeys.lookup("bootstrap.dcs.slots").refusal(),
             "dcs: config key: slots.a.type: expected physical or logical, got \"weird\"",
             "dcs: config key: slots.b: a logical slot needs database and plugin",
             "dcs: config key: slots.c: expected a mapping (type, database, plugin), got a string",
             "dcs: config key: ignore_slots[0]: expected a mapping (name, type, database, plugin), got a string"),
         problems(Map.of("slots", slots, "ignore_slots", List.of("x")), "dcs: config key"));
-    DynamicConfig legacy = dyn(Map.of("permanent_slots", Map.of("s", Map.of("type", "physical"))));
-    assertEquals(Map.of("s", Map.of("type", "physical")), legacy.slots());
-    assertNull(legacy.toMap().get("permanent_slots"));
+    assertEquals(
+        List.of(
+            "dcs: config key: permanent_slots: "
+                + ConfigKeys.lookup("bootstrap.dcs.permanent_slots").refusal()),
+        problems(
+            Map.of("permanent_slots", Map.of("s", Map.of("type", "physical"))), "dcs: config key"));
+    DynamicConfig none = dyn(Map.of("permanent_slots", Map.of()));
+    assertEquals(Map.of(), none.slots());
+    assertNull(none.toMap().get("permanent_slots"));
   }
 }

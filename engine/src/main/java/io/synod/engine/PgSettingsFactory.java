@@ -5,6 +5,7 @@ import io.synod.config.PgUser;
 import io.synod.config.PostgresqlConfig;
 import io.synod.config.SynchronousMode;
 import io.synod.config.SynodConfig;
+import io.synod.engine.postgres.DataMethods;
 import io.synod.engine.postgres.PgOptions;
 import io.synod.engine.postgres.PgSettings;
 import java.time.Duration;
@@ -48,7 +49,12 @@ final class PgSettingsFactory {
             p.rewindArgs(),
             p.customConf(),
             p.recoveryConf(),
-            majorVersion);
+            majorVersion,
+            new DataMethods(
+                cfg.bootstrap().method(),
+                cfg.bootstrap().customMethod(),
+                p.createReplicaMethods(),
+                p.replicaMethods()));
     return new PgSettings(
         cfg.name(),
         p.dataDir(),

@@ -38,6 +38,13 @@ import org.slf4j.LoggerFactory;
 public final class HaActions {
   private static final Logger LOG = LoggerFactory.getLogger("io.synod.ha");
   private static final Duration REPLICA_START_WAIT = Duration.ofSeconds(10);
+
+  /**
+   * A custom bootstrap method restores a backup, which may take hours; Patroni sets no limit. The
+   * bound only keeps a hung script from holding the bootstrap lock forever.
+   */
+  private static final Duration CUSTOM_BOOTSTRAP_TIMEOUT = Duration.ofHours(24);
+
   private static final long TRANSFER_BACKOFF_NANOS = 5_000_000_000L;
 
   private final NodeIdentity id;
@@ -293,20 +300,33 @@ public final class HaActions {
     if (!lead.acquire()) {
       return lead.lastHolder() + " won the bootstrap race";
     }
-    // Hold the lock through initdb (seconds; longer on a loaded host) without the loop renewing.
+    boolean custom = pg.customBootstrapMethod();
+    // Hold the lock through initdb (seconds; longer on a loaded host) or the restore without the
+    // loop renewing.
     lead.keep(true);
-    lead.busyFor(Math.max(60_000, pg.pgCtlTimeout().toMillis() * 3));
+    lead.busyFor(
+        custom
+            ? CUSTOM_BOOTSTRAP_TIMEOUT.toMillis() + 60_000
+            : Math.max(60_000, pg.pgCtlTimeout().toMillis() * 3));
     try {
       if (!pg.dataDirectoryEmpty()) {
         safeStop(StopMode.IMMEDIATE);
         pg.removeDataDirectory(); // an earlier attempt of ours that did not finish
       }
-      pg.initdb();
-      pg.configureAsPrimary();
+      if (custom) {
+        pg.customBootstrap(CUSTOM_BOOTSTRAP_TIMEOUT);
+      } else {
+        pg.initdb();
+        pg.configureAsPrimary();
+      }
       if (!lead.renew() || !lead.armFence()) {
         throw new PgException("lost the lock or the fence cannot run; not starting as primary");
       }
-      if (!pg.start(pg.pgCtlTimeout())) {
+      if (custom) {
+        pg.start(pg.pgCtlTimeout()); // accepts connections once consistent, maybe later
+        awaitEndOfBootstrapRecovery();
+        pg.finishBootstrapRecovery();
+      } else if (!pg.start(pg.pgCtlTimeout())) {
         throw new PgException("PostgreSQL did not start after initdb; see " + pg.logFile());
       }
       pg.createUsers();
@@ -317,7 +337,12 @@ public final class HaActions {
       store.setConfig(bootstrapDcs.toMap(), Expect.ABSENT);
       store.setInitialize(pg.sysid());
       pg.runCallback("on_start", "primary");
-      return "bootstrapped a new cluster (system identifier " + pg.sysid() + ")";
+      return (custom
+              ? "bootstrapped the cluster from its restored data"
+              : "bootstrapped a new cluster")
+          + " (system identifier "
+          + pg.sysid()
+          + ")";
     } catch (RuntimeException e) {
       LOG.error(
           "bootstrap failed: {}; removing the data directory and the lock so it can be retried",
@@ -330,6 +355,46 @@ public final class HaActions {
         lead.release();
       }
       throw e;
+    }
+  }
+
+  /**
+   * Patroni's "waiting for end of recovery after bootstrap": the restored cluster replays what its
+   * recovery settings fetch and is promoted by PostgreSQL itself (end of archive, or
+   * recovery_target_action: promote). A target reached with recovery_target_action: pause is left
+   * paused for the operator (pg_wal_replay_resume() finishes it), as PostgreSQL intends. The lock
+   * is held meanwhile; losing it, or PostgreSQL stopping, fails the bootstrap.
+   */
+  private void awaitEndOfBootstrapRecovery() {
+    String lastPause = null;
+    while (true) {
+      lead.busyFor(60_000);
+      if (!lead.keeping()) {
+        throw new PgException("lost the lock while the restored cluster recovered");
+      }
+      PgState st = pg.state();
+      if (!st.running()) {
+        throw new PgException(
+            "PostgreSQL stopped while the restored cluster recovered; see " + pg.logFile());
+      }
+      if (st.acceptingConnections() && !st.inRecovery()) {
+        LOG.info("the restored cluster finished its recovery (timeline {})", st.timeline());
+        return;
+      }
+      String pause = st.acceptingConnections() ? pg.replayPauseState() : null;
+      if ("paused".equals(pause) && !pause.equals(lastPause)) {
+        LOG.warn(
+            "the restored cluster's recovery is paused at its target (recovery_target_action:"
+                + " pause); inspect it, then run SELECT pg_wal_replay_resume() to promote it and"
+                + " finish the bootstrap");
+      }
+      lastPause = pause;
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PgException("interrupted while the restored cluster recovered", e);
+      }
     }
   }
 

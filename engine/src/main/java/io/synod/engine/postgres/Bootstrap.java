@@ -87,6 +87,64 @@ final class Bootstrap {
   }
 
   /**
+   * Patroni's custom bootstrap: runs the method's command with {@code --scope --datadir} (unless
+   * no_params) and the method's other keys as {@code --key=value}, as the postgres user; then the
+   * post-restore steps: no promote trigger file left, and the recovery settings (recovery_conf as
+   * settings plus recovery.signal; else keep_existing_recovery_conf keeps the restore's own; else
+   * none). Finally Synod's config files. On failure the data directory is emptied.
+   */
+  void customBootstrap(Duration timeout) {
+    PgSettings s = pg.settings();
+    DataMethods m = s.options().methods();
+    if (!m.customBootstrap()) {
+      throw new PgException("customBootstrap: bootstrap.method is " + m.bootstrapMethod());
+    }
+    Path dir = s.dataDir();
+    if (!PgFiles.isMissingOrEmpty(dir)) {
+      throw new PgException("bootstrap: data directory " + dir + " is not empty");
+    }
+    PgFiles.createPrivateDirectory(dir);
+    Map<String, Object> conf = m.bootstrap();
+    String name = "bootstrap method " + m.bootstrapMethod();
+    try {
+      List<String> cmd = new ArrayList<>(Callbacks.split(String.valueOf(conf.get("command"))));
+      cmd.addAll(DataMethods.bootstrapArgs(conf, s.clusterName(), dir.toString()));
+      log.info("running {}: {}", name, String.join(" ", cmd));
+      PgProcess.Result r = PgProcess.runPg(cmd, Map.of(), timeout);
+      if (!r.ok()) {
+        throw new PgException(name + " failed: " + r.describe());
+      }
+      if (!Files.exists(dir.resolve("PG_VERSION"))) {
+        throw new PgException(
+            name + " exited 0 but left no PostgreSQL cluster in " + dir + " (no PG_VERSION)");
+      }
+      log.info("{} exited 0", name);
+      Files.deleteIfExists(dir.resolve("promote"));
+      Object rc = conf.get("recovery_conf");
+      if (rc instanceof Map<?, ?> settings) {
+        Files.deleteIfExists(dir.resolve("standby.signal"));
+        Postgres.writeSignal(dir.resolve("recovery.signal"));
+        pg.bootstrapRecovery(
+            new Postgres.BootstrapRecovery(ConfigFiles.bootstrapRecoverySettings(settings), false));
+      } else if (DataMethods.truthy(conf.get("keep_existing_recovery_conf"))) {
+        pg.bootstrapRecovery(new Postgres.BootstrapRecovery(Map.of(), true));
+      } else {
+        Files.deleteIfExists(dir.resolve("standby.signal"));
+        Files.deleteIfExists(dir.resolve("recovery.signal"));
+        pg.bootstrapRecovery(null);
+      }
+      pg.configureAsPrimaryKeepingSignals();
+    } catch (IOException e) {
+      PgFiles.deleteContents(dir);
+      throw new UncheckedIOException(name + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      PgFiles.deleteContents(dir);
+      pg.bootstrapRecovery(null);
+      throw e;
+    }
+  }
+
+  /**
    * Creates or updates the roles Synod needs, on a running primary: the superuser (password), the
    * replication role (REPLICATION LOGIN) and, if configured, the rewind role with EXECUTE on the
    * functions pg_rewind calls.

@@ -133,6 +133,21 @@ final class ConfigFiles {
       boolean standby,
       String syncNames,
       Path passfile) {
+    return postgresqlConf(s, socketDir, target, standby, syncNames, passfile, null);
+  }
+
+  /**
+   * @param bootstrapRecovery a custom bootstrap method's recovery_conf while the restored cluster
+   *     recovers (PostgreSQL 12+ settings beside recovery.signal); null otherwise
+   */
+  static String postgresqlConf(
+      PgSettings s,
+      String socketDir,
+      ReplicaTarget target,
+      boolean standby,
+      String syncNames,
+      Path passfile,
+      Map<String, String> bootstrapRecovery) {
     StringBuilder b = new StringBuilder(HEADER);
     if (s.options().customConf() != null) {
       b.append("# postgresql.custom_conf, overridden by everything below.\n");
@@ -205,7 +220,34 @@ final class ConfigFiles {
         extra.forEach((k, v) -> setting(b, k, v));
       }
     }
+    if (bootstrapRecovery != null && !bootstrapRecovery.isEmpty()) {
+      b.append(
+          "\n# the custom bootstrap method's recovery_conf, until the restored cluster is promoted\n");
+      bootstrapRecovery.forEach((k, v) -> setting(b, k, v));
+    }
     return b.toString();
+  }
+
+  /**
+   * A custom bootstrap method's recovery_conf as settings: the node's identity (listen_addresses,
+   * port, includes...) stays Synod's, standby_mode is dropped (recovery.signal is written, so the
+   * restored cluster ends its recovery and is promoted); recovery_target_timeline and the other
+   * recovery settings are the method's.
+   */
+  static Map<String, String> bootstrapRecoverySettings(Map<?, ?> recoveryConf) {
+    Map<String, String> out = new TreeMap<>();
+    if (recoveryConf == null) {
+      return out;
+    }
+    recoveryConf.forEach(
+        (k, v) -> {
+          String key = String.valueOf(k).trim().toLowerCase(Locale.ROOT);
+          boolean identity = OWNED.contains(key) && !RECOVERY_KEYS.contains(key);
+          if (v != null && !identity && !key.equals("standby_mode")) {
+            out.put(key, v instanceof Boolean bool ? (bool ? "on" : "off") : String.valueOf(v));
+          }
+        });
+    return out;
   }
 
   /** The standby settings Synod writes itself; recovery_conf cannot override them. */

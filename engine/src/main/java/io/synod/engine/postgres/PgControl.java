@@ -45,6 +45,29 @@ public interface PgControl {
 
   void createUsers();
 
+  /** Whether bootstrap.method is a custom method (a restore) rather than initdb. */
+  default boolean customBootstrapMethod() {
+    return false;
+  }
+
+  /**
+   * Runs the custom bootstrap method into the empty data directory and prepares the restored
+   * cluster's recovery; it is then started, recovers, and is promoted by PostgreSQL itself.
+   */
+  default void customBootstrap(Duration timeout) {
+    throw new UnsupportedOperationException("custom bootstrap");
+  }
+
+  /** Ends the bootstrap recovery: its settings are dropped, the node configured as a primary. */
+  default void finishBootstrapRecovery() {
+    configureAsPrimary();
+  }
+
+  /** pg_get_wal_replay_pause_state() while in recovery; null when unknown. */
+  default String replayPauseState() {
+    return null;
+  }
+
   int runPostBootstrap();
 
   void createReplica(String host, int port);

@@ -29,6 +29,7 @@ import java.util.Map;
  *     restore_command
  * @param majorVersion PostgreSQL major version of the binaries (libpq options newer than it are
  *     left out); 0 = unknown
+ * @param methods bootstrap.method and create_replica_methods ({@link DataMethods})
  */
 public record PgOptions(
     Map<String, String> binName,
@@ -41,7 +42,8 @@ public record PgOptions(
     List<String> rewindArgs,
     Path customConf,
     Map<String, String> recoveryConf,
-    int majorVersion) {
+    int majorVersion,
+    DataMethods methods) {
 
   public PgOptions {
     binName =
@@ -58,6 +60,35 @@ public record PgOptions(
         recoveryConf == null
             ? Map.of()
             : Collections.unmodifiableMap(new LinkedHashMap<>(recoveryConf));
+    methods = methods == null ? DataMethods.defaults() : methods;
+  }
+
+  /** Without custom methods: initdb and basebackup. */
+  public PgOptions(
+      Map<String, String> binName,
+      Path configDir,
+      List<String> pgIdent,
+      Path pgpass,
+      String beforeStop,
+      Duration primaryStopTimeout,
+      List<String> basebackupArgs,
+      List<String> rewindArgs,
+      Path customConf,
+      Map<String, String> recoveryConf,
+      int majorVersion) {
+    this(
+        binName,
+        configDir,
+        pgIdent,
+        pgpass,
+        beforeStop,
+        primaryStopTimeout,
+        basebackupArgs,
+        rewindArgs,
+        customConf,
+        recoveryConf,
+        majorVersion,
+        null);
   }
 
   public static PgOptions defaults() {

@@ -61,6 +61,16 @@ public final class Postgres implements PgControl, AutoCloseable {
 
   private volatile PgSettings settings;
   private volatile ReplicaTarget replicaTarget;
+
+  /**
+   * While a cluster restored by a custom bootstrap method recovers: its recovery_conf settings
+   * (written with recovery.signal), and whether the restore's own recovery settings are kept
+   * (keep_existing_recovery_conf: postgresql.auto.conf is not cleaned). Null otherwise.
+   */
+  private volatile BootstrapRecovery bootstrapRecovery;
+
+  record BootstrapRecovery(Map<String, String> settings, boolean keepExisting) {}
+
   private volatile Path logFile;
   private final Object configLock = new Object();
   private final Callbacks callbacks = new Callbacks();
@@ -227,6 +237,65 @@ public final class Postgres implements PgControl, AutoCloseable {
   }
 
   /**
+   * Runs the custom {@code bootstrap.method} into the missing or empty data directory (as the
+   * postgres user: it writes PGDATA), then prepares the restored cluster's recovery as Patroni
+   * does: recovery_conf written as PostgreSQL 12+ settings plus recovery.signal, or the restore's
+   * own recovery settings kept (keep_existing_recovery_conf), or every recovery setting removed.
+   * Start it, wait for {@link #inArchiveRecovery()} to end, then {@link #finishBootstrapRecovery}.
+   * On failure the data directory is emptied. See {@link Bootstrap}.
+   */
+  @Override
+  public void customBootstrap(Duration timeout) {
+    bootstrap.customBootstrap(timeout);
+  }
+
+  /** No replication source; the signal files stay as they are (a restore's recovery). */
+  void configureAsPrimaryKeepingSignals() {
+    synchronized (configLock) {
+      replicaTarget = null;
+      writeConfig();
+    }
+  }
+
+  /** Whether bootstrap.method is a custom method (not initdb). */
+  @Override
+  public boolean customBootstrapMethod() {
+    return settings.options().methods().customBootstrap();
+  }
+
+  void bootstrapRecovery(BootstrapRecovery r) {
+    bootstrapRecovery = r;
+  }
+
+  /**
+   * After the restored cluster was promoted: drops the bootstrap recovery settings and configures
+   * this node as a primary (then reload).
+   */
+  @Override
+  public void finishBootstrapRecovery() {
+    synchronized (configLock) {
+      bootstrapRecovery = null;
+      configureAsPrimary();
+    }
+    if (isRunning()) {
+      reload();
+    }
+  }
+
+  /**
+   * pg_get_wal_replay_pause_state() of a server in recovery ("not paused", "pause requested",
+   * "paused"); null when it cannot be asked.
+   */
+  @Override
+  public String replayPauseState() {
+    try {
+      return queryValue("SELECT pg_get_wal_replay_pause_state()");
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
    * Creates or updates the roles Synod needs, on a running primary: the superuser (password), the
    * replication role (REPLICATION LOGIN) and, if configured, the rewind role with EXECUTE on the
    * functions pg_rewind calls.
@@ -276,14 +345,17 @@ public final class Postgres implements PgControl, AutoCloseable {
                 replicaTarget,
                 standby,
                 managedSyncNames == null ? null : managedSyncNames.render(),
-                passfile);
+                passfile,
+                bootstrapRecovery == null ? null : bootstrapRecovery.settings());
         changed |= PgFiles.writeOwnedIfChanged(cfg.resolve("postgresql.conf"), conf);
         changed |= PgFiles.writeOwnedIfChanged(cfg.resolve("pg_hba.conf"), ConfigFiles.pgHba(s));
         if (!s.options().pgIdent().isEmpty()) {
           changed |=
               PgFiles.writeOwnedIfChanged(cfg.resolve("pg_ident.conf"), ConfigFiles.pgIdent(s));
         }
-        changed |= sanitizeAutoConf(dir);
+        if (bootstrapRecovery == null || !bootstrapRecovery.keepExisting()) {
+          changed |= sanitizeAutoConf(dir);
+        }
         return changed;
       } catch (IOException | UncheckedIOException e) {
         throw new PgException("writeConfig: " + e.getMessage(), e);
