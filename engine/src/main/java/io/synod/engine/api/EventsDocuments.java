@@ -113,11 +113,10 @@ final class EventsDocuments {
         pending.put(
             m.name(), CompletableFuture.failedFuture(new IllegalStateException("no api_url")));
       } else {
-        String url = m.apiUrl().replaceAll("/+$", "") + "/events?limit=" + limit;
         pending.put(
             m.name(),
             svc.peers()
-                .get(url, GATHER_TIMEOUT)
+                .get(eventsUrl(m.apiUrl(), limit), GATHER_TIMEOUT)
                 .thenApply(EventsDocuments::parse)
                 .orTimeout(GATHER_TIMEOUT.toMillis() + 200, TimeUnit.MILLISECONDS));
       }
@@ -180,6 +179,15 @@ final class EventsDocuments {
     out.put("events", events.size() > limit ? events.subList(0, limit) : events);
     out.put("failovers", failovers);
     return out;
+  }
+
+  /** api_url is Patroni's http://host:port/patroni: /events is at the root of that server. */
+  static String eventsUrl(String apiUrl, int limit) {
+    try {
+      return java.net.URI.create(apiUrl).resolve("/events?limit=" + limit).toString();
+    } catch (IllegalArgumentException e) {
+      return apiUrl;
+    }
   }
 
   @SuppressWarnings("unchecked")
