@@ -82,6 +82,14 @@ function raftRole(r) {
   return s.replace(/^STATE_/, "").toLowerCase() || null;
 }
 
+// A Raft address as the member name whose peer it is, when known.
+function raftName(addr, ev) {
+  for (const [name, info] of Object.entries((ev && ev.members) || {})) {
+    if ((info.raft && info.raft.self) === addr || info.raft_address === addr) return name + " (" + addr + ")";
+  }
+  return addr;
+}
+
 // The Raft leader's alive peers, from whichever member leads the group.
 function raftAlive(members) {
   for (const info of Object.values(members || {})) {
@@ -182,7 +190,7 @@ function render() {
     : "none pending";
   const r = state.raft;
   $("raft").textContent = r
-    ? "term " + r.term + ", leader " + (r.leader || "none")
+    ? "term " + r.term + ", leader " + (r.leader ? raftName(r.leader, ev) : "none")
     : "no answer";
   $("raft").className = "v " + (r && r.leader ? "" : "bad");
   tick();

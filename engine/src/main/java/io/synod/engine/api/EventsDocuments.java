@@ -156,7 +156,9 @@ final class EventsDocuments {
                 t instanceof java.util.concurrent.TimeoutException
                         || t instanceof java.net.http.HttpTimeoutException
                     ? "no answer within " + GATHER_TIMEOUT.toMillis() + " ms"
-                    : String.valueOf(t.getMessage() == null ? t : t.getMessage()));
+                    : t instanceof java.net.ConnectException
+                        ? "connection refused"
+                        : String.valueOf(t.getMessage() == null ? t : t.getMessage()));
           }
           if (raftAddress.containsKey(name)) {
             one.put("raft_address", raftAddress.get(name));
