@@ -11,6 +11,14 @@ const state = {
 
 function $(id) { return document.getElementById(id); }
 
+// Whether what an element shows must be redrawn (keeps the event list's scroll position).
+function changed(elm, data) {
+  const k = JSON.stringify(data === undefined ? null : data);
+  if (elm.synodKey === k) return false;
+  elm.synodKey = k;
+  return true;
+}
+
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -263,6 +271,7 @@ function svg(tag, attrs, text) {
 function renderChart(ev) {
   const box = $("chart");
   const fo = ((ev && ev.failovers) || []).filter((e) => typeof e.unlocked_to_primary_ms === "number");
+  if (!changed(box, fo)) return;
   if (!fo.length) {
     box.replaceChildren(el("p", { class: "muted" }, "No failover or switchover measured yet."));
     return;
@@ -286,6 +295,7 @@ function renderChart(ev) {
 
 function renderHistory(h) {
   const body = $("history").tBodies[0];
+  if (!changed(body, h)) return;
   const rows = (Array.isArray(h) ? h.slice() : []).reverse().map((r) =>
     el("tr", {},
       el("td", {}, r[0]),
@@ -306,6 +316,7 @@ const KIND_CLASS = { promotion: "badge primary", demotion: "badge warn", switcho
 
 function renderEvents(ev) {
   const list = $("events");
+  if (!changed(list, ev && ev.events)) return;
   const items = ((ev && ev.events) || []).map((e) =>
     el("li", { "data-kind": e.kind, "data-node": e.node },
       el("span", { class: "when", title: e.at }, clock(e.at_ms)),
