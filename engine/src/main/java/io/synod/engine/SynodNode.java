@@ -155,7 +155,9 @@ public final class SynodNode implements AutoCloseable {
                 dcs,
                 access::get,
                 null,
-                () -> bridges.prometheus()));
+                () -> bridges.prometheus(),
+                loop.events(),
+                probe));
     http =
         new HttpServer()
             .lanes(api::lane)

@@ -157,6 +157,24 @@ final class Metrics {
     return m.out.toString();
   }
 
+  /**
+   * Synod's failover figures from this node's HA events: promotions of this node since it started,
+   * and the last one's time from the lock seen free to primary (docs/ui.md).
+   */
+  static String events(String scope, String name, long promotions, long lastRecoveryMs) {
+    Metrics m = new Metrics(scope, name);
+    m.counter(
+        "synod_promotions_total",
+        "Promotions of this node to primary (failovers and switchovers) since it started.",
+        promotions);
+    m.gauge(
+        "synod_last_failover_seconds",
+        "Seconds from the leader lock seen free to this node promoted, for its last promotion"
+            + " (-1: none measured).",
+        lastRecoveryMs < 0 ? -1 : lastRecoveryMs / 1000.0);
+    return m.out.toString();
+  }
+
   /** Patroni 4.1's PostgresqlState order (patroni_postgres_state values). */
   static final String[] STATES = {
     "0=initdb",

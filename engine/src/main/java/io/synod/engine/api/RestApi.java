@@ -52,6 +52,8 @@ public final class RestApi {
    * @param access the current access rules (re-read after POST /reload)
    * @param switchoverWait how long POST /switchover waits for the new leader before answering
    * @param extraMetrics more Prometheus text appended to /metrics (the DCS bridges'), or null
+   * @param events this node's HA events (GET /events, the web page), or null
+   * @param peers the client that asks the other members' REST APIs (GET /events?cluster=1), or null
    */
   public record Services(
       String scope,
@@ -65,7 +67,40 @@ public final class RestApi {
       DynamicConfig bootstrapDcs,
       Supplier<Access> access,
       Duration switchoverWait,
-      Supplier<String> extraMetrics) {
+      Supplier<String> extraMetrics,
+      io.synod.engine.ha.HaEvents events,
+      io.synod.engine.ha.PeerProbe peers) {
+    /** Without events (tests). */
+    public Services(
+        String scope,
+        String name,
+        Tags tags,
+        Supplier<NodeStatus> status,
+        ClusterStore store,
+        ManualRequests manual,
+        RaftControl raft,
+        Runnable wakeUp,
+        DynamicConfig bootstrapDcs,
+        Supplier<Access> access,
+        Duration switchoverWait,
+        Supplier<String> extraMetrics) {
+      this(
+          scope,
+          name,
+          tags,
+          status,
+          store,
+          manual,
+          raft,
+          wakeUp,
+          bootstrapDcs,
+          access,
+          switchoverWait,
+          extraMetrics,
+          null,
+          null);
+    }
+
     public Services {
       tags = tags == null ? Tags.none() : tags;
       wakeUp = wakeUp == null ? () -> {} : wakeUp;
@@ -88,6 +123,7 @@ public final class RestApi {
     this.svc = svc;
     this.docs = new StatusDocuments(svc.scope(), svc.manual());
     Actions actions = new Actions(svc);
+    EventsDocuments events = new EventsDocuments(svc);
 
     // State: from the store (falling back to the last loop's view), or from the last loop.
     get("/cluster", r -> withCluster(c -> Response.document(200, cluster(c))));
@@ -98,6 +134,17 @@ public final class RestApi {
     get("/failsafe", r -> withCluster(this::failsafe));
     get("/patroni", withView((r, v) -> Response.document(200, docs.patroni(v))));
     get("/metrics", withView((r, v) -> metrics(v)));
+    // The web page (docs/ui.md): static files, and the HA events it shows.
+    get(
+        "/events",
+        r ->
+            r.param("cluster") == null
+                ? Response.document(200, events.local(EventsDocuments.limit(r)))
+                : withCluster(
+                    c -> Response.document(200, events.cluster(c, EventsDocuments.limit(r)))));
+    for (String path : WebUi.PATHS) {
+      get(path, r -> WebUi.serve(path));
+    }
     get(
         "/liveness",
         withView((r, v) -> Response.text(HealthChecks.liveness(v, Instant.now()), "")));
@@ -293,6 +340,13 @@ public final class RestApi {
                 v.tags().failoverPriority(),
                 v.dynamic().failsafeMode(),
                 svc.raft())
+            + (svc.events() == null
+                ? ""
+                : Metrics.events(
+                    svc.scope(),
+                    svc.name(),
+                    svc.events().promotions(),
+                    svc.events().lastRecoveryMs()))
             + extraMetrics());
   }
 

@@ -129,7 +129,15 @@ final class Demo implements Callable<Integer> {
     System.out.println(
         "REST API:                 curl -s http://127.0.0.1:" + restPort + "/cluster");
     System.out.println(
-        "try a failover:           kill -9 the primary's synod and postgres processes, then watch /cluster");
+        "web page (live):          http://127.0.0.1:"
+            + restPort
+            + "/ui   (any node: ports "
+            + restPort
+            + "-"
+            + (restPort + 2)
+            + ")");
+    System.out.println(
+        "try a failover:           kill -9 the primary's synod and postgres processes, then watch /ui");
     System.out.println(
         "Raft peers authenticate each other with the secret generated for this demo (raft.password"
             + " in the node files, readable by you only). For a real cluster, put the same long"

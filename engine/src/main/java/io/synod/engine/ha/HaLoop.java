@@ -43,6 +43,7 @@ public final class HaLoop implements Runnable {
   private final AtomicReference<NodeStatus> status = new AtomicReference<>();
   private final WalClock walClock = new WalClock();
   private final ReasonLog reasons = new ReasonLog(LOG::info, LOG::debug);
+  private final HaEvents events;
   private volatile boolean running = true;
 
   /** The live settings (config key, else bootstrap.dcs), shared with {@link Leadership}. */
@@ -98,6 +99,12 @@ public final class HaLoop implements Runnable {
     this.localUseRewind = localUseRewind;
     this.onDynamicConfig = onDynamicConfig;
     this.live = live;
+    this.events = new HaEvents(id.name());
+  }
+
+  /** This node's recent HA events (for GET /events and the web page). */
+  public HaEvents events() {
+    return events;
   }
 
   public NodeStatus status() {
@@ -206,6 +213,12 @@ public final class HaLoop implements Runnable {
     if (outcome != null) {
       LOG.info("{}", outcome);
     }
+    events.record(
+        d,
+        outcome,
+        cluster != null && cluster.isUnlocked(),
+        cluster == null,
+        ms(unlockedSince, System.nanoTime()));
     PgState after = d.action() == Action.NONE || d.action() == Action.RENEW ? pgState : pg.state();
     String role = MemberData.role(after);
     String state = MemberData.state(after, actions.postmasterCrashed());

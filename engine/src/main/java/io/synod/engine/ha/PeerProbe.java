@@ -86,6 +86,27 @@ public final class PeerProbe {
     return out;
   }
 
+  /**
+   * GET {@code url} with this probe's client (its TLS settings); the body of a 200 answer, else a
+   * failed future. Used by the REST API to gather the members' /events for the web page.
+   */
+  public CompletableFuture<String> get(String url, Duration timeout) {
+    HttpRequest req;
+    try {
+      req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build();
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+        .thenApply(
+            r -> {
+              if (r.statusCode() != 200) {
+                throw new IllegalStateException("HTTP " + r.statusCode());
+              }
+              return r.body();
+            });
+  }
+
   static PeerStatus parse(String name, String body) {
     try {
       JsonNode n = JSON.readTree(body);

@@ -33,6 +33,7 @@ public final class ApiHarness implements AutoCloseable {
   public final FakeRaft raft = new FakeRaft();
   public final AtomicReference<NodeStatus> status = new AtomicReference<>();
   public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+  public io.synod.engine.ha.HaEvents events;
   public volatile ManualRequests.Outcome restartOutcome =
       new ManualRequests.Outcome(true, "restarted successfully");
   public volatile ManualRequests.Outcome reinitOutcome =
@@ -107,6 +108,8 @@ public final class ApiHarness implements AutoCloseable {
                 DynamicConfig.defaults(),
                 () -> access,
                 switchoverWait,
+                null,
+                events = new io.synod.engine.ha.HaEvents(name),
                 null));
     loop =
         new Thread(

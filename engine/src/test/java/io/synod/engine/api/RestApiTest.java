@@ -335,6 +335,58 @@ class RestApiTest {
   }
 
   @Test
+  void theWebPageIsServedWithItsTypesAndAStrictContentSecurityPolicy() {
+    leader();
+    Response page = h.call("GET", "/ui", null);
+    assertEquals(200, page.status());
+    assertTrue(page.contentType().startsWith("text/html"), page.contentType());
+    assertTrue(page.body().contains("/ui/app.js"), "the page loads its script");
+    assertTrue(page.headers().get("Content-Security-Policy").contains("default-src 'self'"));
+    assertEquals("nosniff", page.headers().get("X-Content-Type-Options"));
+    assertEquals(200, h.call("GET", "/ui/", null).status());
+    Response js = h.call("GET", "/ui/app.js", null);
+    assertTrue(js.contentType().startsWith("text/javascript"), js.contentType());
+    assertTrue(js.body().contains("/events?cluster=1"));
+    assertTrue(h.call("GET", "/ui/style.css", null).contentType().startsWith("text/css"));
+    assertEquals(404, h.call("GET", "/ui/../config", null).status());
+    assertEquals(405, h.call("POST", "/ui", "{}").status());
+  }
+
+  @Test
+  void eventsListThisNodesRingNewestFirstAndTheClusterViewMergesTheMembers() throws Exception {
+    leader();
+    h.events.add("leader-race", "TAKE_LEASE_AND_PROMOTE", "the lock is free", null, -1);
+    h.events.add("promotion", "PROMOTE", "I am the healthiest", "promoted: now the primary", 1234);
+    JsonNode local = json(h.call("GET", "/events", null));
+    assertEquals("node1", local.path("name").asText());
+    assertEquals("promotion", local.path("events").get(0).path("kind").asText());
+    assertEquals(1234, local.path("events").get(0).path("unlocked_to_primary_ms").asLong());
+    assertEquals("leader-race", local.path("events").get(1).path("kind").asText());
+    assertEquals(1, json(h.call("GET", "/events?limit=1", null)).path("events").size());
+    assertTrue(local.path("node").path("lease_held").asBoolean());
+
+    JsonNode all = json(h.call("GET", "/events?cluster=1", null));
+    assertEquals("node1", all.path("served_by").asText());
+    assertTrue(all.path("members").path("node1").path("reachable").asBoolean());
+    // this harness has no client for the other members: they are listed, unreachable, with why
+    assertFalse(all.path("members").path("node2").path("reachable").asBoolean());
+    assertFalse(all.path("members").path("node3").path("error").asText().isEmpty());
+    assertEquals(2, all.path("events").size());
+    assertEquals(1, all.path("failovers").size());
+    assertTrue(
+        h.call("GET", "/metrics", null).body().contains("synod_promotions_total{scope=\"test\""));
+  }
+
+  @Test
+  void eventsUrlIsAtTheRootOfTheMembersApiUrl() {
+    assertEquals(
+        "http://10.0.0.2:8008/events?limit=5",
+        EventsDocuments.eventsUrl("http://10.0.0.2:8008/patroni", 5));
+    assertEquals(
+        "https://h:8443/events?limit=100", EventsDocuments.eventsUrl("https://h:8443", 100));
+  }
+
+  @Test
   void metricsUsePatroniNamesPlusSynodOnes() {
     leader();
     Response r = h.call("GET", "/metrics", null);
