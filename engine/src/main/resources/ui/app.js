@@ -6,7 +6,7 @@ const POLL_MS = 1000;
 const FETCH_TIMEOUT_MS = 3000;
 const state = {
   cluster: null, patroni: null, raft: null, events: null, history: null,
-  leaseMs: null, leaseAt: 0, lastOk: 0, serverDown: false,
+  leaseMs: null, leaseAt: 0, lastOk: 0, serverDown: false, seen: new Map(),
 };
 
 function $(id) { return document.getElementById(id); }
@@ -224,17 +224,23 @@ function renderMembers(c, ev) {
   const infos = (ev && ev.members) || {};
   const alive = raftAlive(infos);
   const cards = [];
-  for (const m of (c && c.members) || []) {
+  const now = (c && c.members) || [];
+  // Members seen earlier on this page whose key has since expired (ttl after they died).
+  const names = new Set(now.map((m) => m.name));
+  for (const m of now) state.seen.set(m.name, m);
+  const gone = [...state.seen.keys()].filter((n) => !names.has(n)).map((n) =>
+    Object.assign({}, state.seen.get(n), { role: "gone", state: "no member key (expired or removed)", lag: undefined }));
+  for (const m of now.concat(gone)) {
     const info = infos[m.name] || {};
     const role = roleName(m);
-    const reachable = info.reachable !== false;
+    const reachable = info.reachable !== false && m.role !== "gone";
     const raftAddr = (info.raft && info.raft.self) || info.raft_address;
     let raftReach = "unknown";
     if (alive && raftAddr) raftReach = alive.alive.has(raftAddr) ? "reachable" : "unreachable";
     const rr = reachable ? raftRole(info.raft) : null;
     const lag = m.role === "leader" ? null : m.lag;
     const tags = Object.entries(m.tags || {}).map(([k, v]) => el("span", { class: "chip" }, v === true ? k : k + "=" + v));
-    const badgeClass = role === "primary" ? "badge primary" : role.includes("standby") ? "badge sync" : "badge";
+    const badgeClass = role === "primary" ? "badge primary" : role.includes("standby") ? "badge sync" : role === "gone" ? "badge bad" : "badge";
     cards.push(el("article", {
       class: "member" + (reachable ? "" : " down"), "data-name": m.name, "data-role": role,
       "data-state": m.state, "data-reachable": String(reachable),
@@ -257,7 +263,7 @@ function renderMembers(c, ev) {
     ));
   }
   box.replaceChildren(...cards);
-  document.body.dataset.members = String(cards.length);
+  document.body.dataset.members = String(now.length);
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -325,7 +331,8 @@ function renderEvents(ev) {
       el("span", { class: "text" }, e.reason,
         e.outcome ? el("span", { class: "outcome" }, " → " + e.outcome) : null,
         typeof e.unlocked_to_primary_ms === "number" ? el("strong", {}, " (" + e.unlocked_to_primary_ms + " ms)") : null,
-        e.count > 1 ? el("span", { class: "muted" }, " ×" + e.count) : null)));
+        e.count > 1 ? el("span", { class: "muted" }, " ×" + e.count) : null,
+        e.from_cache ? el("span", { class: "muted small" }, " (as last received; " + e.node + " does not answer)") : null)));
   if (!items.length) items.push(el("li", { class: "muted" }, "no events yet"));
   list.replaceChildren(...items);
 }

@@ -35,6 +35,12 @@ final class EventsDocuments {
   /** member name → its Raft address, from its last answer. */
   private final Map<String, String> raftAddress = new ConcurrentHashMap<>();
 
+  /**
+   * member name → its events from its last answer: a member that died (the old primary) keeps its
+   * part of the story on the page.
+   */
+  private final Map<String, List<Map<String, Object>>> lastEvents = new ConcurrentHashMap<>();
+
   EventsDocuments(RestApi.Services svc) {
     this.svc = svc;
   }
@@ -139,15 +145,18 @@ final class EventsDocuments {
                 raftAddress.put(name, String.valueOf(r.get("self")));
               }
             }
+            List<Map<String, Object>> mine = new ArrayList<>();
             if (doc.get("events") instanceof List<?> l) {
               for (Object e : l) {
                 if (e instanceof Map<?, ?> em) {
                   Map<String, Object> copy = new LinkedHashMap<>();
                   em.forEach((k, v) -> copy.put(String.valueOf(k), v));
-                  events.add(copy);
+                  mine.add(copy);
                 }
               }
             }
+            lastEvents.put(name, List.copyOf(mine));
+            events.addAll(mine);
           } catch (RuntimeException e) {
             Throwable t = e.getCause() == null ? e : e.getCause();
             one.put("reachable", false);
@@ -159,6 +168,14 @@ final class EventsDocuments {
                     : t instanceof java.net.ConnectException
                         ? "connection refused"
                         : String.valueOf(t.getMessage() == null ? t : t.getMessage()));
+          }
+          if (!Boolean.TRUE.equals(one.get("reachable")) && lastEvents.containsKey(name)) {
+            // as last received; marked so the page can tell
+            for (Map<String, Object> e : lastEvents.get(name)) {
+              Map<String, Object> copy = new LinkedHashMap<>(e);
+              copy.put("from_cache", true);
+              events.add(copy);
+            }
           }
           if (raftAddress.containsKey(name)) {
             one.put("raft_address", raftAddress.get(name));

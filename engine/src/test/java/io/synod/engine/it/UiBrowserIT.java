@@ -144,6 +144,11 @@ class UiBrowserIT {
                         "!!document.querySelector('#events li[data-kind=promotion][data-node="
                             + newPrimary
                             + "]') && !!document.querySelector('#chart svg rect')")));
+    // the dead primary's own events (its bootstrap) stay on the page, as last received
+    assertEquals(
+        "true",
+        text("!!document.querySelector('#events li[data-node=" + firstPrimary + "]')"),
+        "the dead primary's events vanished from the page");
     // the dead node's card says so
     Await.until(
         Duration.ofSeconds(20),
