@@ -37,6 +37,7 @@ public final class DurabilityDrill {
   public static final List<String> MODES = List.of("async", "on", "strict", "quorum");
   static final Duration HEALTHY = Duration.ofMinutes(5);
   static final long ROUND_TIMEOUT_MS = 120_000;
+  static final long RESTART_AFTER_MS = 30_000;
 
   /** What to run. */
   public record Options(
@@ -51,7 +52,11 @@ public final class DurabilityDrill {
     }
   }
 
-  /** One failover or switchover. {@code ms}: event to the first acknowledged commit elsewhere. */
+  /**
+   * One failover or switchover. {@code ms}: event to the first acknowledged commit elsewhere;
+   * {@code note}: a switchover's REST answer, or the standbys the primary waited for when it was
+   * killed.
+   */
   public record Round(
       int n,
       String kind,
@@ -61,7 +66,7 @@ public final class DurabilityDrill {
       double writeGapMs,
       long delayMs,
       long eventEpochMs,
-      String response,
+      String note,
       String error) {
     public boolean ok() {
       return error == null;
@@ -77,7 +82,7 @@ public final class DurabilityDrill {
       m.put("write_gap_ms", Double.isNaN(writeGapMs) ? null : Math.round(writeGapMs * 10) / 10.0);
       m.put("random_delay_ms", delayMs);
       m.put("at", Instant.ofEpochMilli(eventEpochMs).toString());
-      m.put("response", response);
+      m.put(kind.equals("failover") ? "sync_standbys_at_kill" : "response", note);
       m.put("error", error);
       return m;
     }
@@ -105,21 +110,28 @@ public final class DurabilityDrill {
       return of(kind).stream().filter(Round::ok).count();
     }
 
-    /** Each lost write with the round that followed its acknowledgement (the likely culprit). */
+    /**
+     * Each lost write with the round whose kill or request was nearest in time to its
+     * acknowledgement (the likely culprit), and how long before that event it was acknowledged
+     * (negative: after).
+     */
     public List<Map<String, Object>> lostByRound() {
       List<Map<String, Object>> out = new ArrayList<>();
       for (Ack a : check.lost()) {
         Map<String, Object> m = CheckResult.ackMap(a);
-        Round next = null;
+        Round near = null;
         for (Round r : rounds) {
-          if (r.eventEpochMs() >= a.epochMs() - 1000
-              && (next == null || r.eventEpochMs() < next.eventEpochMs())) {
-            next = r;
+          if (near == null
+              || Math.abs(r.eventEpochMs() - a.epochMs())
+                  < Math.abs(near.eventEpochMs() - a.epochMs())) {
+            near = r;
           }
         }
-        m.put("round", next == null ? null : next.n());
-        m.put("round_kind", next == null ? null : next.kind());
-        m.put("ms_before_event", next == null ? null : next.eventEpochMs() - a.epochMs());
+        m.put("round", near == null ? null : near.n());
+        m.put("round_kind", near == null ? null : near.kind());
+        m.put("round_from", near == null ? null : near.from());
+        m.put("round_to", near == null ? null : near.to());
+        m.put("ms_before_event", near == null ? null : near.eventEpochMs() - a.epochMs());
         out.add(m);
       }
       return out;
@@ -268,7 +280,7 @@ public final class DurabilityDrill {
           ResultSet r =
               s.executeQuery(
                   "SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync','quorum')")) {
-        if (r.next() && r.getInt(1) > 0) {
+        if (r.next() && r.getInt(1) > 0 && syncRoleRecorded(c)) {
           return;
         }
       } catch (SQLException e) {
@@ -277,6 +289,35 @@ public final class DurabilityDrill {
       Procs.sleep(200);
     }
     throw new IllegalStateException(p.name + " has no synchronous standby after 120 s");
+  }
+
+  /** The standbys the primary waits for now (pg_stat_replication sync/quorum), "" in async. */
+  private static String syncStandbys(HaCluster c, Node p) {
+    try (Connection con = c.connect(p, 2);
+        Statement s = con.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT string_agg(application_name || ' ' || sync_state, ', ' ORDER BY"
+                    + " application_name) FROM pg_stat_replication WHERE sync_state IN"
+                    + " ('sync','quorum')")) {
+      return r.next() && r.getString(1) != null ? r.getString(1) : "";
+    } catch (SQLException e) {
+      return "? (" + e.getMessage() + ")";
+    }
+  }
+
+  /**
+   * Whether the sync key names a standby a failover may promote (GET /cluster shows a sync_standby
+   * or quorum_standby role): PostgreSQL waiting for a standby is not enough, the key is written
+   * after it, and until then no failover is possible (as in Patroni).
+   */
+  private static boolean syncRoleRecorded(HaCluster c) {
+    for (String[] m : c.restMembers().values()) {
+      if (m[0].equals("sync_standby") || m[0].equals("quorum_standby")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Ack await(Supplier<Ack> s, long timeoutMs) {
@@ -309,19 +350,43 @@ public final class DurabilityDrill {
           "the checker did not write through " + p.name + " within 30 s: " + w.lastError());
     }
     List<Long> pids = c.nodePids(p);
+    String sync = syncStandbys(c, p);
     long delay = rnd.nextInt(1000);
     Procs.sleep(delay);
     long epoch = System.currentTimeMillis();
     long kill = System.nanoTime();
     c.crash(p, pids); // engine, fence sidecar, postmaster and backends: SIGKILL
-    Ack first = await(() -> l.firstAckAfter(kill, p.name), ROUND_TIMEOUT_MS);
+    // A crashed machine comes back: once another member took over (it rejoins with pg_rewind while
+    // the next round waits for health), or after RESTART_AFTER_MS without a failover (then the
+    // old primary may resume: no failover was possible).
+    Ack first = await(() -> l.firstAckAfter(kill, p.name), RESTART_AFTER_MS);
     Ack last = l.lastAckBefore(kill);
     try {
-      c.start(p); // rejoins (pg_rewind) while the next round waits for health
+      c.start(p);
     } catch (IOException e) {
       throw new HealthTimeout("could not restart " + p.name + ": " + e);
     }
     if (first == null) {
+      Ack any = await(() -> l.firstAckAfter(kill, null), ROUND_TIMEOUT_MS);
+      if (any != null) {
+        return new Round(
+            n,
+            "failover",
+            p.name,
+            any.node(),
+            (any.nanos() - kill) / 1e6,
+            last == null ? Double.NaN : (any.nanos() - last.nanos()) / 1e6,
+            delay,
+            epoch,
+            sync,
+            "no failover within "
+                + RESTART_AFTER_MS / 1000
+                + " s; "
+                + p.name
+                + " was restarted and "
+                + any.node()
+                + " accepted writes again");
+      }
       return new Round(
           n,
           "failover",
@@ -331,7 +396,7 @@ public final class DurabilityDrill {
           Double.NaN,
           delay,
           epoch,
-          null,
+          sync,
           "no commit acknowledged elsewhere within "
               + ROUND_TIMEOUT_MS / 1000
               + " s: "
@@ -346,7 +411,7 @@ public final class DurabilityDrill {
         last == null ? Double.NaN : (first.nanos() - last.nanos()) / 1e6,
         delay,
         epoch,
-        null,
+        sync,
         null);
   }
 
@@ -417,8 +482,11 @@ public final class DurabilityDrill {
         Stats.sec(r.ms()),
         Stats.sec(r.writeGapMs()),
         r.kind().equals("failover")
-            ? ", killed " + r.delayMs() + " ms after the random wait began"
-            : ", " + r.response());
+            ? ", killed "
+                + r.delayMs()
+                + " ms after the random wait began"
+                + (r.note() == null || r.note().isEmpty() ? "" : "; it waited for " + r.note())
+            : ", " + r.note());
   }
 
   private static long pgbenchTransactions(HaCluster c) {
