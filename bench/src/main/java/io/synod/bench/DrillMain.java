@@ -59,6 +59,7 @@ public final class DrillMain {
     } catch (IllegalArgumentException e) {
       System.err.println("synod bench: " + e.getMessage());
       usage(System.err);
+      io.synod.bench.checker.DurabilityMain.usage(System.err);
       rc = 2;
     } catch (Exception e) {
       System.err.println("synod bench: failed: " + e);
@@ -94,9 +95,13 @@ public final class DrillMain {
         || args[0].equals("--help")
         || args[0].equals("-h")) {
       usage(OUT);
+      io.synod.bench.checker.DurabilityMain.usage(OUT);
       return args.length == 0 ? 2 : 0;
     }
     String cmd = args[0];
+    if (cmd.equals("durability")) {
+      return io.synod.bench.checker.DurabilityMain.run(args, out == null ? defaultOut() : out, OUT);
+    }
     if (cmd.equals("jmh")) {
       String[] rest = new String[args.length - 1];
       System.arraycopy(args, 1, rest, 0, rest.length);
