@@ -96,9 +96,13 @@ public final class DrillMain {
         || args[0].equals("-h")) {
       usage(OUT);
       io.synod.bench.checker.DurabilityMain.usage(OUT);
+      io.synod.bench.soak.Soak.usage(OUT);
       return args.length == 0 ? 2 : 0;
     }
     String cmd = args[0];
+    if (cmd.equals("soak")) {
+      return io.synod.bench.soak.Soak.run(args, out == null ? defaultOut() : out, OUT);
+    }
     if (cmd.equals("durability")) {
       return io.synod.bench.checker.DurabilityMain.run(args, out == null ? defaultOut() : out, OUT);
     }
