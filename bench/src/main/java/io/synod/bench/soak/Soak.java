@@ -67,7 +67,7 @@ public final class Soak {
   public static void usage(PrintStream p) {
     p.println(
         """
-          soak [--idle-minutes N] [--load-minutes N]
+          soak [--idle-minutes N] [--load-minutes N] [--out DIR]
                                   a 3-node cluster idle for N minutes (default 30), then N minutes (default 30)
                                   under pgbench (--pgbench-clients C, default 2): unplanned leader changes,
                                   Raft elections, and per engine heap, threads, RSS, CPU and store watches
@@ -86,14 +86,29 @@ public final class Soak {
       }
       String v = args[++i];
       switch (a) {
-        case "--idle-minutes" -> idle = Integer.parseInt(v);
-        case "--load-minutes" -> load = Integer.parseInt(v);
-        case "--sample-seconds" -> every = Integer.parseInt(v);
-        case "--pgbench-clients" -> clients = Integer.parseInt(v);
+        case "--idle-minutes" -> idle = count(a, v, 0);
+        case "--load-minutes" -> load = count(a, v, 0);
+        case "--sample-seconds" -> every = count(a, v, 1);
+        case "--pgbench-clients" -> clients = count(a, v, 1);
+        case "--out" -> outDir = Path.of(v);
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
     return new Soak(idle, load, every, clients, o).run(outDir);
+  }
+
+  /** A whole number of at least {@code min}, or an error naming the option. */
+  static int count(String option, String value, int min) {
+    int n;
+    try {
+      n = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " wants a whole number, got '" + value + "'");
+    }
+    if (n < min) {
+      throw new IllegalArgumentException(option + " must be at least " + min + ", got " + n);
+    }
+    return n;
   }
 
   int run(Path outDir) throws Exception {
