@@ -6,7 +6,6 @@ import io.synod.bench.drill.TrialText;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -30,26 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 0)
 @Measurement(iterations = 10)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {
-      "-Xmx256m",
-      "--add-opens",
-      "java.base/java.util=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.lang=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.lang.reflect=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.util.concurrent=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.nio=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/sun.nio.ch=ALL-UNNAMED",
-      "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true",
-      "-DSYNOD_LOG_LEVEL=WARN"
-    })
-public abstract class DrillBenchmark<P> {
+public abstract class DrillBenchmark<P> extends ForkedBenchmark {
   @Param({"42"})
   public long seed;
 

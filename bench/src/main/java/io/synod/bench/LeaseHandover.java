@@ -5,7 +5,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -31,26 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 10)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {
-      "-Xmx256m",
-      "--add-opens",
-      "java.base/java.util=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.lang=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.lang.reflect=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.util.concurrent=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.nio=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/sun.nio.ch=ALL-UNNAMED",
-      "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true",
-      "-DSYNOD_LOG_LEVEL=WARN"
-    })
-public class LeaseHandover {
+public class LeaseHandover extends ForkedBenchmark {
   static final String KEY = "/service/bench/leader";
 
   /** The lease TTL (Synod's default ttl is 2 s). */

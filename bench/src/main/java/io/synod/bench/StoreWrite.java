@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -38,26 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 5, time = 5)
 @Threads(1)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {
-      "-Xmx384m",
-      "--add-opens",
-      "java.base/java.util=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.lang=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.lang.reflect=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.util.concurrent=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/java.nio=ALL-UNNAMED",
-      "--add-opens",
-      "java.base/sun.nio.ch=ALL-UNNAMED",
-      "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true",
-      "-DSYNOD_LOG_LEVEL=WARN"
-    })
-public class StoreWrite {
+public class StoreWrite extends ForkedBenchmark {
   static final String KEY = "/bench/cas";
 
   @Param({"leader", "follower"})

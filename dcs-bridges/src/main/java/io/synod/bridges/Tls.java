@@ -1,5 +1,6 @@
 package io.synod.bridges;
 
+import io.synod.config.JsseManagers;
 import io.synod.config.TrustAllCertificates;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
@@ -17,10 +17,8 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * SSLContext from Patroni-style PEM files (cacert, cert, key), for the Consul bridge's HTTP client.
@@ -34,31 +32,13 @@ final class Tls {
       if (!verify) {
         trust = TrustAllCertificates.managers();
       } else if (cacert != null) {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        int i = 0;
-        for (Certificate c : certs(section + ".cacert", cacert)) {
-          ks.setCertificateEntry("ca" + i++, c);
-        }
-        TrustManagerFactory tmf =
-            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        trust = tmf.getTrustManagers();
+        trust = JsseManagers.trusting(certs(section + ".cacert", cacert));
       }
       KeyManager[] keys = null;
       if (cert != null) {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        List<Certificate> chain = certs(section + ".cert", cert);
-        ks.setKeyEntry(
-            "client",
-            privateKey(section + ".key", key),
-            new char[0],
-            chain.toArray(Certificate[]::new));
-        KeyManagerFactory kmf =
-            KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, new char[0]);
-        keys = kmf.getKeyManagers();
+        keys =
+            JsseManagers.presenting(
+                privateKey(section + ".key", key), certs(section + ".cert", cert));
       }
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(keys, trust, null);

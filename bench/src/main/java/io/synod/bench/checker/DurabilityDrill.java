@@ -332,22 +332,27 @@ public final class DurabilityDrill {
     return null;
   }
 
+  /** A round that could not start: the checker's writes did not reach the primary. */
+  private static Round notWriting(int n, String kind, Node p, WriteChecker w) {
+    return new Round(
+        n,
+        kind,
+        p.name,
+        null,
+        Double.NaN,
+        Double.NaN,
+        0,
+        System.currentTimeMillis(),
+        null,
+        "the checker did not write through " + p.name + " within 30 s: " + w.lastError());
+  }
+
   private Round failover(SynodCluster c, WriteChecker w, int n) throws HealthTimeout {
     Node p = healthy(c);
     WriteLedger l = w.ledger();
     long since = System.nanoTime();
     if (await(() -> l.firstAckOnAfter(since, p.name), 30_000) == null) {
-      return new Round(
-          n,
-          "failover",
-          p.name,
-          null,
-          Double.NaN,
-          Double.NaN,
-          0,
-          System.currentTimeMillis(),
-          null,
-          "the checker did not write through " + p.name + " within 30 s: " + w.lastError());
+      return notWriting(n, "failover", p, w);
     }
     List<Long> pids = c.nodePids(p);
     String sync = syncStandbys(c, p);
@@ -420,17 +425,7 @@ public final class DurabilityDrill {
     WriteLedger l = w.ledger();
     long since = System.nanoTime();
     if (await(() -> l.firstAckOnAfter(since, p.name), 30_000) == null) {
-      return new Round(
-          n,
-          "switchover",
-          p.name,
-          null,
-          Double.NaN,
-          Double.NaN,
-          0,
-          System.currentTimeMillis(),
-          null,
-          "the checker did not write through " + p.name + " within 30 s: " + w.lastError());
+      return notWriting(n, "switchover", p, w);
     }
     long delay = rnd.nextInt(500);
     Procs.sleep(delay);

@@ -225,16 +225,7 @@ final class LeaderRace {
         continue;
       }
       if (p.walPosition() > pg.walPosition()) {
-        return Decision.of(
-            Action.NONE,
-            p.name(),
-            "the lock is free but "
-                + p.name()
-                + " is ahead of me (WAL "
-                + p.walPosition()
-                + " > "
-                + pg.walPosition()
-                + "): leaving the race to it");
+        return aheadOfMe("", p, pg.walPosition());
       }
       if (p.walPosition() == pg.walPosition() && p.failoverPriority() > in.failoverPriority()) {
         return Decision.of(
@@ -256,11 +247,17 @@ final class LeaderRace {
    * Synchronous mode: only a voter of the sync key may take over, and only when it sees the key's
    * quorum of voters (itself included) and none of them is ahead: then it has every acknowledged
    * commit. No maximum_lag_on_failover check: that bound is for asynchronous loss.
+   *
+   * <p>The key's leader may take over too (Patroni's {@code sync.matches(name, check_leader)}):
+   * only a lock holder writes the key, so every commit acknowledged since it was written was
+   * acknowledged by that leader's own PostgreSQL. Without this, a new primary that sealed the key
+   * (no voters) and lost the lock before promoting would leave no member allowed to promote, ever.
    */
   private static Decision syncRace(HaInput in, Cluster c, SyncState sync, String stepped) {
     String me = in.me();
     LocalPg pg = in.pg();
-    if (!sync.failoverPossible()) {
+    boolean keyLeader = me.equals(sync.leader());
+    if (!keyLeader && !sync.failoverPossible()) {
       return Decision.of(
           Action.NONE,
           "synchronous mode: the lock is free but no standby is known to have every acknowledged"
@@ -270,7 +267,7 @@ final class LeaderRace {
               + sync.quorum()
               + "): not promoting");
     }
-    if (!sync.syncStandby().contains(me)) {
+    if (!keyLeader && !sync.syncStandby().contains(me)) {
       return Decision.of(
           Action.NONE,
           "synchronous mode: the lock is free but I am not a synchronous standby (voters "
@@ -291,22 +288,23 @@ final class LeaderRace {
             p.name(),
             "the lock is free but " + p.name() + " still runs as primary: not racing it");
       }
-      if (!sync.syncStandby().contains(p.name())) {
+      if (!sync.syncStandby().contains(p.name()) && !p.name().equals(sync.leader())) {
         continue;
       }
       seen.add(p.name());
       if (p.walPosition() > pg.walPosition()) {
-        return Decision.of(
-            Action.NONE,
-            p.name(),
-            "synchronous mode: the lock is free but "
-                + p.name()
-                + " is ahead of me (WAL "
-                + p.walPosition()
-                + " > "
-                + pg.walPosition()
-                + "): leaving the race to it");
+        return aheadOfMe("synchronous mode: ", p, pg.walPosition());
       }
+    }
+    if (keyLeader) {
+      return Decision.of(
+          Action.TAKE_LEASE_AND_PROMOTE,
+          "synchronous mode: the lock is free and the sync key names me as its leader, so every"
+              + " commit acknowledged since is in my WAL ("
+              + pg.walPosition()
+              + "); no voter I see "
+              + seen
+              + " is ahead: taking the lease");
     }
     if (seen.size() < sync.quorum()) {
       return Decision.of(
@@ -343,5 +341,19 @@ final class LeaderRace {
             + ") to pass its shutdown checkpoint ("
             + c.optime()
             + ")");
+  }
+
+  private static Decision aheadOfMe(String prefix, PeerStatus p, long mine) {
+    return Decision.of(
+        Action.NONE,
+        p.name(),
+        prefix
+            + "the lock is free but "
+            + p.name()
+            + " is ahead of me (WAL "
+            + p.walPosition()
+            + " > "
+            + mine
+            + "): leaving the race to it");
   }
 }

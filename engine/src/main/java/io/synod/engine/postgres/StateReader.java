@@ -39,49 +39,13 @@ final class StateReader {
       }
       return running(pg, exists, empty, pid.get());
     } catch (Exception e) {
-      return new PgState(
-          exists,
-          empty,
-          false,
-          0,
-          false,
-          false,
-          0,
-          0,
-          0,
-          0,
-          null,
-          List.of(),
-          null,
-          0,
-          null,
-          false,
-          null,
-          "cannot read state: " + e);
+      return notRunning(exists, empty, 0, null, null, "cannot read state: " + e);
     }
   }
 
   private static PgState stopped(Postgres pg, boolean exists, boolean empty) {
     if (!exists || empty || !Files.exists(pg.settings().dataDir().resolve("global/pg_control"))) {
-      return new PgState(
-          exists,
-          empty,
-          false,
-          0,
-          false,
-          false,
-          0,
-          0,
-          0,
-          0,
-          null,
-          List.of(),
-          null,
-          0,
-          null,
-          false,
-          null,
-          "not running");
+      return notRunning(exists, empty, 0, null, null, "not running");
     }
     String error = "not running";
     String sysid = null;
@@ -95,9 +59,20 @@ final class StateReader {
     } catch (RuntimeException e) {
       error = "not running; " + e.getMessage();
     }
+    return notRunning(true, false, timeline, sysid, clusterState, error);
+  }
+
+  /** A PostgreSQL that is not running (or whose state could not be read): only pg_control facts. */
+  private static PgState notRunning(
+      boolean exists,
+      boolean empty,
+      int timeline,
+      String sysid,
+      String clusterState,
+      String error) {
     return new PgState(
-        true,
-        false,
+        exists,
+        empty,
         false,
         0,
         false,

@@ -1,6 +1,7 @@
 package io.synod.engine.tls;
 
 import io.synod.config.CtlConfig;
+import io.synod.config.JsseManagers;
 import io.synod.config.RestApiConfig;
 import io.synod.config.TrustAllCertificates;
 import java.io.ByteArrayInputStream;
@@ -10,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
@@ -19,10 +19,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -81,16 +79,7 @@ public record ClientTls(
       if (insecure) {
         trust = TrustAllCertificates.managers();
       } else if (cafile != null) {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        int i = 0;
-        for (Certificate c : certificates(Path.of(cafile), names.get(0))) {
-          ks.setCertificateEntry("ca" + i++, c);
-        }
-        TrustManagerFactory tmf =
-            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        trust = tmf.getTrustManagers();
+        trust = JsseManagers.trusting(certificates(Path.of(cafile), names.get(0)));
       }
       KeyManager[] keys = null;
       if (certfile != null) {
@@ -98,14 +87,7 @@ public record ClientTls(
         Path key = keyfile == null ? cert : Path.of(keyfile);
         List<Certificate> chain = certificates(cert, names.get(1));
         PrivateKey pk = privateKey(key, keyfilePassword, names.get(2));
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        char[] pw = new char[0];
-        ks.setKeyEntry("client", pk, pw, chain.toArray(new Certificate[0]));
-        KeyManagerFactory kmf =
-            KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, pw);
-        keys = kmf.getKeyManagers();
+        keys = JsseManagers.presenting(pk, chain);
       }
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(keys, trust, new SecureRandom());

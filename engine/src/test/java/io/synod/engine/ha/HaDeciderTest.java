@@ -680,6 +680,39 @@ class HaDeciderTest {
   }
 
   @Test
+  void theSealedKeysOwnLeaderMayRetakeTheLockItLostBeforePromoting() {
+    // node2 took the lock, sealed the key (leader node2, no voters) and lost the lock before
+    // pg_promote (seen in the strict durability drill on a starved machine): it alone has every
+    // acknowledged commit, so it may race; before this, no member could ever promote again.
+    C c = new C().members("node1", "node2", "node3");
+    c.sync = new io.synod.store.cluster.SyncState("node2", List.of(), 1, 5);
+    for (String mode : List.of("on", "quorum")) {
+      I owner =
+          new I("node2", c.build(), replica(1000, null))
+              .peers(Map.of("node3", peer("node3", 5000), "node1", peer("node1", 900)));
+      owner.settings = syncMode(mode);
+      Decision d = HaDecider.decide(owner.build());
+      expect(Action.TAKE_LEASE_AND_PROMOTE, d);
+      assertTrue(d.reason().contains("names me as its leader"), d.reason());
+      I other = new I("node3", c.build(), replica(5000, null)).peers(Map.of());
+      other.settings = syncMode(mode);
+      Decision o = HaDecider.decide(other.build());
+      expect(Action.NONE, o);
+      assertTrue(o.reason().contains("no standby is known"), o.reason());
+    }
+  }
+
+  @Test
+  void aVoterDefersToTheKeysLeaderWhenItIsAhead() {
+    C c = syncCluster(1, "node2");
+    c.sync = new io.synod.store.cluster.SyncState("node3", List.of("node2"), 1, 5);
+    I voter =
+        new I("node2", c.build(), replica(1000, null)).peers(Map.of("node3", peer("node3", 1200)));
+    voter.settings = syncMode("on");
+    expect(Action.NONE, HaDecider.decide(voter.build()));
+  }
+
+  @Test
   void inQuorumModeACandidateMustSeeTheQuorumAndBeTheMostAdvanced() {
     C c = syncCluster(2, "node2", "node3");
     I alone = new I("node2", c.build(), replica(1000, "node1")).peers(Map.of());
