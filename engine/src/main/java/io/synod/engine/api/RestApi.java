@@ -70,37 +70,6 @@ public final class RestApi {
       Supplier<String> extraMetrics,
       io.synod.engine.ha.HaEvents events,
       io.synod.engine.ha.PeerProbe peers) {
-    /** Without events (tests). */
-    public Services(
-        String scope,
-        String name,
-        Tags tags,
-        Supplier<NodeStatus> status,
-        ClusterStore store,
-        ManualRequests manual,
-        RaftControl raft,
-        Runnable wakeUp,
-        DynamicConfig bootstrapDcs,
-        Supplier<Access> access,
-        Duration switchoverWait,
-        Supplier<String> extraMetrics) {
-      this(
-          scope,
-          name,
-          tags,
-          status,
-          store,
-          manual,
-          raft,
-          wakeUp,
-          bootstrapDcs,
-          access,
-          switchoverWait,
-          extraMetrics,
-          null,
-          null);
-    }
-
     public Services {
       tags = tags == null ? Tags.none() : tags;
       wakeUp = wakeUp == null ? () -> {} : wakeUp;
