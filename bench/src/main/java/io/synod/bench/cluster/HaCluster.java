@@ -404,6 +404,13 @@ public abstract class HaCluster implements AutoCloseable {
     crash(n);
     Procs.deleteRecursively(n.dataDir());
     try {
+      // the log's last line is now this, not the one that asked for the repair: without it the
+      // next check saw the old line again and killed the node it had just restarted, in a loop
+      Files.writeString(
+          managerLog(n),
+          "bench: re-cloning " + n.name + " (" + why + ")\n",
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
       launch(n);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);

@@ -109,12 +109,20 @@ final class Rewind {
     return new RewindResult(RewindResult.Status.FAILED, detail);
   }
 
-  /** libpq's connection failures, as pg_rewind prints them before it changes anything. */
+  /**
+   * Failures pg_rewind reports before it changes anything in the target: libpq's connection
+   * failures, a source still in recovery (a new primary not promoted yet), and a source that went
+   * away while pg_rewind read its file list (PostgreSQL 15's pg_rewind copies only after it has
+   * both file lists and the target's WAL map). A failure during the copy is not among them: the
+   * target is then half-rewound and only a re-clone repairs it.
+   */
   static boolean cannotConnect(String output) {
     String o = output.toLowerCase(java.util.Locale.ROOT);
     return (o.contains("connection to server") && o.contains("failed"))
         || o.contains("could not connect to server")
-        || o.contains("could not translate host name");
+        || o.contains("could not translate host name")
+        || o.contains("source server must not be in recovery mode")
+        || o.contains("could not fetch file list");
   }
 
   /**

@@ -15,6 +15,20 @@ class RewindTest {
                 + " Connection refused\n\tIs the server running on that host and accepting TCP/IP"
                 + " connections?"));
     assertTrue(Rewind.cannotConnect("could not translate host name \"node9\" to address"));
+    // seen in the strict durability drill: the source restarted while pg_rewind read its files
+    assertTrue(
+        Rewind.cannotConnect(
+            "pg_rewind: servers diverged at WAL location 0/75C8C80 on timeline 10\n"
+                + "pg_rewind: rewinding from last common checkpoint at 0/74B4F50 on timeline 10\n"
+                + "pg_rewind: error: could not fetch file list: server closed the connection"
+                + " unexpectedly"));
+    assertTrue(
+        Rewind.cannotConnect("pg_rewind: error: source server must not be in recovery mode"));
+    assertFalse(
+        Rewind.cannotConnect(
+            "pg_rewind: error: could not fetch remote file \"base/5/16384\": server closed the"
+                + " connection unexpectedly"),
+        "a failure while copying leaves the target half-rewound");
     assertFalse(
         Rewind.cannotConnect(
             "pg_rewind: error: could not find common ancestor of the source and target cluster's"
