@@ -117,9 +117,18 @@ public final class PeerProcess implements AutoCloseable {
             "peer-out-" + dataDir.getFileName());
     reader.setDaemon(true);
     reader.start();
-    String first = answers.poll(60, TimeUnit.SECONDS);
+    // generous: a JVM that derives the Raft CA (PBKDF2) and opens RocksDB took over 60 s on a
+    // 2-core machine at load average 24
+    String first = answers.poll(180, TimeUnit.SECONDS);
     if (!"STARTED".equals(first)) {
-      throw new IllegalStateException("peer did not start (" + first + "); see " + logFile);
+      String log;
+      try {
+        log = java.nio.file.Files.readString(logFile);
+      } catch (IOException e) {
+        log = e.toString();
+      }
+      throw new IllegalStateException(
+          "peer did not start (" + first + "); its log " + logFile + ":\n" + tail(log));
     }
     return this;
   }
@@ -158,5 +167,9 @@ public final class PeerProcess implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     kill();
+  }
+
+  private static String tail(String s) {
+    return s.length() <= 4000 ? s : s.substring(s.length() - 4000);
   }
 }
