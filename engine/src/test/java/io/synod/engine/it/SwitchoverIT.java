@@ -53,10 +53,12 @@ class SwitchoverIT {
     Await.until(
         FORM,
         () -> "leader=" + cluster.leader() + " streaming=" + cluster.streamingReplicas(),
-        () ->
-            cluster.leader() != null
-                && cluster.leader().equals(cluster.writablePrimary())
-                && cluster.streamingReplicas().size() == 2);
+        () -> {
+          String l = cluster.leader(); // read once: it may change between two calls
+          return l != null
+              && l.equals(cluster.writablePrimary())
+              && cluster.streamingReplicas().size() == 2;
+        });
     return cluster.leader();
   }
 
