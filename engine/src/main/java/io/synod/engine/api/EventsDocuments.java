@@ -170,17 +170,20 @@ final class EventsDocuments {
                         : String.valueOf(t.getMessage() == null ? t : t.getMessage()));
           }
           if (!Boolean.TRUE.equals(one.get("reachable")) && lastEvents.containsKey(name)) {
-            // as last received; marked so the page can tell
-            for (Map<String, Object> e : lastEvents.get(name)) {
-              Map<String, Object> copy = new LinkedHashMap<>(e);
-              copy.put("from_cache", true);
-              events.add(copy);
-            }
+            events.addAll(fromCache(lastEvents.get(name)));
           }
           if (raftAddress.containsKey(name)) {
             one.put("raft_address", raftAddress.get(name));
           }
           members.put(name, one);
+        });
+    // A dead member's key expires after ttl; its story (the old primary's) stays on the page
+    // anyway.
+    lastEvents.forEach(
+        (name, cached) -> {
+          if (!pending.containsKey(name)) {
+            events.addAll(fromCache(cached));
+          }
         });
     events.sort(
         Comparator.comparingLong((Map<String, Object> e) -> num(e.get("at_ms"))).reversed());
@@ -197,6 +200,17 @@ final class EventsDocuments {
     out.put("members", members);
     out.put("events", events.size() > limit ? events.subList(0, limit) : events);
     out.put("failovers", failovers);
+    return out;
+  }
+
+  /** Events as last received from a member that does not answer, marked so the page can tell. */
+  private static List<Map<String, Object>> fromCache(List<Map<String, Object>> cached) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Map<String, Object> e : cached) {
+      Map<String, Object> copy = new LinkedHashMap<>(e);
+      copy.put("from_cache", true);
+      out.add(copy);
+    }
     return out;
   }
 
