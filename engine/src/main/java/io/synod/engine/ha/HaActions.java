@@ -8,6 +8,7 @@ import io.synod.engine.postgres.PgException;
 import io.synod.engine.postgres.PgState;
 import io.synod.engine.postgres.RewindResult;
 import io.synod.engine.postgres.StopMode;
+import io.synod.store.ReadMode;
 import io.synod.store.StoreException;
 import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.ClusterStore;
@@ -335,7 +336,7 @@ public final class HaActions {
         throw new PgException("post_bootstrap exited with " + rc);
       }
       store.setConfig(bootstrapDcs.toMap(), Expect.ABSENT);
-      store.setInitialize(pg.sysid());
+      recordInitialize(pg.sysid());
       pg.runCallback("on_start", "primary");
       return (custom
               ? "bootstrapped the cluster from its restored data"
@@ -344,6 +345,17 @@ public final class HaActions {
           + pg.sysid()
           + ")";
     } catch (RuntimeException e) {
+      if (initializedWith(pg.sysid())) {
+        // A write that timed out was applied after all: this data directory is the cluster now.
+        // Removing it would leave every member waiting for a leader to clone from, forever.
+        LOG.error(
+            "bootstrap step failed after the cluster was recorded as initialized with system"
+                + " identifier {}: {}; keeping the data directory and running as primary",
+            pg.sysid(),
+            e.getMessage());
+        pg.runCallback("on_start", "primary");
+        return "bootstrapped a new cluster (system identifier " + pg.sysid() + ")";
+      }
       LOG.error(
           "bootstrap failed: {}; removing the data directory and the lock so it can be retried",
           e.getMessage());
@@ -355,6 +367,54 @@ public final class HaActions {
         lead.release();
       }
       throw e;
+    }
+  }
+
+  /**
+   * Writes the initialize key, the point of no return of a bootstrap. A write that times out may
+   * have been applied, so a failure is checked by reading the key back before it is retried.
+   */
+  private void recordInitialize(String sysid) {
+    RuntimeException last = null;
+    for (int attempt = 0; attempt < 5 && lead.keeping(); attempt++) {
+      try {
+        store.setInitialize(sysid);
+        return;
+      } catch (RuntimeException e) {
+        last = e;
+        LOG.warn(
+            "writing the initialize key failed ({}); checking whether it landed", e.getMessage());
+      }
+      if (initializedWith(sysid)) {
+        return;
+      }
+      sleepQuietly(200);
+    }
+    throw last != null
+        ? last
+        : new PgException("lost the lock before the initialize key was written");
+  }
+
+  /** True when the store says the cluster was initialized with {@code sysid} (false: unknown). */
+  private boolean initializedWith(String sysid) {
+    if (sysid == null) {
+      return false;
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        return sysid.equals(store.load(ReadMode.LINEARIZABLE).initialize());
+      } catch (RuntimeException e) {
+        sleepQuietly(200);
+      }
+    }
+    return false;
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -35,6 +35,12 @@ public final class FakeStore implements ClusterStore {
   public boolean down;
   public boolean deleted;
 
+  /** The initialize key (the cluster's system identifier); "" while a bootstrap runs. */
+  public String initialize = "7000000000000000001";
+
+  /** Writes of the initialize key that are applied but answer with a timeout, as a slow leader. */
+  public int initializeTimeouts;
+
   /** Called after the failover key is written (simulates the HA loops reacting). */
   public Consumer<FakeStore> onFailover = s -> {};
 
@@ -78,7 +84,7 @@ public final class FakeStore implements ClusterStore {
     Map<String, Member> ms = new TreeMap<>();
     members.forEach((k, v) -> ms.put(k, new Member(k, new LinkedHashMap<>(v), revision)));
     return new Cluster(
-        deleted ? null : "7000000000000000001",
+        deleted ? null : initialize,
         io.synod.config.Maps.mutableCopy(config),
         configRevision,
         leader == null ? null : new Leader(leader, revision, 2000),
@@ -193,18 +199,32 @@ public final class FakeStore implements ClusterStore {
   }
 
   @Override
-  public boolean initialize(String sysid) {
-    throw new UnsupportedOperationException();
+  public synchronized boolean initialize(String sysid) {
+    check();
+    if (initialize != null) {
+      return false;
+    }
+    initialize = sysid;
+    return true;
   }
 
   @Override
-  public void setInitialize(String sysid) {
-    throw new UnsupportedOperationException();
+  public synchronized void setInitialize(String sysid) {
+    check();
+    initialize = sysid;
+    revision++;
+    if (initializeTimeouts > 0) {
+      initializeTimeouts--;
+      throw new StoreException(
+          StoreException.Kind.TIMEOUT, "Raft leader did not answer within 499 ms (test)");
+    }
   }
 
   @Override
-  public boolean cancelInitialization() {
-    throw new UnsupportedOperationException();
+  public synchronized boolean cancelInitialization() {
+    check();
+    initialize = null;
+    return true;
   }
 
   @Override

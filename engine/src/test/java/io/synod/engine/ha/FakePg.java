@@ -122,8 +122,12 @@ class FakePg implements PgControl {
 
   @Override
   public int runPostBootstrap() {
-    return 0;
+    log.add("pg.postBootstrap");
+    return postBootstrapExit;
   }
+
+  /** What post_bootstrap exits with. */
+  volatile int postBootstrapExit;
 
   @Override
   public void createReplica(String host, int port) {

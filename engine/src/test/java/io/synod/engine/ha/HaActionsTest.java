@@ -72,6 +72,32 @@ class HaActionsTest {
   }
 
   @Test
+  void aBootstrapWhoseInitializeWriteTimedOutButLandedKeepsItsData() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    store.initialize = null; // a new cluster
+    store.initializeTimeouts = 1; // applied, but the answer was lost
+    String out = run(Action.BOOTSTRAP, null);
+    assertTrue(out.startsWith("bootstrapped"), out);
+    assertEquals(FakePg.SYSID, store.initialize);
+    List<String> afterInitdb = log.subList(at(log, "pg.initdb"), log.size());
+    assertFalse(afterInitdb.contains("pg.removeDataDirectory"), log.toString());
+    assertEquals("node1", store.leader, "still the leader of the cluster it created");
+  }
+
+  @Test
+  void aBootstrapThatFailsBeforeTheInitializeKeyStartsOverCleanly() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    store.initialize = null;
+    pg.postBootstrapExit = 1;
+    String out = run(Action.BOOTSTRAP, null);
+    assertTrue(out.contains("post_bootstrap exited with 1"), out);
+    List<String> afterInitdb = log.subList(at(log, "pg.initdb"), log.size());
+    assertTrue(afterInitdb.contains("pg.removeDataDirectory"), log.toString());
+    assertNull(store.initialize);
+    assertNull(store.leader, "the lock is released so the bootstrap can be retried");
+  }
+
+  @Test
   void aPrePromoteDuringWhichTheLockWasLostDoesNotPromote() {
     actions(WatchdogConfig.Mode.AUTOMATIC);
     // Another node took the lock while pre_promote ran (our lease ran out meanwhile).
