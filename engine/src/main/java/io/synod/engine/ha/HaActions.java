@@ -388,7 +388,7 @@ public final class HaActions {
       if (initializedWith(sysid)) {
         return;
       }
-      sleepQuietly(200);
+      HaLoop.sleep(200);
     }
     throw last != null
         ? last
@@ -404,18 +404,10 @@ public final class HaActions {
       try {
         return sysid.equals(store.load(ReadMode.LINEARIZABLE).initialize());
       } catch (RuntimeException e) {
-        sleepQuietly(200);
+        HaLoop.sleep(200);
       }
     }
     return false;
-  }
-
-  private static void sleepQuietly(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /**

@@ -425,7 +425,8 @@ public final class HaLoop implements Runnable {
     }
   }
 
-  private static void sleep(long ms) {
+  /** Sleeps, keeping an interrupt for the caller to see. */
+  static void sleep(long ms) {
     try {
       Thread.sleep(ms);
     } catch (InterruptedException e) {

@@ -50,16 +50,7 @@ class SwitchoverIT {
 
   /** One writable primary that leads, two streaming replicas. */
   static String settled() {
-    Await.until(
-        FORM,
-        () -> "leader=" + cluster.leader() + " streaming=" + cluster.streamingReplicas(),
-        () -> {
-          String l = cluster.leader(); // read once: it may change between two calls
-          return l != null
-              && l.equals(cluster.writablePrimary())
-              && cluster.streamingReplicas().size() == 2;
-        });
-    return cluster.leader();
+    return cluster.awaitSettled(FORM, () -> "", () -> true);
   }
 
   static String one(NodeProc n, String sql) throws SQLException {

@@ -3,7 +3,6 @@ package io.synod.engine.it;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.synod.engine.testing.Await;
 import io.synod.engine.testing.ClusterFixture;
 import io.synod.engine.testing.ClusterFixture.NodeProc;
 import java.nio.file.Files;
@@ -53,23 +52,7 @@ class SyncSwitchoverIT {
 
   /** One writable leader, two streaming replicas, and the sync key naming one of them. */
   static String settled() {
-    Await.until(
-        FORM,
-        () ->
-            "leader="
-                + cluster.leader()
-                + " streaming="
-                + cluster.streamingReplicas()
-                + " sync="
-                + syncStandby(),
-        () -> {
-          String l = cluster.leader(); // read once: it may change between two calls
-          return l != null
-              && l.equals(cluster.writablePrimary())
-              && cluster.streamingReplicas().size() == 2
-              && syncStandby() != null;
-        });
-    return cluster.leader();
+    return cluster.awaitSettled(FORM, () -> "sync=" + syncStandby(), () -> syncStandby() != null);
   }
 
   /**

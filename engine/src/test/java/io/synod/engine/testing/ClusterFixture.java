@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * A real Synod cluster for integration tests: each node a `synod run` JVM with its own YAML,
@@ -242,6 +244,24 @@ public final class ClusterFixture implements AutoCloseable {
       return null;
     }
     return null;
+  }
+
+  /**
+   * Waits for a leader that takes writes, every other member streaming, and {@code more}; returns
+   * the leader. The leader is read once per check: it may change between two calls.
+   */
+  public String awaitSettled(Duration within, Supplier<String> describeMore, BooleanSupplier more) {
+    Await.until(
+        within,
+        () -> "leader=" + leader() + " streaming=" + streamingReplicas() + " " + describeMore.get(),
+        () -> {
+          String l = leader();
+          return l != null
+              && l.equals(writablePrimary())
+              && streamingReplicas().size() == nodes.size() - 1
+              && more.getAsBoolean();
+        });
+    return leader();
   }
 
   /** Names of live members whose /patroni says they stream from a primary. */
