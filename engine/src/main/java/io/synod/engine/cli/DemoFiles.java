@@ -184,6 +184,11 @@ public final class DemoFiles {
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
       cmd.add("/usr/bin/setsid");
     }
+    // Under nohup (or anything that ignores SIGHUP) a JVM cannot install its SIGHUP handler, and
+    // `kill -HUP` would not reload the node; its own session keeps terminal hangups away anyway.
+    if (Files.isExecutable(Path.of("/usr/bin/env"))) {
+      cmd.addAll(List.of("/usr/bin/env", "--default-signal=HUP"));
+    }
     cmd.addAll(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
     // temp files (captured command output) stay in the node's dir: a killed node leaves nothing in

@@ -200,7 +200,15 @@ public final class SynodMain implements Callable<Integer> {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "synod-shutdown"));
     // Patroni's systemd unit sends SIGHUP to reload; the JVM's default would shut down instead.
-    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> node.reload());
+    sun.misc.SignalHandler before =
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> node.reload());
+    if (before == sun.misc.SignalHandler.SIG_IGN) {
+      // The JVM keeps an inherited "ignore" (nohup does that): the handler above never runs.
+      log.warn(
+          "SIGHUP is ignored in this process (started under nohup?): `kill -HUP` and systemctl"
+              + " reload will not reload this node; use `synodctl reload` (POST /reload), or start"
+              + " it without nohup");
+    }
     node.awaitTermination();
     return 0;
   }
