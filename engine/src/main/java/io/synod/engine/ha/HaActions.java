@@ -130,10 +130,7 @@ public final class HaActions {
         case NONE -> replicaHousekeeping(c, s, st);
         case RENEW -> renew(c, s, st, d.sync());
         case BOOTSTRAP -> bootstrap(s);
-        case CLAIM_EXISTING ->
-            store.initialize(pg.sysid())
-                ? "claimed the cluster with system identifier " + pg.sysid()
-                : null;
+        case CLAIM_EXISTING -> claimExisting();
         case CLONE -> cloneFrom(c, d.target());
         case START_REPLICA -> startReplica(c, d.target());
         case REWIND -> rewind(c, d.target());
@@ -297,6 +294,23 @@ public final class HaActions {
 
   // --- bootstrap and replicas ----------------------------------------------------------------
 
+  /**
+   * Claims an uninitialized cluster with this node's existing data. Under the lock, as a bootstrap
+   * is: a node that bootstraps from empty and a node that claims must not both win.
+   */
+  private String claimExisting() {
+    if (!lead.acquire()) {
+      return lead.lastHolder() + " holds the lock; not claiming the cluster";
+    }
+    try {
+      return store.initialize(pg.sysid())
+          ? "claimed the cluster with system identifier " + pg.sysid()
+          : "the cluster was initialized meanwhile; not claiming it";
+    } finally {
+      lead.release(); // the leader race comes next, as for any member with data
+    }
+  }
+
   private String bootstrap(HaSettings s) {
     if (!lead.acquire()) {
       return lead.lastHolder() + " won the bootstrap race";
@@ -417,8 +431,12 @@ public final class HaActions {
    * paused for the operator (pg_wal_replay_resume() finishes it), as PostgreSQL intends. The lock
    * is held meanwhile; losing it, or PostgreSQL stopping, fails the bootstrap.
    */
+  /** How often a long recovery of a restored cluster says what it waits for. */
+  private static final long RECOVERY_REPORT_NANOS = Duration.ofSeconds(15).toNanos();
+
   private void awaitEndOfBootstrapRecovery() {
     String lastPause = null;
+    long nextReport = System.nanoTime() + RECOVERY_REPORT_NANOS;
     while (true) {
       lead.busyFor(60_000);
       if (!lead.keeping()) {
@@ -432,6 +450,21 @@ public final class HaActions {
       if (st.acceptingConnections() && !st.inRecovery()) {
         LOG.info("the restored cluster finished its recovery (timeline {})", st.timeline());
         return;
+      }
+      String err = st.error() == null ? "" : st.error();
+      if (err.contains("password authentication failed") || err.contains("no pg_hba.conf entry")) {
+        // The backup's roles keep the passwords they had: waiting would never end.
+        throw new PgException(
+            "cannot connect to the restored cluster ("
+                + err
+                + "): its superuser must have the password postgresql.authentication.superuser"
+                + " gives");
+      }
+      if (System.nanoTime() > nextReport) {
+        nextReport = System.nanoTime() + RECOVERY_REPORT_NANOS;
+        LOG.info(
+            "waiting for the restored cluster to finish its recovery: {}",
+            !err.isEmpty() ? err : st.inRecovery() ? "still in recovery" : "not accepting yet");
       }
       String pause = st.acceptingConnections() ? pg.replayPauseState() : null;
       if ("paused".equals(pause) && !pause.equals(lastPause)) {

@@ -94,6 +94,25 @@ public final class HaDecider {
           Action.NONE,
           "waiting for a failover candidate to bootstrap the cluster: I have nofailover");
     }
+    if (pg.dataDirEmpty() && !iLead) {
+      if (c.member(in.me()) == null) {
+        // One loop to register first: members started with us (one may bring data) do too.
+        return Decision.of(Action.NONE, "registering before the bootstrap race");
+      }
+      // A member that brought a data directory will claim the cluster: initdb would race it.
+      for (Member m : c.members().values()) {
+        Object sysid = m.data().get("sysid");
+        if (!m.name().equals(in.me()) && sysid != null && !m.noFailover()) {
+          return Decision.of(
+              Action.NONE,
+              "waiting: "
+                  + m.name()
+                  + " has a data directory (system identifier "
+                  + sysid
+                  + ") and will claim the cluster with it");
+        }
+      }
+    }
     if (pg.dataDirEmpty() || iLead) {
       return Decision.of(
           Action.BOOTSTRAP,

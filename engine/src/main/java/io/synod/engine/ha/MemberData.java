@@ -35,6 +35,10 @@ final class MemberData {
         m.put("replay_lsn", Lsn.format(pg.replayLsn()));
       }
     }
+    if (!pg.dataDirEmpty() && pg.sysid() != null) {
+      // Synod's own field: a member with data is known before anything runs (see HaDecider).
+      m.put("sysid", pg.sysid());
+    }
     if (pg.pendingRestart()) {
       m.put("pending_restart", true);
     }

@@ -98,6 +98,21 @@ class HaActionsTest {
   }
 
   @Test
+  void claimingExistingDataTakesTheLockSoABootstrapCannotRaceIt() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    store.initialize = null;
+    store.leader = "node2"; // node2 won the lock and is running initdb
+    store.leaderOwner = "127.0.0.1:8301";
+    String out = run(Action.CLAIM_EXISTING, null);
+    assertNull(store.initialize, out);
+    assertEquals("node2", store.leader);
+    store.leader = null;
+    out = run(Action.CLAIM_EXISTING, null);
+    assertEquals(FakePg.SYSID, store.initialize, out);
+    assertNull(store.leader, "released: the leader race follows");
+  }
+
+  @Test
   void aPrePromoteDuringWhichTheLockWasLostDoesNotPromote() {
     actions(WatchdogConfig.Mode.AUTOMATIC);
     // Another node took the lock while pre_promote ran (our lease ran out meanwhile).

@@ -224,6 +224,8 @@ class HaDeciderTest {
   void bootstrapOnlyWithoutInitializeAndEmptyDir() {
     C c = new C();
     c.init = null;
+    expect(Action.NONE, HaDecider.decide(in("node1", c.build(), LocalPg.empty(), false, null)));
+    c.members("node1"); // registered: now it races
     expect(
         Action.BOOTSTRAP, HaDecider.decide(in("node1", c.build(), LocalPg.empty(), false, null)));
     expect(
@@ -354,6 +356,29 @@ class HaDeciderTest {
     Decision d = HaDecider.decide(i.build());
     expect(Action.NONE, d);
     assertTrue(d.reason().contains("nofailover"));
+  }
+
+  @Test
+  void anEmptyNodeLetsAMemberWithDataClaimTheCluster() {
+    C c = new C();
+    c.init = null;
+    Member withData = member("node1", "stopped", Map.of());
+    withData.data().put("sysid", "7001");
+    c.members.put("node1", withData);
+    c.members("node2");
+    Decision d = HaDecider.decide(in("node2", c.build(), LocalPg.empty(), false, null));
+    expect(Action.NONE, d);
+    assertTrue(d.reason().contains("node1 has a data directory"), d.reason());
+    // the member with data claims it
+    expect(
+        Action.CLAIM_EXISTING,
+        HaDecider.decide(in("node1", c.build(), stopped(true), false, null)));
+    // a nofailover member with data never claims, so nobody waits for it
+    Member nofailover = member("node1", "stopped", Map.of("nofailover", true));
+    nofailover.data().put("sysid", "7001");
+    c.members.put("node1", nofailover);
+    expect(
+        Action.BOOTSTRAP, HaDecider.decide(in("node2", c.build(), LocalPg.empty(), false, null)));
   }
 
   @Test
