@@ -130,7 +130,8 @@ public final class ChaosMain {
       }
       boolean bad =
           !allWindows.isEmpty()
-              || rounds.stream().anyMatch(r -> r.lost() > 0 || r.convergeMs() == null);
+              || rounds.stream()
+                  .anyMatch(r -> (opts.sync() && r.lost() > 0) || r.convergeMs() == null);
       if (bad || keepLogs) {
         copyLogs(cluster, logs);
         o.println("node logs copied to " + logs);
