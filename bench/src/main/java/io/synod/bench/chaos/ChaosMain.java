@@ -219,12 +219,12 @@ public final class ChaosMain {
   static String line(Round r) {
     return String.format(
         Locale.ROOT,
-        "round %d: %s; old primary stopped %s ms, new primary %s first write %s ms, converged %s"
+        "round %d: %s; old primary's last write %s, new primary %s first write %s ms, converged %s"
             + " ms after heal, longest gap %.0f ms, failovers %d, raft %s->%s (+%d terms),"
             + " overlap %d window(s) %.0f ms, acked %d, lost %s, uncertain %d%s",
         r.round(),
         r.fault(),
-        ms(r.stopMs()),
+        r.stopMs() == null ? "kept writing" : ms(r.stopMs()) + " ms",
         r.newPrimary() == null ? "-" : r.newPrimary(),
         ms(r.newFirstMs()),
         ms(r.convergeMs()),
@@ -261,7 +261,7 @@ public final class ChaosMain {
                   + " %s |%n",
               r.round(),
               r.oldPrimary(),
-              ms(r.stopMs()),
+              r.stopMs() == null ? "kept writing" : ms(r.stopMs()),
               r.newPrimary() == null ? "-" : r.newPrimary() + ": " + ms(r.newFirstMs()),
               ms(r.convergeMs()),
               r.maxGapMs(),

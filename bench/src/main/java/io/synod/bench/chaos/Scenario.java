@@ -15,7 +15,9 @@ public enum Scenario {
   STOP_ENGINE("stop-engine", "SIGSTOP of the primary's engine JVM for 2 x ttl, then SIGCONT"),
   STOP_GROUP(
       "stop-group", "SIGSTOP of the primary's engine process group for 2 x ttl, then SIGCONT"),
-  KILL_CYCLES("kill-cycles", "kill -9 of the primary's engine, postmaster or both, at random");
+  KILL_CYCLES(
+      "kill-cycles",
+      "kill -9 of the primary's engine, postmaster or both in turn, at a random moment");
 
   public final String id;
   public final String what;

@@ -165,7 +165,7 @@ final class Scenarios {
     for (int c = 1; c <= opts.killCycles(); c++) {
       Node p = cluster.awaitHealthy(HEALTHY);
       Procs.sleep(random.nextInt(2_000)); // a random moment of the renewal and loop cycles
-      String kind = kinds[random.nextInt(kinds.length)];
+      String kind = kinds[(c - 1) % kinds.length]; // each kind in turn; the moment is random
       Measure m = new Measure(Scenario.KILL_CYCLES, (round - 1) * opts.killCycles() + c, p);
       switch (kind) {
         case "engine" -> Procs.killAll(List.of(enginePid(p)));
@@ -331,7 +331,8 @@ final class Scenarios {
         if (a.node().equals(old.name) && a.timeline() == oldTl) {
           oldLast = a.nanos();
         }
-        if (newFirst == null && !a.node().equals(old.name)) {
+        // a new writer: another node, or the old one promoted anew (a later timeline)
+        if (newFirst == null && (!a.node().equals(old.name) || a.timeline() > oldTl)) {
           newFirst = a;
         }
         timelines.add(a.timeline());
@@ -358,7 +359,9 @@ final class Scenarios {
           fault,
           old.name,
           newFirst == null ? null : newFirst.node(),
-          oldLast == null ? 0.0 : (oldLast - t0) / 1e6,
+          oldLast == null
+              ? Double.valueOf(0)
+              : oldLast > end - 1_500_000_000L ? null : (oldLast - t0) / 1e6,
           newFirst == null ? null : (newFirst.nanos() - t0) / 1e6,
           convergeMs,
           gap,
