@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.synod.bench.cluster.Procs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -26,8 +27,13 @@ class ChaosSmokeIT {
         ChaosOptions.parse(
             new String[] {"chaos", "--scenario", "isolate-primary,stop-group", "--sync", "--quick"},
             out);
-    ChaosMain.Outcome o = ChaosMain.execute(opts, System.out);
-    System.out.println(Files.readString(o.md()));
+    ChaosMain.Outcome o;
+    try {
+      o = ChaosMain.execute(opts, System.out);
+      System.out.println(Files.readString(o.md()));
+    } finally {
+      Procs.deleteRecursively(out); // the report files; the cluster removed its own dirs
+    }
     assertEquals(2, o.rounds().size(), "one round of each scenario ran");
     for (Round r : o.rounds()) {
       String what = ChaosMain.line(r);
