@@ -60,6 +60,7 @@ public final class DrillMain {
       System.err.println("synod bench: " + e.getMessage());
       usage(System.err);
       io.synod.bench.checker.DurabilityMain.usage(System.err);
+      io.synod.bench.chaos.ChaosMain.usage(System.err);
       rc = 2;
     } catch (Exception e) {
       System.err.println("synod bench: failed: " + e);
@@ -97,11 +98,15 @@ public final class DrillMain {
       usage(OUT);
       io.synod.bench.checker.DurabilityMain.usage(OUT);
       io.synod.bench.soak.Soak.usage(OUT);
+      io.synod.bench.chaos.ChaosMain.usage(OUT);
       return args.length == 0 ? 2 : 0;
     }
     String cmd = args[0];
     if (cmd.equals("soak")) {
       return io.synod.bench.soak.Soak.run(args, out == null ? defaultOut() : out, OUT);
+    }
+    if (cmd.equals("chaos")) {
+      return io.synod.bench.chaos.ChaosMain.run(args, out == null ? defaultOut() : out, OUT);
     }
     if (cmd.equals("durability")) {
       return io.synod.bench.checker.DurabilityMain.run(args, out == null ? defaultOut() : out, OUT);

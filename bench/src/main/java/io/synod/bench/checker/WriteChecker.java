@@ -61,7 +61,7 @@ public final class WriteChecker implements AutoCloseable {
   public static WriteChecker forCluster(HaCluster c) {
     List<Target> t = new ArrayList<>();
     for (HaCluster.Node n : c.nodes()) {
-      t.add(new Target(n.name, "http://127.0.0.1:" + n.restPort, "127.0.0.1", n.pgPort));
+      t.add(new Target(n.name, "http://" + n.host + ":" + n.restPort, n.host, n.pgPort));
     }
     return new WriteChecker(t, "postgres", "postgres");
   }

@@ -40,13 +40,22 @@ public abstract class HaCluster implements AutoCloseable {
   /** One member: ports, files, and the manager process (Synod JVM, or Patroni). */
   public static final class Node {
     public final String name;
+
+    /** The address its REST API and PostgreSQL listen on: loopback, or a namespace's address. */
+    public final String host;
+
     public final int restPort;
     public final int pgPort;
     public final Path dir;
     volatile Process proc;
 
     Node(String name, int restPort, int pgPort, Path dir) {
+      this(name, "127.0.0.1", restPort, pgPort, dir);
+    }
+
+    public Node(String name, String host, int restPort, int pgPort, Path dir) {
       this.name = name;
+      this.host = host;
       this.restPort = restPort;
       this.pgPort = pgPort;
       this.dir = dir;
@@ -201,7 +210,8 @@ public abstract class HaCluster implements AutoCloseable {
     p.setProperty("socketTimeout", "10");
     p.setProperty("tcpKeepAlive", "true");
     p.setProperty("ApplicationName", "synod-bench");
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + n.pgPort + "/postgres", p);
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + n.host + ":" + n.pgPort + "/postgres", p);
   }
 
   private String one(Node n, String sql) {
@@ -239,7 +249,7 @@ public abstract class HaCluster implements AutoCloseable {
     try {
       HttpResponse<String> r =
           HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.restPort + path))
+              HttpRequest.newBuilder(URI.create("http://" + n.host + ":" + n.restPort + path))
                   .timeout(Duration.ofSeconds(2))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
@@ -257,7 +267,7 @@ public abstract class HaCluster implements AutoCloseable {
     try {
       HttpResponse<String> r =
           HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.restPort + path))
+              HttpRequest.newBuilder(URI.create("http://" + n.host + ":" + n.restPort + path))
                   .timeout(timeout)
                   .header("Content-Type", "application/json")
                   .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))

@@ -27,12 +27,31 @@ public final class SynodCluster extends HaCluster {
   private final String extraDcs;
   private final Path logbackXml;
   private volatile Map<String, Object> seenSettings;
+  private final Hosts hosts;
 
   /**
    * @param extraDcs YAML lines under bootstrap.dcs (4-space indent), "" for Synod's defaults
    */
   public SynodCluster(String extraDcs) throws IOException {
+    this(extraDcs, null);
+  }
+
+  /**
+   * Where each node runs: its address (REST, PostgreSQL and Raft listen there, on fixed ports) and
+   * the command prefix that puts its JVM there (e.g. {@code ip netns exec NS}).
+   *
+   * @param clientNet the network PostgreSQL accepts peers and clients from (pg_hba), e.g.
+   *     10.77.0.0/24
+   */
+  public record Hosts(List<String> addrs, List<List<String>> prefixes, String clientNet) {}
+
+  /**
+   * @param hosts null: every node on loopback, free ports; else one address and launch prefix per
+   *     node (the chaos campaign's network namespaces)
+   */
+  public SynodCluster(String extraDcs, Hosts hosts) throws IOException {
     super("synod-bench-");
+    this.hosts = hosts;
     this.extraDcs = extraDcs == null ? "" : extraDcs;
     // One line per event with a full timestamp: the failover breakdown reads these logs.
     logbackXml = dir.resolve("logback-bench.xml");
@@ -49,7 +68,7 @@ public final class SynodCluster extends HaCluster {
         </configuration>
         """);
     for (int i = 0; i < 3; i++) {
-      raftPeers.add("127.0.0.1:" + Ports.free());
+      raftPeers.add(hosts == null ? "127.0.0.1:" + Ports.free() : hosts.addrs().get(i) + ":7204");
     }
     // measure the authenticated Raft transport users run
     secrets = DemoFiles.Secrets.demo();
@@ -57,13 +76,36 @@ public final class SynodCluster extends HaCluster {
       String name = "node" + (i + 1);
       Path nodeDir = dir.resolve(name);
       Files.createDirectories(nodeDir);
-      Node n = new Node(name, Ports.free(), Ports.free(), nodeDir);
+      Node n =
+          hosts == null
+              ? new Node(name, Ports.free(), Ports.free(), nodeDir)
+              : new Node(name, hosts.addrs().get(i), 8008, 5432, nodeDir);
       String yml =
           DemoFiles.nodeYaml(
               SCOPE, name, n.restPort, n.pgPort, raftPeers, i, nodeDir, this.extraDcs, "", secrets);
+      if (hosts != null) {
+        yml = onHost(yml, n.host, hosts.clientNet());
+      }
       DemoFiles.writePrivate(dir.resolve(name + ".yml"), yml);
       nodes.add(n);
     }
+  }
+
+  /**
+   * The demo YAML moved from loopback to {@code host}; peers and clients from {@code net} may
+   * connect (PostgreSQL's own lines only cover loopback and its listen address).
+   */
+  static String onHost(String yml, String host, String net) {
+    String hba =
+        "postgresql:\n"
+            + "  pg_hba:\n"
+            + "    - host all all "
+            + net
+            + " scram-sha-256\n"
+            + "    - host replication replicator "
+            + net
+            + " scram-sha-256\n";
+    return yml.replace("127.0.0.1:", host + ":").replaceFirst("(?m)^postgresql:\n", hba);
   }
 
   public List<String> raftPeers() {
@@ -165,7 +207,16 @@ public final class SynodCluster extends HaCluster {
   @Override
   protected void launch(Node n) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m")); // as bin/synod runs a node
+    List<String> cmd = new ArrayList<>();
+    if (hosts != null) {
+      // in its namespace, in a session of its own (so kill -STOP -PGID hits this node only),
+      // with the demo's JVM flags: six servers share a small machine there
+      cmd.addAll(hosts.prefixes().get(nodes.indexOf(n)));
+      cmd.addAll(
+          List.of("setsid", java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    } else {
+      cmd.addAll(List.of(java, "-Xmx384m")); // as bin/synod runs a node
+    }
     cmd.addAll(JvmFlags.REQUIRED);
     cmd.add("-Dlogback.configurationFile=" + logbackXml);
     cmd.addAll(

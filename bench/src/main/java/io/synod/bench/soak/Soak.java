@@ -188,7 +188,7 @@ public final class Soak {
     try {
       HttpResponse<String> r =
           HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.restPort + "/metrics"))
+              HttpRequest.newBuilder(URI.create("http://" + n.host + ":" + n.restPort + "/metrics"))
                   .timeout(Duration.ofSeconds(2))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
