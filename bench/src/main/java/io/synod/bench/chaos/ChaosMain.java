@@ -38,11 +38,12 @@ public final class ChaosMain {
   public static void usage(PrintStream p) {
     p.println(
         """
-          chaos [--scenario S[,S]] [--rounds N] [--quick] [--sync] [--kill-cycles N] [--out DIR]
+          chaos [--scenario S[,S]] [--rounds N] [--quick] [--sync] [--kill-cycles N] [--out DIR] [--keep-logs]
                                   the fault campaign (also `bin/synod chaos`, root only): 3 nodes in network
                                   namespaces, a prober writing to each every 20 ms; scenarios isolate-primary,
                                   isolate-raft-leader, asymmetric, flapping, stop-engine, stop-group, kill-cycles
                                   (default all). --sync: synchronous_mode on. --kill-cycles default 50 (5 quick).
+                                  --keep-logs: copy the node logs next to the report (always done for a bad round).
                                   Exit 3 on any overlap window or, with --sync, any lost acknowledged write.""");
   }
 
@@ -132,7 +133,7 @@ public final class ChaosMain {
           !allWindows.isEmpty()
               || rounds.stream()
                   .anyMatch(r -> (opts.sync() && r.lost() > 0) || r.convergeMs() == null);
-      if (bad || keepLogs) {
+      if (bad || keepLogs || opts.keepLogs()) {
         copyLogs(cluster, logs);
         o.println("node logs copied to " + logs);
       }

@@ -11,6 +11,7 @@ public record ChaosOptions(
     int rounds,
     boolean quick,
     boolean sync,
+    boolean keepLogs,
     int killCycles,
     Path out,
     long seed,
@@ -22,6 +23,7 @@ public record ChaosOptions(
     int rounds = 1;
     boolean quick = false;
     boolean sync = false;
+    boolean keepLogs = false;
     Integer killCycles = null;
     Path out = defaultOut;
     long seed = 42;
@@ -32,6 +34,7 @@ public record ChaosOptions(
       switch (a) {
         case "--quick" -> quick = true;
         case "--sync" -> sync = true;
+        case "--keep-logs" -> keepLogs = true;
         case "--scenario" -> {
           String v = value(args, ++i, a);
           argv.add(v);
@@ -73,7 +76,8 @@ public record ChaosOptions(
       }
     }
     int cycles = killCycles != null ? killCycles : quick ? 5 : 50;
-    return new ChaosOptions(scenarios, rounds, quick, sync, cycles, out, seed, List.copyOf(argv));
+    return new ChaosOptions(
+        scenarios, rounds, quick, sync, keepLogs, cycles, out, seed, List.copyOf(argv));
   }
 
   private static String value(String[] args, int i, String option) {

@@ -68,6 +68,7 @@ final class Scenarios {
     Node p = cluster.awaitHealthy(HEALTHY);
     Measure m = new Measure(inbound ? Scenario.ISOLATE_PRIMARY : Scenario.ASYMMETRIC, round, p);
     ns.isolate(index(p), inbound);
+    m.inPlace();
     m.fault =
         (inbound ? "isolated " : "outbound to peers dropped on ")
             + p.name
@@ -90,6 +91,7 @@ final class Scenarios {
       if (leader != null && leader != p) {
         Measure m = new Measure(Scenario.ISOLATE_RAFT_LEADER, round, p);
         ns.isolate(index(leader), true);
+        m.inPlace();
         m.fault = "isolated Raft leader " + leader.name + " for " + isolateMs() + " ms";
         try {
           Procs.sleep(isolateMs());
@@ -117,7 +119,9 @@ final class Scenarios {
     try {
       while (System.nanoTime() < end) {
         how = ns.degrade(index(p), 20 + random.nextInt(31), 50 + random.nextInt(200));
-        bursts++;
+        if (bursts++ == 0) {
+          m.inPlace();
+        }
         Procs.sleep(1_000 + random.nextInt(3_000));
         ns.heal(index(p));
         Procs.sleep(1_000 + random.nextInt(3_000));
@@ -143,6 +147,7 @@ final class Scenarios {
     }
     Measure m = new Measure(group ? Scenario.STOP_GROUP : Scenario.STOP_ENGINE, round, p);
     signal("STOP", target);
+    m.inPlace();
     m.fault =
         "SIGSTOP "
             + (group ? "process group " + pid : "engine pid " + pid)
@@ -173,6 +178,7 @@ final class Scenarios {
             Procs.postmasterPid(p.dataDir()).ifPresent(pm -> Procs.killAll(List.of(pm)));
         default -> cluster.crash(p);
       }
+      m.inPlace();
       m.fault = "kill -9 " + kind + " of " + p.name;
       if (!kind.equals("postmaster")) {
         Procs.sleep(1_000); // as a service manager would restart it
@@ -277,7 +283,10 @@ final class Scenarios {
     final Node old;
     final String raftBefore;
     final long termBefore;
-    final long t0;
+
+    /** When the fault took effect: set again once the nft rule or signal is in place. */
+    long t0;
+
     final int uncertainBefore;
     String fault = "";
 
@@ -290,6 +299,14 @@ final class Scenarios {
       this.termBefore = raftTerm();
       this.uncertainBefore = prober.uncertainCount();
       this.t0 = System.nanoTime();
+    }
+
+    /**
+     * The fault is in place now: on a loaded host, starting {@code ip netns exec ... nft} or {@code
+     * kill} can take hundreds of ms, which would otherwise count as the old primary's time.
+     */
+    void inPlace() {
+      t0 = System.nanoTime();
     }
 
     Round finish(String note) {

@@ -48,6 +48,8 @@ class ChaosOptionsTest {
         parse("--scenario", "stop-group,isolate-primary,stop-group", "--sync", "--rounds", "3");
     assertEquals(List.of(Scenario.STOP_GROUP, Scenario.ISOLATE_PRIMARY), o.scenarios());
     assertTrue(o.sync());
+    assertFalse(o.keepLogs());
+    assertTrue(parse("--keep-logs").keepLogs());
     assertEquals(3, o.rounds());
     assertEquals(List.of(Scenario.values()), parse("--scenario", "all").scenarios());
     assertEquals(Path.of("/tmp/x"), parse("--out", "/tmp/x").out());
