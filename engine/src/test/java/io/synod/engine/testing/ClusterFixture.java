@@ -264,6 +264,30 @@ public final class ClusterFixture implements AutoCloseable {
     return leader();
   }
 
+  /**
+   * POST /switchover from {@code old} to {@code candidate}, which must be refused: not 200, the
+   * leader unchanged and still taking writes, and the reason either a 412 or {@code reasonInLog} in
+   * the leader's log.
+   */
+  public void assertSwitchoverRefused(String old, String candidate, String reasonInLog, String why)
+      throws IOException, InterruptedException {
+    NodeProc leader = node(old);
+    long before = Files.size(leader.log());
+    int code =
+        post(
+            leader.restPort,
+            "/switchover",
+            "{\"leader\": \"" + old + "\", \"candidate\": \"" + candidate + "\"}");
+    org.junit.jupiter.api.Assertions.assertNotEquals(200, code, why);
+    Thread.sleep(2000);
+    org.junit.jupiter.api.Assertions.assertEquals(old, leader());
+    org.junit.jupiter.api.Assertions.assertTrue(leader.writable(), old + " still takes writes");
+    String log = Files.readString(leader.log()).substring((int) before);
+    org.junit.jupiter.api.Assertions.assertTrue(
+        code == 412 || log.contains(reasonInLog),
+        "refused with the reason (code " + code + "): " + log);
+  }
+
   /** Names of live members whose /patroni says they stream from a primary. */
   public List<String> streamingReplicas() {
     List<String> out = new ArrayList<>();
