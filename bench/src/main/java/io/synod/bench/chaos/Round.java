@@ -14,6 +14,7 @@ import java.util.List;
  * @param failovers new timelines written on during the round
  * @param raftTerms Raft term increase over the round (elections, including failed ones)
  * @param lost acknowledged writes of the round missing after convergence (-1: not checked)
+ * @param writers per node and timeline, from 2 s before the fault to the end of the round
  */
 public record Round(
     String scenario,
@@ -33,4 +34,11 @@ public record Round(
     int acked,
     int lost,
     int uncertain,
-    String note) {}
+    List<Writer> writers,
+    String note) {
+  /**
+   * Who acknowledged writes on which timeline during the round, ms from the fault (negative: before
+   * it): enough to redraw the round's history without the prober's full record.
+   */
+  public record Writer(String node, int timeline, double firstMs, double lastMs, int writes) {}
+}

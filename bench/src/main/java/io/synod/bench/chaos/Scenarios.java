@@ -178,7 +178,7 @@ final class Scenarios {
             Procs.postmasterPid(p.dataDir()).ifPresent(pm -> Procs.killAll(List.of(pm)));
         default -> cluster.crash(p);
       }
-      m.inPlace();
+      m.t0 = System.nanoTime(); // no primary to check: it was just killed
       m.fault = "kill -9 " + kind + " of " + p.name;
       if (!kind.equals("postmaster")) {
         Procs.sleep(1_000); // as a service manager would restart it
@@ -289,6 +289,7 @@ final class Scenarios {
 
     final int uncertainBefore;
     String fault = "";
+    String moved = "";
 
     Measure(Scenario scenario, int round, Node old) {
       this.scenario = scenario;
@@ -307,10 +308,24 @@ final class Scenarios {
      */
     void inPlace() {
       t0 = System.nanoTime();
+      // the cluster can move between the health check and the fault (a loaded host): say so
+      Node now = cluster.sqlPrimary();
+      if (now != old) {
+        moved =
+            "the primary was "
+                + (now == null ? "not single" : now.name)
+                + " when the fault took"
+                + " effect, not "
+                + old.name
+                + " (measured from "
+                + old.name
+                + ")";
+      }
     }
 
     Round finish(String note) {
       long healed = System.nanoTime();
+      note = moved.isEmpty() ? note : join(note, moved);
       Double convergeMs = null;
       Node primary = null;
       try {
@@ -390,8 +405,27 @@ final class Scenarios {
           acked,
           lost,
           prober.uncertainCount() - uncertainBefore,
+          writers(acks, t0),
           note);
     }
+  }
+
+  static List<Round.Writer> writers(List<Ack> acks, long t0) {
+    Map<String, Round.Writer> w = new java.util.LinkedHashMap<>();
+    for (Ack a : acks) {
+      double at = (a.nanos() - t0) / 1e6;
+      w.merge(
+          a.node() + "/" + a.timeline(),
+          new Round.Writer(a.node(), a.timeline(), at, at, 1),
+          (x, y) ->
+              new Round.Writer(
+                  x.node(),
+                  x.timeline(),
+                  Math.min(x.firstMs(), y.firstMs()),
+                  Math.max(x.lastMs(), y.lastMs()),
+                  x.writes() + 1));
+    }
+    return new ArrayList<>(w.values());
   }
 
   private static String join(String a, String b) {
