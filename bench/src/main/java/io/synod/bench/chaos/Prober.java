@@ -3,6 +3,7 @@ package io.synod.bench.chaos;
 import io.synod.bench.chaos.Overlap.Ack;
 import io.synod.bench.cluster.HaCluster;
 import io.synod.bench.cluster.HaCluster.Node;
+import io.synod.bench.drill.WriteProbe;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -111,31 +112,16 @@ public final class Prober implements AutoCloseable {
               uncertain.add(id);
             }
           }
-          close(c);
+          WriteProbe.close(c);
           c = null;
           ps = null;
         }
       }
-      long sleep = (next - System.nanoTime()) / 1_000_000L;
-      if (sleep > 0 && running) {
-        try {
-          Thread.sleep(sleep);
-        } catch (InterruptedException e) {
-          break;
-        }
+      if (running && !WriteProbe.sleepUntil(next)) {
+        break;
       }
     }
-    close(c);
-  }
-
-  private static void close(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // broken anyway
-      }
-    }
+    WriteProbe.close(c);
   }
 
   /** Acknowledged writes answered in [fromNanos, toNanos]. */

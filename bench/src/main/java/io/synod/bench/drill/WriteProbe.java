@@ -72,19 +72,15 @@ public final class WriteProbe implements AutoCloseable {
           reconnects.merge(n.name, 1, Integer::sum);
         }
       }
-      long sleep = (next - System.nanoTime()) / 1_000_000L;
-      if (sleep > 0 && running) {
-        try {
-          Thread.sleep(sleep);
-        } catch (InterruptedException e) {
-          break;
-        }
+      if (running && !WriteProbe.sleepUntil(next)) {
+        break;
       }
     }
     close(c);
   }
 
-  private static void close(Connection c) {
+  /** Closes a connection that may be broken already. */
+  public static void close(Connection c) {
     if (c != null) {
       try {
         c.close();
@@ -92,6 +88,20 @@ public final class WriteProbe implements AutoCloseable {
         // broken anyway
       }
     }
+  }
+
+  /** Sleeps until {@code nanoTime} (System.nanoTime); false when interrupted. */
+  public static boolean sleepUntil(long nanoTime) {
+    long ms = (nanoTime - System.nanoTime()) / 1_000_000L;
+    if (ms > 0) {
+      try {
+        Thread.sleep(ms);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
