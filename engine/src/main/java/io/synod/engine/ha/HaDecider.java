@@ -95,10 +95,6 @@ public final class HaDecider {
           "waiting for a failover candidate to bootstrap the cluster: I have nofailover");
     }
     if (pg.dataDirEmpty() && !iLead) {
-      if (c.member(in.me()) == null) {
-        // One loop to register first: members started with us (one may bring data) do too.
-        return Decision.of(Action.NONE, "registering before the bootstrap race");
-      }
       // A member that brought a data directory will claim the cluster: initdb would race it.
       for (Member m : c.members().values()) {
         Object sysid = m.data().get("sysid");
@@ -111,6 +107,16 @@ public final class HaDecider {
                   + sysid
                   + ") and will claim the cluster with it");
         }
+      }
+      long graceMs = in.settings().ttl().toMillis();
+      if (c.member(in.me()) == null || in.unlockedMs() < graceMs) {
+        // Members started with us register meanwhile; one may bring data (above), and a claim
+        // of existing data beats an initdb.
+        return Decision.of(
+            Action.NONE,
+            "registering: waiting "
+                + graceMs
+                + " ms for members that bring a data directory before the bootstrap race");
       }
     }
     if (pg.dataDirEmpty() || iLead) {

@@ -225,9 +225,12 @@ class HaDeciderTest {
     C c = new C();
     c.init = null;
     expect(Action.NONE, HaDecider.decide(in("node1", c.build(), LocalPg.empty(), false, null)));
-    c.members("node1"); // registered: now it races
-    expect(
-        Action.BOOTSTRAP, HaDecider.decide(in("node1", c.build(), LocalPg.empty(), false, null)));
+    c.members("node1"); // registered, but members started with it may not be yet
+    I fresh = new I("node1", c.build(), LocalPg.empty());
+    fresh.unlockedMs = 500;
+    expect(Action.NONE, HaDecider.decide(fresh.build()));
+    fresh.unlockedMs = SETTINGS.ttl().toMillis(); // a ttl later: it races
+    expect(Action.BOOTSTRAP, HaDecider.decide(fresh.build()));
     expect(
         Action.CLAIM_EXISTING,
         HaDecider.decide(in("node1", c.build(), stopped(true), false, null)));
@@ -377,8 +380,9 @@ class HaDeciderTest {
     Member nofailover = member("node1", "stopped", Map.of("nofailover", true));
     nofailover.data().put("sysid", "7001");
     c.members.put("node1", nofailover);
-    expect(
-        Action.BOOTSTRAP, HaDecider.decide(in("node2", c.build(), LocalPg.empty(), false, null)));
+    I later = new I("node2", c.build(), LocalPg.empty());
+    later.unlockedMs = SETTINGS.ttl().toMillis();
+    expect(Action.BOOTSTRAP, HaDecider.decide(later.build()));
   }
 
   @Test
