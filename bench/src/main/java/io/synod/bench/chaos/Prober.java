@@ -5,7 +5,6 @@ import io.synod.bench.cluster.HaCluster;
 import io.synod.bench.cluster.HaCluster.Node;
 import io.synod.bench.drill.WriteProbe;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,7 +12,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -62,16 +60,8 @@ public final class Prober implements AutoCloseable {
   }
 
   private Connection connect(Node n, int connectTimeoutSeconds) throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("user", "postgres");
-    p.setProperty("password", "postgres");
-    p.setProperty("connectTimeout", String.valueOf(connectTimeoutSeconds));
-    // a commit waiting for a synchronous standby that is cut off: give up, count it uncertain
-    p.setProperty("socketTimeout", "5");
-    p.setProperty("tcpKeepAlive", "true");
-    p.setProperty("ApplicationName", "synod-chaos-prober");
-    return DriverManager.getConnection(
-        "jdbc:postgresql://" + n.host + ":" + n.pgPort + "/postgres", p);
+    // socket timeout 5 s: a commit waiting for a cut-off synchronous standby counts as uncertain
+    return HaCluster.connect(n, connectTimeoutSeconds, 5, "synod-chaos-prober");
   }
 
   private void loop(Node n) {

@@ -203,13 +203,20 @@ public abstract class HaCluster implements AutoCloseable {
   // ---------------------------------------------------------------- PostgreSQL
 
   public Connection connect(Node n, int connectTimeoutSeconds) throws SQLException {
+    return connect(n, connectTimeoutSeconds, 10, "synod-bench");
+  }
+
+  /** A superuser connection to {@code n}'s PostgreSQL, as the drills' clients open it. */
+  public static Connection connect(
+      Node n, int connectTimeoutSeconds, int socketTimeoutSeconds, String applicationName)
+      throws SQLException {
     Properties p = new Properties();
     p.setProperty("user", "postgres");
     p.setProperty("password", "postgres");
     p.setProperty("connectTimeout", String.valueOf(connectTimeoutSeconds));
-    p.setProperty("socketTimeout", "10");
+    p.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
     p.setProperty("tcpKeepAlive", "true");
-    p.setProperty("ApplicationName", "synod-bench");
+    p.setProperty("ApplicationName", applicationName);
     return DriverManager.getConnection(
         "jdbc:postgresql://" + n.host + ":" + n.pgPort + "/postgres", p);
   }

@@ -351,13 +351,7 @@ public final class HaActions {
       }
       store.setConfig(bootstrapDcs.toMap(), Expect.ABSENT);
       recordInitialize(pg.sysid());
-      pg.runCallback("on_start", "primary");
-      return (custom
-              ? "bootstrapped the cluster from its restored data"
-              : "bootstrapped a new cluster")
-          + " (system identifier "
-          + pg.sysid()
-          + ")";
+      return bootstrapped(custom);
     } catch (RuntimeException e) {
       if (initializedWith(pg.sysid())) {
         // A write that timed out was applied after all: this data directory is the cluster now.
@@ -367,8 +361,7 @@ public final class HaActions {
                 + " identifier {}: {}; keeping the data directory and running as primary",
             pg.sysid(),
             e.getMessage());
-        pg.runCallback("on_start", "primary");
-        return "bootstrapped a new cluster (system identifier " + pg.sysid() + ")";
+        return bootstrapped(custom);
       }
       LOG.error(
           "bootstrap failed: {}; removing the data directory and the lock so it can be retried",
@@ -382,6 +375,17 @@ public final class HaActions {
       }
       throw e;
     }
+  }
+
+  /** The end of a bootstrap whose initialize key is written: on_start, and the outcome line. */
+  private String bootstrapped(boolean custom) {
+    pg.runCallback("on_start", "primary");
+    return (custom
+            ? "bootstrapped the cluster from its restored data"
+            : "bootstrapped a new cluster")
+        + " (system identifier "
+        + pg.sysid()
+        + ")";
   }
 
   /**
