@@ -193,7 +193,9 @@ public final class HttpServer implements AutoCloseable {
                     p.addLast(
                         new io.netty.handler.timeout.IdleStateHandler(0, 0, IDLE_SECONDS),
                         new IdleCloser());
-                    p.addLast(new HttpServerCodec(), new Aggregator(), new Handler(router));
+                    RefusalDrain drain = new RefusalDrain();
+                    p.addLast(
+                        new HttpServerCodec(), drain, new Aggregator(drain), new Handler(router));
                   }
                 });
     if (options.backlog() != null) {
@@ -217,18 +219,54 @@ public final class HttpServer implements AutoCloseable {
 
   /** Refuses oversized bodies with a 413 that says what the limit is. */
   private final class Aggregator extends HttpObjectAggregator {
-    Aggregator() {
+    private final RefusalDrain drain;
+
+    Aggregator(RefusalDrain drain) {
       super(MAX_BODY);
+      this.drain = drain;
     }
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-      write(
-          ctx,
+      Response r =
           Response.text(
-              413, "request body larger than " + MAX_BODY + " bytes: refused, nothing changed"),
-          false,
-          false);
+              413, "request body larger than " + MAX_BODY + " bytes: refused, nothing changed");
+      drain.refused(send(ctx, r, false, false));
+    }
+  }
+
+  /**
+   * After a 413 the rest of the body is read and dropped before the connection closes: closing a
+   * socket with unread bytes makes the kernel answer with a reset, which can destroy the 413 before
+   * the client reads it. Bounded, so a client cannot stream forever (the idle timer also applies).
+   */
+  private static final class RefusalDrain extends io.netty.channel.ChannelInboundHandlerAdapter {
+    static final long LIMIT = 4L * 1024 * 1024;
+    private io.netty.channel.ChannelFuture refusal;
+    private long dropped;
+
+    void refused(io.netty.channel.ChannelFuture response) {
+      refusal = response;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (refusal != null) {
+        if (msg instanceof io.netty.handler.codec.http.HttpContent c) {
+          dropped += c.content().readableBytes();
+        }
+        boolean last = msg instanceof io.netty.handler.codec.http.LastHttpContent;
+        io.netty.util.ReferenceCountUtil.release(msg);
+        if (last || dropped > LIMIT) {
+          refusal.addListener(ChannelFutureListener.CLOSE);
+        }
+        return;
+      }
+      boolean last = msg instanceof io.netty.handler.codec.http.LastHttpContent;
+      ctx.fireChannelRead(msg); // the aggregator may refuse the request while reading this part
+      if (refusal != null && last) {
+        refusal.addListener(ChannelFutureListener.CLOSE);
+      }
     }
   }
 
@@ -337,6 +375,15 @@ public final class HttpServer implements AutoCloseable {
   }
 
   private void write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head) {
+    io.netty.channel.ChannelFuture sent = send(ctx, r, keepAlive, head);
+    if (!keepAlive) {
+      sent.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /** Writes a response; with {@code keepAlive} false it says so, and the caller closes. */
+  private io.netty.channel.ChannelFuture send(
+      ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head) {
     byte[] body = r.body() == null ? new byte[0] : r.body().getBytes(StandardCharsets.UTF_8);
     FullHttpResponse resp =
         new DefaultFullHttpResponse(
@@ -348,12 +395,11 @@ public final class HttpServer implements AutoCloseable {
     resp.headers().set(HttpHeaderNames.SERVER, serverHeader);
     extraHeaders.forEach((k, v) -> resp.headers().set(k, v));
     r.headers().forEach((k, v) -> resp.headers().set(k, v));
-    if (keepAlive) {
-      resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-      ctx.writeAndFlush(resp);
-    } else {
-      ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
-    }
+    resp.headers()
+        .set(
+            HttpHeaderNames.CONNECTION,
+            keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+    return ctx.writeAndFlush(resp);
   }
 
   @Override
