@@ -490,6 +490,12 @@ public final class RaftStore implements AutoCloseable {
     return fsm.term.get();
   }
 
+  /** Index of the last entry in this peer's log, from memory; -1 when closed. */
+  public long lastLogIndex() {
+    Node n = node;
+    return closed || n == null ? -1 : n.getLastLogIndex();
+  }
+
   public StoreStatus status() {
     ensureOpen();
     List<String> peers = fsm.isLeader() ? names(node.listPeers()) : names(currentPeers());

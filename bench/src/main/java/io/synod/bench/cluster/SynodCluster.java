@@ -33,7 +33,12 @@ public final class SynodCluster extends HaCluster {
    * @param extraDcs YAML lines under bootstrap.dcs (4-space indent), "" for Synod's defaults
    */
   public SynodCluster(String extraDcs) throws IOException {
-    this(extraDcs, null);
+    this(extraDcs, null, 3);
+  }
+
+  /** {@code size} nodes on loopback (the idle-cost bench compares 3 and 5). */
+  public SynodCluster(String extraDcs, int size) throws IOException {
+    this(extraDcs, null, size);
   }
 
   /**
@@ -50,7 +55,14 @@ public final class SynodCluster extends HaCluster {
    *     node (the chaos campaign's network namespaces)
    */
   public SynodCluster(String extraDcs, Hosts hosts) throws IOException {
+    this(extraDcs, hosts, hosts == null ? 3 : hosts.addrs().size());
+  }
+
+  private SynodCluster(String extraDcs, Hosts hosts, int size) throws IOException {
     super("synod-bench-");
+    if (size < 1) {
+      throw new IllegalArgumentException("a cluster needs at least one node, got " + size);
+    }
     this.hosts = hosts;
     this.extraDcs = extraDcs == null ? "" : extraDcs;
     // One line per event with a full timestamp: the failover breakdown reads these logs.
@@ -67,12 +79,12 @@ public final class SynodCluster extends HaCluster {
           <root level="INFO"><appender-ref ref="OUT"/></root>
         </configuration>
         """);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < size; i++) {
       raftPeers.add(hosts == null ? "127.0.0.1:" + Ports.free() : hosts.addrs().get(i) + ":7204");
     }
     // measure the authenticated Raft transport users run
     secrets = DemoFiles.Secrets.demo();
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < size; i++) {
       String name = "node" + (i + 1);
       Path nodeDir = dir.resolve(name);
       Files.createDirectories(nodeDir);

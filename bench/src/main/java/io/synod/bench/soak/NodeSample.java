@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * @param watches -1 when /metrics did not answer
  * @param raftTerm -1 when /metrics did not answer
  */
-record NodeSample(
+public record NodeSample(
     long nanos,
     long rssKb,
     int threads,
@@ -58,7 +58,7 @@ record NodeSample(
   }
 
   /** Sum of "used NK" over the heap's generations/regions in jcmd's GC.heap_info. */
-  static long heapUsedKb(long pid) {
+  public static long heapUsedKb(long pid) {
     String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
     try {
       Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").start();
@@ -99,7 +99,7 @@ record NodeSample(
   }
 
   /** A gauge's value in Prometheus text (first sample), or -1. */
-  static long metric(String text, String name) {
+  public static long metric(String text, String name) {
     if (text == null) {
       return -1;
     }

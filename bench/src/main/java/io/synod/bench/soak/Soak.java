@@ -98,7 +98,7 @@ public final class Soak {
   }
 
   /** A whole number of at least {@code min}, or an error naming the option. */
-  static int count(String option, String value, int min) {
+  public static int count(String option, String value, int min) {
     int n;
     try {
       n = Integer.parseInt(value);
@@ -184,7 +184,7 @@ public final class Soak {
         name, (System.nanoTime() - start) / 1e9, changes, leaderless, leaders, samples);
   }
 
-  private static String metrics(Node n) {
+  public static String metrics(Node n) {
     try {
       HttpResponse<String> r =
           HTTP.send(

@@ -145,6 +145,11 @@ final class Metrics {
           "synod_store_watches",
           "Store watches waiting for a change on this node (stays flat while idle).",
           raft.watching());
+      m.gauge(
+          "synod_raft_last_log_index",
+          "Index of the last entry in this node's Raft log (its growth while idle is the store's"
+              + " write rate).",
+          raft.lastLogIndex());
     }
     m.gauge(
         "synod_lease_remaining_seconds",

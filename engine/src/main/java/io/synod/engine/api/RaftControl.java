@@ -21,6 +21,11 @@ public interface RaftControl {
     return 0;
   }
 
+  /** Index of the last entry in this peer's Raft log, from memory (-1 when unknown). */
+  default long lastLogIndex() {
+    return -1;
+  }
+
   void addPeer(String raftAddr);
 
   void removePeer(String raftAddr);
@@ -48,6 +53,11 @@ public interface RaftControl {
       @Override
       public int watching() {
         return s.watching();
+      }
+
+      @Override
+      public long lastLogIndex() {
+        return s.lastLogIndex();
       }
 
       @Override
