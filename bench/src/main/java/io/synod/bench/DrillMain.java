@@ -99,12 +99,16 @@ public final class DrillMain {
       io.synod.bench.checker.DurabilityMain.usage(OUT);
       io.synod.bench.soak.Soak.usage(OUT);
       io.synod.bench.idle.IdleCost.usage(OUT);
+      io.synod.bench.soak.Flaps.usage(OUT);
       io.synod.bench.chaos.ChaosMain.usage(OUT);
       return args.length == 0 ? 2 : 0;
     }
     String cmd = args[0];
     if (cmd.equals("soak")) {
       return io.synod.bench.soak.Soak.run(args, out == null ? defaultOut() : out, OUT);
+    }
+    if (cmd.equals("flaps")) {
+      return io.synod.bench.soak.Flaps.run(args, out == null ? defaultOut() : out, OUT);
     }
     if (cmd.equals("idle")) {
       return io.synod.bench.idle.IdleCost.run(args, out == null ? defaultOut() : out, OUT);

@@ -148,7 +148,7 @@ public final class Soak {
     return 0;
   }
 
-  private Phase phase(SynodCluster c, String name, int minutes) throws Exception {
+  Phase phase(SynodCluster c, String name, int minutes) throws Exception {
     out.printf(Locale.ROOT, "%s for %d min...%n", name, minutes);
     long start = System.nanoTime();
     long end = start + Duration.ofMinutes(minutes).toNanos();

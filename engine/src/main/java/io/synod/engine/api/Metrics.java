@@ -155,6 +155,15 @@ final class Metrics {
         "synod_lease_remaining_seconds",
         "Seconds left on the leader lease this node holds (as of the last HA loop), 0 when it holds none.",
         s.leaseHeld() ? s.leaseRemainingMs() / 1000.0 : 0);
+    m.counter(
+        "synod_lease_renewals_total",
+        "Renewals of the leader lock this node held, since the engine started.",
+        s.leaseCounts().renewals());
+    m.counter(
+        "synod_lease_renewals_late_total",
+        "Renewals that landed with under a quarter of the lease left (near misses: a slower host"
+            + " would have lost the lock).",
+        s.leaseCounts().late());
     m.gauge(
         "synod_ha_loop_last_run_seconds",
         "Epoch seconds when the HA loop last finished.",

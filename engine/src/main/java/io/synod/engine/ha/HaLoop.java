@@ -249,7 +249,8 @@ public final class HaLoop implements Runnable {
             dcsLastSeen,
             role,
             state,
-            live.get().dynamic()));
+            live.get().dynamic(),
+            lead.counts()));
   }
 
   private Map<String, Object> lastTouched;

@@ -57,6 +57,10 @@ public final class Leadership implements AutoCloseable {
   private volatile long aliveUntil;
   private volatile boolean fenceWanted;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicLong renewals =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong lateRenewals =
+      new java.util.concurrent.atomic.AtomicLong();
 
   public Leadership(
       String name,
@@ -92,7 +96,24 @@ public final class Leadership implements AutoCloseable {
 
   /** Renews the lock if this node (name and owner) still holds it. */
   boolean renew() {
-    return apply(store.renewLeader(name, ttl()));
+    boolean had = held;
+    long before = deadlineNanos;
+    Duration ttl = ttl();
+    boolean ok = apply(store.renewLeader(name, ttl));
+    if (ok && had) {
+      renewals.incrementAndGet();
+      // A renewal that lands with under a quarter of the lease left is a near miss: on a host
+      // this slow a little more delay costs the lock (and a failover). bench flaps counts them.
+      if (before - System.nanoTime() < ttl.toNanos() / 4) {
+        lateRenewals.incrementAndGet();
+      }
+    }
+    return ok;
+  }
+
+  /** Renewals of a held lock since start, and those that came with under a quarter of it left. */
+  public NodeStatus.LeaseCounts counts() {
+    return new NodeStatus.LeaseCounts(renewals.get(), lateRenewals.get());
   }
 
   /** Takes the lock when this node does not believe it holds it, else renews it. */

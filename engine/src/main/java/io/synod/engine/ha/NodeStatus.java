@@ -24,7 +24,45 @@ public record NodeStatus(
     Instant dcsLastSeen,
     String role,
     String state,
-    io.synod.config.DynamicConfig dynamic) {
+    io.synod.config.DynamicConfig dynamic,
+    LeaseCounts leaseCounts) {
+
+  /**
+   * Lease renewals of a held lock since the engine started, and the late ones (under a quarter of
+   * the lease left when the renewal landed).
+   */
+  public record LeaseCounts(long renewals, long late) {
+    public static final LeaseCounts NONE = new LeaseCounts(0, 0);
+  }
+
+  public NodeStatus(
+      String name,
+      PgState pg,
+      Cluster cluster,
+      String storeError,
+      Decision decision,
+      boolean leaseHeld,
+      long leaseRemainingMs,
+      Instant lastLoop,
+      Instant dcsLastSeen,
+      String role,
+      String state,
+      io.synod.config.DynamicConfig dynamic) {
+    this(
+        name,
+        pg,
+        cluster,
+        storeError,
+        decision,
+        leaseHeld,
+        leaseRemainingMs,
+        lastLoop,
+        dcsLastSeen,
+        role,
+        state,
+        dynamic,
+        LeaseCounts.NONE);
+  }
 
   /** Without the settings in force (tests; the REST API then assumes bootstrap.dcs). */
   public NodeStatus(

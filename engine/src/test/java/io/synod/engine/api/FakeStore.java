@@ -133,8 +133,18 @@ public final class FakeStore implements ClusterStore {
     return new LeaseGrant(true, System.nanoTime() + ttl.toNanos() * 98 / 100, name);
   }
 
+  /** How long a renewal takes to answer, as on a loaded host. */
+  public volatile long renewDelayMs;
+
   @Override
   public synchronized LeaseGrant renewLeader(String name, Duration ttl) {
+    if (renewDelayMs > 0) {
+      try {
+        Thread.sleep(renewDelayMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     check();
     lockLog.add("renew " + name);
     if (!name.equals(leader) || !self.equals(leaderOwner)) {
