@@ -23,8 +23,8 @@ import java.util.TreeMap;
 
 /**
  * {@code bin/synod bench idle}: what a node costs while nothing happens. A cluster of 3 (or 5)
- * nodes forms, settles, then is left alone for a while; for each engine JVM it reports CPU (% of one
- * core), RSS, threads, heap in use, bytes written to disk, and Raft log entries and bytes added
+ * nodes forms, settles, then is left alone for a while; for each engine JVM it reports CPU (% of
+ * one core), RSS, threads, heap in use, bytes written to disk, and Raft log entries and bytes added
  * (extrapolated per hour), plus the threads that spent the CPU. It measures; it asserts nothing.
  */
 public final class IdleCost {

@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A process seen from /proc, as {@code top} and {@code iotop} would see it: CPU ticks, RSS, threads,
- * bytes written, and CPU ticks per thread (by the kernel's 15-character thread name), so the cost of
- * an idle node can be traced to the threads that spend it.
+ * A process seen from /proc, as {@code top} and {@code iotop} would see it: CPU ticks, RSS,
+ * threads, bytes written, and CPU ticks per thread (by the kernel's 15-character thread name), so
+ * the cost of an idle node can be traced to the threads that spend it.
  *
  * @param cpuTicks utime + stime, in USER_HZ ticks (1/100 s)
  * @param writeBytes bytes this process caused to be written to storage (/proc/PID/io)
