@@ -23,5 +23,30 @@ public final class JvmFlags {
           "java.base/sun.nio.ch=ALL-UNNAMED",
           "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true");
 
+  /**
+   * How a node's JVM runs unless {@code SYNOD_JAVA_OPTS} says otherwise (bin/synod, the packaged
+   * launcher, the demo and the benches pass the same). A node's live heap is a few tens of MB and
+   * its work is a few small requests a second: a serial collector needs no GC threads and its
+   * pauses on a heap this size stay in the low milliseconds; C1 alone compiles fast with one thread
+   * and a small code cache; the heap starts small and grows only if the node needs it.
+   */
+  public static final List<String> NODE_DEFAULTS =
+      List.of(
+          "-Xms32m",
+          "-Xmx256m",
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
+          "-XX:CICompilerCount=1",
+          "-Xss512k");
+
+  /** {@code SYNOD_JAVA_OPTS} split on blanks when it is set, else {@link #NODE_DEFAULTS}. */
+  public static List<String> node() {
+    String env = System.getenv("SYNOD_JAVA_OPTS");
+    if (env == null || env.isBlank()) {
+      return NODE_DEFAULTS;
+    }
+    return List.of(env.strip().split("\\s+"));
+  }
+
   private JvmFlags() {}
 }

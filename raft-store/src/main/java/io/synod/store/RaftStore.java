@@ -41,6 +41,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -63,10 +64,15 @@ public final class RaftStore implements AutoCloseable {
     if (System.getProperty("sofa.middleware.log.disable") == null) {
       System.setProperty("sofa.middleware.log.disable", "true");
     }
+    io.synod.store.lean.PoolSizes.applyDefaults();
   }
 
+  static final int HEARTBEATS_PER_ELECTION_TIMEOUT = 4;
   private static final long RETRY_PAUSE_MS = 20;
-  private static final long EXPIRY_SCAN_MS = 20;
+
+  /** Longest sleep of the expiry timer: a safety net, deadlines normally wake it. */
+  private static final long EXPIRY_MAX_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
   private static final long PERMISSION_SWEEP_MS = 5_000;
 
   private final StoreOptions opts;
@@ -74,7 +80,8 @@ public final class RaftStore implements AutoCloseable {
   private RaftGroupService group;
   private Node node;
   private RpcClient rpcClient;
-  private CliService cli;
+  private boolean ownClient; // false: forwarding shares the node's own client (and connections)
+  private CliService cli; // created on first use: membership changes and /raft on a follower
   private ScheduledExecutorService timer;
   private volatile boolean closed = true;
 
@@ -120,10 +127,15 @@ public final class RaftStore implements AutoCloseable {
     rpcServer.registerProcessor(new ForwardProcessor());
 
     NodeOptions no = new TransportOptions.Node(transport);
+    io.synod.store.lean.PoolSizes.size(no);
     no.setFsm(fsm);
     no.setElectionTimeoutMs(opts.electionTimeoutMs());
     // jraft adds up to maxElectionDelayMs (default 1 s) of random delay; keep it at one timeout.
     no.getRaftOptions().setMaxElectionDelayMs(opts.electionTimeoutMs());
+    // Heartbeats every quarter of the election timeout (jraft's default: a tenth, i.e. 30 ms at
+    // 300 ms, 67 RPCs a second from an idle leader): a follower still hears four before it may
+    // start an election, so one lost heartbeat does not cost a term.
+    no.getRaftOptions().setElectionHeartbeatFactor(HEARTBEATS_PER_ELECTION_TIMEOUT);
     no.setLogUri(opts.dataDir().resolve("log").toString());
     no.setRaftMetaUri(opts.dataDir().resolve("meta").toString());
     no.setSnapshotUri(opts.dataDir().resolve("snapshot").toString());
@@ -145,9 +157,12 @@ public final class RaftStore implements AutoCloseable {
               + opts.listenAddress()
               + " free and an address of this host?)");
     }
-    rpcClient = factory.createRpcClient(transport);
-    rpcClient.init(new RpcOptions());
-    cli = RaftServiceFactory.createAndInitCliService(new TransportOptions.Cli(transport));
+    rpcClient = nodeClient(node);
+    if (rpcClient == null) {
+      rpcClient = factory.createRpcClient(transport);
+      rpcClient.init(new RpcOptions());
+      ownClient = true;
+    }
     timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -155,8 +170,8 @@ public final class RaftStore implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    timer.scheduleWithFixedDelay(
-        this::expireDueLeases, EXPIRY_SCAN_MS, EXPIRY_SCAN_MS, TimeUnit.MILLISECONDS);
+    fsm.leases.onDeadline(this::expireAt);
+    expireAt(System.nanoTime());
     timer.scheduleWithFixedDelay(
         this::tightenDataDir, PERMISSION_SWEEP_MS, PERMISSION_SWEEP_MS, TimeUnit.MILLISECONDS);
     closed = false;
@@ -453,6 +468,48 @@ public final class RaftStore implements AutoCloseable {
 
   // --- lease expiry (leader only) ----------------------------------------------------------
 
+  private final Object expiryLock = new Object();
+  private ScheduledFuture<?> nextExpiry; // guarded by expiryLock
+  private long nextExpiryAt; // guarded by expiryLock
+
+  /**
+   * Runs the expiry check at {@code atNanos} unless one is already due by then. The timer sleeps
+   * until the next lease deadline instead of scanning every few milliseconds; a lease granted with
+   * an earlier deadline (or a failed expiry proposal) brings the wake-up forward.
+   */
+  private void expireAt(long atNanos) {
+    synchronized (expiryLock) {
+      if (nextExpiry != null && nextExpiryAt - atNanos <= 0) {
+        return;
+      }
+      if (nextExpiry != null) {
+        nextExpiry.cancel(false);
+      }
+      try {
+        nextExpiry =
+            timer.schedule(
+                this::expiryTick, Math.max(0, atNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        nextExpiryAt = atNanos;
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        nextExpiry = null; // closed
+      }
+    }
+  }
+
+  private void expiryTick() {
+    synchronized (expiryLock) {
+      nextExpiry = null;
+    }
+    try {
+      expireDueLeases();
+    } finally {
+      long now = System.nanoTime();
+      long next = fsm.leases.nextDeadlineNanos();
+      boolean soon = next != Long.MAX_VALUE && next - now < EXPIRY_MAX_SLEEP_NANOS;
+      expireAt(soon ? next : now + EXPIRY_MAX_SLEEP_NANOS);
+    }
+  }
+
   private void expireDueLeases() {
     try {
       if (closed || !fsm.isLeader()) {
@@ -520,7 +577,7 @@ public final class RaftStore implements AutoCloseable {
     // before it is reported as failed.
     Status s = null;
     for (int attempt = 1; attempt <= ADD_PEER_ATTEMPTS; attempt++) {
-      s = cli.addPeer(opts.groupId(), knownConf(), peer(addr));
+      s = cli().addPeer(opts.groupId(), knownConf(), peer(addr));
       boolean lagging =
           s.getCode() == RaftError.ECATCHUP.getNumber()
               || String.valueOf(s.getErrorMsg()).contains("catch up");
@@ -545,7 +602,7 @@ public final class RaftStore implements AutoCloseable {
 
   /** Removes a voting peer online. Removing down to two voters loses tolerance to any failure. */
   public void removePeer(String addr) {
-    membership("remove", addr, cli.removePeer(opts.groupId(), knownConf(), peer(addr)));
+    membership("remove", addr, cli().removePeer(opts.groupId(), knownConf(), peer(addr)));
   }
 
   /** Asks the current leader to hand leadership to {@code addr} (used for planned maintenance). */
@@ -553,7 +610,7 @@ public final class RaftStore implements AutoCloseable {
     membership(
         "transfer leadership to",
         addr,
-        cli.transferLeader(opts.groupId(), knownConf(), peer(addr)));
+        cli().transferLeader(opts.groupId(), knownConf(), peer(addr)));
   }
 
   /**
@@ -611,9 +668,37 @@ public final class RaftStore implements AutoCloseable {
     LOG.info("raft: {} peer {}: done", verb, addr);
   }
 
+  /**
+   * The client jraft's node already has for its peers (it authenticates with the same transport):
+   * forwarding writes over it saves a second client with its own connections and threads. Null if
+   * this jraft does not expose it.
+   */
+  private static RpcClient nodeClient(Node n) {
+    if (n instanceof com.alipay.sofa.jraft.core.NodeImpl impl
+        && impl.getRpcService()
+            instanceof com.alipay.sofa.jraft.rpc.impl.AbstractClientService svc) {
+      return svc.getRpcClient();
+    }
+    return null;
+  }
+
+  /**
+   * jraft's CLI service, started on first use: it brings its own client, connections and threads,
+   * which an idle node that nobody reconfigures does not need.
+   */
+  private synchronized CliService cli() {
+    ensureOpen();
+    if (cli == null) {
+      TransportOptions.Cli co = new TransportOptions.Cli(opts.transport());
+      io.synod.store.lean.PoolSizes.size(co);
+      cli = RaftServiceFactory.createAndInitCliService(co);
+    }
+    return cli;
+  }
+
   private List<PeerId> currentPeers() {
     try {
-      List<PeerId> p = cli.getPeers(opts.groupId(), knownConf());
+      List<PeerId> p = cli().getPeers(opts.groupId(), knownConf());
       return p == null ? List.of() : p;
     } catch (RuntimeException e) {
       return List.of();
@@ -680,8 +765,12 @@ public final class RaftStore implements AutoCloseable {
     closed = true;
     timer.shutdownNow();
     try {
-      cli.shutdown();
-      rpcClient.shutdown();
+      if (cli != null) {
+        cli.shutdown();
+      }
+      if (ownClient) {
+        rpcClient.shutdown(); // the node's own client stops with the node
+      }
     } catch (RuntimeException e) {
       LOG.debug("closing rpc client: {}", e.toString());
     }

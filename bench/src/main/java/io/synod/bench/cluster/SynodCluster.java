@@ -224,11 +224,10 @@ public final class SynodCluster extends HaCluster {
       // in its namespace, in a session of its own (so kill -STOP -PGID hits this node only),
       // with the demo's JVM flags: six servers share a small machine there
       cmd.addAll(hosts.prefixes().get(nodes.indexOf(n)));
-      cmd.addAll(
-          List.of("setsid", java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-    } else {
-      cmd.addAll(List.of(java, "-Xmx384m")); // as bin/synod runs a node
+      cmd.add("setsid");
     }
+    cmd.add(java);
+    cmd.addAll(JvmFlags.node()); // as bin/synod runs a node
     cmd.addAll(JvmFlags.REQUIRED);
     cmd.add("-Dlogback.configurationFile=" + logbackXml);
     cmd.addAll(
@@ -244,6 +243,7 @@ public final class SynodCluster extends HaCluster {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(managerLog(n).toFile()));
     // RocksDB extracts its native library per JVM: keep it in the node dir (deleted with it)
     pb.environment().put("ROCKSDB_SHAREDLIB_DIR", n.dir.toString());
+    pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // as bin/synod runs a node
     n.proc = pb.start();
   }
 

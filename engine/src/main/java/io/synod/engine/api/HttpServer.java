@@ -54,8 +54,9 @@ public final class HttpServer implements AutoCloseable {
   /** Bodies are small JSON documents; anything larger is refused with 413. */
   static final int MAX_BODY = 64 * 1024;
 
-  private final EventLoopGroup boss = new NioEventLoopGroup(1);
-  private final EventLoopGroup workers = new NioEventLoopGroup(2);
+  // One event-loop thread accepts and serves every connection: it only parses and writes (the
+  // lanes below run the requests), and a REST API sees a few requests a second.
+  private final EventLoopGroup loop = new NioEventLoopGroup(1);
 
   /**
    * Which pool a request runs on. Health checks (what HAProxy and the peers' leader race depend on)
@@ -78,18 +79,22 @@ public final class HttpServer implements AutoCloseable {
 
   private Function<Request, Lane> lanes = HttpServer::defaultLane;
 
+  /** A lane's threads start with its first request and end after a minute without one. */
   private static ExecutorService lane(String name, int threads, int queue) {
-    return new java.util.concurrent.ThreadPoolExecutor(
-        threads,
-        threads,
-        0,
-        java.util.concurrent.TimeUnit.MILLISECONDS,
-        new java.util.concurrent.ArrayBlockingQueue<>(queue),
-        r -> {
-          Thread t = new Thread(r, name);
-          t.setDaemon(true);
-          return t;
-        });
+    java.util.concurrent.ThreadPoolExecutor e =
+        new java.util.concurrent.ThreadPoolExecutor(
+            threads,
+            threads,
+            60,
+            java.util.concurrent.TimeUnit.SECONDS,
+            new java.util.concurrent.ArrayBlockingQueue<>(queue),
+            r -> {
+              Thread t = new Thread(r, name);
+              t.setDaemon(true);
+              return t;
+            });
+    e.allowCoreThreadTimeOut(true);
+    return e;
   }
 
   static Lane defaultLane(Request r) {
@@ -180,7 +185,7 @@ public final class HttpServer implements AutoCloseable {
     this.serverHeader = options.serverHeader() == null ? "Synod" : options.serverHeader();
     ServerBootstrap b =
         new ServerBootstrap()
-            .group(boss, workers)
+            .group(loop)
             .channel(NioServerSocketChannel.class)
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
@@ -410,7 +415,6 @@ public final class HttpServer implements AutoCloseable {
     checks.shutdownNow();
     handlers.shutdownNow();
     actions.shutdownNow();
-    boss.shutdownGracefully();
-    workers.shutdownGracefully();
+    loop.shutdownGracefully();
   }
 }

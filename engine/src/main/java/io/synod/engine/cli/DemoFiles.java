@@ -189,7 +189,8 @@ public final class DemoFiles {
     if (Files.isExecutable(Path.of("/usr/bin/env"))) {
       cmd.addAll(List.of("/usr/bin/env", "--default-signal=HUP"));
     }
-    cmd.addAll(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    cmd.add(java);
+    cmd.addAll(io.synod.store.JvmFlags.node());
     cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
     // temp files (captured command output) stay in the node's dir: a killed node leaves nothing in
     // /tmp
@@ -207,6 +208,8 @@ public final class DemoFiles {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     // one dir per node: RocksDB extracts its native library under a fixed name there
     pb.environment().put("ROCKSDB_SHAREDLIB_DIR", log.getParent().toString());
+    // glibc's per-thread malloc arenas otherwise add tens of MB of RSS to a JVM (as bin/synod)
+    pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
     return pb.start();
   }
 }

@@ -57,6 +57,7 @@ public final class Leadership implements AutoCloseable {
   private volatile long aliveUntil;
   private volatile boolean fenceWanted;
   private volatile boolean closed;
+  private volatile long lastRenewalSent = System.nanoTime() - Long.MAX_VALUE / 2;
   private final java.util.concurrent.atomic.AtomicLong renewals =
       new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong lateRenewals =
@@ -99,7 +100,11 @@ public final class Leadership implements AutoCloseable {
     boolean had = held;
     long before = deadlineNanos;
     Duration ttl = ttl();
+    long sent = System.nanoTime();
     boolean ok = apply(store.renewLeader(name, ttl));
+    if (ok) {
+      lastRenewalSent = sent;
+    }
     if (ok && had) {
       renewals.incrementAndGet();
       // A renewal that lands with under a quarter of the lease left is a near miss: on a host
@@ -228,12 +233,16 @@ public final class Leadership implements AutoCloseable {
     return settings.get().ttl();
   }
 
+  private long periodMs() {
+    return Math.max(50, ttl().toMillis() / 8);
+  }
+
   /** Every ttl/8, re-read each time: a ttl changed with PATCH /config changes the period too. */
   private void scheduleTick() {
     if (closed) {
       return;
     }
-    long period = Math.max(50, ttl().toMillis() / 8);
+    long period = periodMs();
     try {
       timer.schedule(
           () -> {
@@ -262,6 +271,11 @@ public final class Leadership implements AutoCloseable {
           return;
         }
         LOG.error("the fence died and cannot be restarted: this primary runs UNFENCED");
+      }
+      // The loop renewed moments ago (it does, every loop_wait): this tick would only add a Raft
+      // write. The next one comes a period later, so the lease never goes two periods unrenewed.
+      if (System.nanoTime() - lastRenewalSent < periodMs() * 1_000_000L / 2) {
+        return;
       }
       boolean ok = renew();
       if (!keeping) {

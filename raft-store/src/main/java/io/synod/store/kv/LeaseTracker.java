@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * The Raft leader's view of when each leased key may expire, on its own monotonic clock.
@@ -19,6 +20,15 @@ public final class LeaseTracker {
   private final Map<String, Deadline> deadlines = new HashMap<>();
   private final Map<String, Long> proposed = new HashMap<>();
   private boolean leader;
+  private LongConsumer onDeadline = at -> {};
+
+  /**
+   * Told each new deadline (a {@link System#nanoTime} value), so that whoever proposes expiries can
+   * sleep until {@link #nextDeadlineNanos} and still wake for one that comes sooner.
+   */
+  public synchronized void onDeadline(LongConsumer listener) {
+    onDeadline = listener;
+  }
 
   public synchronized void becomeLeader(Iterable<KvEntry> leased, long nowNanos) {
     leader = true;
@@ -26,6 +36,10 @@ public final class LeaseTracker {
     proposed.clear();
     for (KvEntry e : leased) {
       deadlines.put(e.key(), new Deadline(e.modRevision(), nowNanos + e.ttlMs() * 1_000_000L));
+    }
+    long next = nextDeadlineNanos();
+    if (next != Long.MAX_VALUE) {
+      onDeadline.accept(next);
     }
   }
 
@@ -45,9 +59,9 @@ public final class LeaseTracker {
       return;
     }
     if (ev.entry() != null && ev.entry().hasLease()) {
-      deadlines.put(
-          ev.key(),
-          new Deadline(ev.entry().modRevision(), nowNanos + ev.entry().ttlMs() * 1_000_000L));
+      long at = nowNanos + ev.entry().ttlMs() * 1_000_000L;
+      deadlines.put(ev.key(), new Deadline(ev.entry().modRevision(), at));
+      onDeadline.accept(at);
     } else {
       deadlines.remove(ev.key());
     }
@@ -73,7 +87,35 @@ public final class LeaseTracker {
 
   /** An expiry proposal failed (e.g. lost leadership mid-way): allow proposing it again. */
   public synchronized void retry(String key, long revision) {
-    proposed.remove(key, revision);
+    if (proposed.remove(key, revision)) {
+      Deadline d = deadlines.get(key);
+      if (d != null) {
+        onDeadline.accept(d.atNanos); // already past: due again at once
+      }
+    }
+  }
+
+  /**
+   * When the next lease with no expiry proposed yet runs out; {@link Long#MAX_VALUE} when there is
+   * none (or this node does not lead).
+   */
+  public synchronized long nextDeadlineNanos() {
+    if (!leader) {
+      return Long.MAX_VALUE;
+    }
+    long next = Long.MAX_VALUE;
+    boolean any = false;
+    for (Map.Entry<String, Deadline> e : deadlines.entrySet()) {
+      Deadline d = e.getValue();
+      if (Long.valueOf(d.revision).equals(proposed.get(e.getKey()))) {
+        continue;
+      }
+      if (!any || d.atNanos - next < 0) {
+        next = d.atNanos;
+        any = true;
+      }
+    }
+    return any ? next : Long.MAX_VALUE;
   }
 
   /** Remaining lease of a key as this leader sees it, in ms; -1 when not tracked. */

@@ -61,4 +61,24 @@ class LeaseTrackerTest {
     assertFalse(t.isLeader());
     assertEquals(Map.of(), t.due(5000 * MS));
   }
+
+  @Test
+  void theNextDeadlineSkipsProposedExpiriesAndEveryNewDeadlineIsAnnounced() {
+    List<Long> told = new java.util.ArrayList<>();
+    t.onDeadline(told::add);
+    assertEquals(Long.MAX_VALUE, t.nextDeadlineNanos(), "a follower expires nothing");
+    t.becomeLeader(List.of(leased("/a", 1, 1000), leased("/b", 2, 3000)), 0);
+    assertEquals(List.of(1000 * MS), told, "the earliest deadline of the new term");
+    assertEquals(1000 * MS, t.nextDeadlineNanos());
+    t.onEvent(put(leased("/c", 3, 500)), 100 * MS);
+    assertEquals(600 * MS, told.get(1));
+    assertEquals(600 * MS, t.nextDeadlineNanos());
+    assertEquals(Map.of("/c", 3L), t.due(600 * MS));
+    assertEquals(1000 * MS, t.nextDeadlineNanos(), "an expiry in flight is not waited for again");
+    t.retry("/c", 3);
+    assertEquals(600 * MS, told.get(told.size() - 1), "a failed proposal is due again at once");
+    assertEquals(600 * MS, t.nextDeadlineNanos());
+    t.stepDown();
+    assertEquals(Long.MAX_VALUE, t.nextDeadlineNanos());
+  }
 }
