@@ -7,6 +7,7 @@ import io.synod.config.SynchronousMode;
 import io.synod.config.Units;
 import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeStatus;
+import io.synod.engine.ha.WitnessRequests;
 import io.synod.store.ReadMode;
 import io.synod.store.StoreException;
 import io.synod.store.cluster.Cluster;
@@ -408,6 +409,11 @@ final class Actions {
     }
     ManualRequests.RestartSpec spec =
         new ManualRequests.RestartSpec(role, pending, version, timeout, schedule);
+    io.synod.engine.ha.NodeStatus st = svc.status().get();
+    if (schedule != null && st != null && "witness".equals(st.role())) {
+      // refused now rather than when it falls due (an immediate one the witness refuses itself)
+      return Response.text(503, WitnessRequests.NO_DATABASE + "there is no PostgreSQL to restart");
+    }
     if (schedule != null) {
       return manual().schedule(spec)
           ? Response.text(202, "Restart scheduled")

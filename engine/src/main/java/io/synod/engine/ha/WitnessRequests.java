@@ -5,7 +5,8 @@ package io.synod.engine.ha;
  * refuses restart and reinitialize, saying why (there is no PostgreSQL to restart or to clone).
  */
 public final class WitnessRequests implements ManualRequests.Worker {
-  static final String NO_DATABASE = "this node is a witness (a Raft voter without PostgreSQL): ";
+  public static final String NO_DATABASE =
+      "this node is a witness (a Raft voter without PostgreSQL): ";
 
   private final Runnable reload;
 

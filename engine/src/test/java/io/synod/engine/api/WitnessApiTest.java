@@ -157,4 +157,28 @@ class WitnessApiTest {
     assertEquals(412, scheduled.status(), scheduled.body());
     assertNull(h.store.load(ReadMode.LINEARIZABLE).failover(), "nothing written");
   }
+
+  @Test
+  void aScheduledRestartOfTheWitnessIsRefusedAtOnce() {
+    witnessCluster();
+    Response r = h.call("POST", "/restart", "{\"schedule\": \"2099-01-01T10:00+00:00\"}");
+    assertEquals(503, r.status(), r.body());
+    assertEquals(
+        "this node is a witness (a Raft voter without PostgreSQL): there is no PostgreSQL to"
+            + " restart",
+        r.body());
+    assertNull(h.manual.scheduledRestart());
+  }
+
+  @Test
+  void theWitnessRefusesRestartAndReinitializeAndReloads() {
+    java.util.List<String> reloads = new java.util.ArrayList<>();
+    io.synod.engine.ha.WitnessRequests w =
+        new io.synod.engine.ha.WitnessRequests(() -> reloads.add("reload"));
+    assertFalse(w.restart(null).ok());
+    assertTrue(w.restart(null).message().contains("no PostgreSQL to restart"));
+    assertFalse(w.reinitialize(true, () -> reloads.add("started")).ok());
+    w.reload();
+    assertEquals(java.util.List.of("reload"), reloads, "reload runs; a reinitialize never starts");
+  }
 }
