@@ -1,6 +1,5 @@
 package io.synod.engine.ha;
 
-import io.synod.config.ConfigException;
 import io.synod.config.DynamicConfig;
 import io.synod.engine.postgres.PgControl;
 import io.synod.engine.postgres.PgState;
@@ -325,25 +324,12 @@ public final class HaLoop implements Runnable {
   }
 
   private void refreshSettings(Cluster c) {
-    if (c.config().isEmpty()) {
-      return;
-    }
-    try {
-      HaSettings next =
-          HaSettings.of(DynamicConfig.fromMap(c.config(), "store: config key"), localUseRewind);
-      if (!next.dynamic().equals(live.get().dynamic())) {
-        LOG.info(
-            "dynamic configuration changed (ttl {} s, loop_wait {} s, retry_timeout {} s)",
-            next.dynamic().ttlSeconds(),
-            next.dynamic().loopWaitSeconds(),
-            next.dynamic().retryTimeoutSeconds());
-        live.set(next);
-        // Store calls are bounded by retry_timeout; the keeper re-reads ttl on every tick.
-        store.requestTimeout(next.retryTimeout());
-        onDynamicConfig.accept(next.dynamic());
-      }
-    } catch (ConfigException e) {
-      LOG.warn("ignoring the invalid dynamic configuration in the store: {}", e.getMessage());
+    HaSettings next = HaSettings.changedInStore(c, live.get(), localUseRewind);
+    if (next != null) {
+      live.set(next);
+      // Store calls are bounded by retry_timeout; the keeper re-reads ttl on every tick.
+      store.requestTimeout(next.retryTimeout());
+      onDynamicConfig.accept(next.dynamic());
     }
   }
 

@@ -1,7 +1,5 @@
 package io.synod.engine.ha;
 
-import io.synod.config.ConfigException;
-import io.synod.config.DynamicConfig;
 import io.synod.engine.postgres.PgState;
 import io.synod.store.ReadMode;
 import io.synod.store.StoreException;
@@ -165,22 +163,10 @@ public final class WitnessLoop implements Runnable {
 
   /** ttl and loop_wait come from the config key, as on every other member. */
   private void refreshSettings(Cluster c) {
-    if (c.config().isEmpty()) {
-      return;
-    }
-    try {
-      HaSettings next = HaSettings.of(DynamicConfig.fromMap(c.config(), "store: config key"), null);
-      if (!next.dynamic().equals(live.get().dynamic())) {
-        LOG.info(
-            "dynamic configuration changed (ttl {} s, loop_wait {} s, retry_timeout {} s)",
-            next.dynamic().ttlSeconds(),
-            next.dynamic().loopWaitSeconds(),
-            next.dynamic().retryTimeoutSeconds());
-        live.set(next);
-        store.requestTimeout(next.retryTimeout());
-      }
-    } catch (ConfigException e) {
-      LOG.warn("ignoring the invalid dynamic configuration in the store: {}", e.getMessage());
+    HaSettings next = HaSettings.changedInStore(c, live.get(), null);
+    if (next != null) {
+      live.set(next);
+      store.requestTimeout(next.retryTimeout());
     }
   }
 }
