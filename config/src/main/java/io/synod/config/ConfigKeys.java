@@ -526,13 +526,12 @@ public final class ConfigKeys {
         "",
         "archive-only replicas are " + NOT_YET + "; the replica would stream from the leader",
         "false");
-    r(
+    h(
         "tags.witness",
         "",
-        "witness members (a Raft voter without PostgreSQL) are "
-            + NOT_YET
-            + "; this member would run PostgreSQL and could become the leader",
-        "false");
+        "a witness: a Raft voter without PostgreSQL that never takes the leader lock (also any"
+            + " node with a raft section and no postgresql section); refused together with a"
+            + " postgresql section");
     h("tags.<tag>", "", "user tags, published in the member key, matched by ?tag_key=value");
 
     // --- dynamic configuration (bootstrap.dcs, the DCS config key, PATCH /config)

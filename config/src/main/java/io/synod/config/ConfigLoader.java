@@ -158,8 +158,15 @@ public final class ConfigLoader {
     Map<String, Object> consul = root.mapValue("consul");
     checkOneDcs(root, raftSection.present(), etcd3, zookeeper, consul);
     BootstrapConfig bootstrap = BootstrapConfig.from(root.section("bootstrap"));
-    PostgresqlConfig postgresql = PostgresqlConfig.from(root.section("postgresql"));
+    Section pgSection = root.section("postgresql");
     Tags tags = Tags.from(root.section("tags"));
+    boolean witness = tags.witness() || (raftSection.present() && !pgSection.present());
+    PostgresqlConfig postgresql = null;
+    if (!witness) {
+      postgresql = PostgresqlConfig.from(pgSection);
+    } else if (pgSection.present()) {
+      refuseWitnessDatabase(root, pgSection);
+    }
     LogConfig log = LogConfig.from(root.section("log"));
     Section wd = root.section("watchdog");
     WatchdogConfig watchdog = wd.present() ? WatchdogConfig.from(wd) : WatchdogConfig.defaults();
@@ -185,12 +192,51 @@ public final class ConfigLoader {
         consul,
         bootstrap,
         postgresql,
+        witness,
         tags,
         log,
         watchdog,
         source,
         m,
         p.warnings());
+  }
+
+  /**
+   * A witness runs no PostgreSQL: a postgresql section beside tags.witness is a contradiction (the
+   * operator meant a database node, or left a template's section in). Reported where each part was
+   * set: the file, or each PATRONI_* variable.
+   */
+  private static void refuseWitnessDatabase(Section root, Section pg) {
+    String why =
+        "a witness (tags.witness: true) runs no PostgreSQL; remove the postgresql section, or"
+            + " tags.witness to make this a database node";
+    java.util.Set<String> reported = new java.util.LinkedHashSet<>();
+    List<String> leaves = new ArrayList<>();
+    leafPaths("postgresql", pg.map(), leaves);
+    if (leaves.isEmpty()) {
+      leaves.add("postgresql");
+    }
+    for (String leaf : leaves) {
+      String source = root.problems().source(leaf);
+      if (source.equals(root.problems().origin())) {
+        if (reported.add(source)) {
+          root.error("postgresql", why);
+        }
+      } else if (reported.add(source)) {
+        root.problems().error(leaf, why);
+      }
+    }
+  }
+
+  private static void leafPaths(String path, Map<String, Object> m, List<String> out) {
+    for (Map.Entry<String, Object> e : m.entrySet()) {
+      String p = path + "." + e.getKey();
+      if (e.getValue() instanceof Map<?, ?> sub && !sub.isEmpty()) {
+        leafPaths(p, Section.cast(sub), out);
+      } else {
+        out.add(p);
+      }
+    }
   }
 
   private static void checkOneDcs(

@@ -25,6 +25,7 @@ public final class SynodConfig {
   private final Map<String, Object> consul;
   private final BootstrapConfig bootstrap;
   private final PostgresqlConfig postgresql;
+  private final boolean witness;
   private final Tags tags;
   private final LogConfig log;
   private final WatchdogConfig watchdog;
@@ -44,6 +45,7 @@ public final class SynodConfig {
       Map<String, Object> consul,
       BootstrapConfig bootstrap,
       PostgresqlConfig postgresql,
+      boolean witness,
       Tags tags,
       LogConfig log,
       WatchdogConfig watchdog,
@@ -61,6 +63,7 @@ public final class SynodConfig {
     this.consul = consul;
     this.bootstrap = bootstrap;
     this.postgresql = postgresql;
+    this.witness = witness;
     this.tags = tags;
     this.log = log;
     this.watchdog = watchdog;
@@ -136,8 +139,18 @@ public final class SynodConfig {
     return bootstrap;
   }
 
+  /** This node's PostgreSQL; null on a {@link #witness()}. */
   public PostgresqlConfig postgresql() {
     return postgresql;
+  }
+
+  /**
+   * A witness: a Raft voter that holds no database ({@code tags.witness: true}, or a raft section
+   * and no postgresql section). It never bootstraps, clones, runs PostgreSQL or takes the leader
+   * lock; two database nodes and a witness make a cluster that survives the loss of any one.
+   */
+  public boolean witness() {
+    return witness;
   }
 
   public Tags tags() {

@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public final class Tags {
   private static final List<String> BOOLEAN_TAGS =
-      List.of("nofailover", "noloadbalance", "clonefrom", "nosync", "nostream");
+      List.of("nofailover", "noloadbalance", "clonefrom", "nosync", "nostream", "witness");
 
   private final Map<String, Object> values;
 
@@ -82,6 +82,14 @@ public final class Tags {
   /** Replay WAL from the archive only, no streaming. */
   public boolean nostream() {
     return Boolean.TRUE.equals(values.get("nostream"));
+  }
+
+  /**
+   * A Raft voter without PostgreSQL (see {@link SynodConfig#witness()}, which is also true for a
+   * node with no postgresql section).
+   */
+  public boolean witness() {
+    return Boolean.TRUE.equals(values.get("witness"));
   }
 
   /** Member to replicate from (cascading); null = the leader. */

@@ -122,16 +122,13 @@ class ReplicaKeysTest {
   }
 
   @Test
-  void cascadingArchiveOnlyAndWitnessTagsAreRefused() {
+  void cascadingAndArchiveOnlyTagsAreRefused() {
     assertEquals(
         List.of(refusal("node1.yml", "tags.replicatefrom", "tags.replicatefrom")),
         problems("tags:\n  replicatefrom: node2\n"));
     assertEquals(
         List.of(refusal("node1.yml", "tags.nostream", "tags.nostream")),
         problems("tags:\n  nostream: true\n"));
-    assertEquals(
-        List.of(refusal("node1.yml", "tags.witness", "tags.witness")),
-        problems("tags:\n  witness: true\n"));
     SynodConfig c =
         TestYaml.load(TestYaml.minimalWith("tags:\n  nostream: false\n  witness: false\n"));
     assertEquals(List.of(), c.warnings());

@@ -80,6 +80,10 @@ public final class RequestApplier {
       if (member.equals(current)) {
         throw new Rejected("\"member\": " + member + " is already the leader");
       }
+      if (c.member(member).isWitness()) {
+        throw new Rejected(
+            "\"member\": " + member + " is a witness (a Raft voter without a database)");
+      }
     }
     OffsetDateTime when = null;
     if (at != null) {

@@ -23,6 +23,8 @@ import io.synod.engine.ha.ManualActions;
 import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeIdentity;
 import io.synod.engine.ha.PeerProbe;
+import io.synod.engine.ha.WitnessLoop;
+import io.synod.engine.ha.WitnessRequests;
 import io.synod.engine.log.LogSetup;
 import io.synod.engine.postgres.PgProcess;
 import io.synod.engine.postgres.PgSettings;
@@ -54,6 +56,7 @@ public final class SynodNode implements AutoCloseable {
   private Postgres pg;
   private HaActions actions;
   private HaLoop loop;
+  private WitnessLoop witnessLoop;
   private Thread loopThread;
   private HttpServer http;
   private Bridges bridges = Bridges.none();
@@ -65,8 +68,6 @@ public final class SynodNode implements AutoCloseable {
   }
 
   public SynodNode start() {
-    // Refuse PostgreSQL older than 13 (or a data dir of another major) before anything starts.
-    pgMajor = PgVersions.check(cfg.postgresql().binary("pg_ctl"), cfg.postgresql().dataDir());
     RaftConfig r = cfg.raft();
     if (r == null) {
       throw new IllegalStateException(
@@ -74,32 +75,14 @@ public final class SynodNode implements AutoCloseable {
               + ": raft: required (Synod runs its own Raft store; "
               + "etcd3/zookeeper/consul are mirror targets, not the source of truth)");
     }
+    if (cfg.witness()) {
+      return startWitness(r);
+    }
+    // Refuse PostgreSQL older than 13 (or a data dir of another major) before anything starts.
+    pgMajor = PgVersions.check(cfg.postgresql().binary("pg_ctl"), cfg.postgresql().dataDir());
     requirePasswords(cfg);
     DynamicConfig dcs = cfg.dynamic();
-    BridgeConfig bridgeConfig =
-        Bridges.config(cfg); // a bad etcd3/zookeeper/consul/bridge section stops us here
-    List<String> peers = new ArrayList<>();
-    for (HostPort hp : r.peers()) {
-      peers.add(hp.host() + ":" + hp.port());
-    }
-    String self = r.selfAddr().host() + ":" + r.selfAddr().port();
-    StoreOptions so =
-        new StoreOptions(
-            cfg.scope(),
-            r.dataDir(),
-            self,
-            peers,
-            r.electionTimeoutMs(),
-            r.snapshotIntervalSecs(),
-            dcs.retryTimeout().toMillis(),
-            (r.listenAddr().isWildcard() ? "0.0.0.0" : r.listenAddr().host())
-                + ":"
-                + r.listenAddr().port(),
-            raftTransport(r, cfg.scope(), self));
-    raft = new RaftStore(so).start();
-    RaftClusterStore store = new RaftClusterStore(raft, cfg.namespace(), cfg.scope());
-    // Mirrors of the store in etcd3/zookeeper/consul: own threads, never on the HA loop's path.
-    bridges = Bridges.fromConfig(bridgeConfig, cfg, raft, store).start();
+    RaftClusterStore store = startStore(r, dcs);
 
     PgSettings ps = PgSettingsFactory.build(cfg, dcs, pgMajor);
     pg = new Postgres(ps);
@@ -177,7 +160,95 @@ public final class SynodNode implements AutoCloseable {
         cfg.restapi().apiUrl(),
         ps.connectHost(),
         ps.port(),
-        so.self());
+        r.selfAddr());
+    return this;
+  }
+
+  /** The Raft peer and the mirrors: what every node runs, witness or not. */
+  private RaftClusterStore startStore(RaftConfig r, DynamicConfig dcs) {
+    BridgeConfig bridgeConfig =
+        Bridges.config(cfg); // a bad etcd3/zookeeper/consul/bridge section stops us here
+    List<String> peers = new ArrayList<>();
+    for (HostPort hp : r.peers()) {
+      peers.add(hp.host() + ":" + hp.port());
+    }
+    String self = r.selfAddr().host() + ":" + r.selfAddr().port();
+    StoreOptions so =
+        new StoreOptions(
+            cfg.scope(),
+            r.dataDir(),
+            self,
+            peers,
+            r.electionTimeoutMs(),
+            r.snapshotIntervalSecs(),
+            dcs.retryTimeout().toMillis(),
+            (r.listenAddr().isWildcard() ? "0.0.0.0" : r.listenAddr().host())
+                + ":"
+                + r.listenAddr().port(),
+            raftTransport(r, cfg.scope(), self));
+    raft = new RaftStore(so).start();
+    RaftClusterStore store = new RaftClusterStore(raft, cfg.namespace(), cfg.scope());
+    // Mirrors of the store in etcd3/zookeeper/consul: own threads, never on the HA loop's path.
+    bridges = Bridges.fromConfig(bridgeConfig, cfg, raft, store).start();
+    return store;
+  }
+
+  /**
+   * A witness: the Raft peer, the REST API and {@link WitnessLoop} (its member key), nothing else.
+   * No PostgreSQL controller, fence, {@code Leadership} or {@code HaActions} is built, so nothing
+   * in this process can start PostgreSQL or take the leader lock.
+   */
+  private SynodNode startWitness(RaftConfig r) {
+    DynamicConfig dcs = cfg.dynamic();
+    RaftClusterStore store = startStore(r, dcs);
+    NodeIdentity id =
+        new NodeIdentity(
+            cfg.name(), null, 0, cfg.restapi().apiUrl(), cfg.tags().asMap(), true, 0, null);
+    checkUniqueName(store);
+    AtomicReference<HaSettings> live = new AtomicReference<>(HaSettings.of(dcs, null));
+    witnessLoop = new WitnessLoop(id, store, live);
+    witnessLoop.onFatal(
+        msg -> new Thread(() -> System.exit(3), "synod-duplicate-name-exit").start());
+    currentDcs = dcs;
+    manual = new ManualRequests(new WitnessRequests(this::reloadConfig), witnessLoop::wakeUp);
+    witnessLoop.setManualRequests(manual);
+    access.set(new Access(cfg.restapi(), () -> RestApi.memberApiUrls(witnessLoop.status())));
+    RestApi api =
+        new RestApi(
+            new RestApi.Services(
+                cfg.scope(),
+                cfg.name(),
+                cfg.tags(),
+                witnessLoop::status,
+                store,
+                manual,
+                RaftControl.of(raft),
+                witnessLoop::wakeUp,
+                dcs,
+                access::get,
+                null,
+                () -> bridges.prometheus(),
+                witnessLoop.events(),
+                new PeerProbe(ClientTls.of(cfg.ctl(), cfg.restapi()))));
+    http =
+        new HttpServer()
+            .lanes(api::lane)
+            .start(
+                cfg.restapi().host(),
+                cfg.restapi().port(),
+                Tls.serverContext(cfg.restapi()),
+                HttpServer.Options.from(cfg.restapi()),
+                api::handle);
+    warnIfRestOpen(cfg.restapi());
+    loopThread = new Thread(witnessLoop, "synod-witness-loop");
+    loopThread.start();
+    LOG.info(
+        "node {} of cluster {} started as a witness: a Raft voter without PostgreSQL (REST {},"
+            + " Raft {})",
+        cfg.name(),
+        cfg.scope(),
+        cfg.restapi().apiUrl(),
+        r.selfAddr());
     return this;
   }
 
@@ -384,12 +455,21 @@ public final class SynodNode implements AutoCloseable {
         .filter(w -> !previous.warnings().contains(w))
         .forEach(w -> LOG.warn("{}", w));
     cfg = next;
-    access.set(new Access(next.restapi(), () -> RestApi.memberApiUrls(loop.status())));
-    pg.updateSettings(PgSettingsFactory.build(next, currentDcs, pgMajor));
-    LOG.info(
-        "reload: re-read {}; applied PostgreSQL parameters, pg_hba, pg_ident, the REST API's access"
-            + " rules and the log settings",
-        next.source());
+    access.set(
+        new Access(
+            next.restapi(),
+            () -> RestApi.memberApiUrls(loop != null ? loop.status() : witnessLoop.status())));
+    if (pg != null) {
+      pg.updateSettings(PgSettingsFactory.build(next, currentDcs, pgMajor));
+      LOG.info(
+          "reload: re-read {}; applied PostgreSQL parameters, pg_hba, pg_ident, the REST API's"
+              + " access rules and the log settings",
+          next.source());
+    } else {
+      LOG.info(
+          "reload: re-read {}; applied the REST API's access rules and the log settings",
+          next.source());
+    }
     if (!needRestart.isEmpty()) {
       LOG.warn(
           "reload: changed settings that take effect only after a restart of this node: {}",
@@ -397,6 +477,7 @@ public final class SynodNode implements AutoCloseable {
     }
   }
 
+  /** The HA loop; null on a witness. */
   public HaLoop loop() {
     return loop;
   }
@@ -408,21 +489,28 @@ public final class SynodNode implements AutoCloseable {
   /** Clean stop: the leader hands over (releases its lock) and PostgreSQL shuts down fast. */
   @Override
   public synchronized void close() {
-    if (loop == null) {
+    if (loop == null && witnessLoop == null) {
       return;
     }
     LOG.info("node {} shutting down", cfg.name());
-    loop.stop();
+    if (loop != null) {
+      loop.stop();
+    } else {
+      witnessLoop.stop(); // its member key expires after ttl; it holds nothing to hand over
+    }
     try {
       loopThread.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    actions.shutdown();
-    pg.close();
+    if (actions != null) {
+      actions.shutdown();
+      pg.close();
+    }
     http.close();
     bridges.close();
     raft.close();
     loop = null;
+    witnessLoop = null;
   }
 }

@@ -547,6 +547,12 @@ public final class RaftStore implements AutoCloseable {
     return fsm.term.get();
   }
 
+  /** This peer's jraft state (STATE_LEADER, STATE_FOLLOWER, ...), from memory. */
+  public String nodeState() {
+    Node n = node;
+    return closed || n == null ? "STATE_SHUTDOWN" : String.valueOf(n.getNodeState());
+  }
+
   /** Index of the last entry in this peer's log, from memory; -1 when closed. */
   public long lastLogIndex() {
     Node n = node;

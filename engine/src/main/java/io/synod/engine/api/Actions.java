@@ -7,6 +7,7 @@ import io.synod.config.SynchronousMode;
 import io.synod.config.Units;
 import io.synod.engine.ha.ManualRequests;
 import io.synod.engine.ha.NodeStatus;
+import io.synod.engine.ha.WitnessRequests;
 import io.synod.store.ReadMode;
 import io.synod.store.StoreException;
 import io.synod.store.cluster.Cluster;
@@ -201,6 +202,15 @@ final class Actions {
     if (leader != null && leader.equals(candidate)) {
       throw Body.bad("Switchover target and source are the same");
     }
+    Member named = candidate == null ? null : c.member(candidate);
+    if (named != null && named.isWitness()) { // now or scheduled: it can never lead
+      return Response.text(
+          412,
+          action
+              + " is not possible: candidate "
+              + candidate
+              + " is a witness (a Raft voter without a database); it can never be the leader");
+    }
     if (at == null) {
       String why = failoverImpossible(c, leader, candidate, action);
       if (why != null) {
@@ -226,10 +236,10 @@ final class Actions {
     boolean sync = d.synchronousMode() != SynchronousMode.OFF;
     List<Member> candidates = new ArrayList<>();
     if (candidate != null) {
+      Member m = c.member(candidate);
       if (action.equals("switchover") && sync && c.syncRole(candidate) == null) {
         return "candidate name does not match with sync_standby";
       }
-      Member m = c.member(candidate);
       if (m == null) {
         return "candidate does not exists";
       }
@@ -245,7 +255,9 @@ final class Actions {
       }
     } else {
       for (Member m : c.members().values()) {
-        if ((c.leader() == null || !m.name().equals(c.leader().name())) && m.apiUrl() != null) {
+        if ((c.leader() == null || !m.name().equals(c.leader().name()))
+            && m.apiUrl() != null
+            && !m.isWitness()) {
           candidates.add(m);
         }
       }
@@ -397,6 +409,11 @@ final class Actions {
     }
     ManualRequests.RestartSpec spec =
         new ManualRequests.RestartSpec(role, pending, version, timeout, schedule);
+    io.synod.engine.ha.NodeStatus st = svc.status().get();
+    if (schedule != null && st != null && "witness".equals(st.role())) {
+      // refused now rather than when it falls due (an immediate one the witness refuses itself)
+      return Response.text(503, WitnessRequests.NO_DATABASE + "there is no PostgreSQL to restart");
+    }
     if (schedule != null) {
       return manual().schedule(spec)
           ? Response.text(202, "Restart scheduled")

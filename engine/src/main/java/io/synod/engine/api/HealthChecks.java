@@ -51,6 +51,12 @@ final class HealthChecks {
    * @param path one of {@link #PATHS}
    */
   static int check(String path, NodeView v, Map<String, List<String>> query) {
+    if (!PATHS.contains(path)) {
+      throw new IllegalArgumentException("not a health check: " + path);
+    }
+    if (v.witness()) {
+      return 503; // every check asks about a database, and a witness serves none
+    }
     PgState pg = v.status().pg();
     Cluster c = v.status().cluster();
     boolean running = v.running();
@@ -158,6 +164,21 @@ final class HealthChecks {
           + limit;
     }
     return null;
+  }
+
+  /**
+   * GET /readiness on a witness: null (ready) when its Raft peer runs, whatever its role in the
+   * group (leader, follower, or a candidate in an election it takes part in); else why not.
+   *
+   * @param raftState jraft's node state (STATE_FOLLOWER, ...), null when unknown
+   */
+  static String witnessReadiness(String raftState) {
+    if (raftState != null
+        && List.of("STATE_LEADER", "STATE_TRANSFERRING", "STATE_CANDIDATE", "STATE_FOLLOWER")
+            .contains(raftState)) {
+      return null;
+    }
+    return "witness: the Raft peer is not running (state " + raftState + ")";
   }
 
   /** Patroni's parse_int(lag, 'B'): bytes or a unit (16MB, 1GB); unparsable means no limit. */

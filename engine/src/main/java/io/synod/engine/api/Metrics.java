@@ -32,7 +32,8 @@ final class Metrics {
       RaftControl raft) {
     Metrics m = new Metrics(scope, s.name());
     PgState pg = s.pg();
-    boolean running = "running".equals(doc.get("state"));
+    // a witness's "running" is its Raft peer's: it has no Postgres
+    boolean running = "running".equals(doc.get("state")) && !"witness".equals(doc.get("role"));
     m.gauge(
         "patroni_version",
         "Patroni semver without periods.",

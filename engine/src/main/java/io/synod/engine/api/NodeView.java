@@ -23,6 +23,11 @@ record NodeView(NodeStatus status, String state, Tags tags, DynamicConfig dynami
     return "running".equals(state);
   }
 
+  /** A witness: a Raft voter that serves no database. */
+  boolean witness() {
+    return "witness".equals(status.role());
+  }
+
   /**
    * Patroni's is_leader: this node holds the leader lock. While the store is unreachable the last
    * loop cannot see the lock, but the node's own lease still counts (the HA engine keeps the

@@ -26,6 +26,16 @@ public interface RaftControl {
     return -1;
   }
 
+  /** The Raft leader's address as this peer knows it, from memory (null: none). */
+  default String leader() {
+    return status().leader();
+  }
+
+  /** jraft's state of this peer (STATE_LEADER, STATE_FOLLOWER, ...), from memory. */
+  default String state() {
+    return status().state();
+  }
+
   void addPeer(String raftAddr);
 
   void removePeer(String raftAddr);
@@ -58,6 +68,16 @@ public interface RaftControl {
       @Override
       public long lastLogIndex() {
         return s.lastLogIndex();
+      }
+
+      @Override
+      public String leader() {
+        return s.leader();
+      }
+
+      @Override
+      public String state() {
+        return s.nodeState();
       }
 
       @Override

@@ -101,7 +101,7 @@ public final class RestApi {
     get("/raft", r -> raftStatus());
     get("/raft/members", r -> raftStatus());
     get("/failsafe", r -> withCluster(this::failsafe));
-    get("/patroni", withView((r, v) -> Response.document(200, docs.patroni(v))));
+    get("/patroni", withView((r, v) -> Response.document(200, patroni(v))));
     get("/metrics", withView((r, v) -> metrics(v)));
     // The web page (docs/ui.md): static files, and the HA events it shows.
     get(
@@ -121,7 +121,11 @@ public final class RestApi {
         "/readiness",
         withView(
             (r, v) -> {
-              String why = HealthChecks.readiness(v, r.query());
+              String why =
+                  v.witness()
+                      ? HealthChecks.witnessReadiness(
+                          svc.raft() == null ? null : svc.raft().state())
+                      : HealthChecks.readiness(v, r.query());
               return Response.text(why == null ? 200 : 503, why == null ? "" : why);
             }));
     // Health checks: the status code is the answer, the /patroni document the body.
@@ -129,8 +133,7 @@ public final class RestApi {
       get(
           path,
           withView(
-              (r, v) ->
-                  Response.document(HealthChecks.check(path, v, r.query()), docs.patroni(v))));
+              (r, v) -> Response.document(HealthChecks.check(path, v, r.query()), patroni(v))));
     }
 
     // Actions.
@@ -290,6 +293,18 @@ public final class RestApi {
     return Response.document(200, members);
   }
 
+  /**
+   * The /patroni document; a witness adds its Raft peer's view (from memory: this lane must not
+   * wait on the group), since that peer is all it runs.
+   */
+  private Map<String, Object> patroni(NodeView v) {
+    Map<String, Object> doc = docs.patroni(v);
+    if (v.witness() && svc.raft() != null) {
+      doc.put("raft", StatusDocuments.raftBrief(svc.raft()));
+    }
+    return doc;
+  }
+
   private static Response config(Cluster c) {
     return c.config().isEmpty()
         ? Response.text(502, "no dynamic configuration in the store (the config key is missing)")
@@ -306,7 +321,7 @@ public final class RestApi {
                 docs.patroni(v),
                 v.isSync(),
                 v.isQuorum(),
-                v.tags().failoverPriority(),
+                v.witness() ? 0 : v.tags().failoverPriority(),
                 v.dynamic().failsafeMode(),
                 svc.raft())
             + (svc.events() == null

@@ -146,7 +146,11 @@ final class StatusDocuments {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("name", mem.name());
       String sync = c.syncRole(mem.name());
-      String role = mem.name().equals(leaderName) ? "leader" : sync != null ? sync : "replica";
+      boolean witness = mem.isWitness();
+      String role =
+          mem.name().equals(leaderName)
+              ? "leader"
+              : witness ? "witness" : sync != null ? sync : "replica";
       m.put("role", role);
       Object rs = mem.data().get("replication_state");
       m.put(
@@ -164,6 +168,14 @@ final class StatusDocuments {
       } catch (RuntimeException e) {
         // no conn_url yet
       }
+      if (witness && !m.containsKey("host")) {
+        // no PostgreSQL to connect to: the host its REST API runs on, without a port
+        try {
+          m.put("host", URI.create(mem.apiUrl()).getHost());
+        } catch (RuntimeException e) {
+          // no api_url either
+        }
+      }
       for (String k :
           List.of(
               "timeline",
@@ -175,7 +187,7 @@ final class StatusDocuments {
           m.put(k, mem.data().get(k));
         }
       }
-      if (!role.equals("leader")) {
+      if (!role.equals("leader") && !witness) { // a witness has no WAL to lag with
         long cluster = c.optime();
         lag(m, "receive_", lsnOf(mem.data().get("receive_lsn")), cluster);
         lag(m, "replay_", lsnOf(mem.data().get("replay_lsn")), cluster);
@@ -200,6 +212,17 @@ final class StatusDocuments {
     }
     out.put("scope", scope);
     return out;
+  }
+
+  /** A witness's Raft peer in /patroni: what it knows from memory, without asking the group. */
+  static Map<String, Object> raftBrief(RaftControl r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("state", r.state());
+    m.put("leader", r.leader());
+    m.put("is_leader", r.isLeader());
+    m.put("term", r.term());
+    m.put("last_log_index", r.lastLogIndex());
+    return m;
   }
 
   /** GET /raft: this peer's view of the Raft group. */

@@ -55,7 +55,9 @@ final class ValidateConfig {
       } catch (IllegalStateException e) {
         problems.add(where + ": " + e.getMessage());
       }
-      postgres(where, cfg, problems);
+      if (!cfg.witness()) { // a witness needs no PostgreSQL binaries or data directory
+        postgres(where, cfg, problems);
+      }
       logDir(where, cfg.log(), problems);
     }
     for (String w : warnings) {

@@ -86,7 +86,7 @@ final class Actions {
     for (JsonNode m : SynodCtl.members(c)) {
       String n = m.path("name").asText();
       boolean nofailover = m.path("tags").path("nofailover").asBoolean(false);
-      if (!n.equals(current) && !nofailover) {
+      if (!n.equals(current) && !nofailover && !SynodCtl.isWitness(m)) {
         candidates.add(n);
       }
     }
@@ -104,6 +104,14 @@ final class Actions {
       throw CtlException.failed("Failover could be performed only to a specific candidate");
     }
     if (cand != null && !candidates.contains(cand)) {
+      String named = cand;
+      if (SynodCtl.members(c).stream()
+          .anyMatch(m -> m.path("name").asText().equals(named) && SynodCtl.isWitness(m))) {
+        throw CtlException.failed(
+            "Member "
+                + cand
+                + " is a witness (a Raft voter without a database) and can never be the leader");
+      }
       if (cand.equals(current)) {
         throw CtlException.failed("Member " + cand + " is already the leader of cluster " + scope);
       }
@@ -239,9 +247,12 @@ final class Actions {
         && SynodCtl.member(c, names.get(0)) == null) {
       names.remove(0);
     }
+    // A witness has no PostgreSQL to restart, reinitialize or flush: left out unless named (and
+    // then its REST API says why it refuses); it reloads its YAML like any node.
+    boolean skipWitnesses = names.isEmpty() && !action.equals("reload");
     List<JsonNode> matching = new ArrayList<>();
     for (JsonNode m : SynodCtl.members(c)) {
-      if (SynodCtl.hasRole(m, role)) {
+      if (SynodCtl.hasRole(m, role) && !(skipWitnesses && SynodCtl.isWitness(m))) {
         matching.add(m);
       }
     }

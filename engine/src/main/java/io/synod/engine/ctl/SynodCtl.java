@@ -231,9 +231,16 @@ public final class SynodCtl implements Callable<Integer> {
       case "leader" -> r.equals("leader") || r.equals("standby_leader");
       case "primary", "master" -> r.equals("leader");
       case "standby-leader" -> r.equals("standby_leader");
-      case "replica", "standby" -> !r.equals("leader") && !r.equals("standby_leader");
+      case "replica", "standby" ->
+          !r.equals("leader") && !r.equals("standby_leader") && !r.equals("witness");
+      case "witness" -> r.equals("witness");
       default -> true;
     };
+  }
+
+  /** A member /cluster lists as a witness: a Raft voter without a database. */
+  static boolean isWitness(JsonNode m) {
+    return "witness".equals(m.path("role").asText());
   }
 
   static String timestamp() {

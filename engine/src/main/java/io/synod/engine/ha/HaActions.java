@@ -112,12 +112,17 @@ public final class HaActions {
     rewindFailed = false;
   }
 
-  /** Every loop, on every node: remember who was a member, so a new leader keeps their slots. */
+  /**
+   * Every loop, on every node: remember who was a member, so a new leader keeps their slots. A
+   * witness never streams: a slot for it would hold WAL on the primary forever.
+   */
   void observe(Cluster c) {
     if (c != null) {
       paused = c.paused();
       long now = System.nanoTime();
-      c.members().keySet().forEach(m -> lastSeen.put(m, now));
+      c.members().values().stream()
+          .filter(m -> !m.isWitness())
+          .forEach(m -> lastSeen.put(m.name(), now));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.synod.engine.ha;
 
 import io.synod.store.cluster.Cluster;
+import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.Member;
 
 /**
@@ -19,6 +20,9 @@ public final class HaDecider {
   private HaDecider() {}
 
   public static Decision decide(HaInput in) {
+    if (in.witness()) {
+      return witness(in);
+    }
     LocalPg pg = in.pg();
     Cluster c = in.cluster();
     if (c == null) {
@@ -58,6 +62,31 @@ public final class HaDecider {
       return primary(in, c, leader, iLead);
     }
     return standby(in, c, leader, iLead);
+  }
+
+  /**
+   * A witness holds no database: it votes in the Raft group that keeps the lock, and nothing else.
+   * Whatever the cluster looks like (no initialize key, a free lock, a failover key naming it) it
+   * never bootstraps, clones, starts PostgreSQL or takes the lock, so its decision is always NONE;
+   * the reason says so in the words the loop logs. (Its loop, {@link WitnessLoop}, has no way to
+   * act on anything else: it holds no {@link Leadership} and no PostgreSQL.)
+   */
+  static Decision witness(HaInput in) {
+    String me = "I am " + in.me() + ", a witness (Raft voter, no database)";
+    Cluster c = in.cluster();
+    if (c == null) {
+      return Decision.of(
+          Action.NONE, "store unreachable (" + in.storeError() + "); " + me + ": waiting");
+    }
+    String leader = c.leader() == null ? null : c.leader().name();
+    FailoverRequest f = c.failover();
+    if (f != null && in.me().equals(f.candidate())) {
+      return Decision.of(
+          Action.NONE,
+          leader,
+          "no action: " + me + "; a switchover/failover names me, but a witness never leads");
+    }
+    return Decision.of(Action.NONE, leader, "no action: " + me);
   }
 
   private static Decision storeUnreachable(HaInput in) {

@@ -20,6 +20,8 @@ import java.util.Map;
  * @param notStreamingMs a standby following a leader: how long its WAL receiver has not been
  *     streaming (0 when it is)
  * @param unlockedMs how long the lock has been free, as this node saw it (0 when held)
+ * @param witness this node is a witness: a Raft voter without a database ({@link
+ *     HaDecider#witness})
  */
 public record HaInput(
     String me,
@@ -37,4 +39,70 @@ public record HaInput(
     boolean rewindFailed,
     long leaderPgDownMs,
     long notStreamingMs,
-    long unlockedMs) {}
+    long unlockedMs,
+    boolean witness) {
+
+  /** A database node's input. */
+  public HaInput(
+      String me,
+      boolean noFailover,
+      int failoverPriority,
+      Cluster cluster,
+      String storeError,
+      boolean lastKnownPaused,
+      LocalPg pg,
+      boolean leaseValid,
+      long leaseRemainingMs,
+      Map<String, PeerStatus> peers,
+      HaSettings settings,
+      OffsetDateTime now,
+      boolean rewindFailed,
+      long leaderPgDownMs,
+      long notStreamingMs,
+      long unlockedMs) {
+    this(
+        me,
+        noFailover,
+        failoverPriority,
+        cluster,
+        storeError,
+        lastKnownPaused,
+        pg,
+        leaseValid,
+        leaseRemainingMs,
+        peers,
+        settings,
+        now,
+        rewindFailed,
+        leaderPgDownMs,
+        notStreamingMs,
+        unlockedMs,
+        false);
+  }
+
+  /**
+   * A witness's input: the cluster as the store shows it (null with {@code storeError}); it has no
+   * PostgreSQL, no lease and no race to run.
+   */
+  public static HaInput witness(
+      String me, Cluster cluster, String storeError, HaSettings settings, OffsetDateTime now) {
+    return new HaInput(
+        me,
+        true,
+        0,
+        cluster,
+        storeError,
+        cluster != null && cluster.paused(),
+        LocalPg.empty(),
+        false,
+        0,
+        null,
+        settings,
+        now,
+        false,
+        0,
+        0,
+        0,
+        true);
+  }
+}

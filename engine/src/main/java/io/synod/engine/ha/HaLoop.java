@@ -1,6 +1,5 @@
 package io.synod.engine.ha;
 
-import io.synod.config.ConfigException;
 import io.synod.config.DynamicConfig;
 import io.synod.engine.postgres.PgControl;
 import io.synod.engine.postgres.PgState;
@@ -43,6 +42,7 @@ public final class HaLoop implements Runnable {
   private final AtomicReference<NodeStatus> status = new AtomicReference<>();
   private final WalClock walClock = new WalClock();
   private final ReasonLog reasons = new ReasonLog(LOG::info, LOG::debug);
+  private final MemberKey memberKey;
   private final HaEvents events;
   private volatile boolean running = true;
 
@@ -100,6 +100,7 @@ public final class HaLoop implements Runnable {
     this.onDynamicConfig = onDynamicConfig;
     this.live = live;
     this.events = new HaEvents(id.name());
+    this.memberKey = new MemberKey(id.name(), store);
   }
 
   /** This node's recent HA events (for GET /events and the web page). */
@@ -253,39 +254,14 @@ public final class HaLoop implements Runnable {
             lead.counts()));
   }
 
-  private Map<String, Object> lastTouched;
-  private long lastTouchNanos;
-
-  /**
-   * Refreshes this node's member key: at once when its content changed, else every ttl/2 (its lease
-   * is ttl), so an idle node does not rewrite the same value into the Raft log every loop.
-   */
+  /** Refreshes this node's member key ({@link MemberKey}); a duplicate name stops the loop. */
   private void touchMember(PgState after, String role, String state, Cluster c, HaSettings s) {
     boolean paused = c != null && c.paused();
     Map<String, Object> data = MemberData.build(id, after, role, state, paused);
-    long now = System.nanoTime();
-    boolean present = c == null || c.member(id.name()) != null;
-    if (present && data.equals(lastTouched) && now - lastTouchNanos < s.ttl().toNanos() / 2) {
-      return;
-    }
-    try {
-      if (!store.touchMember(id.name(), data, s.ttl())) {
-        String other = store.memberOwner(id.name(), ReadMode.LOCAL);
-        String msg =
-            "another node ("
-                + other
-                + ") is registered as member "
-                + id.name()
-                + "; every node needs a unique name: this node stops";
-        LOG.error("{}", msg);
-        running = false;
-        onFatal.accept(msg);
-        return;
-      }
-      lastTouched = data;
-      lastTouchNanos = now;
-    } catch (StoreException e) {
-      LOG.warn("could not refresh my member key: {}", e.getMessage());
+    String fatal = memberKey.refresh(data, c == null || c.member(id.name()) != null, s.ttl());
+    if (fatal != null) {
+      running = false;
+      onFatal.accept(fatal);
     }
   }
 
@@ -348,25 +324,12 @@ public final class HaLoop implements Runnable {
   }
 
   private void refreshSettings(Cluster c) {
-    if (c.config().isEmpty()) {
-      return;
-    }
-    try {
-      HaSettings next =
-          HaSettings.of(DynamicConfig.fromMap(c.config(), "store: config key"), localUseRewind);
-      if (!next.dynamic().equals(live.get().dynamic())) {
-        LOG.info(
-            "dynamic configuration changed (ttl {} s, loop_wait {} s, retry_timeout {} s)",
-            next.dynamic().ttlSeconds(),
-            next.dynamic().loopWaitSeconds(),
-            next.dynamic().retryTimeoutSeconds());
-        live.set(next);
-        // Store calls are bounded by retry_timeout; the keeper re-reads ttl on every tick.
-        store.requestTimeout(next.retryTimeout());
-        onDynamicConfig.accept(next.dynamic());
-      }
-    } catch (ConfigException e) {
-      LOG.warn("ignoring the invalid dynamic configuration in the store: {}", e.getMessage());
+    HaSettings next = HaSettings.changedInStore(c, live.get(), localUseRewind);
+    if (next != null) {
+      live.set(next);
+      // Store calls are bounded by retry_timeout; the keeper re-reads ttl on every tick.
+      store.requestTimeout(next.retryTimeout());
+      onDynamicConfig.accept(next.dynamic());
     }
   }
 

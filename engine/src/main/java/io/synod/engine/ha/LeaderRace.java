@@ -103,6 +103,9 @@ final class LeaderRace {
     if (m == null) {
       return "it is not a member";
     }
+    if (m.isWitness()) {
+      return "it is a witness (a Raft voter without a database)";
+    }
     if (!m.isRunning()) {
       return "it is not running (state " + m.state() + ")";
     }
@@ -133,7 +136,7 @@ final class LeaderRace {
   /** A running member other than {@code me} that may be promoted, or null. */
   static String anyFailoverCandidate(Cluster c, String me) {
     for (Member m : c.members().values()) {
-      if (!m.name().equals(me) && m.isRunning() && !m.noFailover()) {
+      if (!m.name().equals(me) && !m.isWitness() && m.isRunning() && !m.noFailover()) {
         return m.name();
       }
     }
@@ -170,7 +173,10 @@ final class LeaderRace {
                 Action.TAKE_LEASE_AND_PROMOTE,
                 "the lock is free and a switchover/failover names me: taking the lease");
       }
-      if (f.candidate() != null && c.member(f.candidate()) != null) {
+      // A request naming a witness (refused by the REST API, but the key may come from a
+      // mirror) has no candidate that will ever take over: race as if it named none.
+      Member requested = f.candidate() == null ? null : c.member(f.candidate());
+      if (requested != null && !requested.isWitness()) {
         return Decision.of(
             Action.NONE,
             f.candidate(),

@@ -51,6 +51,28 @@ final class MemberData {
     return m;
   }
 
+  /** A witness's role, in its member key and /patroni. */
+  static final String WITNESS = "witness";
+
+  /**
+   * A witness's key: no conn_url, WAL or timeline (it has no database); state "running" says its
+   * Raft peer and REST API run, role "witness" keeps it out of every candidate list.
+   */
+  static Map<String, Object> witness(NodeIdentity id, boolean paused) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("api_url", id.apiUrl());
+    m.put("state", "running");
+    m.put("role", WITNESS);
+    m.put("version", VERSION);
+    if (paused) {
+      m.put("pause", true);
+    }
+    if (!id.tags().isEmpty()) {
+      m.put("tags", id.tags());
+    }
+    return m;
+  }
+
   /** Patroni's role names: primary, replica, uninitialized. */
   static String role(PgState pg) {
     if (pg.dataDirEmpty() || !pg.dataDirExists()) {

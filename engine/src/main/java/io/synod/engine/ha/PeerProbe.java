@@ -62,7 +62,8 @@ public final class PeerProbe {
   Map<String, PeerStatus> probe(Cluster c, String me, Duration timeout) {
     Map<String, CompletableFuture<PeerStatus>> pending = new HashMap<>();
     for (Member m : c.members().values()) {
-      if (m.name().equals(me) || m.apiUrl() == null) {
+      // a witness has no WAL and never races: nothing to ask it
+      if (m.name().equals(me) || m.apiUrl() == null || m.isWitness()) {
         continue;
       }
       HttpRequest req;
@@ -120,7 +121,8 @@ public final class PeerProbe {
               : Math.max(
                   x.path("received_location").asLong(0), x.path("replayed_location").asLong(0));
       JsonNode tags = n.path("tags");
-      boolean nofailover = tags.path("nofailover").asBoolean(false);
+      boolean nofailover =
+          tags.path("nofailover").asBoolean(false) || "witness".equals(n.path("role").asText());
       int prio = tags.has("failover_priority") ? tags.path("failover_priority").asInt(1) : 1;
       return new PeerStatus(name, true, running, primary, wal, nofailover || prio <= 0, prio);
     } catch (Exception e) {

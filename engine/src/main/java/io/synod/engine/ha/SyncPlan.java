@@ -198,9 +198,9 @@ public final class SyncPlan {
   }
 
   /**
-   * Streaming standbys that are running members without nosync (or sync_priority 0), within
-   * maximum_lag_on_syncnode; highest sync_priority first, then the ones already synchronous (no
-   * needless churn), then the least lagging.
+   * Streaming standbys that are running members (never a witness: it acknowledges no WAL) without
+   * nosync (or sync_priority 0), within maximum_lag_on_syncnode; highest sync_priority first, then
+   * the ones already synchronous (no needless churn), then the least lagging.
    */
   static List<String> eligible(In in) {
     Set<String> now = in.current() == null ? Set.of() : Set.copyOf(in.current().names());
@@ -209,6 +209,7 @@ public final class SyncPlan {
       Member m = in.members().get(s.name());
       if (m == null
           || s.name().equals(in.me())
+          || m.isWitness()
           || !m.isRunning()
           || !"streaming".equals(s.state())
           || s.unresponsive(SILENT_MS)) {

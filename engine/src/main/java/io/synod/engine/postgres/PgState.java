@@ -104,6 +104,13 @@ public record PgState(
     }
   }
 
+  /** No PostgreSQL at all (a witness): nothing exists, nothing runs; {@code error} says why. */
+  public static PgState none(String why) {
+    return new PgState(
+        false, true, false, 0, false, false, 0, 0, 0, 0, null, List.of(), null, 0, null, false,
+        null, why);
+  }
+
   /** Running, accepting connections and not in recovery. */
   public boolean isPrimary() {
     return running && acceptingConnections && !inRecovery;

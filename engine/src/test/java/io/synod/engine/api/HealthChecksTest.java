@@ -153,6 +153,18 @@ class HealthChecksTest {
         "replica, PostgreSQL stopped",
         () -> node("node2", stopped(), cluster(Map.of(), null), false, "replica", noTags));
     NODES.put(
+        "witness",
+        () ->
+            withState(
+                node(
+                    "node3",
+                    PgState.none("a witness has no database"),
+                    cluster(Map.of(), null),
+                    false,
+                    "witness",
+                    noTags),
+                "running"));
+    NODES.put(
         "replica being restarted",
         () ->
             withState(
@@ -210,6 +222,19 @@ class HealthChecksTest {
           leader, store down, lease gone                | /leader                                  | 503
           leader, store down, lease gone                | /read-only                               | 503
           leader, store down, lease gone                | /health                                  | 200
+          witness                                       | /                                        | 503
+          witness                                       | /primary                                 | 503
+          witness                                       | /leader                                  | 503
+          witness                                       | /replica                                 | 503
+          witness                                       | /read-only                               | 503
+          witness                                       | /health                                  | 503
+          witness                                       | /sync                                    | 503
+          witness                                       | /async                                   | 503
+          witness                                       | /quorum                                  | 503
+          witness                                       | /read-only-sync                          | 503
+          witness                                       | /read-only-quorum                        | 503
+          witness                                       | /standby-leader                          | 503
+          witness                                       | /replica?tag_zone=a                      | 503
           replica                                       | /replica                                 | 200
           replica                                       | /read-only                               | 200
           replica                                       | /async                                   | 200

@@ -55,6 +55,24 @@ class ValidateConfigTest {
   }
 
   @Test
+  void aWitnessIsValidWithoutAnyPostgresqlSettingOrBinary() throws IOException {
+    String witness =
+        """
+        scope: demo
+        name: node3
+        raft: {data_dir: %s, self_addr: 127.0.0.1:8302, password: 'a long secret for the group'}
+        tags: {witness: true}
+        """
+            .formatted(tmp.resolve("raft"));
+    assertEquals(0, validate(witness, Map.of("PATH", "/nonexistent")), err());
+    assertEquals(
+        1,
+        validate(witness + "postgresql: {data_dir: %s}\n".formatted(tmp.resolve("pg")), Map.of()));
+    assertTrue(
+        err().contains("postgresql: a witness (tags.witness: true) runs no PostgreSQL"), err());
+  }
+
+  @Test
   void everyProblemIsListedAndTheExitCodeIsOne() throws IOException {
     Path notADir = tmp.resolve("file");
     Files.writeString(notADir, "");

@@ -132,6 +132,49 @@ class SynodCtlTest {
     assertEquals(lines[0].length(), lines[2].length(), r.out());
   }
 
+  /** node3 as a witness: its key has no conn_url, WAL or timeline. */
+  private void node3IsAWitness() {
+    Map<String, Object> w = new HashMap<>();
+    w.put("api_url", h.baseUrl() + "/patroni");
+    w.put("state", "running");
+    w.put("role", "witness");
+    h.store.members.put("node3", w);
+  }
+
+  @Test
+  void listShowsAWitnessWithoutTimelineOrLag() throws Exception {
+    serve(null);
+    node3IsAWitness();
+    Run r = ctl("list");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(
+        r.out()
+            .matches(
+                "(?s).*\\| node3 +\\| 127\\.0\\.0\\.1 +\\| Witness \\| running +\\| +\\| +\\|\n.*"),
+        r.out());
+    JsonNode json = JSON.readTree(ctl("list", "-f", "json").out());
+    assertEquals("Witness", json.get(2).path("Role").asText());
+    assertEquals("", json.get(2).path("TL").asText());
+    assertEquals("", json.get(2).path("Lag in MB").asText());
+  }
+
+  @Test
+  void aWitnessIsNoSwitchoverCandidate() {
+    serve(null);
+    node3IsAWitness();
+    Run r = ctl("switchover", "--leader", "node1", "--candidate", "node3", "--force");
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(
+        (r.out() + r.err())
+            .contains(
+                "Member node3 is a witness (a Raft voter without a database) and can never be the"
+                    + " leader"),
+        r.toString());
+    Run asked = ctlIn("\n", "switchover", "--leader", "node1");
+    assertTrue(asked.out().contains("Candidate [node2]"), asked.toString());
+    assertNull(h.store.failover, "nothing written");
+  }
+
   @Test
   void listFormatsAndServiceInfo() throws Exception {
     serve(null);

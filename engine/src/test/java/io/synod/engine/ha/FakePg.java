@@ -207,8 +207,12 @@ class FakePg implements PgControl {
     log.add("pg.sql " + sql);
   }
 
+  /** The members the last createOrUpdateSlots kept slots for. */
+  volatile Set<String> slotMembers;
+
   @Override
   public SlotChanges createOrUpdateSlots(Set<String> members) {
+    slotMembers = Set.copyOf(members);
     return new SlotChanges(List.of(), List.of());
   }
 

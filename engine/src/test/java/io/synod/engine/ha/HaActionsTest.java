@@ -261,4 +261,23 @@ class HaActionsTest {
         io.synod.engine.postgres.Lsn.parse("0/3000000"), ((Number) entry.get(1)).longValue());
     assertEquals("node1", entry.get(4));
   }
+
+  @Test
+  void aNewPrimaryKeepsSlotsForTheDatabaseMembersAndNeverForAWitness() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    store.member("node2", "replica", "running", 100, null, 5433);
+    store.members.put(
+        "node3",
+        new java.util.LinkedHashMap<>(
+            Map.of(
+                "api_url",
+                "http://127.0.0.1:8010/patroni",
+                "state",
+                "running",
+                "role",
+                "witness")));
+    String out = run(Action.TAKE_LEASE_AND_PROMOTE, null);
+    assertTrue(out.startsWith("promoted"), out);
+    assertEquals(java.util.Set.of("node2"), pg.slotMembers, "a witness never streams: no slot");
+  }
 }

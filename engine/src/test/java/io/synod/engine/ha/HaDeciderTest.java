@@ -125,6 +125,7 @@ class HaDeciderTest {
     long leaderPgDownMs;
     long notStreamingMs;
     long unlockedMs;
+    boolean witness;
 
     I(String me, Cluster c, LocalPg pg) {
       this.me = me;
@@ -159,7 +160,8 @@ class HaDeciderTest {
           rewindFailed,
           leaderPgDownMs,
           notStreamingMs,
-          unlockedMs);
+          unlockedMs,
+          witness);
     }
   }
 
@@ -800,5 +802,140 @@ class HaDeciderTest {
     expect(Action.RENEW, d);
     assertNotNull(d.sync());
     assertEquals(SyncPlan.Step.Kind.RECORD, d.sync().kind(), "a new leader seals the key first");
+  }
+
+  // --- a witness ------------------------------------------------------------------------------
+
+  static final String WITNESS_REASON = "no action: I am node3, a witness (Raft voter, no database)";
+
+  /** A witness's member key, as its loop writes it. */
+  static Member witnessMember(String name) {
+    Map<String, Object> d = new HashMap<>();
+    d.put("state", "running");
+    d.put("role", "witness");
+    return new Member(name, d, 1);
+  }
+
+  static Decision asWitness(Cluster c) {
+    return HaDecider.decide(
+        HaInput.witness("node3", c, c == null ? "no quorum" : null, SETTINGS, NOW));
+  }
+
+  /**
+   * Each situation makes a database node act (bootstrap, take the free lock, clone, take the lock a
+   * failover names it for); the same cluster makes a witness do nothing, and say what it is.
+   */
+  @Test
+  void aWitnessNeverBootstrapsClonesOrTakesTheLock() {
+    C fresh = new C().members("node3");
+    fresh.init = null;
+    I empty = new I("node3", fresh.build(), LocalPg.empty());
+    empty.unlockedMs = SETTINGS.ttl().toMillis();
+    expect(Action.BOOTSTRAP, HaDecider.decide(empty.build()));
+    empty.witness = true;
+    expect(Action.NONE, HaDecider.decide(empty.build()));
+    assertEquals(WITNESS_REASON, HaDecider.decide(empty.build()).reason());
+    assertEquals(WITNESS_REASON, asWitness(fresh.build()).reason());
+
+    Cluster free = new C().members("node2", "node3").build();
+    expect(
+        Action.TAKE_LEASE_AND_PROMOTE,
+        HaDecider.decide(in("node3", free, replica(1000, "node1"), false, Map.of())));
+    expect(Action.NONE, asWitness(free));
+
+    Cluster led = new C().leader("node1").members("node1", "node3").build();
+    expect(Action.CLONE, HaDecider.decide(in("node3", led, LocalPg.empty(), false, null)));
+    Decision d = asWitness(led);
+    expect(Action.NONE, d);
+    assertEquals(WITNESS_REASON, d.reason());
+    assertEquals("node1", d.target(), "the leader it sees");
+
+    C named = new C().members("node2", "node3");
+    named.failover = new FailoverRequest("node1", "node3", null, 7);
+    expect(
+        Action.TAKE_LEASE_AND_PROMOTE,
+        HaDecider.decide(in("node3", named.build(), replica(10, "node1"), false, Map.of())));
+    Decision w = asWitness(named.build());
+    expect(Action.NONE, w);
+    assertTrue(w.reason().contains("a witness never leads"), w.reason());
+
+    // a lock that names it (a stale or forged key): still nothing, no promote, no restart
+    Cluster mine = new C().leader("node3").members("node3").build();
+    expect(Action.NONE, asWitness(mine));
+  }
+
+  @Test
+  void aWitnessThatLostTheStoreWaits() {
+    Decision d = asWitness(null);
+    expect(Action.NONE, d);
+    assertEquals(
+        "store unreachable (no quorum); I am node3, a witness (Raft voter, no database): waiting",
+        d.reason());
+  }
+
+  @Test
+  void aSwitchoverToAWitnessIsDroppedSayingSo() {
+    C c = new C().leader("node1").members("node1", "node2");
+    c.members.put("node3", witnessMember("node3"));
+    c.failover = new FailoverRequest("node1", "node3", null, 7);
+    Decision d = HaDecider.decide(in("node1", c.build(), primary(100), true, null));
+    expect(Action.REJECT_FAILOVER, d);
+    assertTrue(d.reason().contains("node3: it is a witness"), d.reason());
+  }
+
+  @Test
+  void aSwitchoverWithoutCandidateDoesNotCountTheWitnessAsAHealthyReplica() {
+    C c = new C().leader("node1").members("node1");
+    c.members.put("node3", witnessMember("node3"));
+    c.failover = new FailoverRequest("node1", null, null, 7);
+    Decision d = HaDecider.decide(in("node1", c.build(), primary(100), true, null));
+    expect(Action.REJECT_FAILOVER, d);
+    assertTrue(d.reason().contains("no healthy replica"), d.reason());
+  }
+
+  @Test
+  void aLeaderWhosePostgresStaysDownDoesNotReleaseTheLockToAWitness() {
+    C c = new C().leader("node1").members("node1");
+    c.members.put("node3", witnessMember("node3"));
+    I i = new I("node1", c.build(), stopped(true)).lease(true);
+    i.settings = withPrimaryStartTimeout(0);
+    i.leaderPgDownMs = 60_000;
+    expect(Action.RESTART_PRIMARY, HaDecider.decide(i.build()));
+  }
+
+  @Test
+  void aFailoverKeyNamingTheWitnessDoesNotHoldTheDatabaseNodesBack() {
+    C c = new C().members("node2");
+    c.members.put("node3", witnessMember("node3"));
+    c.failover = new FailoverRequest("node1", "node3", null, 7);
+    Decision d = HaDecider.decide(in("node2", c.build(), replica(1000, "node1"), false, Map.of()));
+    expect(Action.TAKE_LEASE_AND_PROMOTE, d);
+  }
+
+  @Test
+  void aWitnessAnsweringTheRaceIsNoCandidateAndNeverAhead() {
+    PeerStatus w =
+        PeerProbe.parse("node3", "{\"state\": \"running\", \"role\": \"witness\", \"xlog\": {}}");
+    assertTrue(w.reachable());
+    assertTrue(w.noFailover(), "a witness answers as no candidate");
+    assertFalse(w.primary());
+    Decision d =
+        HaDecider.decide(
+            in("node2", new C().build(), replica(0, "node1"), false, Map.of("node3", w)));
+    expect(Action.TAKE_LEASE_AND_PROMOTE, d);
+  }
+
+  @Test
+  void aWitnessMemberKeyIsNeverRunningNorACandidate() {
+    Member w = witnessMember("node3");
+    assertTrue(w.isWitness());
+    assertFalse(w.isRunning(), "running means PostgreSQL runs; a witness has none");
+    assertTrue(w.noFailover());
+    Member tagged = member("node4", "running", Map.of("witness", true));
+    assertTrue(tagged.isWitness());
+    assertFalse(member("node2", "running", Map.of()).isWitness());
+    C c = new C().leader("node1").members("node1");
+    c.members.put("node3", w);
+    assertNull(LeaderRace.anyFailoverCandidate(c.build(), "node1"));
   }
 }

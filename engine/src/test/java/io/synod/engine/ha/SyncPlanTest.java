@@ -352,4 +352,14 @@ class SyncPlanTest {
             new Standby("node3", "streaming", "async", NOW, 10, 0));
     assertEquals(List.of("node2", "node3"), SyncPlan.eligible(w.in()));
   }
+
+  @Test
+  void aWitnessIsNeverASynchronousStandbyEvenIfAConnectionCarriesItsName() {
+    W w = new W().streaming("node2", "node3");
+    Map<String, Object> d = new HashMap<>();
+    d.put("state", "running");
+    d.put("role", "witness");
+    w.members.put("node3", new Member("node3", d, 1));
+    assertEquals(List.of("node2"), SyncPlan.eligible(w.in()));
+  }
 }

@@ -49,14 +49,19 @@ public final class ClusterFixture implements AutoCloseable {
     public final int pgPort;
     public final Path yml;
     public final Path nodeDir;
+
+    /** A Raft voter without PostgreSQL (no postgresql section; {@code pgPort} unused). */
+    public final boolean witness;
+
     Process proc;
 
-    NodeProc(String name, int restPort, int pgPort, Path yml, Path nodeDir) {
+    NodeProc(String name, int restPort, int pgPort, Path yml, Path nodeDir, boolean witness) {
       this.name = name;
       this.restPort = restPort;
       this.pgPort = pgPort;
       this.yml = yml;
       this.nodeDir = nodeDir;
+      this.witness = witness;
     }
 
     public Path dataDir() {
@@ -175,6 +180,21 @@ public final class ClusterFixture implements AutoCloseable {
   public ClusterFixture(
       String scope, int n, String extraDcs, List<String> tags, DemoFiles.Secrets secrets)
       throws IOException {
+    this(scope, n, extraDcs, tags, secrets, java.util.Set.of());
+  }
+
+  /**
+   * @param witnesses names of the nodes (node1..nodeN) that are witnesses: the same raft and
+   *     restapi sections, {@code tags: {witness: true}} and no postgresql section
+   */
+  public ClusterFixture(
+      String scope,
+      int n,
+      String extraDcs,
+      List<String> tags,
+      DemoFiles.Secrets secrets,
+      java.util.Set<String> witnesses)
+      throws IOException {
     PgFixture.requireBinaries(PgFixture.BIN_DIR);
     this.scope = scope;
     dir = Files.createTempDirectory("synod-it-");
@@ -204,10 +224,40 @@ public final class ClusterFixture implements AutoCloseable {
               extraDcs,
               tags == null || tags.size() <= i ? "" : tags.get(i),
               secrets);
+      boolean witness = witnesses.contains(name);
+      if (witness) {
+        yml = witnessYaml(yml);
+      }
       Path file = dir.resolve(name + ".yml");
       DemoFiles.writePrivate(file, yml);
-      nodes.add(new NodeProc(name, rest, pg, file, nodeDir));
+      nodes.add(new NodeProc(name, rest, pg, file, nodeDir, witness));
     }
+  }
+
+  /**
+   * A database node's YAML made a witness's: its postgresql section (the last top-level section but
+   * tags) goes, {@code tags: {witness: true}} comes.
+   */
+  static String witnessYaml(String databaseNodeYaml) {
+    StringBuilder out = new StringBuilder();
+    boolean inPostgresql = false;
+    boolean inTags = false;
+    for (String line : databaseNodeYaml.split("\n", -1)) {
+      boolean topLevel = !line.isEmpty() && !Character.isWhitespace(line.charAt(0));
+      if (topLevel) {
+        inPostgresql = line.startsWith("postgresql:");
+        inTags = line.startsWith("tags:");
+        if (inTags) {
+          out.append(line).append('\n').append("  witness: true\n");
+          continue;
+        }
+      }
+      if (!inPostgresql) {
+        out.append(line).append('\n');
+      }
+    }
+    String yml = out.toString();
+    return yml.contains("\ntags:") ? yml : yml + "tags:\n  witness: true\n";
   }
 
   public ClusterFixture startAll() throws IOException {
@@ -219,6 +269,11 @@ public final class ClusterFixture implements AutoCloseable {
 
   public List<NodeProc> nodes() {
     return nodes;
+  }
+
+  /** The nodes that run PostgreSQL (all but the witnesses). */
+  public List<NodeProc> databaseNodes() {
+    return nodes.stream().filter(n -> !n.witness).toList();
   }
 
   public NodeProc node(String name) {
@@ -258,7 +313,7 @@ public final class ClusterFixture implements AutoCloseable {
           String l = leader();
           return l != null
               && l.equals(writablePrimary())
-              && streamingReplicas().size() == nodes.size() - 1
+              && streamingReplicas().size() == databaseNodes().size() - 1
               && more.getAsBoolean();
         });
     return leader();

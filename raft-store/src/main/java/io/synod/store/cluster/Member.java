@@ -19,9 +19,23 @@ public record Member(String name, Map<String, Object> data, long revision) {
     return str("state");
   }
 
-  /** The member reported PostgreSQL running (state "running"), as Patroni's member.is_running. */
+  /**
+   * The member reported PostgreSQL running (state "running"), as Patroni's member.is_running. A
+   * witness's key says "running" about its Raft peer: it runs no PostgreSQL, so never.
+   */
   public boolean isRunning() {
-    return "running".equals(state());
+    return "running".equals(state()) && !isWitness();
+  }
+
+  /**
+   * A witness: a Raft voter that holds no database (role "witness", or tags.witness). Never a
+   * failover or switchover candidate, a clone source, a synchronous standby or a slot's owner.
+   */
+  public boolean isWitness() {
+    Object w = tags().get("witness");
+    return "witness".equals(role())
+        || Boolean.TRUE.equals(w)
+        || "true".equalsIgnoreCase(String.valueOf(w));
   }
 
   public String role() {
@@ -42,8 +56,14 @@ public record Member(String name, Map<String, Object> data, long revision) {
     return t instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
   }
 
-  /** Patroni: nofailover, or failover_priority &lt;= 0, keeps a member from ever being promoted. */
+  /**
+   * Patroni: nofailover, or failover_priority &lt;= 0, keeps a member from ever being promoted; so
+   * does being a witness.
+   */
   public boolean noFailover() {
+    if (isWitness()) {
+      return true;
+    }
     Object nf = tags().get("nofailover");
     if (Boolean.TRUE.equals(nf) || "true".equalsIgnoreCase(String.valueOf(nf))) {
       return true;
