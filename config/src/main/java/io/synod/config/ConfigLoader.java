@@ -166,6 +166,13 @@ public final class ConfigLoader {
       postgresql = PostgresqlConfig.from(pgSection);
     } else if (pgSection.present()) {
       refuseWitnessDatabase(root, pgSection);
+    } else if (!tags.witness()) {
+      // A misspelt section (postgres:) must not quietly turn a database node into a witness.
+      root.warn(
+          "postgresql",
+          "no postgresql section: this node runs as a witness (a Raft voter with no database that"
+              + " never becomes primary); set tags.witness: true to say so and silence this"
+              + " warning, or add the postgresql section to make it a database node");
     }
     LogConfig log = LogConfig.from(root.section("log"));
     Section wd = root.section("watchdog");

@@ -48,6 +48,10 @@ class WitnessConfigTest {
     assertTrue(c.witness());
     assertNull(c.postgresql());
     assertFalse(c.tags().witness(), "the tag is not invented; SynodConfig.witness() says it");
+    // a misspelt postgresql section must not make a witness without a word
+    assertTrue(
+        c.warnings().stream().anyMatch(w -> w.contains("postgresql: no postgresql section")),
+        c.warnings().toString());
   }
 
   @Test

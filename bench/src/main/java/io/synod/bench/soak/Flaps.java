@@ -211,11 +211,19 @@ public final class Flaps {
             p.leaderChanges(),
             p.leaderlessPolls(),
             p.leaders()));
-    b.append("| node | lease renewals | late (< 1/4 of the lease left) | Raft term at the end |\n");
+    b.append(
+        "| node | lease renewals | late (< 1/4 of the lease left) | Raft term during the run"
+            + " (first sample → last) |\n");
     b.append("|---|---|---|---|\n");
     renewals.forEach(
-        (n, r) ->
-            b.append(String.format(Locale.ROOT, "| %s | %d | %d | %d |%n", n, r[0], r[1], r[2])));
+        (n, r) -> {
+          List<NodeSample> s = p.samples().getOrDefault(n, List.of());
+          long first = s.isEmpty() ? -1 : s.get(0).raftTerm();
+          long last = s.isEmpty() ? r[2] : s.get(s.size() - 1).raftTerm();
+          b.append(
+              String.format(
+                  Locale.ROOT, "| %s | %d | %d | %d → %d |%n", n, r[0], r[1], first, last));
+        });
     return b.toString();
   }
 }

@@ -41,6 +41,6 @@ class FlapsTest {
     r.put("node1", new long[] {2400, 3, 2});
     String text = Flaps.report(p, r, 2, "stress-ng --cpu 2", 2, Map.of());
     assertTrue(text.contains("1 unplanned leader change(s)"), text);
-    assertTrue(text.contains("| node1 | 2400 | 3 | 2 |"), text);
+    assertTrue(text.contains("| node1 | 2400 | 3 | -1 → 2 |"), text);
   }
 }
