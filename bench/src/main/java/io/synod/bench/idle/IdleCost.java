@@ -1,19 +1,13 @@
 package io.synod.bench.idle;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.synod.bench.BenchOptions;
 import io.synod.bench.cluster.HaCluster.Node;
 import io.synod.bench.cluster.SynodCluster;
-import io.synod.bench.drill.MachineFacts;
 import io.synod.bench.soak.NodeSample;
 import io.synod.bench.soak.Soak;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,16 +63,13 @@ public final class IdleCost {
     int seconds = 120;
     int nodes = 3;
     int warmup = 30;
-    for (int i = 1; i < args.length; i++) {
-      String a = args[i];
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException(a + " needs a value");
-      }
-      String v = args[++i];
+    for (Map.Entry<String, String> e : BenchOptions.pairs(args).entrySet()) {
+      String a = e.getKey();
+      String v = e.getValue();
       switch (a) {
-        case "--seconds" -> seconds = Soak.count(a, v, 10);
-        case "--nodes" -> nodes = Soak.count(a, v, 1);
-        case "--warmup-seconds" -> warmup = Soak.count(a, v, 0);
+        case "--seconds" -> seconds = BenchOptions.count(a, v, 10);
+        case "--nodes" -> nodes = BenchOptions.count(a, v, 1);
+        case "--warmup-seconds" -> warmup = BenchOptions.count(a, v, 0);
         case "--out" -> outDir = Path.of(v);
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
@@ -122,18 +113,13 @@ public final class IdleCost {
     }
     String text = report(nodes, seconds, costs);
     out.println(text);
-    Files.createDirectories(outDir);
-    String stamp =
-        LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path json = outDir.resolve("idle-" + nodes + "n-" + stamp + ".json");
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("command", "bin/synod bench idle --seconds " + seconds + " --nodes " + nodes);
-    doc.put("machine", MachineFacts.collect());
     doc.put("settings", settings);
     doc.put("nodes", costs);
     doc.put("report", text);
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), doc);
-    out.println("results: " + json);
+    String command = "bin/synod bench idle --seconds " + seconds + " --nodes " + nodes;
+    out.println(
+        "results: " + BenchOptions.writeResult(outDir, "idle-" + nodes + "n", command, doc));
     return 0;
   }
 

@@ -1,20 +1,15 @@
 package io.synod.bench.soak;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.synod.bench.BenchOptions;
 import io.synod.bench.checker.PgbenchLoad;
 import io.synod.bench.checker.WriteChecker;
 import io.synod.bench.cluster.HaCluster.Node;
 import io.synod.bench.cluster.SynodCluster;
-import io.synod.bench.drill.MachineFacts;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,16 +51,13 @@ public final class Flaps {
     int hogs = Runtime.getRuntime().availableProcessors();
     int clients = 2;
     Map<String, String> dcs = new LinkedHashMap<>();
-    for (int i = 1; i < args.length; i++) {
-      String a = args[i];
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException(a + " needs a value");
-      }
-      String v = args[++i];
+    for (Map.Entry<String, String> e : BenchOptions.pairs(args).entrySet()) {
+      String a = e.getKey();
+      String v = e.getValue();
       switch (a) {
-        case "--minutes" -> minutes = Soak.count(a, v, 1);
-        case "--hogs" -> hogs = Soak.count(a, v, 0);
-        case "--pgbench-clients" -> clients = Soak.count(a, v, 1);
+        case "--minutes" -> minutes = BenchOptions.count(a, v, 1);
+        case "--hogs" -> hogs = BenchOptions.count(a, v, 0);
+        case "--pgbench-clients" -> clients = BenchOptions.count(a, v, 1);
         case "--ttl" -> dcs.put("ttl", seconds(a, v));
         case "--loop-wait" -> dcs.put("loop_wait", seconds(a, v));
         case "--retry-timeout" -> dcs.put("retry_timeout", seconds(a, v));
@@ -136,20 +128,14 @@ public final class Flaps {
     }
     String text = report(phase, renewals, hogs, hogKind, clients, dcs);
     out.println(text);
-    Files.createDirectories(outDir);
-    String stamp =
-        LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path json = outDir.resolve("flaps-" + stamp + ".json");
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("command", "bin/synod bench flaps");
-    doc.put("machine", MachineFacts.collect());
     doc.put("settings", settings);
     doc.put("hogs", Map.of("count", hogs, "kind", hogKind));
     doc.put("phase", phase);
     doc.put("renewals", renewals);
     doc.put("report", text);
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), doc);
-    out.println("results: " + json);
+    out.println(
+        "results: " + BenchOptions.writeResult(outDir, "flaps", "bin/synod bench flaps", doc));
     return 0;
   }
 

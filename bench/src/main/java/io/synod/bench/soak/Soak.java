@@ -1,23 +1,17 @@
 package io.synod.bench.soak;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.synod.bench.BenchOptions;
 import io.synod.bench.checker.PgbenchLoad;
 import io.synod.bench.checker.WriteChecker;
 import io.synod.bench.cluster.HaCluster.Node;
 import io.synod.bench.cluster.SynodCluster;
-import io.synod.bench.drill.MachineFacts;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,36 +73,19 @@ public final class Soak {
     int load = 30;
     int every = 10;
     int clients = 2;
-    for (int i = 1; i < args.length; i++) {
-      String a = args[i];
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException(a + " needs a value");
-      }
-      String v = args[++i];
+    for (Map.Entry<String, String> e : BenchOptions.pairs(args).entrySet()) {
+      String a = e.getKey();
+      String v = e.getValue();
       switch (a) {
-        case "--idle-minutes" -> idle = count(a, v, 0);
-        case "--load-minutes" -> load = count(a, v, 0);
-        case "--sample-seconds" -> every = count(a, v, 1);
-        case "--pgbench-clients" -> clients = count(a, v, 1);
+        case "--idle-minutes" -> idle = BenchOptions.count(a, v, 0);
+        case "--load-minutes" -> load = BenchOptions.count(a, v, 0);
+        case "--sample-seconds" -> every = BenchOptions.count(a, v, 1);
+        case "--pgbench-clients" -> clients = BenchOptions.count(a, v, 1);
         case "--out" -> outDir = Path.of(v);
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
     return new Soak(idle, load, every, clients, o).run(outDir);
-  }
-
-  /** A whole number of at least {@code min}, or an error naming the option. */
-  public static int count(String option, String value, int min) {
-    int n;
-    try {
-      n = Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(option + " wants a whole number, got '" + value + "'");
-    }
-    if (n < min) {
-      throw new IllegalArgumentException(option + " must be at least " + min + ", got " + n);
-    }
-    return n;
   }
 
   int run(Path outDir) throws Exception {
@@ -133,18 +110,12 @@ public final class Soak {
     }
     String text = report(phases);
     out.println(text);
-    Files.createDirectories(outDir);
-    String stamp =
-        LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path json = outDir.resolve("soak-" + stamp + ".json");
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("command", "bin/synod bench soak");
-    doc.put("machine", MachineFacts.collect());
     doc.put("settings", settings);
     doc.put("phases", phases);
     doc.put("report", text);
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), doc);
-    out.println("results: " + json);
+    out.println(
+        "results: " + BenchOptions.writeResult(outDir, "soak", "bin/synod bench soak", doc));
     return 0;
   }
 

@@ -15,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -165,14 +164,6 @@ class SynodCtlClusterIT {
     }
   }
 
-  static String one(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect();
-        Statement s = c.createStatement();
-        ResultSet r = s.executeQuery(sql)) {
-      return r.next() ? r.getString(1) : null;
-    }
-  }
-
   static List<String> replicas() {
     String leader = cluster.leader();
     return cluster.nodes().stream().map(n -> n.name).filter(n -> !n.equals(leader)).toList();
@@ -292,7 +283,7 @@ class SynodCtlClusterIT {
         () -> {
           try {
             return cluster.streamingReplicas().contains(replica)
-                && "before reinit".equals(one(rp, "SELECT v FROM reinit_marker LIMIT 1"));
+                && "before reinit".equals(rp.one("SELECT v FROM reinit_marker LIMIT 1"));
           } catch (SQLException e) {
             return false;
           }
@@ -336,7 +327,7 @@ class SynodCtlClusterIT {
         "work_mem = 7MB on the leader",
         () -> {
           try {
-            return "7MB".equals(one(leader, "SHOW work_mem"));
+            return "7MB".equals(leader.one("SHOW work_mem"));
           } catch (SQLException e) {
             return false;
           }

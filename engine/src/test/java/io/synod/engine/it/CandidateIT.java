@@ -7,8 +7,6 @@ import io.synod.engine.testing.ClusterFixture;
 import io.synod.engine.testing.ClusterFixture.NodeProc;
 import java.nio.file.Files;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -38,14 +36,6 @@ class CandidateIT {
     }
   }
 
-  static String one(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect();
-        Statement s = c.createStatement();
-        ResultSet r = s.executeQuery(sql)) {
-      return r.next() ? r.getString(1) : null;
-    }
-  }
-
   @Test
   void noEligibleCandidateMeansNoPromotionAndTheReasonIsLogged() throws Exception {
     Await.until(
@@ -57,7 +47,7 @@ class CandidateIT {
     NodeProc lagging = cluster.node(leader.name.equals("node1") ? "node3" : "node1");
 
     // Freeze the eligible replica's WAL receiver, then write well past maximum_lag_on_failover.
-    long walReceiver = Long.parseLong(one(lagging, "SELECT pid FROM pg_stat_wal_receiver"));
+    long walReceiver = Long.parseLong(lagging.one("SELECT pid FROM pg_stat_wal_receiver"));
     ProcessHandle receiver = ProcessHandle.of(walReceiver).orElseThrow();
     new ProcessBuilder("kill", "-STOP", Long.toString(walReceiver)).start().waitFor();
     try {
@@ -90,7 +80,7 @@ class CandidateIT {
       while (System.nanoTime() < until) {
         assertNull(cluster.writablePrimary(), "no member may become primary");
         for (NodeProc n : List.of(lagging, cluster.node("node2"))) {
-          assertEquals("t", one(n, "SELECT pg_is_in_recovery()"), n.name + " must stay a replica");
+          assertEquals("t", n.one("SELECT pg_is_in_recovery()"), n.name + " must stay a replica");
         }
         Thread.sleep(500);
       }

@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.synod.engine.testing.Await;
 import io.synod.engine.testing.ClusterFixture;
 import io.synod.engine.testing.ClusterFixture.NodeProc;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -49,21 +46,6 @@ class FailoverIT {
     return cluster.node(cluster.leader());
   }
 
-  static void exec(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  static String one(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect();
-        Statement s = c.createStatement();
-        ResultSet r = s.executeQuery(sql)) {
-      return r.next() ? r.getString(1) : null;
-    }
-  }
-
   @Test
   @Order(1)
   void threeNodesFromEmptyFormOnePrimaryAndTwoStreamingReplicasWithSlots() throws Exception {
@@ -76,9 +58,9 @@ class FailoverIT {
                 + cluster.streamingReplicas(),
         () -> cluster.leader() != null && cluster.streamingReplicas().size() == 2);
     NodeProc leader = leaderNode();
-    assertEquals("f", one(leader, "SELECT pg_is_in_recovery()"));
-    exec(leader, "CREATE TABLE probe (at timestamptz)");
-    exec(leader, "CREATE TABLE data (id int primary key, v text)");
+    assertEquals("f", leader.one("SELECT pg_is_in_recovery()"));
+    leader.exec("CREATE TABLE probe (at timestamptz)");
+    leader.exec("CREATE TABLE data (id int primary key, v text)");
     Await.until(
         Duration.ofSeconds(20),
         "two active physical slots on the primary",
@@ -86,15 +68,14 @@ class FailoverIT {
           try {
             return "2"
                 .equals(
-                    one(
-                        leader,
+                    leader.one(
                         "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'physical' AND active"));
           } catch (SQLException e) {
             return false;
           }
         });
     for (String r : cluster.streamingReplicas()) {
-      assertEquals("t", one(cluster.node(r), "SELECT pg_is_in_recovery()"));
+      assertEquals("t", cluster.node(r).one("SELECT pg_is_in_recovery()"));
     }
     assertEquals(
         cluster.leader(), cluster.writablePrimary(), "/primary answers 200 on the leader only");
@@ -104,7 +85,7 @@ class FailoverIT {
   @Order(2)
   void killingThePrimaryNodePromotesAnotherAndTheOldOneRejoinsByRewind() throws Exception {
     NodeProc old = leaderNode();
-    exec(old, "INSERT INTO data VALUES (1, 'before the kill')");
+    old.exec("INSERT INTO data VALUES (1, 'before the kill')");
     long t0 = System.nanoTime();
     old.killNode();
     NodeProc next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
@@ -117,28 +98,13 @@ class FailoverIT {
             + "): "
             + ms
             + " ms");
-    assertEquals("before the kill", one(next, "SELECT v FROM data WHERE id = 1"));
-    exec(next, "INSERT INTO data VALUES (2, 'written while the old primary was dead')");
+    assertEquals("before the kill", next.one("SELECT v FROM data WHERE id = 1"));
+    next.exec("INSERT INTO data VALUES (2, 'written while the old primary was dead')");
     Await.until(
         FAILOVER, "the leader key to name " + next.name, () -> next.name.equals(cluster.leader()));
 
-    old.start();
-    Await.until(
-        Duration.ofSeconds(90),
-        old.name + " to stream again as a replica",
-        () -> cluster.streamingReplicas().contains(old.name));
-    assertEquals("t", one(old, "SELECT pg_is_in_recovery()"));
-    Await.until(
-        Duration.ofSeconds(20),
-        "row 2 replicated to " + old.name,
-        () -> {
-          try {
-            return "written while the old primary was dead"
-                .equals(one(old, "SELECT v FROM data WHERE id = 2"));
-          } catch (SQLException e) {
-            return false;
-          }
-        });
+    cluster.restartAndAwaitReplica(
+        old, "SELECT v FROM data WHERE id = 2", "written while the old primary was dead");
     assertEquals(next.name, cluster.writablePrimary());
   }
 
@@ -162,11 +128,11 @@ class FailoverIT {
       if (!n.name.equals(leader.name)) {
         assertEquals(
             "t",
-            one(n, "SELECT pg_is_in_recovery()"),
+            n.one("SELECT pg_is_in_recovery()"),
             n.name + " must still be a replica: no failover for a quick restart");
       }
     }
-    assertEquals("f", one(leader, "SELECT pg_is_in_recovery()"));
+    assertEquals("f", leader.one("SELECT pg_is_in_recovery()"));
     System.out.println("MEASURED postmaster kill -9 on the leader: restarted in place");
   }
 

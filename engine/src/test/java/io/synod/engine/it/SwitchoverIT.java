@@ -6,8 +6,6 @@ import io.synod.engine.testing.Await;
 import io.synod.engine.testing.ClusterFixture;
 import io.synod.engine.testing.ClusterFixture.NodeProc;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -52,14 +50,6 @@ class SwitchoverIT {
     return cluster.awaitSettled(FORM, () -> "", () -> true);
   }
 
-  static String one(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect();
-        Statement s = c.createStatement();
-        ResultSet r = s.executeQuery(sql)) {
-      return r.next() ? r.getString(1) : null;
-    }
-  }
-
   static NodeProc other(String... not) {
     List<String> no = List.of(not);
     return cluster.nodes().stream().filter(n -> !no.contains(n.name)).findFirst().orElseThrow();
@@ -70,7 +60,7 @@ class SwitchoverIT {
   void withoutACandidateTheHealthiestReplicaTakesOverAndTheOldPrimaryFollows() throws Exception {
     String old = settled();
     int tlBefore =
-        Integer.parseInt(one(cluster.node(old), "SELECT timeline_id FROM pg_control_checkpoint()"));
+        Integer.parseInt(cluster.node(old).one("SELECT timeline_id FROM pg_control_checkpoint()"));
     int code =
         cluster.post(cluster.node(old).restPort, "/switchover", "{\"leader\": \"" + old + "\"}");
     assertEquals(200, code, "POST /switchover with only the leader");
@@ -78,7 +68,7 @@ class SwitchoverIT {
     assertNotEquals(old, now);
     assertTrue(cluster.streamingReplicas().contains(old), old + " streams from " + now);
     int tlAfter =
-        Integer.parseInt(one(cluster.node(now), "SELECT timeline_id FROM pg_control_checkpoint()"));
+        Integer.parseInt(cluster.node(now).one("SELECT timeline_id FROM pg_control_checkpoint()"));
     assertEquals(tlBefore + 1, tlAfter, "one promotion, not two");
   }
 
@@ -127,7 +117,7 @@ class SwitchoverIT {
     NodeProc leader = cluster.node(old);
     NodeProc target = other(old);
     // Freeze the candidate's WAL receiver (SIGSTOP): it keeps running but receives nothing.
-    String pid = one(target, "SELECT pid FROM pg_stat_wal_receiver");
+    String pid = target.one("SELECT pid FROM pg_stat_wal_receiver");
     assertNotNull(pid);
     new ProcessBuilder("kill", "-STOP", pid).inheritIO().start().waitFor();
     try {

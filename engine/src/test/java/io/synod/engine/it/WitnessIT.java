@@ -10,10 +10,7 @@ import io.synod.engine.testing.ClusterFixture.NodeProc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -86,21 +83,6 @@ class WitnessIT {
     }
   }
 
-  static void exec(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  static String one(NodeProc n, String sql) throws SQLException {
-    try (Connection c = n.connect();
-        Statement s = c.createStatement();
-        ResultSet r = s.executeQuery(sql)) {
-      return r.next() ? r.getString(1) : null;
-    }
-  }
-
   static NodeProc leaderNode() {
     Await.until(FAILOVER, "a leader", () -> cluster.leader() != null);
     return cluster.node(cluster.leader());
@@ -155,7 +137,7 @@ class WitnessIT {
             .contains("no action: I am node3, a witness (Raft voter, no database)"),
         "the witness logs what it does");
 
-    exec(primary, "CREATE TABLE data (id int primary key, v text)");
+    primary.exec("CREATE TABLE data (id int primary key, v text)");
     String slot = io.synod.engine.postgres.Postgres.slotNameFor(WITNESS);
     Await.until(
         Duration.ofSeconds(20),
@@ -164,8 +146,7 @@ class WitnessIT {
           try {
             return "1"
                 .equals(
-                    one(
-                        primary,
+                    primary.one(
                         "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'physical'"
                             + " AND active"));
           } catch (SQLException e) {
@@ -174,11 +155,11 @@ class WitnessIT {
         });
     assertEquals(
         "1",
-        one(primary, "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'physical'"),
+        primary.one("SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'physical'"),
         "one slot (the replica's): none holds WAL for the witness");
     assertEquals(
         "0",
-        one(primary, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
+        primary.one("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
     assertNoPostgresData(w);
   }
 
@@ -204,7 +185,7 @@ class WitnessIT {
   @Order(2)
   void killingThePrimaryNodePromotesTheOtherDatabaseNodeNeverTheWitness() throws Exception {
     NodeProc old = leaderNode();
-    exec(old, "INSERT INTO data VALUES (1, 'before the kill')");
+    old.exec("INSERT INTO data VALUES (1, 'before the kill')");
     long t0 = System.nanoTime();
     old.killNode();
     NodeProc next = cluster.awaitWritableOtherThan(old.name, FAILOVER);
@@ -219,28 +200,13 @@ class WitnessIT {
             + " ms");
     assertNotEquals(WITNESS, next.name);
     assertFalse(next.witness);
-    assertEquals("before the kill", one(next, "SELECT v FROM data WHERE id = 1"));
-    exec(next, "INSERT INTO data VALUES (2, 'written while the old primary was dead')");
+    assertEquals("before the kill", next.one("SELECT v FROM data WHERE id = 1"));
+    next.exec("INSERT INTO data VALUES (2, 'written while the old primary was dead')");
     Await.until(
         FAILOVER, "the leader key to name " + next.name, () -> next.name.equals(cluster.leader()));
 
-    old.start();
-    Await.until(
-        Duration.ofSeconds(90),
-        old.name + " to stream again as a replica",
-        () -> cluster.streamingReplicas().contains(old.name));
-    assertEquals("t", one(old, "SELECT pg_is_in_recovery()"));
-    Await.until(
-        Duration.ofSeconds(20),
-        "row 2 replicated to " + old.name,
-        () -> {
-          try {
-            return "written while the old primary was dead"
-                .equals(one(old, "SELECT v FROM data WHERE id = 2"));
-          } catch (SQLException e) {
-            return false;
-          }
-        });
+    cluster.restartAndAwaitReplica(
+        old, "SELECT v FROM data WHERE id = 2", "written while the old primary was dead");
     assertEquals(next.name, cluster.writablePrimary());
     assertNoPostgresData(cluster.node(WITNESS));
   }
@@ -258,12 +224,12 @@ class WitnessIT {
     // Well past a lease (ttl 2 s) and a Raft election: the lock must have stayed where it was.
     for (int i = 0; i < 10; i++) {
       Thread.sleep(1000);
-      exec(primary, "INSERT INTO data VALUES (" + (100 + i) + ", 'replica dead')");
+      primary.exec("INSERT INTO data VALUES (" + (100 + i) + ", 'replica dead')");
     }
     assertEquals(primary.name, cluster.leader());
     assertEquals(primary.name, cluster.writablePrimary());
-    assertEquals("f", one(primary, "SELECT pg_is_in_recovery()"));
-    assertEquals("10", one(primary, "SELECT count(*) FROM data WHERE v = 'replica dead'"));
+    assertEquals("f", primary.one("SELECT pg_is_in_recovery()"));
+    assertEquals("10", primary.one("SELECT count(*) FROM data WHERE v = 'replica dead'"));
     assertTrue(cluster.node(WITNESS).alive(), "the witness process runs");
     assertFalse(leadersSeen.contains(WITNESS), "leaders seen: " + leadersSeen);
     assertNoPostgresData(cluster.node(WITNESS));

@@ -154,6 +154,23 @@ public final class ClusterFixture implements AutoCloseable {
       }
     }
 
+    /** Runs one statement as the superuser, on a connection of its own. */
+    public void exec(String sql) throws SQLException {
+      try (Connection c = connect();
+          java.sql.Statement s = c.createStatement()) {
+        s.execute(sql);
+      }
+    }
+
+    /** The first column of the first row (null when there is none). */
+    public String one(String sql) throws SQLException {
+      try (Connection c = connect();
+          java.sql.Statement s = c.createStatement();
+          java.sql.ResultSet r = s.executeQuery(sql)) {
+        return r.next() ? r.getString(1) : null;
+      }
+    }
+
     public Connection connect() throws SQLException {
       Properties p = new Properties();
       p.setProperty("user", "postgres");
@@ -367,6 +384,32 @@ public final class ClusterFixture implements AutoCloseable {
     } catch (SQLException e) {
       return false;
     }
+  }
+
+  /**
+   * Restarts {@code old} (a former primary) and waits until it streams as a replica again and
+   * {@code sql} answers {@code expected} on it (a row written while it was down).
+   */
+  public void restartAndAwaitReplica(NodeProc old, String sql, String expected)
+      throws IOException, SQLException {
+    old.start();
+    Await.until(
+        Duration.ofSeconds(90),
+        old.name + " to stream again as a replica",
+        () -> streamingReplicas().contains(old.name));
+    if (!"t".equals(old.one("SELECT pg_is_in_recovery()"))) {
+      throw new AssertionError(old.name + " streams but is not in recovery");
+    }
+    Await.until(
+        Duration.ofSeconds(20),
+        "'" + expected + "' replicated to " + old.name,
+        () -> {
+          try {
+            return expected.equals(old.one(sql));
+          } catch (SQLException e) {
+            return false;
+          }
+        });
   }
 
   /** Waits (bounded) for a live node other than {@code old} to accept writes, and returns it. */
