@@ -141,16 +141,7 @@ public final class SynodNode implements AutoCloseable {
                 () -> bridges.prometheus(),
                 loop.events(),
                 probe));
-    http =
-        new HttpServer()
-            .lanes(api::lane)
-            .start(
-                cfg.restapi().host(),
-                cfg.restapi().port(),
-                Tls.serverContext(cfg.restapi()),
-                HttpServer.Options.from(cfg.restapi()),
-                api::handle);
-    warnIfRestOpen(cfg.restapi());
+    http = serve(api);
     loopThread = new Thread(loop, "synod-ha-loop");
     loopThread.start();
     LOG.info(
@@ -230,16 +221,7 @@ public final class SynodNode implements AutoCloseable {
                 () -> bridges.prometheus(),
                 witnessLoop.events(),
                 new PeerProbe(ClientTls.of(cfg.ctl(), cfg.restapi()))));
-    http =
-        new HttpServer()
-            .lanes(api::lane)
-            .start(
-                cfg.restapi().host(),
-                cfg.restapi().port(),
-                Tls.serverContext(cfg.restapi()),
-                HttpServer.Options.from(cfg.restapi()),
-                api::handle);
-    warnIfRestOpen(cfg.restapi());
+    http = serve(api);
     loopThread = new Thread(witnessLoop, "synod-witness-loop");
     loopThread.start();
     LOG.info(
@@ -264,6 +246,21 @@ public final class SynodNode implements AutoCloseable {
         cfg.tags().nofailover(),
         cfg.tags().failoverPriority(),
         cfg.postgresql().proxyAddress());
+  }
+
+  /** The REST API on its address, with the warning when it is open to other hosts. */
+  private HttpServer serve(RestApi api) {
+    HttpServer h =
+        new HttpServer()
+            .lanes(api::lane)
+            .start(
+                cfg.restapi().host(),
+                cfg.restapi().port(),
+                Tls.serverContext(cfg.restapi()),
+                HttpServer.Options.from(cfg.restapi()),
+                api::handle);
+    warnIfRestOpen(cfg.restapi());
+    return h;
   }
 
   /**
