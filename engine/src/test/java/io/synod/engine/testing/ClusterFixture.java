@@ -412,6 +412,29 @@ public final class ClusterFixture implements AutoCloseable {
         });
   }
 
+  /**
+   * kill -9 of {@code old}'s whole node (engine and postmaster), then waits for another node to
+   * accept writes; prints the time as a MEASURED line labelled {@code what}, returns that node.
+   */
+  public NodeProc crashAndAwaitNewPrimary(NodeProc old, Duration timeout, String what)
+      throws InterruptedException {
+    long t0 = System.nanoTime();
+    old.killNode();
+    NodeProc next = awaitWritableOtherThan(old.name, timeout);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    System.out.println(
+        "MEASURED "
+            + what
+            + " (kill -9 engine + postmaster of "
+            + old.name
+            + " -> write committed on "
+            + next.name
+            + "): "
+            + ms
+            + " ms");
+    return next;
+  }
+
   /** Waits (bounded) for a live node other than {@code old} to accept writes, and returns it. */
   public NodeProc awaitWritableOtherThan(String old, Duration timeout) {
     NodeProc[] found = new NodeProc[1];
