@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * @param threadTicks CPU ticks per thread id
  * @param threadNames thread name per thread id
  */
-record ProcessLook(
+public record ProcessLook(
     long nanos,
     long cpuTicks,
     long rssKb,
@@ -27,7 +27,7 @@ record ProcessLook(
     Map<Long, Long> threadTicks,
     Map<Long, String> threadNames) {
 
-  static ProcessLook of(long pid) throws IOException {
+  public static ProcessLook of(long pid) throws IOException {
     long now = System.nanoTime();
     Path proc = Path.of("/proc", Long.toString(pid));
     long rss = -1;

@@ -1,15 +1,15 @@
 package io.synod.bench.soak;
 
+import io.synod.bench.idle.ProcessLook;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One look at a node's engine JVM from outside, as an operator would take it: RSS and thread count
- * from /proc, CPU time from /proc/PID/stat, heap in use from {@code jcmd GC.heap_info}, and the
+ * One look at a node's engine JVM from outside, as an operator would take it: RSS, threads and CPU
+ * time from /proc ({@link ProcessLook}), heap in use from {@code jcmd GC.heap_info}, and the
  * store's watch count and Raft term from the node's {@code /metrics}.
  *
  * @param heapUsedKb -1 when jcmd did not answer
@@ -28,30 +28,17 @@ public record NodeSample(
   private static final Pattern USED = Pattern.compile("used (\\d+)K");
 
   static NodeSample take(long pid, String metrics) {
-    long now = System.nanoTime();
-    long rss = -1;
-    int threads = -1;
-    long cpu = -1;
+    ProcessLook p;
     try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          rss = Long.parseLong(line.replaceAll("\\D", ""));
-        } else if (line.startsWith("Threads:")) {
-          threads = Integer.parseInt(line.replaceAll("\\D", ""));
-        }
-      }
-      // fields 14 and 15 (utime, stime) after the parenthesised command name
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      cpu = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      p = ProcessLook.of(pid);
     } catch (IOException | RuntimeException e) {
-      // the process is gone: the sample says so with -1s
+      p = null; // the process is gone: the sample says so with -1s
     }
     return new NodeSample(
-        now,
-        rss,
-        threads,
-        cpu,
+        p == null ? System.nanoTime() : p.nanos(),
+        p == null ? -1 : p.rssKb(),
+        p == null ? -1 : p.threads(),
+        p == null ? -1 : p.cpuTicks(),
         heapUsedKb(pid),
         (int) metric(metrics, "synod_store_watches"),
         metric(metrics, "synod_raft_term"));
