@@ -11,6 +11,7 @@ import io.synod.engine.cli.DemoFiles;
 import io.synod.engine.testing.Await;
 import io.synod.engine.testing.ClusterFixture;
 import io.synod.engine.testing.ClusterFixture.NodeProc;
+import io.synod.engine.testing.LiveFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,7 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -205,23 +206,18 @@ class SecretsIT {
   void passwordsAreOnlyInPrivateFilesNeverInLogs() throws Exception {
     List<Path> holders = new ArrayList<>();
     int logs = 0;
-    try (Stream<Path> all = Files.walk(cluster.dir)) {
-      for (Path f : (Iterable<Path>) all::iterator) {
-        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-          continue;
-        }
-        String name = f.getFileName().toString();
-        logs += name.endsWith(".log") ? 1 : 0;
-        byte[] data;
-        try {
-          data = Files.readAllBytes(f);
-        } catch (IOException e) {
-          continue; // removed meanwhile
-        }
-        String text = new String(data, StandardCharsets.ISO_8859_1);
-        if (passwords().stream().anyMatch(text::contains)) {
-          holders.add(f);
-        }
+    for (Path f : LiveFiles.regularFiles(cluster.dir)) {
+      String name = f.getFileName().toString();
+      logs += name.endsWith(".log") ? 1 : 0;
+      byte[] data;
+      try {
+        data = Files.readAllBytes(f);
+      } catch (NoSuchFileException e) {
+        continue; // removed by its owner meanwhile
+      }
+      String text = new String(data, StandardCharsets.ISO_8859_1);
+      if (passwords().stream().anyMatch(text::contains)) {
+        holders.add(f);
       }
     }
     assertTrue(logs >= 6, "Synod's and PostgreSQL's logs of three nodes were scanned: " + logs);

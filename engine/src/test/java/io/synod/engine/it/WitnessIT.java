@@ -7,15 +7,14 @@ import io.synod.engine.cli.DemoFiles;
 import io.synod.engine.testing.Await;
 import io.synod.engine.testing.ClusterFixture;
 import io.synod.engine.testing.ClusterFixture.NodeProc;
+import io.synod.engine.testing.LiveFiles;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -166,19 +165,17 @@ class WitnessIT {
   /** The witness's directory holds its Raft data and log, and nothing of PostgreSQL. */
   static void assertNoPostgresData(NodeProc w) throws IOException {
     assertFalse(Files.exists(w.dataDir()), w.dataDir() + " exists on the witness");
-    try (Stream<Path> files = Files.walk(w.nodeDir)) {
-      List<String> pg =
-          files
-              .map(f -> f.getFileName().toString())
-              .filter(
-                  n ->
-                      n.equals("PG_VERSION")
-                          || n.equals("postmaster.pid")
-                          || n.equals("pg_control")
-                          || n.equals("postgresql.conf"))
-              .toList();
-      assertEquals(List.of(), pg, "PostgreSQL files under " + w.nodeDir);
-    }
+    List<String> pg =
+        LiveFiles.regularFiles(w.nodeDir).stream()
+            .map(f -> f.getFileName().toString())
+            .filter(
+                n ->
+                    n.equals("PG_VERSION")
+                        || n.equals("postmaster.pid")
+                        || n.equals("pg_control")
+                        || n.equals("postgresql.conf"))
+            .toList();
+    assertEquals(List.of(), pg, "PostgreSQL files under " + w.nodeDir);
   }
 
   @Test
