@@ -517,15 +517,15 @@ public final class ConfigKeys {
     h("tags.clonefrom", "", "preferred source of new replicas' base backups");
     h("tags.nosync", "", "never chosen as a synchronous standby");
     h("tags.sync_priority", "", "preference when choosing synchronous standbys; <= 0 means nosync");
-    r(
+    h(
         "tags.replicatefrom",
         "",
-        "cascading replication is " + NOT_YET + "; the replica would stream from the leader");
-    r(
+        "cascading replication: stream from this member while it runs as a replica, else from"
+            + " the leader");
+    h(
         "tags.nostream",
         "",
-        "archive-only replicas are " + NOT_YET + "; the replica would stream from the leader",
-        "false");
+        "replay WAL from the archive only (restore_command): no primary_conninfo, no slot");
     h(
         "tags.witness",
         "",

@@ -174,6 +174,9 @@ public final class ConfigLoader {
               + " never becomes primary); set tags.witness: true to say so and silence this"
               + " warning, or add the postgresql section to make it a database node");
     }
+    if (postgresql != null) {
+      checkStreamTags(root, name, tags, postgresql, bootstrap.dcs());
+    }
     LogConfig log = LogConfig.from(root.section("log"));
     Section wd = root.section("watchdog");
     WatchdogConfig watchdog = wd.present() ? WatchdogConfig.from(wd) : WatchdogConfig.defaults();
@@ -206,6 +209,33 @@ public final class ConfigLoader {
         source,
         m,
         p.warnings());
+  }
+
+  /**
+   * replicatefrom and nostream are honoured as Patroni does; the combinations that would not do
+   * what the operator expects are said once at start: a nostream replica with no restore_command
+   * never receives WAL, a replicatefrom naming the node itself or beside nostream has no effect.
+   */
+  private static void checkStreamTags(
+      Section root, String name, Tags tags, PostgresqlConfig pg, DynamicConfig dcs) {
+    String from = tags.replicatefrom();
+    if (tags.nostream()) {
+      boolean restore =
+          pg.recoveryConf().containsKey("restore_command")
+              || pg.parameters().containsKey("restore_command")
+              || dcs.postgresqlParameters().containsKey("restore_command");
+      if (!restore) {
+        root.warn(
+            "tags.nostream",
+            "this replica streams no WAL and no restore_command is set (postgresql.recovery_conf"
+                + " or parameters): it will not receive any WAL until one is");
+      }
+      if (from != null) {
+        root.warn("tags.replicatefrom", "has no effect beside tags.nostream: nothing is streamed");
+      }
+    } else if (from != null && from.equals(name)) {
+      root.warn("tags.replicatefrom", "names this node itself; it streams from the leader");
+    }
   }
 
   /**

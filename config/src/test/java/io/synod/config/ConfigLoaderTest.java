@@ -849,7 +849,6 @@ class ConfigLoaderTest {
     assertEquals(
         List.of(
             "node1.yml: tags.failover_priority: -1 is negative",
-            "node1.yml: tags.replicatefrom: " + ConfigKeys.lookup("tags.replicatefrom").refusal(),
             "node1.yml: tags.replicatefrom: expected a string, got a list"),
         problems(minimalWith("tags:\n  failover_priority: -1\n  replicatefrom: [a]\n")));
   }

@@ -122,13 +122,31 @@ class ReplicaKeysTest {
   }
 
   @Test
-  void cascadingAndArchiveOnlyTagsAreRefused() {
+  void cascadingAndArchiveOnlyTagsAreAcceptedAndTheirDeadEndsWarned() {
+    SynodConfig cascade = TestYaml.load(TestYaml.minimalWith("tags:\n  replicatefrom: node2\n"));
+    assertEquals("node2", cascade.tags().replicatefrom());
+    assertEquals(List.of(), cascade.warnings());
     assertEquals(
-        List.of(refusal("node1.yml", "tags.replicatefrom", "tags.replicatefrom")),
-        problems("tags:\n  replicatefrom: node2\n"));
+        List.of(
+            "node1.yml: tags.replicatefrom: names this node itself; it streams from the leader"),
+        TestYaml.load(TestYaml.minimalWith("tags:\n  replicatefrom: node1\n")).warnings());
+
+    SynodConfig archiveOnly =
+        TestYaml.load(
+            TestYaml.minimalWith(
+                "  recovery_conf:\n    restore_command: cp /archive/%f %p\n"
+                    + "tags:\n  nostream: true\n"));
+    assertTrue(archiveOnly.tags().nostream());
+    assertEquals(List.of(), archiveOnly.warnings());
+    List<String> w =
+        TestYaml.load(TestYaml.minimalWith("tags:\n  nostream: true\n  replicatefrom: node2\n"))
+            .warnings();
+    assertEquals(2, w.size(), w.toString());
+    assertTrue(w.get(0).startsWith("node1.yml: tags.nostream: "), w.get(0));
+    assertTrue(w.get(0).contains("no restore_command"), w.get(0));
     assertEquals(
-        List.of(refusal("node1.yml", "tags.nostream", "tags.nostream")),
-        problems("tags:\n  nostream: true\n"));
+        "node1.yml: tags.replicatefrom: has no effect beside tags.nostream: nothing is streamed",
+        w.get(1));
     SynodConfig c =
         TestYaml.load(TestYaml.minimalWith("tags:\n  nostream: false\n  witness: false\n"));
     assertEquals(List.of(), c.warnings());

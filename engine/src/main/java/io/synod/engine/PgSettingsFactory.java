@@ -54,7 +54,8 @@ final class PgSettingsFactory {
                 cfg.bootstrap().method(),
                 cfg.bootstrap().customMethod(),
                 p.createReplicaMethods(),
-                p.replicaMethods()));
+                p.replicaMethods()),
+            cfg.tags().nostream());
     return new PgSettings(
         cfg.name(),
         p.dataDir(),

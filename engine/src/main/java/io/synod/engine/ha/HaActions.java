@@ -185,7 +185,7 @@ public final class HaActions {
     String synced = sync == null ? null : applySync(sync);
     publishStatus(c, st.currentLsn(), slotPositions(st));
     if (s.useSlots()) {
-      pg.createOrUpdateSlots(slotMembers(s));
+      pg.createOrUpdateSlots(slotMembers(s, c, id.name()));
     }
     return synced;
   }
@@ -244,12 +244,31 @@ public final class HaActions {
    * Members that keep a slot: those with a member key now, and those seen within member_slots_ttl
    * (a replica busy cloning or restarting can miss its key refresh; its slot must hold the WAL).
    */
-  private Set<String> slotMembers(HaSettings s) {
+  private Set<String> slotMembers(HaSettings s, Cluster c, String leader) {
     long now = System.nanoTime();
     lastSeen.values().removeIf(t -> now - t > s.dynamic().memberSlotsTtl().toNanos());
     Set<String> names = new java.util.HashSet<>(lastSeen.keySet());
     names.remove(id.name());
+    if (c != null) {
+      names.removeIf(n -> !streamsHere(c, n, leader));
+    }
     return names;
+  }
+
+  /**
+   * Whether this node keeps {@code name}'s slot: the member streams from the leader (on a replica:
+   * kept at the leader's position for after a failover) or from this node (cascading, the slot its
+   * walreceiver uses). A nostream member streams from nobody and gets no slot; a member with no key
+   * now (restarting, cloning) keeps its slot for member_slots_ttl; so does the leader, for when it
+   * becomes a replica.
+   */
+  private boolean streamsHere(Cluster c, String name, String leader) {
+    Member m = c.member(name);
+    if (m == null || name.equals(leader)) {
+      return true;
+    }
+    String up = Upstream.ofMember(c, m, leader);
+    return up != null && (up.equals(leader) || up.equals(id.name()));
   }
 
   /**
@@ -264,7 +283,7 @@ public final class HaActions {
       return null;
     }
     Map<String, Long> positions = new HashMap<>();
-    for (String m : slotMembers(s)) {
+    for (String m : slotMembers(s, c, c.leader().name())) {
       String slot = io.synod.engine.postgres.Postgres.slotNameFor(m);
       Object p = c.slots().get(slot);
       // the leader's own slot (for when it becomes a replica) follows the leader's optime
@@ -496,11 +515,29 @@ public final class HaActions {
     Member source = cloneSource(c, leader);
     URI u = URI.create(source.connUrl());
     pg.createReplica(u.getHost(), u.getPort());
-    URI l = URI.create(c.member(leader).connUrl());
-    pg.configureAsReplica(l.getHost(), l.getPort(), leader);
+    String up = streamSource(c, leader);
+    URI l = URI.create(c.member(up).connUrl());
+    pg.configureAsReplica(l.getHost(), l.getPort(), up);
     pg.start(REPLICA_START_WAIT);
     pg.runCallback("on_start", "replica");
-    return "cloned from " + source.name() + " and started as a replica of " + leader;
+    return "cloned from "
+        + source.name()
+        + " and started as a replica of "
+        + leader
+        + (up.equals(leader) ? "" : ", streaming from " + up);
+  }
+
+  /**
+   * The member this node streams from once its data is in place (after a clone or a rewind): the
+   * decider's rule ({@link Upstream}) with this node's own tags. A nostream node names the leader.
+   */
+  private String streamSource(Cluster c, String leader) {
+    if (Member.noStream(id.tags())) {
+      return leader;
+    }
+    String up = Upstream.of(c, id.name(), Member.replicateFrom(id.tags()), leader);
+    Member m = c.member(up);
+    return m != null && m.connUrl() != null ? up : leader;
   }
 
   /** A running member tagged clonefrom (not this one), else the leader (Patroni's rule). */
@@ -515,11 +552,15 @@ public final class HaActions {
     return c.member(leader);
   }
 
-  private String startReplica(Cluster c, String leader) {
-    Member lm = leader == null ? null : c.member(leader);
+  /**
+   * @param source the member to stream from (the leader, or a replicatefrom member); null when no
+   *     leader is known yet
+   */
+  private String startReplica(Cluster c, String source) {
+    Member lm = source == null ? null : c.member(source);
     if (lm != null && lm.connUrl() != null) {
       URI u = URI.create(lm.connUrl());
-      pg.configureAsReplica(u.getHost(), u.getPort(), leader);
+      pg.configureAsReplica(u.getHost(), u.getPort(), source);
     } else {
       pg.configureAsStandby();
     }
@@ -529,7 +570,7 @@ public final class HaActions {
     postmasterCrashed = false;
     pg.runCallback("on_start", "replica");
     return (ok ? "started as a replica" : "starting as a replica (not accepting connections yet)")
-        + (lm == null ? " (no leader yet)" : " of " + leader);
+        + (lm == null ? " (no leader yet)" : ", source " + source);
   }
 
   private String rewind(Cluster c, String leader) {
@@ -545,7 +586,7 @@ public final class HaActions {
     RewindResult r = pg.rewind(u.getHost(), u.getPort());
     switch (r.status()) {
       case REWOUND -> {
-        return "pg_rewind against " + leader + " done; " + startReplica(c, leader);
+        return "pg_rewind against " + leader + " done; " + startReplica(c, streamSource(c, leader));
       }
       case SOURCE_UNREACHABLE -> {
         return "pg_rewind could not reach " + leader + " (" + r.detail() + "); trying again";
@@ -564,16 +605,17 @@ public final class HaActions {
     }
   }
 
-  private String follow(Cluster c, String leader) {
-    Member lm = c.member(leader);
+  /** Repoints primary_conninfo at {@code source}: the leader, or a replicatefrom member. */
+  private String follow(Cluster c, String source) {
+    Member lm = c.member(source);
     if (lm == null || lm.connUrl() == null) {
-      return "leader " + leader + " has no member key yet";
+      return source + " has no member key yet";
     }
     URI u = URI.create(lm.connUrl());
-    if (pg.configureAsReplica(u.getHost(), u.getPort(), leader)) {
+    if (pg.configureAsReplica(u.getHost(), u.getPort(), source)) {
       pg.reload(); // primary_conninfo is reloadable since PostgreSQL 13
       pg.runCallback("on_role_change", "replica");
-      return "now following " + leader;
+      return "now following " + source;
     }
     return null;
   }
@@ -661,7 +703,7 @@ public final class HaActions {
     }
     store.setStatus(after.currentLsn(), Map.of());
     if (s.useSlots()) {
-      pg.createOrUpdateSlots(slotMembers(s)); // usually there already (kept while a replica)
+      pg.createOrUpdateSlots(slotMembers(s, c, id.name())); // usually there (kept as a replica)
     }
     pg.runCallback("on_role_change", "primary");
     return "promoted: now the primary on timeline " + after.timeline();

@@ -220,8 +220,11 @@ public final class HaDecider {
                 + leader
                 + " leads now: pg_rewind, then follow it");
       }
+      String up = source(in, c, leader);
       return Decision.of(
-          Action.START_REPLICA, leader, "starting PostgreSQL as a replica of " + leader);
+          Action.START_REPLICA,
+          up,
+          "starting PostgreSQL as a replica of " + leader + sourceNote(in, up, leader));
     }
     return Decision.of(
         Action.START_REPLICA, null, "starting PostgreSQL as a replica; no leader yet");
@@ -298,6 +301,22 @@ public final class HaDecider {
     return Decision.of(Action.DEMOTE, leader, "demoting: " + leader + " holds the lease, not me");
   }
 
+  /**
+   * The member this replica streams from: the leader, or its replicatefrom member while that one
+   * can serve ({@link Upstream}). A nostream replica streams from nobody; it is still configured
+   * with the leader's name (in the log and its recovery settings' comment).
+   */
+  private static String source(HaInput in, Cluster c, String leader) {
+    return in.noStream() ? leader : Upstream.of(c, in.me(), in.replicateFrom(), leader);
+  }
+
+  private static String sourceNote(HaInput in, String up, String leader) {
+    if (in.noStream()) {
+      return ", replaying WAL from the archive (nostream)";
+    }
+    return up.equals(leader) ? "" : ", streaming from " + up + " (replicatefrom)";
+  }
+
   /** A running standby that accepts connections. */
   private static Decision standby(HaInput in, Cluster c, String leader, boolean iLead) {
     LocalPg pg = in.pg();
@@ -308,19 +327,35 @@ public final class HaDecider {
     if (leader == null) {
       return LeaderRace.race(in, c);
     }
-    if (!leader.equals(pg.following())) {
-      return Decision.of(
-          Action.FOLLOW,
-          leader,
-          "following the new leader "
-              + leader
-              + (pg.following() == null ? "" : " (was following " + pg.following() + ")"));
+    String up = source(in, c, leader);
+    if (!up.equals(pg.following())) {
+      String was = pg.following() == null ? "" : " (was following " + pg.following() + ")";
+      String why;
+      if (!up.equals(leader)) {
+        why = "streaming from " + up + ", my replicatefrom, a replica of " + leader + was;
+      } else if (in.replicateFrom() != null
+          && !in.noStream()
+          && !in.replicateFrom().equals(leader)) {
+        why =
+            "following the leader "
+                + leader
+                + ": "
+                + in.replicateFrom()
+                + ", my replicatefrom, is not a running replica"
+                + was;
+      } else {
+        why = "following the new leader " + leader + was;
+      }
+      return Decision.of(Action.FOLLOW, up, why);
     }
     if (pg.streaming()) {
       return Decision.of(
           Action.NONE,
           leader,
-          "no action: I am " + me + ", a healthy replica streaming from " + leader);
+          "no action: I am "
+              + me
+              + ", a healthy replica streaming from "
+              + (up.equals(leader) ? leader : up + " (replicatefrom; " + leader + " leads)"));
     }
     long grace = Math.max(in.settings().ttl().toMillis(), 2 * in.settings().loopWait().toMillis());
     if (in.notStreamingMs() >= grace
@@ -344,6 +379,16 @@ public final class HaDecider {
             Action.NONE, leader, why + "; pg_rewind failed earlier: reinitialize this member");
       }
       return Decision.of(Action.REWIND, leader, why + ": pg_rewind, then follow it");
+    }
+    if (in.noStream()) {
+      return Decision.of(
+          Action.NONE,
+          leader,
+          "no action: I am "
+              + me
+              + ", a replica of "
+              + leader
+              + " replaying WAL from the archive (nostream)");
     }
     return Decision.of(
         Action.NONE,

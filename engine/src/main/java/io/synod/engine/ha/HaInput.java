@@ -22,6 +22,8 @@ import java.util.Map;
  * @param unlockedMs how long the lock has been free, as this node saw it (0 when held)
  * @param witness this node is a witness: a Raft voter without a database ({@link
  *     HaDecider#witness})
+ * @param replicateFrom this node's tags.replicatefrom (cascading; {@link Upstream}), or null
+ * @param noStream this node's tags.nostream: it replays WAL from the archive only
  */
 public record HaInput(
     String me,
@@ -40,9 +42,11 @@ public record HaInput(
     long leaderPgDownMs,
     long notStreamingMs,
     long unlockedMs,
-    boolean witness) {
+    boolean witness,
+    String replicateFrom,
+    boolean noStream) {
 
-  /** A database node's input. */
+  /** A database node's input, streaming from the leader. */
   public HaInput(
       String me,
       boolean noFailover,
@@ -77,6 +81,8 @@ public record HaInput(
         leaderPgDownMs,
         notStreamingMs,
         unlockedMs,
+        false,
+        null,
         false);
   }
 
@@ -103,6 +109,8 @@ public record HaInput(
         0,
         0,
         0,
-        true);
+        true,
+        null,
+        false);
   }
 }

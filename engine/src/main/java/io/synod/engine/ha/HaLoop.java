@@ -9,6 +9,7 @@ import io.synod.store.StoreException;
 import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.ClusterStore;
 import io.synod.store.cluster.Keys;
+import io.synod.store.cluster.Member;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -203,7 +204,10 @@ public final class HaLoop implements Runnable {
             actions.rewindFailed(),
             ms(leaderPgDownSince, now),
             ms(notStreamingSince, now),
-            ms(unlockedSince, now));
+            ms(unlockedSince, now),
+            false,
+            Member.replicateFrom(id.tags()),
+            Member.noStream(id.tags()));
     Decision d = HaDecider.decide(in);
     reasons.log(d.reason(), now);
     if (leavesPrimary(d.action()) && pgState.isPrimary()) {

@@ -192,15 +192,21 @@ final class ConfigFiles {
     }
 
     if (target != null) {
-      b.append("\n# standby settings: this node replicates from ")
-          .append(
-              target.leaderName() != null
-                  ? target.leaderName().replaceAll("[\\r\\n]", " ")
-                  : "the leader")
-          .append("\n");
-      setting(b, "primary_conninfo", primaryConninfo(s, target, passfile));
-      if (s.useSlots()) {
-        setting(b, "primary_slot_name", Slots.slotNameFor(s.name()));
+      String source =
+          target.leaderName() != null
+              ? target.leaderName().replaceAll("[\\r\\n]", " ")
+              : "the leader";
+      if (s.options().noStream()) {
+        // tags.nostream: WAL only from restore_command (postgresql.recovery_conf / parameters)
+        b.append("\n# standby settings: this node follows ")
+            .append(source)
+            .append(" from the WAL archive only (tags.nostream)\n");
+      } else {
+        b.append("\n# standby settings: this node replicates from ").append(source).append("\n");
+        setting(b, "primary_conninfo", primaryConninfo(s, target, passfile));
+        if (s.useSlots()) {
+          setting(b, "primary_slot_name", Slots.slotNameFor(s.name()));
+        }
       }
       setting(b, "recovery_target_timeline", "latest");
     }

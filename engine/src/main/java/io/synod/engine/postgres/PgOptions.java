@@ -30,6 +30,8 @@ import java.util.Map;
  * @param majorVersion PostgreSQL major version of the binaries (libpq options newer than it are
  *     left out); 0 = unknown
  * @param methods bootstrap.method and create_replica_methods ({@link DataMethods})
+ * @param noStream Patroni's {@code tags.nostream}: as a replica, no primary_conninfo and no slot;
+ *     WAL comes from restore_command (the archive) only
  */
 public record PgOptions(
     Map<String, String> binName,
@@ -43,7 +45,8 @@ public record PgOptions(
     Path customConf,
     Map<String, String> recoveryConf,
     int majorVersion,
-    DataMethods methods) {
+    DataMethods methods,
+    boolean noStream) {
 
   public PgOptions {
     binName =
@@ -61,6 +64,36 @@ public record PgOptions(
             ? Map.of()
             : Collections.unmodifiableMap(new LinkedHashMap<>(recoveryConf));
     methods = methods == null ? DataMethods.defaults() : methods;
+  }
+
+  /** Streaming from the leader or a replicatefrom member (not nostream). */
+  public PgOptions(
+      Map<String, String> binName,
+      Path configDir,
+      List<String> pgIdent,
+      Path pgpass,
+      String beforeStop,
+      Duration primaryStopTimeout,
+      List<String> basebackupArgs,
+      List<String> rewindArgs,
+      Path customConf,
+      Map<String, String> recoveryConf,
+      int majorVersion,
+      DataMethods methods) {
+    this(
+        binName,
+        configDir,
+        pgIdent,
+        pgpass,
+        beforeStop,
+        primaryStopTimeout,
+        basebackupArgs,
+        rewindArgs,
+        customConf,
+        recoveryConf,
+        majorVersion,
+        methods,
+        false);
   }
 
   /** Without custom methods: initdb and basebackup. */

@@ -126,6 +126,8 @@ class HaDeciderTest {
     long notStreamingMs;
     long unlockedMs;
     boolean witness;
+    String replicateFrom;
+    boolean noStream;
 
     I(String me, Cluster c, LocalPg pg) {
       this.me = me;
@@ -161,7 +163,9 @@ class HaDeciderTest {
           leaderPgDownMs,
           notStreamingMs,
           unlockedMs,
-          witness);
+          witness,
+          replicateFrom,
+          noStream);
     }
   }
 

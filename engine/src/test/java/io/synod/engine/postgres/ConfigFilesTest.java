@@ -73,6 +73,35 @@ class ConfigFilesTest {
   }
 
   @Test
+  void aNostreamReplicaHasNoConninfoNorSlotButKeepsItsRestoreCommand() {
+    PgOptions d = PgOptions.defaults();
+    PgOptions nostream =
+        new PgOptions(
+            d.binName(),
+            d.configDir(),
+            d.pgIdent(),
+            d.pgpass(),
+            d.beforeStop(),
+            d.primaryStopTimeout(),
+            d.basebackupArgs(),
+            d.rewindArgs(),
+            d.customConf(),
+            Map.of("restore_command", "cp /archive/%f %p"),
+            15,
+            d.methods(),
+            true);
+    PgSettings s = settings(Map.of(), new PgSettings.Credentials("postgres", "pw"));
+    String conf =
+        ConfigFiles.postgresqlConf(
+            s.withOptions(nostream), "/run/sock", new ReplicaTarget("10.0.0.2", 5432, "node-2"));
+    assertFalse(conf.contains("primary_conninfo"), conf);
+    assertFalse(conf.contains("primary_slot_name"), conf);
+    assertTrue(conf.contains("from the WAL archive only (tags.nostream)"), conf);
+    assertTrue(conf.contains("recovery_target_timeline = 'latest'\n"), conf);
+    assertTrue(conf.contains("restore_command = 'cp /archive/%f %p'\n"), conf);
+  }
+
+  @Test
   void theReplicationPasswordGoesToAPgpassFileNotIntoPostgresqlConf() {
     // PostgreSQL logs primary_conninfo's new value on every reload: it must not carry a password.
     String conf =

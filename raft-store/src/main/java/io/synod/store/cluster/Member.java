@@ -71,6 +71,28 @@ public record Member(String name, Map<String, Object> data, long revision) {
     return failoverPriority() <= 0;
   }
 
+  /** tags.replicatefrom: the member this one wants to stream from (cascading); null if none. */
+  public String replicateFrom() {
+    return replicateFrom(tags());
+  }
+
+  /** tags.nostream: this member replays WAL from the archive only, and needs no slot. */
+  public boolean noStream() {
+    return noStream(tags());
+  }
+
+  /** The replicatefrom tag of a tags map (a member key's or a node's own); blank means none. */
+  public static String replicateFrom(Map<String, Object> tags) {
+    Object v = tags.get("replicatefrom");
+    return v == null || v.toString().isBlank() ? null : v.toString().trim();
+  }
+
+  /** The nostream tag of a tags map: true or "true". */
+  public static boolean noStream(Map<String, Object> tags) {
+    Object v = tags.get("nostream");
+    return Boolean.TRUE.equals(v) || "true".equalsIgnoreCase(String.valueOf(v));
+  }
+
   public int failoverPriority() {
     Object p = tags().get("failover_priority");
     if (p instanceof Number n) {

@@ -1,0 +1,236 @@
+package io.synod.engine.it;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.synod.engine.testing.Await;
+import io.synod.engine.testing.ClusterFixture;
+import io.synod.engine.testing.ClusterFixture.NodeProc;
+import io.synod.engine.testing.LogsOnFailure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Patroni's tags.replicatefrom and tags.nostream on four real `synod run` nodes: node1 leads (the
+ * others have nofailover), node2 streams from it, node3 cascades from node2 (and falls back to the
+ * leader while node2 is down), node4 streams nothing and replays the WAL archive the primary fills.
+ * Replication is read where PostgreSQL reports it (pg_stat_replication, pg_stat_wal_receiver,
+ * pg_replication_slots), not from Synod's own view.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CascadeIT {
+  static final Duration FORM = Duration.ofSeconds(180);
+  static final Duration SETTLE = Duration.ofSeconds(60);
+  static ClusterFixture cluster;
+  static Path archive;
+
+  @RegisterExtension static final LogsOnFailure LOGS = new LogsOnFailure(() -> cluster);
+
+  @BeforeAll
+  static void start() throws Exception {
+    archive = Files.createTempDirectory("synod-it-archive-");
+    // the postmasters run as the postgres user
+    Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rwxrwxrwx"));
+    cluster =
+        new ClusterFixture(
+            "it-cascade",
+            4,
+            "",
+            List.of(
+                "",
+                "  nofailover: true\n",
+                "  nofailover: true\n  replicatefrom: node2\n",
+                "  nofailover: true\n  nostream: true\n"));
+    String params =
+        "postgresql:\n"
+            + "  parameters:\n"
+            + "    archive_mode: 'on'\n"
+            + "    archive_command: 'test ! -f "
+            + archive
+            + "/%f && cp %p "
+            + archive
+            + "/%f'\n"
+            + "    restore_command: 'cp "
+            + archive
+            + "/%f %p'\n"
+            + "    wal_retrieve_retry_interval: 1s\n";
+    for (NodeProc n : cluster.nodes()) {
+      String yml = Files.readString(n.yml);
+      assertTrue(yml.contains("\npostgresql:\n"), n.yml + " has a postgresql section");
+      Files.writeString(n.yml, yml.replace("\npostgresql:\n", "\n" + params));
+    }
+    cluster.startAll();
+    Await.until(FORM, "node1 to accept writes", () -> cluster.node("node1").writable());
+    cluster.node("node1").exec("CREATE TABLE IF NOT EXISTS t (id int primary key, v text)");
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    try {
+      if (cluster != null) {
+        cluster.close();
+      }
+    } finally {
+      if (archive != null) {
+        try (Stream<Path> s = Files.walk(archive)) {
+          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+  }
+
+  /** application_name of each walsender on {@code n} (its pg_stat_replication). */
+  static Set<String> walSenders(NodeProc n) {
+    return column(n, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'");
+  }
+
+  static Set<String> slots(NodeProc n) {
+    return column(n, "SELECT slot_name FROM pg_replication_slots");
+  }
+
+  static Set<String> column(NodeProc n, String sql) {
+    Set<String> out = new TreeSet<>();
+    try (Connection c = n.connect();
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    } catch (SQLException e) {
+      out.add("<" + e.getMessage() + ">");
+    }
+    return out;
+  }
+
+  static String value(NodeProc n, int id) {
+    try {
+      return n.one("SELECT v FROM t WHERE id = " + id);
+    } catch (SQLException e) {
+      return null;
+    }
+  }
+
+  static void awaitRow(NodeProc n, int id, String v, Duration within) {
+    Await.until(
+        within, () -> "row " + id + " = " + v + " on " + n.name, () -> v.equals(value(n, id)));
+  }
+
+  @Test
+  @Order(1)
+  void node3StreamsFromNode2AndTheLeaderServesOnlyNode2() throws Exception {
+    NodeProc node1 = cluster.node("node1");
+    NodeProc node2 = cluster.node("node2");
+    NodeProc node3 = cluster.node("node3");
+    Await.until(
+        SETTLE,
+        () ->
+            "node2 -> node3 cascade; node1 sends to "
+                + walSenders(node1)
+                + ", node2 to "
+                + walSenders(node2),
+        () ->
+            walSenders(node2).equals(Set.of("node3")) && walSenders(node1).equals(Set.of("node2")));
+    assertEquals("streaming", node3.one("SELECT status FROM pg_stat_wal_receiver"));
+    assertEquals(
+        "t",
+        node3.one("SELECT conninfo LIKE '%port=" + node2.pgPort + "%' FROM pg_stat_wal_receiver"),
+        "node3's WAL receiver connects to node2's port");
+    node1.exec("INSERT INTO t VALUES (1, 'through node2')");
+    awaitRow(node3, 1, "through node2", Duration.ofSeconds(20));
+    // The leader keeps slots only for the members that stream from it; node2 keeps node3's,
+    // which node3's WAL receiver uses.
+    Await.until(
+        SETTLE,
+        () -> "slots: node1 " + slots(node1) + ", node2 " + slots(node2),
+        () -> slots(node1).equals(Set.of("node2")) && slots(node2).contains("node3"));
+    assertEquals(
+        "t",
+        node2.one("SELECT active FROM pg_replication_slots WHERE slot_name = 'node3'"),
+        "node3 streams through its slot on node2");
+    JsonNode p = node3.patroni();
+    assertEquals("streaming", p.path("replication_state").asText());
+  }
+
+  @Test
+  @Order(2)
+  void node4ReplaysTheArchiveWithoutStreaming() throws Exception {
+    NodeProc node1 = cluster.node("node1");
+    NodeProc node4 = cluster.node("node4");
+    Await.until(SETTLE, "node4 to accept read-only queries", () -> isStandby(node4));
+    assertEquals("0", node4.one("SELECT count(*) FROM pg_stat_wal_receiver"), "no WAL receiver");
+    assertEquals(
+        "",
+        node4.one("SELECT current_setting('primary_conninfo')"),
+        "nostream: no primary_conninfo");
+    assertFalse(walSenders(node1).contains("node4"));
+    assertFalse(slots(node1).contains("node4"), "no slot for a member that never streams");
+    node1.exec("INSERT INTO t VALUES (2, 'from the archive')");
+    node1.exec("SELECT pg_switch_wal()");
+    awaitRow(node4, 2, "from the archive", Duration.ofSeconds(60));
+    JsonNode p = node4.patroni();
+    assertEquals("in archive recovery", p.path("replication_state").asText(), p.toString());
+    assertTrue(
+        Files.readString(node4.log()).contains("replaying WAL from the archive (nostream)"),
+        "node4 says why it does not stream");
+  }
+
+  static boolean isStandby(NodeProc n) {
+    try {
+      return "t".equals(n.one("SELECT pg_is_in_recovery()"));
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  @Test
+  @Order(3)
+  void whileNode2IsDownNode3StreamsFromTheLeaderAndReturnsAfter() throws Exception {
+    NodeProc node1 = cluster.node("node1");
+    NodeProc node2 = cluster.node("node2");
+    NodeProc node3 = cluster.node("node3");
+    node2.killNode();
+    Await.until(
+        SETTLE,
+        () -> "node3 to stream from the leader; node1 sends to " + walSenders(node1),
+        () -> walSenders(node1).contains("node3"));
+    node1.exec("INSERT INTO t VALUES (3, 'while node2 is down')");
+    awaitRow(node3, 3, "while node2 is down", Duration.ofSeconds(20));
+    assertTrue(
+        Files.readString(node3.log())
+            .contains(
+                "following the leader node1: node2, my replicatefrom, is not a running replica"),
+        "node3 says why it left node2");
+
+    node2.start();
+    Await.until(
+        Duration.ofSeconds(120),
+        () ->
+            "node3 back on node2; node1 sends to "
+                + walSenders(node1)
+                + ", node2 to "
+                + walSenders(node2),
+        () -> walSenders(node2).equals(Set.of("node3")) && !walSenders(node1).contains("node3"));
+    node1.exec("INSERT INTO t VALUES (4, 'node2 is back')");
+    awaitRow(node3, 4, "node2 is back", Duration.ofSeconds(20));
+    awaitRow(node2, 4, "node2 is back", Duration.ofSeconds(20));
+  }
+}
