@@ -456,19 +456,16 @@ public final class ConfigKeys {
         "not implemented yet: a replica whose timeline diverged and cannot be rewound stays"
             + " stopped and asks to be reinitialized",
         "false");
-    r(
+    h(
         "postgresql.create_replica_methods",
         "",
-        "replica methods other than basebackup (pgbackrest, wal_g, custom commands) are "
-            + NOT_YET
-            + "; Synod would clone with pg_basebackup from the leader instead",
-        "[basebackup]");
-    wv(
+        "how a new replica gets its data, tried in order until one succeeds: basebackup, or a"
+            + " custom method's command (pgbackrest, wal_g, ...)");
+    h(
         "postgresql.<method>",
         "",
-        "a replica method's section, used only when create_replica_methods names it; custom"
-            + " methods are "
-            + NOT_YET);
+        "a custom replica method: command (run with --scope --role --datadir --connstring unless"
+            + " no_params, plus its other keys), keep_data, no_leader (usable with no leader)");
     h("postgresql.callbacks.on_start", "", "run after PostgreSQL started");
     h("postgresql.callbacks.on_stop", "", "run after PostgreSQL stopped (not on a restart)");
     h("postgresql.callbacks.on_restart", "", "run after a restart");

@@ -724,8 +724,6 @@ class ConfigLoaderTest {
         List.of(
             "node1.yml: postgresql.pg_ctl_timeout: -5 is negative",
             "node1.yml: postgresql.rewind[0]: option target-pgdata for pg_rewind is not allowed (Synod sets it)",
-            "node1.yml: postgresql.create_replica_methods: "
-                + ConfigKeys.lookup("postgresql.create_replica_methods").refusal(),
             "node1.yml: postgresql.basebackup.pgdata: option pgdata for pg_basebackup is not allowed (Synod sets "
                 + "it)",
             "node1.yml: postgresql.wal_g: required by create_replica_methods (a section with at least command)",

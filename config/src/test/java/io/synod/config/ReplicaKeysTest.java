@@ -76,20 +76,18 @@ class ReplicaKeysTest {
   }
 
   @Test
-  void replicaMethodsOtherThanBasebackupAreRefused() {
-    List<String> p =
-        TestYaml.problems(
+  void customReplicaMethodsAreTakenAsPatroniWritesThem() {
+    SynodConfig walg =
+        TestYaml.load(
             TestYaml.MINIMAL.replace(
                 "data_dir: /tmp/pg",
                 "data_dir: /tmp/pg\n  create_replica_methods: [wal_g, basebackup]\n"
                     + "  wal_g: {command: 'wal-g backup-fetch %p LATEST', no_leader: true}"));
-    assertTrue(
-        p.contains(
-            refusal(
-                "node1.yml",
-                "postgresql.create_replica_methods",
-                "postgresql.create_replica_methods")),
-        p.toString());
+    assertEquals(List.of("wal_g", "basebackup"), walg.postgresql().createReplicaMethods());
+    assertEquals(
+        Map.of("command", "wal-g backup-fetch %p LATEST", "no_leader", true),
+        walg.postgresql().replicaMethods().get("wal_g"));
+    assertEquals(List.of(), walg.warnings());
     SynodConfig c =
         TestYaml.load(
             TestYaml.MINIMAL.replace(

@@ -512,6 +512,15 @@ public final class HaActions {
   }
 
   private String cloneFrom(Cluster c, String leader) {
+    if (leader == null) {
+      // no_leader methods only; the copy waits as a standby of nobody until a leader appears
+      pg.createReplica(null, 0);
+      pg.configureAsStandby();
+      boolean ok = pg.start(REPLICA_START_WAIT);
+      pg.runCallback("on_start", "replica");
+      return "created a replica without a leader (no_leader method); "
+          + (ok ? "started as a standby" : "starting as a standby (not accepting connections yet)");
+    }
     Member source = cloneSource(c, leader);
     URI u = URI.create(source.connUrl());
     pg.createReplica(u.getHost(), u.getPort());

@@ -50,7 +50,7 @@ public final class HaDecider {
               + "; reinitialize this member");
     }
     if (pg.dataDirEmpty()) {
-      return emptyDataDir(c, leader, iLead);
+      return emptyDataDir(in, c, leader, iLead);
     }
     if (!pg.running()) {
       return stopped(in, c, leader, iLead);
@@ -163,8 +163,16 @@ public final class HaDecider {
             + ")");
   }
 
-  private static Decision emptyDataDir(Cluster c, String leader, boolean iLead) {
+  private static Decision emptyDataDir(HaInput in, Cluster c, String leader, boolean iLead) {
     if (leader == null) {
+      if (in.cloneWithoutLeader() && !c.paused()) {
+        // Patroni's "bootstrap (without leader)": a backup restore needs no running leader.
+        return Decision.of(
+            Action.CLONE,
+            null,
+            "no leader to clone from and my data directory is empty: creating a replica with the"
+                + " create_replica_methods that need no leader (no_leader)");
+      }
       return Decision.of(
           Action.NONE, "waiting for a leader to clone from: my data directory is empty");
     }

@@ -24,6 +24,8 @@ import java.util.Map;
  *     HaDecider#witness})
  * @param replicateFrom this node's tags.replicatefrom (cascading; {@link Upstream}), or null
  * @param noStream this node's tags.nostream: it replays WAL from the archive only
+ * @param cloneWithoutLeader a create_replica_methods entry has no_leader: an empty member may
+ *     create its data while no leader runs (restoring a backup)
  */
 public record HaInput(
     String me,
@@ -44,7 +46,8 @@ public record HaInput(
     long unlockedMs,
     boolean witness,
     String replicateFrom,
-    boolean noStream) {
+    boolean noStream,
+    boolean cloneWithoutLeader) {
 
   /** A database node's input, streaming from the leader. */
   public HaInput(
@@ -83,6 +86,7 @@ public record HaInput(
         unlockedMs,
         false,
         null,
+        false,
         false);
   }
 
@@ -111,6 +115,7 @@ public record HaInput(
         0,
         true,
         null,
+        false,
         false);
   }
 }

@@ -207,7 +207,8 @@ public final class HaLoop implements Runnable {
             ms(unlockedSince, now),
             false,
             Member.replicateFrom(id.tags()),
-            Member.noStream(id.tags()));
+            Member.noStream(id.tags()),
+            pg.canCloneWithoutLeader());
     Decision d = HaDecider.decide(in);
     reasons.log(d.reason(), now);
     if (leavesPrimary(d.action()) && pgState.isPrimary()) {

@@ -16,10 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How a node gets a data directory, as Patroni's postgresql/bootstrap.py: initdb for the first node
- * of a cluster (then its roles and the post_bootstrap script), pg_basebackup for a replica, and the
- * fix-up after files were copied from the leader (also used by {@link Rewind}). Reached through
- * {@link Postgres}, whose public methods keep their signatures.
+ * How a node gets a data directory, as Patroni's postgresql/bootstrap.py: initdb or a custom method
+ * for the first node of a cluster (then its roles and the post_bootstrap script),
+ * create_replica_methods (pg_basebackup or custom commands) for a replica, and the fix-up after
+ * files were copied from the leader (also used by {@link Rewind}). Reached through {@link
+ * Postgres}, whose public methods keep their signatures.
  */
 final class Bootstrap {
   // Logged under Postgres, where these lines have always been.
@@ -181,12 +182,19 @@ final class Bootstrap {
   }
 
   /**
-   * Clones the leader into the missing or empty data directory with pg_basebackup (WAL streamed,
-   * fast checkpoint) as the replication user, password passed through PGPASSWORD. The clone is
-   * immediately made a standby of that leader (standby.signal + config) so it can never come up as
-   * a second primary. On failure the data directory is emptied.
+   * Patroni's create_replica: tries {@code create_replica_methods} in order until one leaves a
+   * cluster in the data directory. {@code basebackup} clones the source with pg_basebackup; any
+   * other name runs its section's command as the postgres user with Patroni's arguments ({@code
+   * --scope --role=replica --datadir --connstring} unless no_params, plus the section's own keys).
+   * A failed method's leftovers are removed before the next one, unless that one has keep_data
+   * (e.g. a pgBackRest delta restore). The result is made a standby at once (of the source, or of
+   * nobody yet), so it can never come up as a second primary. When every method fails the data
+   * directory is emptied and the failures are reported together.
+   *
+   * @param sourceHost the member to copy from (the leader or a clonefrom replica); null when there
+   *     is no leader: only methods with no_leader run, with an empty connstring
    */
-  void createReplica(String leaderHost, int leaderPort, Duration timeout) {
+  void createReplica(String sourceHost, int sourcePort, Duration timeout) {
     PgSettings s = pg.settings();
     Path dir = s.dataDir();
     if (pg.isRunning()) {
@@ -195,17 +203,53 @@ final class Bootstrap {
     if (!PgFiles.isMissingOrEmpty(dir)) {
       throw new PgException("createReplica: data directory " + dir + " is not empty");
     }
-    PgFiles.createPrivateDirectory(dir);
+    DataMethods m = s.options().methods();
+    List<String> methods =
+        sourceHost == null
+            ? m.replicaMethods().stream().filter(m::worksWithoutLeader).toList()
+            : m.replicaMethods();
+    if (methods.isEmpty()) {
+      throw new PgException(
+          "no leader to clone from, and no create_replica_methods entry works without one"
+              + " (no_leader: true)");
+    }
     pg.writePgpass();
+    List<String> failures = new ArrayList<>();
+    for (String method : methods) {
+      try {
+        if (DataMethods.BASEBACKUP.equals(method)) {
+          PgFiles.deleteContents(dir);
+          basebackup(sourceHost, sourcePort, timeout);
+        } else {
+          customReplica(method, m.replica().get(method), sourceHost, sourcePort, timeout);
+        }
+      } catch (PgException | UncheckedIOException e) {
+        log.error("creating the replica with {} failed: {}", method, e.getMessage());
+        failures.add(method + ": " + e.getMessage());
+        continue;
+      }
+      log.info("replica has been created using {}", method);
+      if (sourceHost != null) {
+        afterCopyFromLeader(sourceHost, sourcePort);
+      } else {
+        dropCopiedSocketLocks();
+        pg.configureAsStandby();
+      }
+      return;
+    }
+    PgFiles.deleteContents(dir);
+    throw new PgException(
+        "every create_replica_methods entry failed (" + String.join("; ", failures) + ")");
+  }
+
+  /** pg_basebackup of host:port into the empty data directory, as the replication role. */
+  private void basebackup(String host, int port, Duration timeout) {
+    PgSettings s = pg.settings();
+    Path dir = s.dataDir();
+    PgFiles.createPrivateDirectory(dir);
     Map<String, String> env = new LinkedHashMap<>(Libpq.passwordEnv(s, s.replication()));
     env.put("PGAPPNAME", "synod_basebackup_" + Slots.slotNameFor(s.name()));
     env.put("PGCONNECT_TIMEOUT", "10");
-    // host, port, user and the replication role's libpq options (sslmode, ...) in one conninfo
-    Map<String, String> conn = new LinkedHashMap<>();
-    conn.put("host", leaderHost);
-    conn.put("port", Integer.toString(leaderPort));
-    conn.put("user", s.replication().username());
-    conn.putAll(Libpq.params(s.replication(), s.options().majorVersion()));
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -216,16 +260,73 @@ final class Bootstrap {
                 "--checkpoint=fast",
                 "--no-password",
                 "-d",
-                ConfigFiles.conninfo(conn)));
+                replicationConninfo(host, port, false)));
     cmd.addAll(s.options().basebackupArgs()); // postgresql.basebackup
-    log.info("cloning {}:{} into {}", leaderHost, leaderPort, dir);
+    log.info("cloning {}:{} into {}", host, port, dir);
     PgProcess.Result r = PgProcess.runPg(cmd, env, timeout);
     if (!r.ok()) {
-      PgFiles.deleteContents(dir);
       throw new PgException("pg_basebackup failed: " + r.describe());
     }
-    afterCopyFromLeader(leaderHost, leaderPort);
-    log.info("cloned {}:{} into {}", leaderHost, leaderPort, dir);
+    log.info("cloned {}:{} into {}", host, port, dir);
+  }
+
+  /**
+   * A custom replica method: its command with Patroni's arguments, as the postgres user, with the
+   * replication role's password in the environment (PGPASSWORD, or PGPASSFILE with
+   * postgresql.pgpass) as Patroni provides it through a pgpass file.
+   */
+  private void customReplica(
+      String method, Map<String, Object> section, String host, int port, Duration timeout) {
+    PgSettings s = pg.settings();
+    Path dir = s.dataDir();
+    if (section == null || section.get("command") == null) {
+      throw new PgException("postgresql." + method + ".command is not set");
+    }
+    if (!PgFiles.isMissingOrEmpty(dir)) {
+      if (DataMethods.truthy(section.get("keep_data"))) {
+        log.info("{}: leaving the data directory as it is (keep_data)", method);
+      } else {
+        PgFiles.deleteContents(dir);
+      }
+    }
+    PgFiles.createPrivateDirectory(dir);
+    String connstring = host == null ? "" : replicationConninfo(host, port, true);
+    List<String> cmd = new ArrayList<>(Callbacks.split(String.valueOf(section.get("command"))));
+    cmd.addAll(DataMethods.replicaArgs(section, s.clusterName(), dir.toString(), connstring));
+    log.info("creating the replica with {}: {}", method, String.join(" ", cmd));
+    PgProcess.Result r = PgProcess.runPg(cmd, Libpq.passwordEnv(s, s.replication()), timeout);
+    if (!r.ok()) {
+      throw new PgException(method + " failed: " + r.describe());
+    }
+    if (!Files.exists(dir.resolve("PG_VERSION"))) {
+      throw new PgException(
+          method + " exited 0 but left no PostgreSQL cluster in " + dir + " (no PG_VERSION)");
+    }
+    try {
+      // a replica: no promote trigger, and standby.signal (written next) rather than a restore's
+      // recovery.signal, which would end recovery and promote
+      Files.deleteIfExists(dir.resolve("promote"));
+      Files.deleteIfExists(dir.resolve("recovery.signal"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(method + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * host, port, user and the replication role's libpq options (sslmode, ...) as one conninfo; with
+   * dbname=postgres for a custom method's --connstring, as Patroni gives it.
+   */
+  private String replicationConninfo(String host, int port, boolean withDbname) {
+    PgSettings s = pg.settings();
+    Map<String, String> conn = new LinkedHashMap<>();
+    if (withDbname) {
+      conn.put("dbname", "postgres");
+    }
+    conn.put("host", host);
+    conn.put("port", Integer.toString(port));
+    conn.put("user", s.replication().username());
+    conn.putAll(Libpq.params(s.replication(), s.options().majorVersion()));
+    return ConfigFiles.conninfo(conn);
   }
 
   /**
@@ -236,16 +337,21 @@ final class Bootstrap {
   void afterCopyFromLeader(String leaderHost, int leaderPort) {
     pg.underConfigLock(
         () -> {
-          try (DirectoryStream<Path> ds = Files.newDirectoryStream(pg.dataDir(), ".s.PGSQL.*")) {
-            for (Path p : ds) {
-              Files.deleteIfExists(p);
-            }
-          } catch (IOException e) {
-            log.warn("cannot remove copied socket lock files: {}", e.toString());
-          }
+          dropCopiedSocketLocks();
           pg.followCopiedLeader(leaderHost, leaderPort);
           Postgres.writeSignal(pg.dataDir().resolve("standby.signal"));
           pg.writeConfig();
         });
+  }
+
+  /** Socket lock files of the server the files were copied from would block this one's start. */
+  private void dropCopiedSocketLocks() {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(pg.dataDir(), ".s.PGSQL.*")) {
+      for (Path p : ds) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      log.warn("cannot remove copied socket lock files: {}", e.toString());
+    }
   }
 }

@@ -57,6 +57,22 @@ public record DataMethods(
     return new DataMethods(INITDB, null, List.of(BASEBACKUP), Map.of());
   }
 
+  /**
+   * A replica method usable with no leader to copy from (Patroni's no_leader, formerly no_master):
+   * a custom command that restores from a backup repository, never basebackup.
+   */
+  public boolean worksWithoutLeader(String method) {
+    Map<String, Object> section = replica.get(method);
+    return !BASEBACKUP.equals(method)
+        && section != null
+        && (truthy(section.get("no_leader")) || truthy(section.get("no_master")));
+  }
+
+  /** Some replica method works without a leader ({@link #worksWithoutLeader}). */
+  public boolean anyWorksWithoutLeader() {
+    return replicaMethods.stream().anyMatch(this::worksWithoutLeader);
+  }
+
   public boolean customBootstrap() {
     return !INITDB.equals(bootstrapMethod) && bootstrap != null;
   }
@@ -97,6 +113,7 @@ public record DataMethods(
     } else {
       m.remove("no_params");
       m.remove("no_leader");
+      m.remove("no_master");
       m.remove("keep_data");
     }
     List<String> out = new ArrayList<>();

@@ -70,7 +70,16 @@ public interface PgControl {
 
   int runPostBootstrap();
 
+  /**
+   * Creates this replica's data with create_replica_methods, from host:port (the leader or a
+   * clonefrom member); host null: no leader, only the methods with no_leader run.
+   */
   void createReplica(String host, int port);
+
+  /** Some create_replica_methods entry works without a leader (no_leader: true). */
+  default boolean canCloneWithoutLeader() {
+    return false;
+  }
 
   RewindResult rewind(String leaderHost, int leaderPort);
 

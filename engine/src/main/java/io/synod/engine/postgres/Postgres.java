@@ -694,6 +694,11 @@ public final class Postgres implements PgControl, AutoCloseable {
     bootstrap.createReplica(leaderHost, leaderPort, timeout);
   }
 
+  @Override
+  public boolean canCloneWithoutLeader() {
+    return settings.options().methods().anyWorksWithoutLeader();
+  }
+
   public RewindResult rewind(String leaderHost, int leaderPort) {
     return rewind(leaderHost, leaderPort, Duration.ofHours(1));
   }

@@ -128,6 +128,7 @@ class HaDeciderTest {
     boolean witness;
     String replicateFrom;
     boolean noStream;
+    boolean cloneWithoutLeader;
 
     I(String me, Cluster c, LocalPg pg) {
       this.me = me;
@@ -165,7 +166,8 @@ class HaDeciderTest {
           unlockedMs,
           witness,
           replicateFrom,
-          noStream);
+          noStream,
+          cloneWithoutLeader);
     }
   }
 
@@ -192,6 +194,25 @@ class HaDeciderTest {
                 null));
     expect(Action.RENEW, d);
     assertEquals("no action: I am node1, the leader with the lease", d.reason());
+  }
+
+  @Test
+  void anEmptyMemberWithoutALeaderWaitsUnlessAMethodNeedsNone() {
+    Cluster c = new C().members("node1", "node2").build();
+    I waiting = new I("node2", c, LocalPg.empty());
+    Decision d = HaDecider.decide(waiting.build());
+    expect(Action.NONE, d);
+    assertEquals("waiting for a leader to clone from: my data directory is empty", d.reason());
+    I restoring = new I("node2", c, LocalPg.empty());
+    restoring.cloneWithoutLeader = true;
+    d = HaDecider.decide(restoring.build());
+    expect(Action.CLONE, d);
+    assertNull(d.target(), "no source: only no_leader methods run");
+    C paused = new C().members("node1", "node2");
+    paused.paused = true;
+    I inPause = new I("node2", paused.build(), LocalPg.empty());
+    inPause.cloneWithoutLeader = true;
+    expect(Action.NONE, HaDecider.decide(inPause.build()));
   }
 
   @Test

@@ -277,6 +277,19 @@ public final class ClusterFixture implements AutoCloseable {
     return yml.contains("\ntags:") ? yml : yml + "tags:\n  witness: true\n";
   }
 
+  /**
+   * Adds YAML lines (indented by 2) to a node's postgresql section before it starts, for settings
+   * the demo's template does not write (parameters, create_replica_methods, ...).
+   */
+  public void addToPostgresql(String node, String lines) throws IOException {
+    Path yml = node(node).yml;
+    String text = Files.readString(yml);
+    if (!text.contains("\npostgresql:\n")) {
+      throw new IllegalStateException(yml + " has no postgresql section");
+    }
+    Files.writeString(yml, text.replace("\npostgresql:\n", "\npostgresql:\n" + lines));
+  }
+
   public ClusterFixture startAll() throws IOException {
     for (NodeProc p : nodes) {
       p.start();

@@ -30,18 +30,20 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Patroni's tags.replicatefrom and tags.nostream on four real `synod run` nodes: node1 leads (the
- * others have nofailover), node2 streams from it, node3 cascades from node2 (and falls back to the
- * leader while node2 is down), node4 streams nothing and replays the WAL archive the primary fills.
- * Replication is read where PostgreSQL reports it (pg_stat_replication, pg_stat_wal_receiver,
- * pg_replication_slots), not from Synod's own view.
+ * Where replicas get their data, on four real `synod run` nodes: node1 leads (the others have
+ * nofailover); node2 streams from it; node3 is created by a custom create_replica_methods script
+ * (after a failing method) and cascades from node2 (tags.replicatefrom), falling back to the leader
+ * while node2 is down; node4 streams nothing (tags.nostream) and replays the WAL archive the
+ * primary fills. Replication is read where PostgreSQL reports it (pg_stat_replication,
+ * pg_stat_wal_receiver, pg_replication_slots), not from Synod's own view.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class CascadeIT {
+class ReplicaSourcesIT {
   static final Duration FORM = Duration.ofSeconds(180);
   static final Duration SETTLE = Duration.ofSeconds(60);
   static ClusterFixture cluster;
   static Path archive;
+  static Path cloneScript;
 
   @RegisterExtension static final LogsOnFailure LOGS = new LogsOnFailure(() -> cluster);
 
@@ -61,8 +63,7 @@ class CascadeIT {
                 "  nofailover: true\n  replicatefrom: node2\n",
                 "  nofailover: true\n  nostream: true\n"));
     String params =
-        "postgresql:\n"
-            + "  parameters:\n"
+        "  parameters:\n"
             + "    archive_mode: 'on'\n"
             + "    archive_command: 'test ! -f "
             + archive
@@ -74,10 +75,30 @@ class CascadeIT {
             + "/%f %p'\n"
             + "    wal_retrieve_retry_interval: 1s\n";
     for (NodeProc n : cluster.nodes()) {
-      String yml = Files.readString(n.yml);
-      assertTrue(yml.contains("\npostgresql:\n"), n.yml + " has a postgresql section");
-      Files.writeString(n.yml, yml.replace("\npostgresql:\n", "\n" + params));
+      cluster.addToPostgresql(n.name, params);
     }
+    Path script = archive.getParent().resolve(archive.getFileName() + "-clone.sh");
+    cloneScript = script;
+    Files.writeString(
+        script,
+        "#!/bin/bash\n"
+            + "# a custom replica method: records its arguments, then clones from --connstring\n"
+            + "set -eu\n"
+            + "printf '%s\\n' \"$@\" > \"$0.args\"\n"
+            + "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";;"
+            + " --connstring=*) c=\"${a#--connstring=}\";; esac; done\n"
+            + "/usr/lib/postgresql/15/bin/pg_basebackup -D \"$d\" -X stream -c fast -w -d \"$c\"\n");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    cluster.addToPostgresql(
+        "node3",
+        "  create_replica_methods: [broken, copy, basebackup]\n"
+            + "  broken:\n"
+            + "    command: /bin/false\n"
+            + "  copy:\n"
+            + "    command: "
+            + script
+            + "\n"
+            + "    stanza: it\n");
     cluster.startAll();
     Await.until(FORM, "node1 to accept writes", () -> cluster.node("node1").writable());
     cluster.node("node1").exec("CREATE TABLE IF NOT EXISTS t (id int primary key, v text)");
@@ -90,6 +111,10 @@ class CascadeIT {
         cluster.close();
       }
     } finally {
+      if (cloneScript != null) {
+        Files.deleteIfExists(cloneScript);
+        Files.deleteIfExists(Path.of(cloneScript + ".args"));
+      }
       if (archive != null) {
         try (Stream<Path> s = Files.walk(archive)) {
           s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -172,6 +197,28 @@ class CascadeIT {
 
   @Test
   @Order(2)
+  void node3WasCreatedByItsCustomMethodAfterTheFailingOne() throws Exception {
+    NodeProc node1 = cluster.node("node1");
+    NodeProc node3 = cluster.node("node3");
+    List<String> args = Files.readAllLines(Path.of(cloneScript + ".args"));
+    assertEquals(
+        List.of(
+            "--stanza=it",
+            "--scope=it-cascade",
+            "--role=replica",
+            "--datadir=" + node3.dataDir(),
+            "--connstring=dbname=postgres host=127.0.0.1 port="
+                + node1.pgPort
+                + " user=replicator"),
+        args);
+    String log = Files.readString(node3.log());
+    assertTrue(log.contains("creating the replica with broken failed"), "the failing method ran");
+    assertTrue(log.contains("replica has been created using copy"), "the custom method did it");
+    assertFalse(log.contains("cloning 127.0.0.1"), "basebackup, the last resort, never ran");
+  }
+
+  @Test
+  @Order(3)
   void node4ReplaysTheArchiveWithoutStreaming() throws Exception {
     NodeProc node1 = cluster.node("node1");
     NodeProc node4 = cluster.node("node4");
@@ -202,7 +249,7 @@ class CascadeIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void whileNode2IsDownNode3StreamsFromTheLeaderAndReturnsAfter() throws Exception {
     NodeProc node1 = cluster.node("node1");
     NodeProc node2 = cluster.node("node2");
