@@ -594,14 +594,12 @@ public final class ConfigKeys {
         "",
         "Synod drops only the member slots it created itself (recorded in PGDATA/synod.slots), so"
             + " these slots, like every other, are left alone");
-    r(
+    h(
         "bootstrap.dcs.standby_cluster",
         "",
-        "standby clusters are "
-            + NOT_YET
-            + "; the cluster would initdb and run an independent writable primary instead of"
-            + " replicating from the remote one",
-        "{}");
+        "a standby cluster: its leader (the standby leader) replicates from host:port or"
+            + " restore_command and never promotes; removing it promotes (promote-cluster), adding"
+            + " it to a running cluster demotes its primary (demote-cluster)");
     wv(
         "bootstrap.dcs.primary_race_backoff",
         "",

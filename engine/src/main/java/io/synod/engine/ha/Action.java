@@ -41,6 +41,17 @@ public enum Action {
   /** A planned switchover away from this leader: shut down cleanly, release the lease, follow. */
   STEP_DOWN,
   /**
+   * A standby cluster's leader (its standby leader): take or renew the lock, replicate from the
+   * remote primary (standby_cluster), start PostgreSQL if it is stopped, and never promote. A
+   * running primary is first stopped cleanly (demote-cluster).
+   */
+  STANDBY_LEADER,
+  /**
+   * A standby cluster with no data yet: win the initialize race and clone the remote primary
+   * (standby_cluster.create_replica_methods) instead of running initdb.
+   */
+  BOOTSTRAP_STANDBY,
+  /**
    * The leader drops a switchover/failover request it cannot honour (bad or unhealthy candidate),
    * and renews.
    */

@@ -1,6 +1,7 @@
 package io.synod.engine.ha;
 
 import io.synod.config.DynamicConfig;
+import io.synod.config.StandbyCluster;
 import io.synod.engine.postgres.ControlData;
 import io.synod.engine.postgres.Lsn;
 import io.synod.engine.postgres.PgControl;
@@ -56,6 +57,10 @@ public final class HaActions {
   private volatile boolean rewindFailed;
   private volatile boolean postmasterCrashed;
   private volatile boolean paused;
+
+  /** This node leads a standby cluster (its PostgreSQL is a standby of the remote primary). */
+  private volatile boolean standbyLeading;
+
   private long lastTransferAttempt = System.nanoTime() - TRANSFER_BACKOFF_NANOS;
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
 
@@ -88,6 +93,12 @@ public final class HaActions {
    */
   private void fenceNow(String why) {
     lead.lose();
+    if (standbyLeading && !pg.state().isPrimary()) {
+      // a standby cluster's leader takes no writes: nothing to fence, keep replicating
+      standbyLeading = false;
+      LOG.warn("{}; this standby leader keeps replicating as a plain standby", why);
+      return;
+    }
     if (paused) {
       LOG.warn("{}; paused, so PostgreSQL is left running", why);
       return;
@@ -147,6 +158,8 @@ public final class HaActions {
         case DEMOTE -> demote("lost the lease");
         case FOLLOW -> follow(c, d.target());
         case STEP_DOWN -> stepDown(c, d.target(), s);
+        case STANDBY_LEADER -> standbyLeader(c, s, st);
+        case BOOTSTRAP_STANDBY -> bootstrapStandby(s);
         case REJECT_FAILOVER -> {
           FailoverRequest f = c.failover();
           store.clearFailover(f == null ? Expect.ANY : Expect.revision(f.revision()));
@@ -313,6 +326,128 @@ public final class HaActions {
     if (to != null) {
       LOG.info(
           "asked Raft peer {} to lead the store, so it does not share a node with the primary", to);
+    }
+  }
+
+  // --- standby cluster ----------------------------------------------------------------------
+
+  /**
+   * The standby leader's cycle: hold the lock (take it after a race), make the remote primary the
+   * source, start PostgreSQL if needed. A primary holding the lock (demote-cluster) is first shut
+   * down cleanly, so it ends on a checkpoint the remote's WAL can continue from; it is never fenced
+   * afterwards, having nothing left to write.
+   */
+  private String standbyLeader(Cluster c, HaSettings s, PgState st) {
+    StandbyCluster sc = s.dynamic().standby();
+    boolean held = lead.valid();
+    if (!(held ? lead.renew() : lead.take())) {
+      if (st.isPrimary()) {
+        return demote("the lock now belongs to " + lead.lastHolder());
+      }
+      return held
+          ? "lost the lock to " + lead.lastHolder()
+          : "lost the leader race to " + lead.lastHolder();
+    }
+    lead.keep(true);
+    StringBuilder out = new StringBuilder();
+    if (st.isPrimary()) {
+      LOG.warn("demote-cluster: stopping the primary to restart it as the standby leader");
+      lead.busyFor(pg.pgCtlTimeout().toMillis() * 2);
+      pg.stop(StopMode.FAST, pg.pgCtlTimeout());
+      lead.disarmFence();
+      out.append("demoted the primary (demote-cluster); ");
+      if (s.useRewind() && sc.host() != null) {
+        // The remote was typically promoted from this cluster's WAL and went its own way: this
+        // data continues its timeline only after pg_rewind ("no rewind required" otherwise).
+        RewindResult r = pg.rewind(sc.host(), sc.port());
+        out.append(
+            r.ok()
+                ? "pg_rewind against " + sc.describe() + " done; "
+                : "pg_rewind against "
+                    + sc.describe()
+                    + " failed ("
+                    + r.detail()
+                    + "): it may not be able to replicate; reinitialize it if so; ");
+      }
+    }
+    standbyLeading = true;
+    boolean changed = pg.configureAsStandbyLeader(sc);
+    if (!pg.isRunning()) {
+      lead.busyFor(REPLICA_START_WAIT.toMillis() + 5_000);
+      boolean ok = pg.start(REPLICA_START_WAIT);
+      pg.runCallback(st.isPrimary() ? "on_role_change" : "on_start", "standby_leader");
+      return out.append(ok ? "started" : "starting")
+          .append(" as the standby leader, replicating from ")
+          .append(sc.describe())
+          .toString();
+    }
+    if (changed) {
+      pg.reload();
+      pg.runCallback("on_role_change", "standby_leader");
+      return "now the standby leader, replicating from " + sc.describe();
+    }
+    // members cascade from the standby leader through their slots here; they read their lag from
+    // its replay position, as from a primary's optime
+    publishStatus(c, st.walPosition(), slotPositions(st));
+    if (s.useSlots()) {
+      pg.createOrUpdateSlots(slotMembers(s, c, id.name()));
+    }
+    return null;
+  }
+
+  /**
+   * A standby cluster's bootstrap: under the lock, the remote primary is cloned (its
+   * create_replica_methods, default pg_basebackup), this node becomes the standby leader, and the
+   * initialize key records the remote's system identifier. No roles are created and post_bootstrap
+   * does not run: the copy is read-only, and its roles are the remote's.
+   */
+  private String bootstrapStandby(HaSettings s) {
+    StandbyCluster sc = s.dynamic().standby();
+    if (!lead.acquire()) {
+      return lead.lastHolder() + " won the bootstrap race";
+    }
+    lead.keep(true);
+    lead.busyFor(CUSTOM_BOOTSTRAP_TIMEOUT.toMillis() + 60_000); // a clone of a large remote
+    try {
+      if (!pg.dataDirectoryEmpty()) {
+        safeStop(StopMode.IMMEDIATE);
+        pg.removeDataDirectory(); // an earlier attempt of ours that did not finish
+      }
+      pg.createReplica(sc.host(), sc.port(), sc.createReplicaMethods());
+      pg.configureAsStandbyLeader(sc);
+      if (!lead.renew()) {
+        throw new PgException("lost the lock while cloning " + sc.describe());
+      }
+      standbyLeading = true;
+      pg.start(REPLICA_START_WAIT);
+      store.setConfig(bootstrapDcs.toMap(), Expect.ABSENT);
+      recordInitialize(pg.sysid());
+      pg.runCallback("on_start", "standby_leader");
+      return "bootstrapped a standby cluster from "
+          + sc.describe()
+          + " (system identifier "
+          + pg.sysid()
+          + "); I am its standby leader";
+    } catch (RuntimeException e) {
+      if (initializedWith(pg.sysid())) {
+        LOG.error(
+            "standby cluster bootstrap step failed after the initialize key was written: {};"
+                + " keeping the data directory",
+            e.getMessage());
+        return "bootstrapped a standby cluster from " + sc.describe();
+      }
+      LOG.error(
+          "standby cluster bootstrap failed: {}; removing the data directory and the lock so it"
+              + " can be retried",
+          e.getMessage());
+      standbyLeading = false;
+      safeStop(StopMode.IMMEDIATE);
+      try {
+        pg.removeDataDirectory();
+      } finally {
+        lead.release();
+      }
+      throw e;
     }
   }
 
@@ -677,6 +812,7 @@ public final class HaActions {
    * never takes writes unfenced, and a slow pre_promote never promotes on an expired lease.
    */
   private String promote(Cluster c, HaSettings s) {
+    standbyLeading = false; // promote-cluster: from here on a primary, fenced like any other
     if (!lead.valid() && !lead.renew()) {
       return "not promoting: the lock belongs to " + lead.lastHolder();
     }

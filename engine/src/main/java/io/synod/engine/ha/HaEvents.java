@@ -143,7 +143,8 @@ public final class HaEvents {
       case STEP_DOWN, REJECT_FAILOVER -> "switchover";
       case REWIND -> "rewind";
       case CLONE -> "clone";
-      case BOOTSTRAP, CLAIM_EXISTING -> "bootstrap";
+      case BOOTSTRAP, CLAIM_EXISTING, BOOTSTRAP_STANDBY -> "bootstrap";
+      case STANDBY_LEADER -> o.isEmpty() ? (unlocked ? "leader-race" : null) : "standby-leader";
       case START_REPLICA, FOLLOW, RESTART_PRIMARY -> "replica";
       case NONE, RENEW -> {
         if (o.startsWith("demoted")) {

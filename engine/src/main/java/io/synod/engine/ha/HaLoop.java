@@ -176,7 +176,7 @@ public final class HaLoop implements Runnable {
     HaSettings s = live.get();
     actions.observe(cluster);
     LocalPg local = localView(pgState);
-    track(cluster, local, now);
+    track(cluster, local, now, s);
     Map<String, PeerStatus> peers = null;
     if (cluster != null
         && cluster.isUnlocked()
@@ -227,6 +227,9 @@ public final class HaLoop implements Runnable {
         ms(unlockedSince, System.nanoTime()));
     PgState after = d.action() == Action.NONE || d.action() == Action.RENEW ? pgState : pg.state();
     String role = MemberData.role(after);
+    if ("replica".equals(role) && lead.valid() && s.dynamic().standby() != null) {
+      role = MemberData.STANDBY_LEADER; // Patroni's role for a standby cluster's leader
+    }
     String state = MemberData.state(after, actions.postmasterCrashed());
     if (cluster != null || storeError == null) {
       touchMember(after, role, state, cluster, s);
@@ -271,9 +274,10 @@ public final class HaLoop implements Runnable {
   }
 
   /** The durations the decider needs, from this loop's observations. */
-  private void track(Cluster c, LocalPg local, long now) {
+  private void track(Cluster c, LocalPg local, long now, HaSettings s) {
     boolean leading = c != null && c.leader() != null && c.leader().name().equals(id.name());
-    boolean primaryUp = local.isPrimary();
+    // a standby cluster's leader serves as a standby: that is "up" for primary_start_timeout
+    boolean primaryUp = local.isPrimary() || (s.dynamic().standby() != null && local.isStandby());
     leaderPgDownSince = leading && !primaryUp ? since(leaderPgDownSince, now) : 0;
     boolean standby = local.running() && local.inRecovery();
     notStreamingSince = standby && !local.streaming() ? since(notStreamingSince, now) : 0;

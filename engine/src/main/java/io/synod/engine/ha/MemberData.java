@@ -51,6 +51,9 @@ final class MemberData {
     return m;
   }
 
+  /** The leader of a standby cluster, in its member key and /patroni (Patroni's name). */
+  static final String STANDBY_LEADER = "standby_leader";
+
   /** A witness's role, in its member key and /patroni. */
   static final String WITNESS = "witness";
 

@@ -191,10 +191,13 @@ final class Bootstrap {
    * nobody yet), so it can never come up as a second primary. When every method fails the data
    * directory is emptied and the failures are reported together.
    *
-   * @param sourceHost the member to copy from (the leader or a clonefrom replica); null when there
-   *     is no leader: only methods with no_leader run, with an empty connstring
+   * @param sourceHost the member to copy from (the leader or a clonefrom replica, or a standby
+   *     cluster's remote primary); null when there is none: only methods with no_leader run, with
+   *     an empty connstring
+   * @param override the methods to try instead of create_replica_methods (a standby cluster's own);
+   *     null: create_replica_methods
    */
-  void createReplica(String sourceHost, int sourcePort, Duration timeout) {
+  void createReplica(String sourceHost, int sourcePort, Duration timeout, List<String> override) {
     PgSettings s = pg.settings();
     Path dir = s.dataDir();
     if (pg.isRunning()) {
@@ -204,10 +207,9 @@ final class Bootstrap {
       throw new PgException("createReplica: data directory " + dir + " is not empty");
     }
     DataMethods m = s.options().methods();
+    List<String> all = override != null ? override : m.replicaMethods();
     List<String> methods =
-        sourceHost == null
-            ? m.replicaMethods().stream().filter(m::worksWithoutLeader).toList()
-            : m.replicaMethods();
+        sourceHost == null ? all.stream().filter(m::worksWithoutLeader).toList() : all;
     if (methods.isEmpty()) {
       throw new PgException(
           "no leader to clone from, and no create_replica_methods entry works without one"
