@@ -183,7 +183,8 @@ final class StatusDocuments {
               "pending_restart",
               "pending_restart_reason",
               "scheduled_restart",
-              "tags")) {
+              "tags",
+              "progress")) { // progress: Synod's, a copy's figures while "creating replica"
         if (mem.data().containsKey(k)) {
           m.put(k, mem.data().get(k));
         }

@@ -211,7 +211,8 @@ final class Views {
               : name);
       row.add(host);
       row.add(title(role));
-      row.add(m.path("state").asText(""));
+      String state = m.path("state").asText("");
+      row.add(m.has("progress") ? state + " (" + m.path("progress").asText() + ")" : state);
       row.add(m.has("timeline") ? (Object) m.path("timeline").asLong() : "");
       row.add(lag);
       JsonNode d = details.get(name);

@@ -63,6 +63,22 @@ public final class HaActions {
 
   private long lastTransferAttempt = System.nanoTime() - TRANSFER_BACKOFF_NANOS;
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+  private final Runnable wakeLoop;
+
+  /**
+   * Copying a database (a clone, a standby cluster's bootstrap) takes as long as the data is large:
+   * it runs here, one at a time, while the loop goes on refreshing the member key and reporting
+   * progress (Patroni's async executor).
+   */
+  private final java.util.concurrent.ExecutorService background =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "synod-background-action");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private volatile String backgroundAction;
 
   public HaActions(
       NodeIdentity id,
@@ -76,6 +92,7 @@ public final class HaActions {
     this.pg = pg;
     this.lead = leadership;
     this.bootstrapDcs = bootstrapDcs;
+    this.wakeLoop = wakeLoop;
     leadership.onLost(
         why -> {
           fenceNow(why);
@@ -106,6 +123,49 @@ public final class HaActions {
     LOG.warn("{}: stopping PostgreSQL now", why);
     safeStop(StopMode.IMMEDIATE);
     lead.disarmFence();
+  }
+
+  /** What runs in the background now (the loop decides nothing meanwhile); null when idle. */
+  String backgroundAction() {
+    return backgroundAction;
+  }
+
+  /**
+   * Starts {@code work} beside the loop and returns at once; its outcome is logged when it ends and
+   * the loop is woken to look at the result.
+   */
+  private String inBackground(String what, java.util.function.Supplier<String> work) {
+    if (backgroundAction != null) {
+      return "still " + backgroundAction;
+    }
+    backgroundAction = what;
+    try {
+      background.execute(
+          () -> {
+            try {
+              String out = work.get();
+              if (out != null) {
+                LOG.info("{}", out);
+              }
+            } catch (StoreException | PgException e) {
+              LOG.error("{} failed: {}", what, e.getMessage());
+            } catch (RuntimeException e) {
+              LOG.error("{} failed", what, e);
+            } finally {
+              backgroundAction = null;
+              wakeLoop.run();
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      backgroundAction = null;
+      return what + ": not started (the node is stopping)";
+    }
+    return what + ": started beside the HA loop";
+  }
+
+  /** Stops the background runner (a running copy is left to its command's own end). */
+  void shutdownBackground() {
+    background.shutdownNow();
   }
 
   boolean rewindFailed() {
@@ -147,7 +207,12 @@ public final class HaActions {
         case RENEW -> renew(c, s, st, d.sync());
         case BOOTSTRAP -> bootstrap(s);
         case CLAIM_EXISTING -> claimExisting();
-        case CLONE -> cloneFrom(c, d.target());
+        case CLONE ->
+            inBackground(
+                d.target() == null
+                    ? "creating a replica without a leader"
+                    : "creating a replica of " + d.target(),
+                () -> cloneFrom(c, d.target()));
         case START_REPLICA -> startReplica(c, d.target());
         case REWIND -> rewind(c, d.target());
         case RESTART_PRIMARY -> restartPrimary(s);
@@ -159,7 +224,10 @@ public final class HaActions {
         case FOLLOW -> follow(c, d.target());
         case STEP_DOWN -> stepDown(c, d.target(), s);
         case STANDBY_LEADER -> standbyLeader(c, s, st);
-        case BOOTSTRAP_STANDBY -> bootstrapStandby(s);
+        case BOOTSTRAP_STANDBY ->
+            inBackground(
+                "bootstrapping the standby cluster from " + s.dynamic().standby().describe(),
+                () -> bootstrapStandby(s));
         case REJECT_FAILOVER -> {
           FailoverRequest f = c.failover();
           store.clearFailover(f == null ? Expect.ANY : Expect.revision(f.revision()));

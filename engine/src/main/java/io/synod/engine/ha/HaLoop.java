@@ -57,6 +57,10 @@ public final class HaLoop implements Runnable {
   private volatile ManualRequests manual;
   private volatile Consumer<String> onFatal = msg -> {};
   private long leaderPgDownSince;
+
+  /** The last PostgreSQL state read, shown while a background copy runs. */
+  private volatile PgState lastState;
+
   private long notStreamingSince;
   private long unlockedSince;
 
@@ -137,6 +141,7 @@ public final class HaLoop implements Runnable {
 
   public void stop() {
     running = false;
+    actions.shutdownBackground(); // a copy in progress is killed, not left writing after us
     wakeUp();
   }
 
@@ -162,7 +167,12 @@ public final class HaLoop implements Runnable {
       m.runPending();
     }
     long now = System.nanoTime();
+    String background = actions.backgroundAction();
+    if (background != null) {
+      return whileInBackground(background, now);
+    }
     PgState pgState = pg.state();
+    lastState = pgState;
     Cluster cluster = null;
     String storeError = null;
     try {
@@ -239,6 +249,45 @@ public final class HaLoop implements Runnable {
     return cluster;
   }
 
+  /**
+   * A loop while a copy runs in the background: no decision (the data directory is half-written),
+   * but the member key stays fresh, saying "creating replica" with the copy's figures, so the
+   * member does not vanish from the cluster however long the copy takes.
+   */
+  private Cluster whileInBackground(String what, long now) {
+    Cluster cluster = null;
+    String storeError = null;
+    try {
+      cluster = store.load(ReadMode.LINEARIZABLE);
+      dcsLastSeen = Instant.now();
+      lastKnownPaused = cluster.paused();
+      refreshSettings(cluster);
+    } catch (StoreException e) {
+      storeError = e.kind() + ": " + e.getMessage();
+    }
+    HaSettings s = live.get();
+    actions.observe(cluster);
+    String progress = pg.replicaProgress();
+    Decision d =
+        Decision.of(
+            Action.NONE,
+            "running in the background: " + what + (progress == null ? "" : ", " + progress));
+    reasons.log(d.reason(), now);
+    PgState last = lastState != null ? lastState : pg.state();
+    String state = MemberData.CREATING_REPLICA;
+    if (cluster != null || storeError == null) {
+      Map<String, Object> data =
+          MemberData.build(id, last, "uninitialized", state, cluster != null && cluster.paused());
+      if (progress != null) {
+        data.put("progress", progress); // Synod's own field
+      }
+      refreshMember(data, cluster, s);
+    }
+    lead.loopAlive();
+    publish(last, cluster, storeError, d, "uninitialized", state);
+    return cluster;
+  }
+
   private static boolean leavesPrimary(Action a) {
     return a == Action.STEP_DOWN || a == Action.DEMOTE || a == Action.RELEASE_LEASE;
   }
@@ -265,7 +314,10 @@ public final class HaLoop implements Runnable {
   /** Refreshes this node's member key ({@link MemberKey}); a duplicate name stops the loop. */
   private void touchMember(PgState after, String role, String state, Cluster c, HaSettings s) {
     boolean paused = c != null && c.paused();
-    Map<String, Object> data = MemberData.build(id, after, role, state, paused);
+    refreshMember(MemberData.build(id, after, role, state, paused), c, s);
+  }
+
+  private void refreshMember(Map<String, Object> data, Cluster c, HaSettings s) {
     String fatal = memberKey.refresh(data, c == null || c.member(id.name()) != null, s.ttl());
     if (fatal != null) {
       running = false;

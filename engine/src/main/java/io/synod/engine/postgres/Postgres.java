@@ -61,6 +61,7 @@ public final class Postgres implements PgControl, AutoCloseable {
 
   private volatile PgSettings settings;
   private volatile ReplicaTarget replicaTarget;
+  private volatile String replicaProgress;
 
   /**
    * While a cluster restored by a custom bootstrap method recovers: its recovery_conf settings
@@ -713,6 +714,16 @@ public final class Postgres implements PgControl, AutoCloseable {
   @Override
   public void createReplica(String host, int port, List<String> methods) {
     bootstrap.createReplica(host, port, Duration.ofHours(1), methods);
+  }
+
+  /** What a replica creation is doing now ("35% (1.2 of 3.4 GB)"); null when none runs. */
+  @Override
+  public String replicaProgress() {
+    return replicaProgress;
+  }
+
+  void replicaProgress(String figures) {
+    replicaProgress = figures;
   }
 
   @Override
