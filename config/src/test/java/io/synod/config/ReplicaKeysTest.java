@@ -168,16 +168,15 @@ class ReplicaKeysTest {
   }
 
   @Test
-  void removingDataOnDivergedTimelinesIsWarnedOnce() {
+  void removingDataOnDivergedTimelinesAndCheckTimelineAreTaken() {
     SynodConfig c =
         TestYaml.load(
             TestYaml.MINIMAL.replace(
-                "data_dir: /tmp/pg",
-                "data_dir: /tmp/pg\n  remove_data_directory_on_diverged_timelines: true"));
-    assertEquals(
-        List.of(
-            TestYaml.notUsed(
-                "node1.yml", "postgresql.remove_data_directory_on_diverged_timelines")),
-        c.warnings());
+                    "data_dir: /tmp/pg",
+                    "data_dir: /tmp/pg\n  remove_data_directory_on_diverged_timelines: true")
+                + "bootstrap:\n  dcs:\n    check_timeline: true\n");
+    assertTrue(c.postgresql().removeDataDirectoryOnDivergedTimelines());
+    assertTrue(c.dynamic().checkTimeline());
+    assertEquals(List.of(), c.warnings());
   }
 }

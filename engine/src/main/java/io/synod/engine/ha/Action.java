@@ -21,6 +21,12 @@ public enum Action {
    * received WAL past the fork point): stop, pg_rewind, then follow.
    */
   REWIND,
+  /**
+   * This replica's timeline diverged and pg_rewind cannot be used (off, or it failed) and
+   * remove_data_directory_on_diverged_timelines is set: stop PostgreSQL and remove the data
+   * directory, so the next loops copy it again.
+   */
+  REMOVE_DATA,
   /** This node holds the lease but its postmaster is gone: restart it in place as primary. */
   RESTART_PRIMARY,
   /**

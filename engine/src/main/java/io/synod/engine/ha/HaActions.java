@@ -215,6 +215,7 @@ public final class HaActions {
                 () -> cloneFrom(c, d.target()));
         case START_REPLICA -> startReplica(c, d.target());
         case REWIND -> rewind(c, d.target());
+        case REMOVE_DATA -> removeDivergedData();
         case RESTART_PRIMARY -> restartPrimary(s);
         case RELEASE_LEASE -> releaseLease(d.reason());
         case PROMOTE -> promote(c, s);
@@ -783,6 +784,14 @@ public final class HaActions {
     pg.runCallback("on_start", "replica");
     return (ok ? "started as a replica" : "starting as a replica (not accepting connections yet)")
         + (lm == null ? " (no leader yet)" : ", source " + source);
+  }
+
+  /** A diverged replica that cannot be rewound: its data goes, the next loops copy it again. */
+  private String removeDivergedData() {
+    safeStop(StopMode.IMMEDIATE);
+    pg.removeDataDirectory();
+    rewindFailed = false;
+    return "removed the data directory of a diverged timeline; it will be copied again";
   }
 
   private String rewind(Cluster c, String leader) {

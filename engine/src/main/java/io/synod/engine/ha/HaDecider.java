@@ -232,6 +232,13 @@ public final class HaDecider {
     if (leader != null && !iLead) {
       if (Timelines.wasPrimary(pg) && in.settings().useRewind()) {
         if (in.rewindFailed()) {
+          if (in.removeOnDivergedTimelines()) {
+            return Decision.of(
+                Action.REMOVE_DATA,
+                leader,
+                "pg_rewind failed earlier: removing my data directory to copy it again"
+                    + " (remove_data_directory_on_diverged_timelines)");
+          }
           return Decision.of(
               Action.NONE,
               leader,
@@ -448,13 +455,20 @@ public final class HaDecider {
               + fork
               + "): I cannot follow "
               + leader;
-      if (!in.settings().useRewind()) {
-        return Decision.of(
-            Action.NONE, leader, why + "; use_pg_rewind is off: reinitialize this member");
-      }
-      if (in.rewindFailed()) {
-        return Decision.of(
-            Action.NONE, leader, why + "; pg_rewind failed earlier: reinitialize this member");
+      if (!in.settings().useRewind() || in.rewindFailed()) {
+        String cannot =
+            !in.settings().useRewind() ? "use_pg_rewind is off" : "pg_rewind failed earlier";
+        if (in.removeOnDivergedTimelines()) {
+          return Decision.of(
+              Action.REMOVE_DATA,
+              leader,
+              why
+                  + "; "
+                  + cannot
+                  + ": removing my data directory to copy it again"
+                  + " (remove_data_directory_on_diverged_timelines)");
+        }
+        return Decision.of(Action.NONE, leader, why + "; " + cannot + ": reinitialize this member");
       }
       return Decision.of(Action.REWIND, leader, why + ": pg_rewind, then follow it");
     }

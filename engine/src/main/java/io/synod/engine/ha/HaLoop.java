@@ -218,7 +218,8 @@ public final class HaLoop implements Runnable {
             false,
             Member.replicateFrom(id.tags()),
             Member.noStream(id.tags()),
-            pg.canCloneWithoutLeader());
+            pg.canCloneWithoutLeader(),
+            pg.removeDataOnDivergedTimelines());
     Decision d = HaDecider.decide(in);
     reasons.log(d.reason(), now);
     if (leavesPrimary(d.action()) && pgState.isPrimary()) {

@@ -91,6 +91,11 @@ public interface PgControl {
     return null;
   }
 
+  /** remove_data_directory_on_diverged_timelines: copy a diverged replica again. */
+  default boolean removeDataOnDivergedTimelines() {
+    return false;
+  }
+
   /** Some create_replica_methods entry works without a leader (no_leader: true). */
   default boolean canCloneWithoutLeader() {
     return false;

@@ -727,6 +727,11 @@ public final class Postgres implements PgControl, AutoCloseable {
   }
 
   @Override
+  public boolean removeDataOnDivergedTimelines() {
+    return settings.options().removeOnDivergedTimelines();
+  }
+
+  @Override
   public boolean canCloneWithoutLeader() {
     return settings.options().methods().anyWorksWithoutLeader();
   }
