@@ -164,6 +164,13 @@ final class QueryCmd extends SynodCtl.Verb {
       if (member != null && !member.equals(m.path("name").asText())) {
         continue;
       }
+      if (SynodCtl.isWitness(m)) {
+        // a witness runs no PostgreSQL: its host is its REST API's, there is nothing to query
+        if (member != null) {
+          tried.add(member + " is a witness (a Raft voter without a database)");
+        }
+        continue;
+      }
       if (member == null && !SynodCtl.hasRole(m, want) || !m.has("host")) {
         continue;
       }

@@ -434,6 +434,13 @@ final class Views {
       JsonNode c = cluster(cluster);
       JsonNode pick = null;
       for (JsonNode m : SynodCtl.members(c)) {
+        if (member != null && member.equals(m.path("name").asText()) && SynodCtl.isWitness(m)) {
+          throw CtlException.failed(
+              member + " is a witness (a Raft voter without a database): it has no DSN");
+        }
+        if (SynodCtl.isWitness(m)) {
+          continue; // no PostgreSQL behind its host
+        }
         if (member != null
             ? member.equals(m.path("name").asText())
             : SynodCtl.hasRole(m, role == null ? "leader" : role)) {

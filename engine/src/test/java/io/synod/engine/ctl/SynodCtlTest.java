@@ -159,6 +159,23 @@ class SynodCtlTest {
   }
 
   @Test
+  void aWitnessHasNoDsnAndIsNeverQueried() {
+    serve(null);
+    node3IsAWitness();
+    Run named = ctl("dsn", "-m", "node3");
+    assertEquals(1, named.code(), named.toString());
+    assertTrue(
+        (named.out() + named.err())
+            .contains("node3 is a witness (a Raft voter without a database)"),
+        named.toString());
+    assertEquals("host=127.0.0.1 port=5433\n", ctl("dsn", "-r", "replica").out());
+    Run q = ctl("query", "-m", "node3", "-c", "SELECT 1");
+    assertTrue(
+        (q.out() + q.err()).contains("node3 is a witness (a Raft voter without a database)"),
+        q.toString());
+  }
+
+  @Test
   void aWitnessIsNoSwitchoverCandidate() {
     serve(null);
     node3IsAWitness();
