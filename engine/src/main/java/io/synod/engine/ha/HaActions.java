@@ -79,6 +79,7 @@ public final class HaActions {
           });
 
   private volatile String backgroundAction;
+  private volatile String backgroundState;
 
   public HaActions(
       NodeIdentity id,
@@ -130,14 +131,20 @@ public final class HaActions {
     return backgroundAction;
   }
 
+  /** The member state to publish while {@link #backgroundAction()} runs (Patroni's names). */
+  String backgroundState() {
+    return backgroundState;
+  }
+
   /**
    * Starts {@code work} beside the loop and returns at once; its outcome is logged when it ends and
    * the loop is woken to look at the result.
    */
-  private String inBackground(String what, java.util.function.Supplier<String> work) {
+  private String inBackground(String what, String state, java.util.function.Supplier<String> work) {
     if (backgroundAction != null) {
       return "still " + backgroundAction;
     }
+    backgroundState = state;
     backgroundAction = what;
     try {
       background.execute(
@@ -212,9 +219,11 @@ public final class HaActions {
                 d.target() == null
                     ? "creating a replica without a leader"
                     : "creating a replica of " + d.target(),
+                MemberData.CREATING_REPLICA,
                 () -> cloneFrom(c, d.target()));
         case START_REPLICA -> startReplica(c, d.target());
-        case REWIND -> rewind(c, d.target());
+        case REWIND ->
+            inBackground("pg_rewind onto " + d.target(), "stopped", () -> rewind(c, d.target()));
         case REMOVE_DATA -> removeDivergedData();
         case RESTART_PRIMARY -> restartPrimary(s);
         case RELEASE_LEASE -> releaseLease(d.reason());
@@ -228,6 +237,7 @@ public final class HaActions {
         case BOOTSTRAP_STANDBY ->
             inBackground(
                 "bootstrapping the standby cluster from " + s.dynamic().standby().describe(),
+                MemberData.CREATING_REPLICA,
                 () -> bootstrapStandby(s));
         case REJECT_FAILOVER -> {
           FailoverRequest f = c.failover();

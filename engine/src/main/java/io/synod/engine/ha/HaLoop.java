@@ -251,9 +251,10 @@ public final class HaLoop implements Runnable {
   }
 
   /**
-   * A loop while a copy runs in the background: no decision (the data directory is half-written),
-   * but the member key stays fresh, saying "creating replica" with the copy's figures, so the
-   * member does not vanish from the cluster however long the copy takes.
+   * A loop while a copy or a rewind runs in the background: no decision (the data directory is
+   * being written), but the member key stays fresh, saying "creating replica" with the copy's
+   * figures (or "stopped" during pg_rewind), so the member does not vanish from the cluster however
+   * long it takes.
    */
   private Cluster whileInBackground(String what, long now) {
     Cluster cluster = null;
@@ -275,17 +276,20 @@ public final class HaLoop implements Runnable {
             "running in the background: " + what + (progress == null ? "" : ", " + progress));
     reasons.log(d.reason(), now);
     PgState last = lastState != null ? lastState : pg.state();
-    String state = MemberData.CREATING_REPLICA;
+    String bgState = actions.backgroundState();
+    String state = bgState != null ? bgState : MemberData.CREATING_REPLICA;
+    String role =
+        MemberData.CREATING_REPLICA.equals(state) ? "uninitialized" : MemberData.role(last);
     if (cluster != null || storeError == null) {
       Map<String, Object> data =
-          MemberData.build(id, last, "uninitialized", state, cluster != null && cluster.paused());
+          MemberData.build(id, last, role, state, cluster != null && cluster.paused());
       if (progress != null) {
         data.put("progress", progress); // Synod's own field
       }
       refreshMember(data, cluster, s);
     }
     lead.loopAlive();
-    publish(last, cluster, storeError, d, "uninitialized", state);
+    publish(last, cluster, storeError, d, role, state);
     return cluster;
   }
 

@@ -49,8 +49,21 @@ public final class ManualActions implements ManualRequests.Worker {
     this.reloadConfig = reloadConfig;
   }
 
+  /** A copy or a rewind running beside the loop owns the data directory until it ends. */
+  private ManualRequests.Outcome busy(String what) {
+    String bg = actions.backgroundAction();
+    return bg == null
+        ? null
+        : new ManualRequests.Outcome(
+            false, "not " + what + ": " + bg + " is still running; try again when it ends");
+  }
+
   @Override
   public ManualRequests.Outcome restart(ManualRequests.RestartSpec spec) {
+    ManualRequests.Outcome busy = busy("restarting");
+    if (busy != null) {
+      return busy;
+    }
     PgState st = pg.state();
     String role = st.running() && !st.inRecovery() ? "primary" : "replica";
     String mismatch = null;
@@ -99,6 +112,10 @@ public final class ManualActions implements ManualRequests.Worker {
 
   @Override
   public ManualRequests.Outcome reinitialize(boolean fromLeader, Runnable started) {
+    ManualRequests.Outcome busy = busy("reinitializing");
+    if (busy != null) {
+      return busy;
+    }
     Cluster c;
     try {
       c = store.load(ReadMode.LINEARIZABLE);
