@@ -472,16 +472,6 @@ public final class HaDecider {
       }
       return Decision.of(Action.REWIND, leader, why + ": pg_rewind, then follow it");
     }
-    if (in.noStream()) {
-      return Decision.of(
-          Action.NONE,
-          leader,
-          "no action: I am "
-              + me
-              + ", a replica of "
-              + leader
-              + " replaying WAL from the archive (nostream)");
-    }
     return Decision.of(
         Action.NONE,
         leader,
@@ -489,8 +479,8 @@ public final class HaDecider {
             + me
             + ", a replica of "
             + leader
-            + ", not streaming for "
-            + in.notStreamingMs()
-            + " ms");
+            + (in.noStream()
+                ? " replaying WAL from the archive (nostream)"
+                : ", not streaming for " + in.notStreamingMs() + " ms"));
   }
 }

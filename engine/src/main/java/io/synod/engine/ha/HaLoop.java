@@ -173,16 +173,9 @@ public final class HaLoop implements Runnable {
     }
     PgState pgState = pg.state();
     lastState = pgState;
-    Cluster cluster = null;
-    String storeError = null;
-    try {
-      cluster = store.load(ReadMode.LINEARIZABLE);
-      dcsLastSeen = Instant.now();
-      lastKnownPaused = cluster.paused();
-      refreshSettings(cluster);
-    } catch (StoreException e) {
-      storeError = e.kind() + ": " + e.getMessage();
-    }
+    StoreView view = loadCluster();
+    Cluster cluster = view.cluster();
+    String storeError = view.error();
     HaSettings s = live.get();
     actions.observe(cluster);
     LocalPg local = localView(pgState);
@@ -257,16 +250,9 @@ public final class HaLoop implements Runnable {
    * long it takes.
    */
   private Cluster whileInBackground(String what, long now) {
-    Cluster cluster = null;
-    String storeError = null;
-    try {
-      cluster = store.load(ReadMode.LINEARIZABLE);
-      dcsLastSeen = Instant.now();
-      lastKnownPaused = cluster.paused();
-      refreshSettings(cluster);
-    } catch (StoreException e) {
-      storeError = e.kind() + ": " + e.getMessage();
-    }
+    StoreView view = loadCluster();
+    Cluster cluster = view.cluster();
+    String storeError = view.error();
     HaSettings s = live.get();
     actions.observe(cluster);
     String progress = pg.replicaProgress();
@@ -291,6 +277,22 @@ public final class HaLoop implements Runnable {
     lead.loopAlive();
     publish(last, cluster, storeError, d, role, state);
     return cluster;
+  }
+
+  /** The cluster as the store shows it (null when it could not be read, {@code error} says why). */
+  private record StoreView(Cluster cluster, String error) {}
+
+  /** One linearizable read of the cluster; the settings follow the config key it carries. */
+  private StoreView loadCluster() {
+    try {
+      Cluster c = store.load(ReadMode.LINEARIZABLE);
+      dcsLastSeen = Instant.now();
+      lastKnownPaused = c.paused();
+      refreshSettings(c);
+      return new StoreView(c, null);
+    } catch (StoreException e) {
+      return new StoreView(null, e.kind() + ": " + e.getMessage());
+    }
   }
 
   private static boolean leavesPrimary(Action a) {

@@ -69,37 +69,6 @@ public record PgOptions(
     methods = methods == null ? DataMethods.defaults() : methods;
   }
 
-  /** Streaming from the leader or a replicatefrom member (not nostream). */
-  public PgOptions(
-      Map<String, String> binName,
-      Path configDir,
-      List<String> pgIdent,
-      Path pgpass,
-      String beforeStop,
-      Duration primaryStopTimeout,
-      List<String> basebackupArgs,
-      List<String> rewindArgs,
-      Path customConf,
-      Map<String, String> recoveryConf,
-      int majorVersion,
-      DataMethods methods) {
-    this(
-        binName,
-        configDir,
-        pgIdent,
-        pgpass,
-        beforeStop,
-        primaryStopTimeout,
-        basebackupArgs,
-        rewindArgs,
-        customConf,
-        recoveryConf,
-        majorVersion,
-        methods,
-        false,
-        false);
-  }
-
   /** Without custom methods: initdb and basebackup. */
   public PgOptions(
       Map<String, String> binName,
@@ -125,7 +94,47 @@ public record PgOptions(
         customConf,
         recoveryConf,
         majorVersion,
-        null);
+        null,
+        false,
+        false);
+  }
+
+  /** The same options with other data methods (bootstrap.method, create_replica_methods). */
+  public PgOptions withMethods(DataMethods m) {
+    return new PgOptions(
+        binName,
+        configDir,
+        pgIdent,
+        pgpass,
+        beforeStop,
+        primaryStopTimeout,
+        basebackupArgs,
+        rewindArgs,
+        customConf,
+        recoveryConf,
+        majorVersion,
+        m,
+        noStream,
+        removeOnDivergedTimelines);
+  }
+
+  /** The same options for a replica that streams (false) or replays the archive only (true). */
+  public PgOptions withNoStream(boolean archiveOnly) {
+    return new PgOptions(
+        binName,
+        configDir,
+        pgIdent,
+        pgpass,
+        beforeStop,
+        primaryStopTimeout,
+        basebackupArgs,
+        rewindArgs,
+        customConf,
+        recoveryConf,
+        majorVersion,
+        methods,
+        archiveOnly,
+        removeOnDivergedTimelines);
   }
 
   public static PgOptions defaults() {

@@ -4,20 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.synod.engine.ctl.SynodCtl;
 import io.synod.engine.testing.Await;
 import io.synod.engine.testing.ClusterFixture;
 import io.synod.engine.testing.ClusterFixture.NodeProc;
 import io.synod.engine.testing.PgFixture;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,14 +21,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -244,31 +236,7 @@ class HaproxyIT {
   }
 
   static int ctl(String... args) {
-    List<String> all =
-        new ArrayList<>(
-            List.of(
-                "--api",
-                cluster.nodes().stream()
-                    .filter(NodeProc::alive)
-                    .map(n -> "127.0.0.1:" + n.restPort)
-                    .collect(Collectors.joining(","))));
-    all.addAll(List.of(args));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code =
-        SynodCtl.run(
-            all.toArray(new String[0]),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new ByteArrayInputStream(new byte[0]),
-            Map.of());
-    System.out.println(
-        "synodctl "
-            + String.join(" ", args)
-            + " -> "
-            + code
-            + "\n"
-            + out.toString(StandardCharsets.UTF_8));
-    return code;
+    return cluster.ctl(args).code();
   }
 
   @Test

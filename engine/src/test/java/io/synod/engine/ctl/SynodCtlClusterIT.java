@@ -10,18 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synod.engine.testing.Await;
 import io.synod.engine.testing.ClusterFixture;
 import io.synod.engine.testing.ClusterFixture.NodeProc;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -130,27 +124,8 @@ class SynodCtlClusterIT {
   }
 
   static Run ctl(String... args) {
-    List<String> all = new ArrayList<>();
-    all.add("--api");
-    all.add(
-        cluster.nodes().stream()
-            .filter(NodeProc::alive)
-            .map(n -> "127.0.0.1:" + n.restPort)
-            .collect(Collectors.joining(",")));
-    all.addAll(List.of(args));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        SynodCtl.run(
-            all.toArray(new String[0]),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            new ByteArrayInputStream(new byte[0]),
-            Map.of());
-    Run r =
-        new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    System.out.println("synodctl " + String.join(" ", args) + "\n" + r);
-    return r;
+    ClusterFixture.Ctl c = cluster.ctl(args);
+    return new Run(c.code(), c.out(), c.err());
   }
 
   static boolean writable(NodeProc n) {

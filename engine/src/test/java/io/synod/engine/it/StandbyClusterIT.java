@@ -2,21 +2,13 @@ package io.synod.engine.it;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.synod.engine.ctl.SynodCtl;
 import io.synod.engine.testing.Await;
 import io.synod.engine.testing.ClusterFixture;
 import io.synod.engine.testing.ClusterFixture.NodeProc;
 import io.synod.engine.testing.LogsOnFailure;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -101,28 +93,6 @@ class StandbyClusterIT {
     return c.nodes().stream().filter(NodeProc::alive).toList();
   }
 
-  static String[] ctl(ClusterFixture c, String... args) {
-    List<String> all = new ArrayList<>();
-    all.add("--api");
-    all.add(
-        c.nodes().stream()
-            .filter(NodeProc::alive)
-            .map(n -> "127.0.0.1:" + n.restPort)
-            .collect(Collectors.joining(",")));
-    all.addAll(List.of(args));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code =
-        SynodCtl.run(
-            all.toArray(new String[0]),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new ByteArrayInputStream(new byte[0]),
-            Map.of());
-    String text = out.toString(StandardCharsets.UTF_8);
-    System.out.println("synodctl " + String.join(" ", args) + " -> " + code + "\n" + text);
-    return new String[] {Integer.toString(code), text};
-  }
-
   @Test
   @Order(1)
   void theSiteFollowsMainThroughItsStandbyLeaderAndTakesNoWrites() throws Exception {
@@ -159,8 +129,8 @@ class StandbyClusterIT {
     assertEquals(
         main.node("node1").one("SELECT system_identifier FROM pg_control_system()"),
         sl.one("SELECT system_identifier FROM pg_control_system()"));
-    String[] list = ctl(site, "list");
-    assertTrue(list[1].contains("Standby Leader"), list[1]);
+    ClusterFixture.Ctl list = site.ctl("list");
+    assertTrue(list.out().contains("Standby Leader"), list.toString());
     // a switchover inside a standby cluster is refused with the reason
     int code = site.post(sl.restPort, "/switchover", "{\"leader\": \"" + sl.name + "\"}");
     assertEquals(412, code);
@@ -190,8 +160,8 @@ class StandbyClusterIT {
   @Order(3)
   void promoteClusterMakesTheStandbyLeaderAWritablePrimary() throws Exception {
     NodeProc sl = standbyLeader();
-    String[] r = ctl(site, "promote-cluster", "--force");
-    assertEquals("0", r[0], r[1]);
+    ClusterFixture.Ctl r = site.ctl("promote-cluster", "--force");
+    assertEquals(0, r.code(), r.toString());
     Await.until(SETTLE, sl.name + " to accept writes", sl::writable);
     sl.exec("INSERT INTO dr VALUES (4, 'written on the promoted site')");
     awaitRow(alive(site), 4, "written on the promoted site");
@@ -206,16 +176,15 @@ class StandbyClusterIT {
     NodeProc sitePrimary =
         site.nodes().stream().filter(n -> n.alive() && n.writable()).findFirst().orElseThrow();
     NodeProc m = main.node("node1");
-    String[] r =
-        ctl(
-            main,
+    ClusterFixture.Ctl r =
+        main.ctl(
             "demote-cluster",
             "--host",
             "127.0.0.1",
             "--port",
             Integer.toString(sitePrimary.pgPort),
             "--force");
-    assertEquals("0", r[0], r[1]);
+    assertEquals(0, r.code(), r.toString());
     Await.until(
         SETTLE, "main's node1 to answer /standby-leader", () -> m.status("/standby-leader") == 200);
     sitePrimary.exec("INSERT INTO dr VALUES (5, 'from the site back to main')");
@@ -226,7 +195,8 @@ class StandbyClusterIT {
             .contains(
                 "pg_rewind against the remote primary 127.0.0.1:" + sitePrimary.pgPort + " done"),
         "main's old primary was rewound onto the site's timeline");
-    String[] again = ctl(main, "demote-cluster", "--host", "127.0.0.1", "--force");
-    assertEquals("1", again[0], "already a standby cluster: " + again[1]);
+    ClusterFixture.Ctl again = main.ctl("demote-cluster", "--host", "127.0.0.1", "--force");
+    assertEquals(1, again.code(), "already a standby cluster: " + again);
+    assertTrue(again.err().contains("Cluster is already in the standby mode"), again.toString());
   }
 }

@@ -74,23 +74,20 @@ class ConfigFilesTest {
 
   @Test
   void aNostreamReplicaHasNoConninfoNorSlotButKeepsItsRestoreCommand() {
-    PgOptions d = PgOptions.defaults();
     PgOptions nostream =
         new PgOptions(
-            d.binName(),
-            d.configDir(),
-            d.pgIdent(),
-            d.pgpass(),
-            d.beforeStop(),
-            d.primaryStopTimeout(),
-            d.basebackupArgs(),
-            d.rewindArgs(),
-            d.customConf(),
-            Map.of("restore_command", "cp /archive/%f %p"),
-            15,
-            d.methods(),
-            true,
-            false);
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Map.of("restore_command", "cp /archive/%f %p"),
+                15)
+            .withNoStream(true);
     PgSettings s = settings(Map.of(), new PgSettings.Credentials("postgres", "pw"));
     String conf =
         ConfigFiles.postgresqlConf(

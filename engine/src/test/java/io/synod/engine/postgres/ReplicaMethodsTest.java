@@ -76,22 +76,8 @@ class ReplicaMethodsTest {
 
   private Postgres member(String name, List<String> order, Map<String, Map<String, Object>> m) {
     PgSettings s = fixture.settings(name);
-    PgOptions d = s.options();
     DataMethods methods = new DataMethods(null, null, order, m);
-    PgOptions o =
-        new PgOptions(
-            d.binName(),
-            d.configDir(),
-            d.pgIdent(),
-            d.pgpass(),
-            d.beforeStop(),
-            d.primaryStopTimeout(),
-            d.basebackupArgs(),
-            d.rewindArgs(),
-            d.customConf(),
-            d.recoveryConf(),
-            d.majorVersion(),
-            methods);
+    PgOptions o = s.options().withMethods(methods);
     return fixture.postgres(s.withOptions(o));
   }
 

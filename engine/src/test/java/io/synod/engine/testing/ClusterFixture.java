@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -288,6 +289,44 @@ public final class ClusterFixture implements AutoCloseable {
       throw new IllegalStateException(yml + " has no postgresql section");
     }
     Files.writeString(yml, text.replace("\npostgresql:\n", "\npostgresql:\n" + lines));
+  }
+
+  /** One synodctl run: its exit code and what it printed. */
+  public record Ctl(int code, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+  }
+
+  /**
+   * Runs synodctl in this JVM, as a user would (`synodctl --api NODES ARGS...`), against the REST
+   * APIs of this cluster's live nodes; prints the run for the test log.
+   */
+  public Ctl ctl(String... args) {
+    List<String> all = new ArrayList<>();
+    all.add("--api");
+    all.add(
+        String.join(
+            ",",
+            nodes.stream().filter(NodeProc::alive).map(n -> "127.0.0.1:" + n.restPort).toList()));
+    all.addAll(List.of(args));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code =
+        io.synod.engine.ctl.SynodCtl.run(
+            all.toArray(new String[0]),
+            new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+            new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8),
+            new java.io.ByteArrayInputStream(new byte[0]),
+            Map.of());
+    Ctl r =
+        new Ctl(
+            code,
+            out.toString(java.nio.charset.StandardCharsets.UTF_8),
+            err.toString(java.nio.charset.StandardCharsets.UTF_8));
+    System.out.println("synodctl " + String.join(" ", args) + "\n" + r);
+    return r;
   }
 
   public ClusterFixture startAll() throws IOException {
