@@ -12,6 +12,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,6 +63,8 @@ public final class Postgres implements PgControl, AutoCloseable {
   private volatile PgSettings settings;
   private volatile ReplicaTarget replicaTarget;
   private volatile String replicaProgress;
+  private Instant timelineOf;
+  private int standbyTimeline;
 
   /**
    * While a cluster restored by a custom bootstrap method recovers: its recovery_conf settings
@@ -714,6 +717,24 @@ public final class Postgres implements PgControl, AutoCloseable {
   @Override
   public void createReplica(String host, int port, List<String> methods) {
     bootstrap.createReplica(host, port, Duration.ofHours(1), methods);
+  }
+
+  /**
+   * A standby's timeline as far as it is known: the highest seen since its postmaster started. The
+   * figures SQL gives go back when they should not: the checkpoint's timeline lags a promotion
+   * upstream until the next restartpoint, and the WAL receiver's vanishes with its connection (when
+   * the primary dies), so a standby already on the new timeline would look diverged.
+   */
+  synchronized int standbyTimeline(Instant postmasterStart, int seen) {
+    if (postmasterStart == null) {
+      return seen;
+    }
+    if (!postmasterStart.equals(timelineOf)) {
+      timelineOf = postmasterStart;
+      standbyTimeline = 0;
+    }
+    standbyTimeline = Math.max(standbyTimeline, seen);
+    return standbyTimeline;
   }
 
   /** What a replica creation is doing now ("35% (1.2 of 3.4 GB)"); null when none runs. */

@@ -93,13 +93,13 @@ final class StateReader {
 
   private static PgState running(Postgres pg, boolean exists, boolean empty, long pid) {
     try {
-      return pg.withSharedConnection(SOCKET_TIMEOUT, c -> query(c, exists, empty, pid));
+      return pg.withSharedConnection(SOCKET_TIMEOUT, c -> query(pg, c, exists, empty, pid));
     } catch (SQLException | RuntimeException e) {
       return notAccepting(pg, exists, empty, pid, e);
     }
   }
 
-  private static PgState query(Connection c, boolean exists, boolean empty, long pid)
+  private static PgState query(Postgres pg, Connection c, boolean exists, boolean empty, long pid)
       throws SQLException {
     try (Statement st = c.createStatement()) {
       boolean inRecovery;
@@ -163,6 +163,7 @@ final class StateReader {
             }
           }
         }
+        timeline = pg.standbyTimeline(started, timeline);
       }
       List<PgState.ReplicationRow> rows = new ArrayList<>();
       try (ResultSet rs =
