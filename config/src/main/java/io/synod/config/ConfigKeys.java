@@ -617,7 +617,11 @@ public final class ConfigKeys {
         "",
         "pg_ident.conf lines for every member (a node's own postgresql.pg_ident replaces them)");
     h("bootstrap.dcs.postgresql.use_pg_rewind", "", "rewind a former primary instead of re-clone");
-    h("bootstrap.dcs.postgresql.use_slots", "", "one physical slot per member on the primary");
+    h(
+        "bootstrap.dcs.postgresql.use_slots",
+        "",
+        "one physical slot per member on the primary; false: no slot at all, permanent ones"
+            + " included");
     h(
         "bootstrap.dcs.use_pg_rewind",
         "",

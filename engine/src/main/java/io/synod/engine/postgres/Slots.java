@@ -20,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Physical replication slots on the primary, one per member, named as Patroni names them. Synod
+ * Physical replication slots on the primary, one per member, named as Patroni names them, and the
+ * permanent physical slots of the configuration (logical ones are {@link LogicalSlots}). Synod
  * remembers the slots it created in {@code <dataDir>/synod.slots} and only ever drops those, so
  * slots made by people or other tools are left alone. A copy of that file arriving through
  * pg_basebackup/pg_rewind is harmless: entries for slots that do not exist on this server are
