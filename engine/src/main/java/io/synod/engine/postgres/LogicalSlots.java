@@ -394,12 +394,29 @@ final class LogicalSlots {
   /**
    * The copies worth a restart: the WAL from the slot's restart_lsn is in this server's pg_wal (a
    * replica cloned after the slot was made starts with later WAL, and its copy could never
-   * advance), and it is newer than the copy already here. The others wait (logged once) until the
-   * primary's slot moves on as its consumer confirms changes.
+   * advance), it is newer than the copy already here, and it is not one written before that
+   * PostgreSQL did not load ({@code installed}: slot to the restart_lsn of the copy last written).
+   * The others wait (logged once) until the primary's slot moves on as its consumer confirms
+   * changes.
    */
-  static List<Copy> usable(List<Copy> copies, List<Need> needs, Path pgWal, long segmentSize) {
+  static List<Copy> usable(
+      List<Copy> copies,
+      List<Need> needs,
+      Path pgWal,
+      long segmentSize,
+      Map<String, Long> installed) {
     List<Copy> out = new ArrayList<>();
     for (Copy copy : copies) {
+      if (Long.valueOf(copy.restartLsn()).equals(installed.get(copy.name()))) {
+        // the same copy was written before and PostgreSQL did not load it: restarting again for
+        // it would restart this replica every loop
+        warnOnce(
+            "reload " + copy.name() + " " + copy.restartLsn(),
+            "the copy of logical slot {} written here was not loaded by PostgreSQL (see its log);"
+                + " not restarting again for the same copy",
+            copy.name());
+        continue;
+      }
       long local =
           needs.stream()
               .filter(n -> n.slot().name().equals(copy.name()))

@@ -152,6 +152,18 @@ public final class Postgres implements PgControl, AutoCloseable {
       if (needs.isEmpty() || leaderHost == null) {
         return null;
       }
+      String walLevel = queryValue("SHOW wal_level");
+      if (!"logical".equals(walLevel)) {
+        // PostgreSQL refuses to start with a logical slot below wal_level logical (FATAL)
+        if (slotWarnings.add("wal_level " + walLevel)) {
+          log.warn(
+              "not copying logical slots here: this server runs with wal_level {}, and would not"
+                  + " start with a logical slot (a local postgresql.parameters.wal_level, or a"
+                  + " pending restart?)",
+              walLevel);
+        }
+        return null;
+      }
       try (Connection leader = connect(timeout, leaderHost, leaderPort, "postgres")) {
         copies =
             LogicalSlots.readFromPrimary(
@@ -160,7 +172,9 @@ public final class Postgres implements PgControl, AutoCloseable {
       long segmentSize =
           Long.parseLong(
               queryValue("SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'"));
-      copies = LogicalSlots.usable(copies, needs, dataDir().resolve("pg_wal"), segmentSize);
+      copies =
+          LogicalSlots.usable(
+              copies, needs, dataDir().resolve("pg_wal"), segmentSize, installedSlotCopies);
     } catch (SQLException e) {
       throw new PgException("keeping the permanent logical slots failed: " + e.getMessage(), e);
     }
@@ -173,6 +187,7 @@ public final class Postgres implements PgControl, AutoCloseable {
     closeShared();
     stop(StopMode.FAST, timeout, false);
     LogicalSlots.install(dataDir(), copies);
+    copies.forEach(c -> installedSlotCopies.put(c.name(), c.restartLsn()));
     boolean up = start(timeout);
     runCallback("on_restart", "replica");
     return "copied logical slot(s) "
@@ -180,6 +195,12 @@ public final class Postgres implements PgControl, AutoCloseable {
         + " from the primary and restarted"
         + (up ? "" : " (not accepting connections yet)");
   }
+
+  /** Slot name to the restart_lsn of the copy last written here (not rewritten unchanged). */
+  private final Map<String, Long> installedSlotCopies =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final Set<String> slotWarnings = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @Override
   public Map<String, Long> permanentSlotPositions(PermanentSlots permanent) {

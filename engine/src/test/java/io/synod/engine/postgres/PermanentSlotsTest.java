@@ -86,10 +86,16 @@ class PermanentSlotsTest {
     LogicalSlots.Copy old = new LogicalSlots.Copy("cdc", Lsn.parse("0/4000100"), new byte[0]);
     LogicalSlots.Copy fresh = new LogicalSlots.Copy("cdc", Lsn.parse("0/5000100"), new byte[0]);
     List<LogicalSlots.Need> missing = List.of(new LogicalSlots.Need(cdc, 0));
-    assertEquals(List.of(), LogicalSlots.usable(List.of(old), missing, tmp, seg16), "no WAL");
-    assertEquals(List.of(fresh), LogicalSlots.usable(List.of(fresh), missing, tmp, seg16));
+    Map<String, Long> none = Map.of();
+    assertEquals(List.of(), LogicalSlots.usable(List.of(old), missing, tmp, seg16, none), "no WAL");
+    assertEquals(List.of(fresh), LogicalSlots.usable(List.of(fresh), missing, tmp, seg16, none));
     List<LogicalSlots.Need> stuck = List.of(new LogicalSlots.Need(cdc, Lsn.parse("0/5000100")));
     assertEquals(
-        List.of(), LogicalSlots.usable(List.of(fresh), stuck, tmp, seg16), "nothing newer");
+        List.of(), LogicalSlots.usable(List.of(fresh), stuck, tmp, seg16, none), "nothing newer");
+    assertEquals(
+        List.of(),
+        LogicalSlots.usable(
+            List.of(fresh), missing, tmp, seg16, Map.of("cdc", Lsn.parse("0/5000100"))),
+        "written before and not loaded: no second restart for the same copy");
   }
 }
