@@ -450,12 +450,11 @@ public final class ConfigKeys {
         "postgresql.remove_data_directory_on_rewind_failure",
         "",
         "empty PGDATA and re-clone when pg_rewind fails");
-    wv(
+    h(
         "postgresql.remove_data_directory_on_diverged_timelines",
         "",
-        "not implemented yet: a replica whose timeline diverged and cannot be rewound stays"
-            + " stopped and asks to be reinitialized",
-        "false");
+        "a replica whose timeline diverged and that cannot be rewound (use_pg_rewind off, or"
+            + " pg_rewind failed) removes its data and is copied again");
     h(
         "postgresql.create_replica_methods",
         "",
@@ -551,11 +550,10 @@ public final class ConfigKeys {
         "in synchronous mode (Patroni's rule), stopping a primary that takes longer ends with an"
             + " immediate shutdown, then SIGKILL");
     h("bootstrap.dcs.master_stop_timeout", "", "old name of primary_stop_timeout");
-    wv(
+    h(
         "bootstrap.dcs.check_timeline",
         "",
-        "the leader race does not compare timelines yet",
-        "false");
+        "a replica whose timeline is behind the cluster's does not race for the lock");
     h(
         "bootstrap.dcs.synchronous_mode",
         "",
@@ -594,14 +592,12 @@ public final class ConfigKeys {
         "",
         "slots matching an entry (every given name, type, database, plugin) are never created,"
             + " dropped or advanced by Synod");
-    r(
+    h(
         "bootstrap.dcs.standby_cluster",
         "",
-        "standby clusters are "
-            + NOT_YET
-            + "; the cluster would initdb and run an independent writable primary instead of"
-            + " replicating from the remote one",
-        "{}");
+        "a standby cluster: its leader (the standby leader) replicates from host:port or"
+            + " restore_command and never promotes; removing it promotes (promote-cluster), adding"
+            + " it to a running cluster demotes its primary (demote-cluster)");
     wv(
         "bootstrap.dcs.primary_race_backoff",
         "",

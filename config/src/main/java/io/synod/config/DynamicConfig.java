@@ -106,6 +106,7 @@ public final class DynamicConfig {
   private final int maxTimelinesHistory;
   private final double memberSlotsTtl;
   private final Map<String, Object> standbyCluster;
+  private final StandbyCluster standby;
 
   /** Top-level keys kept verbatim (known but untyped, or unknown). */
   private final Map<String, Object> otherKeys;
@@ -139,6 +140,7 @@ public final class DynamicConfig {
     maxTimelinesHistory = b.maxTimelinesHistory;
     memberSlotsTtl = b.memberSlotsTtl;
     standbyCluster = b.standbyCluster;
+    standby = b.standby;
     otherKeys = Maps.immutableCopy(b.otherKeys);
     otherPostgresql = Maps.immutableCopy(b.otherPostgresql);
     warnings = List.copyOf(b.warnings);
@@ -250,11 +252,13 @@ public final class DynamicConfig {
     parsePostgresql(s, b);
     parseSlots(s, b);
 
-    // Known Patroni keys Synod does not implement yet: warned about (ConfigKeys), kept verbatim.
-    b.standbyCluster = s.mapValue("standby_cluster");
-    if (b.standbyCluster != null) {
-      b.otherKeys.put("standby_cluster", map.get("standby_cluster"));
+    Section standby = s.opaqueSection("standby_cluster");
+    b.standby = StandbyCluster.parse(standby);
+    if (standby.present()) {
+      b.standbyCluster = standby.map();
+      b.otherKeys.put("standby_cluster", map.get("standby_cluster")); // written back as given
     }
+    // Known Patroni keys Synod does not implement yet: warned about (ConfigKeys), kept verbatim.
     if (s.seconds("primary_race_backoff") != null) {
       b.otherKeys.put("primary_race_backoff", map.get("primary_race_backoff"));
     }
@@ -541,9 +545,14 @@ public final class DynamicConfig {
     return seconds(memberSlotsTtl);
   }
 
-  /** {@code standby_cluster} as written, or null (not implemented by Synod yet). */
+  /** {@code standby_cluster} as written, or null. */
   public Map<String, Object> standbyCluster() {
     return standbyCluster;
+  }
+
+  /** The standby cluster this cluster is ({@code standby_cluster}); null: a primary cluster. */
+  public StandbyCluster standby() {
+    return standby;
   }
 
   /**
@@ -650,6 +659,7 @@ public final class DynamicConfig {
     int maxTimelinesHistory;
     double memberSlotsTtl;
     Map<String, Object> standbyCluster;
+    StandbyCluster standby;
     final Map<String, Object> otherKeys = new LinkedHashMap<>();
     final Map<String, Object> otherPostgresql = new LinkedHashMap<>();
     final List<String> warnings = new ArrayList<>();

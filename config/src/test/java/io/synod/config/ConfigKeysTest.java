@@ -219,31 +219,30 @@ class ConfigKeysTest {
     SynodConfig c =
         TestYaml.load(
             TestYaml.MINIMAL.replace(
-                "postgresql:\n",
-                "bootstrap:\n  dcs:\n    synchronous_mode: off\n    check_timeline: false\n"
-                    + "postgresql:\n"));
+                "data_dir: /tmp/pg", "data_dir: /tmp/pg\n  use_unix_socket: false"));
     assertTrue(
         c.warnings().stream().noneMatch(w -> w.contains("not used by Synod")),
         c.warnings().toString());
     SynodConfig on =
         TestYaml.load(
             TestYaml.MINIMAL.replace(
-                "postgresql:\n", "bootstrap:\n  dcs:\n    check_timeline: on\npostgresql:\n"));
+                "data_dir: /tmp/pg", "data_dir: /tmp/pg\n  use_unix_socket: true"));
     assertEquals(
         List.of(
             "node1.yml: "
-                + ConfigKeys.lookup("bootstrap.dcs.check_timeline")
-                    .warning("bootstrap.dcs.check_timeline")),
+                + ConfigKeys.lookup("postgresql.use_unix_socket")
+                    .warning("postgresql.use_unix_socket")),
         on.warnings());
   }
 
   @Test
   void aWarningFromTheDcsConfigKeyNamesTheKeyAsWritten() {
-    DynamicConfig d = DynamicConfig.fromMap(Map.of("check_timeline", true), "dcs: config key");
+    DynamicConfig d = DynamicConfig.fromMap(Map.of("primary_race_backoff", 5), "dcs: config key");
     assertEquals(
         List.of(
             "dcs: config key: "
-                + ConfigKeys.lookup("bootstrap.dcs.check_timeline").warning("check_timeline")),
+                + ConfigKeys.lookup("bootstrap.dcs.primary_race_backoff")
+                    .warning("primary_race_backoff")),
         d.warnings());
   }
 

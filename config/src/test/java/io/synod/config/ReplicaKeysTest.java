@@ -1,6 +1,7 @@
 package io.synod.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -24,36 +25,52 @@ class ReplicaKeysTest {
   }
 
   @Test
-  void aStandbyClusterIsRefusedInTheFileAndThroughTheConfigKey() {
-    List<String> p =
-        problems(
-            """
-            bootstrap:
-              dcs:
-                standby_cluster:
-                  host: 10.0.0.9
-                  port: 5432
-                  primary_slot_name: patroni
-                  create_replica_methods: [basebackup]
-            """);
+  void aStandbyClusterIsTypedInTheFileAndThroughTheConfigKey() {
+    SynodConfig c =
+        TestYaml.load(
+            TestYaml.minimalWith(
+                """
+                bootstrap:
+                  dcs:
+                    standby_cluster:
+                      host: 10.0.0.9
+                      port: 5433
+                      primary_slot_name: patroni
+                      create_replica_methods: [basebackup]
+                      restore_command: cp /archive/%f %p
+                      recovery_min_apply_delay: 5min
+                """));
+    StandbyCluster sc = c.dynamic().standby();
+    assertEquals("10.0.0.9", sc.host());
+    assertEquals(5433, sc.port());
+    assertEquals("patroni", sc.primarySlotName());
+    assertEquals(List.of("basebackup"), sc.createReplicaMethods());
     assertEquals(
-        List.of(
-            refusal("node1.yml", "bootstrap.dcs.standby_cluster", "bootstrap.dcs.standby_cluster")),
-        p);
-    assertTrue(p.get(0).contains("not supported by Synod yet"), p.get(0));
-    assertTrue(p.get(0).contains("independent writable primary"), p.get(0));
+        Map.of("restore_command", "cp /archive/%f %p", "recovery_min_apply_delay", "5min"),
+        sc.recovery());
+    assertEquals(List.of(), c.warnings());
+    assertEquals("the remote primary 10.0.0.9:5433", sc.describe());
     // PATCH /config and the store's config key are typed by the same parser.
+    assertEquals(
+        5432,
+        DynamicConfig.fromMap(Map.of("standby_cluster", Map.of("host", "remote")), "x")
+            .standby()
+            .port());
     ConfigException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             ConfigException.class,
             () ->
                 DynamicConfig.fromMap(
-                    Map.of("standby_cluster", Map.of("host", "remote")), "dcs: config key"));
-    assertEquals(
-        List.of(refusal("dcs: config key", "standby_cluster", "bootstrap.dcs.standby_cluster")),
-        e.problems());
-    assertEquals(
-        Map.of(), DynamicConfig.fromMap(Map.of("standby_cluster", Map.of()), "x").standbyCluster());
+                    Map.of("standby_cluster", Map.of("port", 70000, "hots", "x")),
+                    "dcs: config key"));
+    assertEquals(3, e.problems().size(), e.problems().toString());
+    assertTrue(e.problems().get(0).contains("standby_cluster.hots: unknown standby_cluster key"));
+    assertTrue(e.problems().get(1).contains("standby_cluster.port: 70000 is not a TCP port"));
+    assertTrue(
+        e.problems().get(2).contains("standby_cluster.host: a standby cluster needs host"),
+        e.problems().toString());
+    DynamicConfig none = DynamicConfig.fromMap(Map.of("standby_cluster", Map.of()), "x");
+    assertNull(none.standby(), "an empty section is a primary cluster");
   }
 
   @Test
@@ -165,16 +182,15 @@ class ReplicaKeysTest {
   }
 
   @Test
-  void removingDataOnDivergedTimelinesIsWarnedOnce() {
+  void removingDataOnDivergedTimelinesAndCheckTimelineAreTaken() {
     SynodConfig c =
         TestYaml.load(
             TestYaml.MINIMAL.replace(
-                "data_dir: /tmp/pg",
-                "data_dir: /tmp/pg\n  remove_data_directory_on_diverged_timelines: true"));
-    assertEquals(
-        List.of(
-            TestYaml.notUsed(
-                "node1.yml", "postgresql.remove_data_directory_on_diverged_timelines")),
-        c.warnings());
+                    "data_dir: /tmp/pg",
+                    "data_dir: /tmp/pg\n  remove_data_directory_on_diverged_timelines: true")
+                + "bootstrap:\n  dcs:\n    check_timeline: true\n");
+    assertTrue(c.postgresql().removeDataDirectoryOnDivergedTimelines());
+    assertTrue(c.dynamic().checkTimeline());
+    assertEquals(List.of(), c.warnings());
   }
 }

@@ -60,7 +60,8 @@ final class PgSettingsFactory {
                 cfg.bootstrap().customMethod(),
                 p.createReplicaMethods(),
                 p.replicaMethods()),
-            cfg.tags().nostream());
+            cfg.tags().nostream(),
+            p.removeDataDirectoryOnDivergedTimelines());
     return new PgSettings(
         cfg.name(),
         p.dataDir(),

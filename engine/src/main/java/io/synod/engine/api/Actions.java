@@ -202,6 +202,14 @@ final class Actions {
     if (leader != null && leader.equals(candidate)) {
       throw Body.bad("Switchover target and source are the same");
     }
+    if (isStandbyCluster(c)) {
+      // the standby leader would have to hand over replication from the remote, not promote
+      return Response.text(
+          412,
+          action
+              + " is not possible in a standby cluster yet: promote it first"
+              + " (synodctl promote-cluster), or stop the standby leader to fail over");
+    }
     Member named = candidate == null ? null : c.member(candidate);
     if (named != null && named.isWitness()) { // now or scheduled: it can never lead
       return Response.text(
@@ -572,5 +580,11 @@ final class Actions {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** The store's dynamic configuration has a non-empty standby_cluster. */
+  private static boolean isStandbyCluster(Cluster c) {
+    Object sc = c.config().get("standby_cluster");
+    return sc instanceof java.util.Map<?, ?> m && !m.isEmpty();
   }
 }

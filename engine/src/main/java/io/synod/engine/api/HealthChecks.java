@@ -79,7 +79,15 @@ final class HealthChecks {
     // never sends writes to a node that is still promoting or has just crashed.
     int leader = v.holdsLock() ? 200 : 503;
     int primary = v.holdsLock() && pg.isPrimary() ? 200 : 503;
-    int standbyLeader = 503; // standby clusters are not supported yet
+    // the lock holder of a standby cluster, serving as a standby of the remote primary
+    int standbyLeader =
+        v.holdsLock()
+                && pg.running()
+                && pg.acceptingConnections()
+                && pg.inRecovery()
+                && v.dynamic().standby() != null
+            ? 200
+            : 503;
     boolean sync = v.isSync();
     boolean quorum = v.isQuorum();
 

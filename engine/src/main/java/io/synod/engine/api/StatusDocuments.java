@@ -147,9 +147,10 @@ final class StatusDocuments {
       m.put("name", mem.name());
       String sync = c.syncRole(mem.name());
       boolean witness = mem.isWitness();
+      // Patroni's names: a standby cluster's lock holder is its standby_leader
       String role =
           mem.name().equals(leaderName)
-              ? "leader"
+              ? ("standby_leader".equals(mem.role()) ? "standby_leader" : "leader")
               : witness ? "witness" : sync != null ? sync : "replica";
       m.put("role", role);
       Object rs = mem.data().get("replication_state");
@@ -182,12 +183,14 @@ final class StatusDocuments {
               "pending_restart",
               "pending_restart_reason",
               "scheduled_restart",
-              "tags")) {
+              "tags",
+              "progress")) { // progress: Synod's, a copy's figures while "creating replica"
         if (mem.data().containsKey(k)) {
           m.put(k, mem.data().get(k));
         }
       }
-      if (!role.equals("leader") && !witness) { // a witness has no WAL to lag with
+      // lag is measured against the leader (a witness has no WAL to lag with)
+      if (!role.equals("leader") && !role.equals("standby_leader") && !witness) {
         long cluster = c.optime();
         lag(m, "receive_", lsnOf(mem.data().get("receive_lsn")), cluster);
         lag(m, "replay_", lsnOf(mem.data().get("replay_lsn")), cluster);

@@ -55,6 +55,8 @@ import picocli.CommandLine.ParentCommand;
       ConfigVerbs.ResumeCmd.class,
       ConfigVerbs.EditConfigCmd.class,
       ConfigVerbs.ShowConfigCmd.class,
+      StandbyVerbs.DemoteCmd.class,
+      StandbyVerbs.PromoteCmd.class,
       Views.HistoryCmd.class,
       Actions.RemoveCmd.class,
       Views.VersionCmd.class,

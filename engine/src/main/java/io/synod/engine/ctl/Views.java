@@ -141,8 +141,8 @@ final class Views {
     List<JsonNode> members = SynodCtl.members(c);
     if (topology) {
       List<JsonNode> sorted = new ArrayList<>();
-      members.stream().filter(m -> m.path("role").asText().equals("leader")).forEach(sorted::add);
-      members.stream().filter(m -> !m.path("role").asText().equals("leader")).forEach(sorted::add);
+      members.stream().filter(Views::leads).forEach(sorted::add);
+      members.stream().filter(m -> !leads(m)).forEach(sorted::add);
       members = sorted;
     }
     Map<String, JsonNode> details = new LinkedHashMap<>();
@@ -200,15 +200,19 @@ final class Views {
       JsonNode l = m.get("lag");
       if (l != null && l.isNumber()) {
         lag = Math.round(l.asLong() / 1024.0 / 1024.0);
-      } else if (l != null && !role.equals("leader")) {
+      } else if (l != null && !role.equals("leader") && !role.equals("standby_leader")) {
         lag = l.asText();
       }
       List<Object> row = new ArrayList<>();
       row.add(scope);
-      row.add(topology && !role.equals("leader") ? "+ " + name : name);
+      row.add(
+          topology && !role.equals("leader") && !role.equals("standby_leader")
+              ? "+ " + name
+              : name);
       row.add(host);
       row.add(title(role));
-      row.add(m.path("state").asText(""));
+      String state = m.path("state").asText("");
+      row.add(m.has("progress") ? state + " (" + m.path("progress").asText() + ")" : state);
       row.add(m.has("timeline") ? (Object) m.path("timeline").asLong() : "");
       row.add(lag);
       JsonNode d = details.get(name);
@@ -277,6 +281,12 @@ final class Views {
       // fall through
     }
     return "uninitialized";
+  }
+
+  /** The lock holder: a primary cluster's leader, or a standby cluster's standby leader. */
+  static boolean leads(JsonNode m) {
+    String r = m.path("role").asText();
+    return r.equals("leader") || r.equals("standby_leader");
   }
 
   /** "sync_standby" → "Sync Standby". */

@@ -21,6 +21,12 @@ public enum Action {
    * received WAL past the fork point): stop, pg_rewind, then follow.
    */
   REWIND,
+  /**
+   * This replica's timeline diverged and pg_rewind cannot be used (off, or it failed) and
+   * remove_data_directory_on_diverged_timelines is set: stop PostgreSQL and remove the data
+   * directory, so the next loops copy it again.
+   */
+  REMOVE_DATA,
   /** This node holds the lease but its postmaster is gone: restart it in place as primary. */
   RESTART_PRIMARY,
   /**
@@ -40,6 +46,17 @@ public enum Action {
   FOLLOW,
   /** A planned switchover away from this leader: shut down cleanly, release the lease, follow. */
   STEP_DOWN,
+  /**
+   * A standby cluster's leader (its standby leader): take or renew the lock, replicate from the
+   * remote primary (standby_cluster), start PostgreSQL if it is stopped, and never promote. A
+   * running primary is first stopped cleanly (demote-cluster).
+   */
+  STANDBY_LEADER,
+  /**
+   * A standby cluster with no data yet: win the initialize race and clone the remote primary
+   * (standby_cluster.create_replica_methods) instead of running initdb.
+   */
+  BOOTSTRAP_STANDBY,
   /**
    * The leader drops a switchover/failover request it cannot honour (bad or unhealthy candidate),
    * and renews.

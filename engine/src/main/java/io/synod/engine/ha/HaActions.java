@@ -1,6 +1,7 @@
 package io.synod.engine.ha;
 
 import io.synod.config.DynamicConfig;
+import io.synod.config.StandbyCluster;
 import io.synod.engine.postgres.ControlData;
 import io.synod.engine.postgres.Lsn;
 import io.synod.engine.postgres.PermanentSlots;
@@ -57,8 +58,28 @@ public final class HaActions {
   private volatile boolean rewindFailed;
   private volatile boolean postmasterCrashed;
   private volatile boolean paused;
+
+  /** This node leads a standby cluster (its PostgreSQL is a standby of the remote primary). */
+  private volatile boolean standbyLeading;
+
   private long lastTransferAttempt = System.nanoTime() - TRANSFER_BACKOFF_NANOS;
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+  private final Runnable wakeLoop;
+
+  /**
+   * Copying a database (a clone, a standby cluster's bootstrap) takes as long as the data is large:
+   * it runs here, one at a time, while the loop goes on refreshing the member key and reporting
+   * progress (Patroni's async executor).
+   */
+  private final java.util.concurrent.ExecutorService background =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "synod-background-action");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private volatile String backgroundAction;
 
   public HaActions(
       NodeIdentity id,
@@ -72,6 +93,7 @@ public final class HaActions {
     this.pg = pg;
     this.lead = leadership;
     this.bootstrapDcs = bootstrapDcs;
+    this.wakeLoop = wakeLoop;
     leadership.onLost(
         why -> {
           fenceNow(why);
@@ -89,6 +111,12 @@ public final class HaActions {
    */
   private void fenceNow(String why) {
     lead.lose();
+    if (standbyLeading && !pg.state().isPrimary()) {
+      // a standby cluster's leader takes no writes: nothing to fence, keep replicating
+      standbyLeading = false;
+      LOG.warn("{}; this standby leader keeps replicating as a plain standby", why);
+      return;
+    }
     if (paused) {
       LOG.warn("{}; paused, so PostgreSQL is left running", why);
       return;
@@ -96,6 +124,49 @@ public final class HaActions {
     LOG.warn("{}: stopping PostgreSQL now", why);
     safeStop(StopMode.IMMEDIATE);
     lead.disarmFence();
+  }
+
+  /** What runs in the background now (the loop decides nothing meanwhile); null when idle. */
+  String backgroundAction() {
+    return backgroundAction;
+  }
+
+  /**
+   * Starts {@code work} beside the loop and returns at once; its outcome is logged when it ends and
+   * the loop is woken to look at the result.
+   */
+  private String inBackground(String what, java.util.function.Supplier<String> work) {
+    if (backgroundAction != null) {
+      return "still " + backgroundAction;
+    }
+    backgroundAction = what;
+    try {
+      background.execute(
+          () -> {
+            try {
+              String out = work.get();
+              if (out != null) {
+                LOG.info("{}", out);
+              }
+            } catch (StoreException | PgException e) {
+              LOG.error("{} failed: {}", what, e.getMessage());
+            } catch (RuntimeException e) {
+              LOG.error("{} failed", what, e);
+            } finally {
+              backgroundAction = null;
+              wakeLoop.run();
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      backgroundAction = null;
+      return what + ": not started (the node is stopping)";
+    }
+    return what + ": started beside the HA loop";
+  }
+
+  /** Stops the background runner (a running copy is left to its command's own end). */
+  void shutdownBackground() {
+    background.shutdownNow();
   }
 
   boolean rewindFailed() {
@@ -137,9 +208,15 @@ public final class HaActions {
         case RENEW -> renew(c, s, st, d.sync());
         case BOOTSTRAP -> bootstrap(s);
         case CLAIM_EXISTING -> claimExisting();
-        case CLONE -> cloneFrom(c, d.target());
+        case CLONE ->
+            inBackground(
+                d.target() == null
+                    ? "creating a replica without a leader"
+                    : "creating a replica of " + d.target(),
+                () -> cloneFrom(c, d.target()));
         case START_REPLICA -> startReplica(c, d.target());
         case REWIND -> rewind(c, d.target());
+        case REMOVE_DATA -> removeDivergedData();
         case RESTART_PRIMARY -> restartPrimary(s);
         case RELEASE_LEASE -> releaseLease(d.reason());
         case PROMOTE -> promote(c, s);
@@ -148,6 +225,11 @@ public final class HaActions {
         case DEMOTE -> demote("lost the lease");
         case FOLLOW -> follow(c, d.target());
         case STEP_DOWN -> stepDown(c, d.target(), s);
+        case STANDBY_LEADER -> standbyLeader(c, s, st);
+        case BOOTSTRAP_STANDBY ->
+            inBackground(
+                "bootstrapping the standby cluster from " + s.dynamic().standby().describe(),
+                () -> bootstrapStandby(s));
         case REJECT_FAILOVER -> {
           FailoverRequest f = c.failover();
           store.clearFailover(f == null ? Expect.ANY : Expect.revision(f.revision()));
@@ -349,6 +431,130 @@ public final class HaActions {
     if (to != null) {
       LOG.info(
           "asked Raft peer {} to lead the store, so it does not share a node with the primary", to);
+    }
+  }
+
+  // --- standby cluster ----------------------------------------------------------------------
+
+  /**
+   * The standby leader's cycle: hold the lock (take it after a race), make the remote primary the
+   * source, start PostgreSQL if needed. A primary holding the lock (demote-cluster) is first shut
+   * down cleanly, so it ends on a checkpoint the remote's WAL can continue from; it is never fenced
+   * afterwards, having nothing left to write.
+   */
+  private String standbyLeader(Cluster c, HaSettings s, PgState st) {
+    StandbyCluster sc = s.dynamic().standby();
+    boolean held = lead.valid();
+    if (!(held ? lead.renew() : lead.take())) {
+      if (st.isPrimary()) {
+        return demote("the lock now belongs to " + lead.lastHolder());
+      }
+      return held
+          ? "lost the lock to " + lead.lastHolder()
+          : "lost the leader race to " + lead.lastHolder();
+    }
+    lead.keep(true);
+    StringBuilder out = new StringBuilder();
+    if (st.isPrimary()) {
+      LOG.warn("demote-cluster: stopping the primary to restart it as the standby leader");
+      lead.busyFor(pg.pgCtlTimeout().toMillis() * 2);
+      pg.stop(StopMode.FAST, pg.pgCtlTimeout());
+      lead.disarmFence();
+      out.append("demoted the primary (demote-cluster); ");
+      if (s.useRewind() && sc.host() != null) {
+        // The remote was typically promoted from this cluster's WAL and went its own way: this
+        // data continues its timeline only after pg_rewind ("no rewind required" otherwise).
+        RewindResult r = pg.rewind(sc.host(), sc.port());
+        out.append(
+            r.ok()
+                ? "pg_rewind against " + sc.describe() + " done; "
+                : "pg_rewind against "
+                    + sc.describe()
+                    + " failed ("
+                    + r.detail()
+                    + "): it may not be able to replicate; reinitialize it if so; ");
+      }
+    }
+    standbyLeading = true;
+    boolean changed = pg.configureAsStandbyLeader(sc);
+    if (!pg.isRunning()) {
+      lead.busyFor(REPLICA_START_WAIT.toMillis() + 5_000);
+      boolean ok = pg.start(REPLICA_START_WAIT);
+      pg.runCallback(st.isPrimary() ? "on_role_change" : "on_start", "standby_leader");
+      return out.append(ok ? "started" : "starting")
+          .append(" as the standby leader, replicating from ")
+          .append(sc.describe())
+          .toString();
+    }
+    if (changed) {
+      pg.reload();
+      pg.runCallback("on_role_change", "standby_leader");
+      return "now the standby leader, replicating from " + sc.describe();
+    }
+    // members cascade from the standby leader through their slots here; they read their lag from
+    // its replay position, as from a primary's optime
+    // a standby cannot create logical slots: it keeps the physical permanent ones (Patroni's rule)
+    PermanentSlots permanent = permanentSlots(s).physicalOnly();
+    publishStatus(c, st.walPosition(), slotPositions(st, permanent));
+    if (s.useSlots()) {
+      pg.createOrUpdateSlots(slotMembers(s, c, id.name()), permanent);
+    }
+    return null;
+  }
+
+  /**
+   * A standby cluster's bootstrap: under the lock, the remote primary is cloned (its
+   * create_replica_methods, default pg_basebackup), this node becomes the standby leader, and the
+   * initialize key records the remote's system identifier. No roles are created and post_bootstrap
+   * does not run: the copy is read-only, and its roles are the remote's.
+   */
+  private String bootstrapStandby(HaSettings s) {
+    StandbyCluster sc = s.dynamic().standby();
+    if (!lead.acquire()) {
+      return lead.lastHolder() + " won the bootstrap race";
+    }
+    lead.keep(true);
+    lead.busyFor(CUSTOM_BOOTSTRAP_TIMEOUT.toMillis() + 60_000); // a clone of a large remote
+    try {
+      if (!pg.dataDirectoryEmpty()) {
+        safeStop(StopMode.IMMEDIATE);
+        pg.removeDataDirectory(); // an earlier attempt of ours that did not finish
+      }
+      pg.createReplica(sc.host(), sc.port(), sc.createReplicaMethods());
+      pg.configureAsStandbyLeader(sc);
+      if (!lead.renew()) {
+        throw new PgException("lost the lock while cloning " + sc.describe());
+      }
+      standbyLeading = true;
+      pg.start(REPLICA_START_WAIT);
+      store.setConfig(bootstrapDcs.toMap(), Expect.ABSENT);
+      recordInitialize(pg.sysid());
+      pg.runCallback("on_start", "standby_leader");
+      return "bootstrapped a standby cluster from "
+          + sc.describe()
+          + " (system identifier "
+          + pg.sysid()
+          + "); I am its standby leader";
+    } catch (RuntimeException e) {
+      if (initializedWith(pg.sysid())) {
+        LOG.error(
+            "standby cluster bootstrap step failed after the initialize key was written: {};"
+                + " keeping the data directory",
+            e.getMessage());
+        return "bootstrapped a standby cluster from " + sc.describe();
+      }
+      LOG.error(
+          "standby cluster bootstrap failed: {}; removing the data directory and the lock so it"
+              + " can be retried",
+          e.getMessage());
+      standbyLeading = false;
+      safeStop(StopMode.IMMEDIATE);
+      try {
+        pg.removeDataDirectory();
+      } finally {
+        lead.release();
+      }
+      throw e;
     }
   }
 
@@ -618,6 +824,14 @@ public final class HaActions {
         + (lm == null ? " (no leader yet)" : ", source " + source);
   }
 
+  /** A diverged replica that cannot be rewound: its data goes, the next loops copy it again. */
+  private String removeDivergedData() {
+    safeStop(StopMode.IMMEDIATE);
+    pg.removeDataDirectory();
+    rewindFailed = false;
+    return "removed the data directory of a diverged timeline; it will be copied again";
+  }
+
   private String rewind(Cluster c, String leader) {
     Member lm = c.member(leader);
     if (lm == null || lm.connUrl() == null || !lm.isRunning()) {
@@ -713,6 +927,7 @@ public final class HaActions {
    * never takes writes unfenced, and a slow pre_promote never promotes on an expired lease.
    */
   private String promote(Cluster c, HaSettings s) {
+    standbyLeading = false; // promote-cluster: from here on a primary, fenced like any other
     if (!lead.valid() && !lead.renew()) {
       return "not promoting: the lock belongs to " + lead.lastHolder();
     }

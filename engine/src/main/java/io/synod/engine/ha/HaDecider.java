@@ -1,5 +1,6 @@
 package io.synod.engine.ha;
 
+import io.synod.config.StandbyCluster;
 import io.synod.store.cluster.Cluster;
 import io.synod.store.cluster.FailoverRequest;
 import io.synod.store.cluster.Member;
@@ -148,6 +149,14 @@ public final class HaDecider {
                 + " ms for members that bring a data directory before the bootstrap race");
       }
     }
+    StandbyCluster sc = in.settings().dynamic().standby();
+    if ((pg.dataDirEmpty() || iLead) && sc != null) {
+      return Decision.of(
+          Action.BOOTSTRAP_STANDBY,
+          "bootstrapping a standby cluster: cloning "
+              + sc.describe()
+              + (iLead ? " again (my earlier attempt did not finish)" : ""));
+    }
     if (pg.dataDirEmpty() || iLead) {
       return Decision.of(
           Action.BOOTSTRAP,
@@ -204,6 +213,13 @@ public final class HaDecider {
       if (release != null) {
         return release;
       }
+      StandbyCluster sc = in.settings().dynamic().standby();
+      if (sc != null) {
+        return Decision.of(
+            Action.STANDBY_LEADER,
+            "postmaster is not running; starting it as the standby leader, replicating from "
+                + sc.describe());
+      }
       return Decision.of(
           Action.RESTART_PRIMARY,
           "postmaster is not running; restarting it in place while I hold the lease ("
@@ -216,6 +232,13 @@ public final class HaDecider {
     if (leader != null && !iLead) {
       if (Timelines.wasPrimary(pg) && in.settings().useRewind()) {
         if (in.rewindFailed()) {
+          if (in.removeOnDivergedTimelines()) {
+            return Decision.of(
+                Action.REMOVE_DATA,
+                leader,
+                "pg_rewind failed earlier: removing my data directory to copy it again"
+                    + " (remove_data_directory_on_diverged_timelines)");
+          }
           return Decision.of(
               Action.NONE,
               leader,
@@ -283,6 +306,14 @@ public final class HaDecider {
 
   private static Decision primary(HaInput in, Cluster c, String leader, boolean iLead) {
     LocalPg pg = in.pg();
+    StandbyCluster sc = in.settings().dynamic().standby();
+    if (iLead && sc != null && !c.paused()) {
+      return Decision.of(
+          Action.STANDBY_LEADER,
+          "demote-cluster: this is a standby cluster now; stopping the primary and restarting it"
+              + " as the standby leader, replicating from "
+              + sc.describe());
+    }
     if (iLead) {
       return LeaderRace.leaderCycle(in, c);
     }
@@ -325,15 +356,61 @@ public final class HaDecider {
     return up.equals(leader) ? "" : ", streaming from " + up + " (replicatefrom)";
   }
 
+  /**
+   * The standby leader's loop: keep the lock and replicate from the remote primary. A switchover or
+   * failover request inside a standby cluster is dropped with the reason (not supported yet).
+   */
+  private static Decision standbyLeader(HaInput in, Cluster c, StandbyCluster sc) {
+    FailoverRequest f = c.failover();
+    if (f != null && !c.paused()) {
+      return Decision.of(
+          Action.REJECT_FAILOVER,
+          "rejecting the switchover/failover request: not supported in a standby cluster yet"
+              + " (promote-cluster first)");
+    }
+    LocalPg pg = in.pg();
+    String source = sc.describe();
+    if (!source.equals(pg.following())) {
+      return Decision.of(
+          Action.STANDBY_LEADER,
+          "I hold the lease in a standby cluster: replicating from "
+              + source
+              + " as its standby"
+              + " leader");
+    }
+    String health =
+        pg.streaming() || sc.host() == null
+            ? ""
+            : ", not streaming for " + in.notStreamingMs() + " ms";
+    return Decision.of(
+        Action.STANDBY_LEADER,
+        "no action: I am "
+            + in.me()
+            + ", the standby leader with the lease, replicating from "
+            + source
+            + health);
+  }
+
   /** A running standby that accepts connections. */
   private static Decision standby(HaInput in, Cluster c, String leader, boolean iLead) {
     LocalPg pg = in.pg();
     String me = in.me();
+    StandbyCluster sc = in.settings().dynamic().standby();
+    if (iLead && sc != null) {
+      return standbyLeader(in, c, sc);
+    }
     if (iLead) {
       return Decision.of(Action.PROMOTE, "I hold the lease and run as a standby: promoting");
     }
     if (leader == null) {
-      return LeaderRace.race(in, c);
+      Decision d = LeaderRace.race(in, c);
+      if (sc != null && d.action() == Action.TAKE_LEASE_AND_PROMOTE) {
+        // a standby cluster's new leader replicates from the remote primary; nothing promotes
+        return Decision.of(
+            Action.STANDBY_LEADER,
+            d.reason() + " as the standby leader (standby cluster: no promotion)");
+      }
+      return d;
     }
     String up = source(in, c, leader);
     if (!up.equals(pg.following())) {
@@ -378,13 +455,20 @@ public final class HaDecider {
               + fork
               + "): I cannot follow "
               + leader;
-      if (!in.settings().useRewind()) {
-        return Decision.of(
-            Action.NONE, leader, why + "; use_pg_rewind is off: reinitialize this member");
-      }
-      if (in.rewindFailed()) {
-        return Decision.of(
-            Action.NONE, leader, why + "; pg_rewind failed earlier: reinitialize this member");
+      if (!in.settings().useRewind() || in.rewindFailed()) {
+        String cannot =
+            !in.settings().useRewind() ? "use_pg_rewind is off" : "pg_rewind failed earlier";
+        if (in.removeOnDivergedTimelines()) {
+          return Decision.of(
+              Action.REMOVE_DATA,
+              leader,
+              why
+                  + "; "
+                  + cannot
+                  + ": removing my data directory to copy it again"
+                  + " (remove_data_directory_on_diverged_timelines)");
+        }
+        return Decision.of(Action.NONE, leader, why + "; " + cannot + ": reinitialize this member");
       }
       return Decision.of(Action.REWIND, leader, why + ": pg_rewind, then follow it");
     }

@@ -141,9 +141,10 @@ public final class HaEvents {
       case TAKE_LEASE -> o.startsWith("demoted") ? "demotion" : "leader-race";
       case DEMOTE, RELEASE_LEASE -> "demotion";
       case STEP_DOWN, REJECT_FAILOVER -> "switchover";
-      case REWIND -> "rewind";
+      case REWIND, REMOVE_DATA -> "rewind";
       case CLONE -> "clone";
-      case BOOTSTRAP, CLAIM_EXISTING -> "bootstrap";
+      case BOOTSTRAP, CLAIM_EXISTING, BOOTSTRAP_STANDBY -> "bootstrap";
+      case STANDBY_LEADER -> o.isEmpty() ? (unlocked ? "leader-race" : null) : "standby-leader";
       case START_REPLICA, FOLLOW, RESTART_PRIMARY -> "replica";
       case NONE, RENEW -> {
         if (o.startsWith("demoted")) {

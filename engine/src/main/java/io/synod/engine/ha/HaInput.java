@@ -26,6 +26,8 @@ import java.util.Map;
  * @param noStream this node's tags.nostream: it replays WAL from the archive only
  * @param cloneWithoutLeader a create_replica_methods entry has no_leader: an empty member may
  *     create its data while no leader runs (restoring a backup)
+ * @param removeOnDivergedTimelines remove_data_directory_on_diverged_timelines: a replica that
+ *     diverged and cannot be rewound removes its data to be copied again
  */
 public record HaInput(
     String me,
@@ -47,7 +49,8 @@ public record HaInput(
     boolean witness,
     String replicateFrom,
     boolean noStream,
-    boolean cloneWithoutLeader) {
+    boolean cloneWithoutLeader,
+    boolean removeOnDivergedTimelines) {
 
   /** A database node's input, streaming from the leader. */
   public HaInput(
@@ -87,6 +90,7 @@ public record HaInput(
         false,
         null,
         false,
+        false,
         false);
   }
 
@@ -115,6 +119,7 @@ public record HaInput(
         0,
         true,
         null,
+        false,
         false,
         false);
   }

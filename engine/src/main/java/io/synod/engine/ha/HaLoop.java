@@ -57,6 +57,10 @@ public final class HaLoop implements Runnable {
   private volatile ManualRequests manual;
   private volatile Consumer<String> onFatal = msg -> {};
   private long leaderPgDownSince;
+
+  /** The last PostgreSQL state read, shown while a background copy runs. */
+  private volatile PgState lastState;
+
   private long notStreamingSince;
   private long unlockedSince;
 
@@ -137,6 +141,7 @@ public final class HaLoop implements Runnable {
 
   public void stop() {
     running = false;
+    actions.shutdownBackground(); // a copy in progress is killed, not left writing after us
     wakeUp();
   }
 
@@ -162,7 +167,12 @@ public final class HaLoop implements Runnable {
       m.runPending();
     }
     long now = System.nanoTime();
+    String background = actions.backgroundAction();
+    if (background != null) {
+      return whileInBackground(background, now);
+    }
     PgState pgState = pg.state();
+    lastState = pgState;
     Cluster cluster = null;
     String storeError = null;
     try {
@@ -176,7 +186,7 @@ public final class HaLoop implements Runnable {
     HaSettings s = live.get();
     actions.observe(cluster);
     LocalPg local = localView(pgState);
-    track(cluster, local, now);
+    track(cluster, local, now, s);
     Map<String, PeerStatus> peers = null;
     if (cluster != null
         && cluster.isUnlocked()
@@ -208,7 +218,8 @@ public final class HaLoop implements Runnable {
             false,
             Member.replicateFrom(id.tags()),
             Member.noStream(id.tags()),
-            pg.canCloneWithoutLeader());
+            pg.canCloneWithoutLeader(),
+            pg.removeDataOnDivergedTimelines());
     Decision d = HaDecider.decide(in);
     reasons.log(d.reason(), now);
     if (leavesPrimary(d.action()) && pgState.isPrimary()) {
@@ -227,12 +238,54 @@ public final class HaLoop implements Runnable {
         ms(unlockedSince, System.nanoTime()));
     PgState after = d.action() == Action.NONE || d.action() == Action.RENEW ? pgState : pg.state();
     String role = MemberData.role(after);
+    if ("replica".equals(role) && lead.valid() && s.dynamic().standby() != null) {
+      role = MemberData.STANDBY_LEADER; // Patroni's role for a standby cluster's leader
+    }
     String state = MemberData.state(after, actions.postmasterCrashed());
     if (cluster != null || storeError == null) {
       touchMember(after, role, state, cluster, s);
     }
     lead.loopAlive();
     publish(after, cluster, storeError, d, role, state);
+    return cluster;
+  }
+
+  /**
+   * A loop while a copy runs in the background: no decision (the data directory is half-written),
+   * but the member key stays fresh, saying "creating replica" with the copy's figures, so the
+   * member does not vanish from the cluster however long the copy takes.
+   */
+  private Cluster whileInBackground(String what, long now) {
+    Cluster cluster = null;
+    String storeError = null;
+    try {
+      cluster = store.load(ReadMode.LINEARIZABLE);
+      dcsLastSeen = Instant.now();
+      lastKnownPaused = cluster.paused();
+      refreshSettings(cluster);
+    } catch (StoreException e) {
+      storeError = e.kind() + ": " + e.getMessage();
+    }
+    HaSettings s = live.get();
+    actions.observe(cluster);
+    String progress = pg.replicaProgress();
+    Decision d =
+        Decision.of(
+            Action.NONE,
+            "running in the background: " + what + (progress == null ? "" : ", " + progress));
+    reasons.log(d.reason(), now);
+    PgState last = lastState != null ? lastState : pg.state();
+    String state = MemberData.CREATING_REPLICA;
+    if (cluster != null || storeError == null) {
+      Map<String, Object> data =
+          MemberData.build(id, last, "uninitialized", state, cluster != null && cluster.paused());
+      if (progress != null) {
+        data.put("progress", progress); // Synod's own field
+      }
+      refreshMember(data, cluster, s);
+    }
+    lead.loopAlive();
+    publish(last, cluster, storeError, d, "uninitialized", state);
     return cluster;
   }
 
@@ -262,7 +315,10 @@ public final class HaLoop implements Runnable {
   /** Refreshes this node's member key ({@link MemberKey}); a duplicate name stops the loop. */
   private void touchMember(PgState after, String role, String state, Cluster c, HaSettings s) {
     boolean paused = c != null && c.paused();
-    Map<String, Object> data = MemberData.build(id, after, role, state, paused);
+    refreshMember(MemberData.build(id, after, role, state, paused), c, s);
+  }
+
+  private void refreshMember(Map<String, Object> data, Cluster c, HaSettings s) {
     String fatal = memberKey.refresh(data, c == null || c.member(id.name()) != null, s.ttl());
     if (fatal != null) {
       running = false;
@@ -271,9 +327,10 @@ public final class HaLoop implements Runnable {
   }
 
   /** The durations the decider needs, from this loop's observations. */
-  private void track(Cluster c, LocalPg local, long now) {
+  private void track(Cluster c, LocalPg local, long now, HaSettings s) {
     boolean leading = c != null && c.leader() != null && c.leader().name().equals(id.name());
-    boolean primaryUp = local.isPrimary();
+    // a standby cluster's leader serves as a standby: that is "up" for primary_start_timeout
+    boolean primaryUp = local.isPrimary() || (s.dynamic().standby() != null && local.isStandby());
     leaderPgDownSince = leading && !primaryUp ? since(leaderPgDownSince, now) : 0;
     boolean standby = local.running() && local.inRecovery();
     notStreamingSince = standby && !local.streaming() ? since(notStreamingSince, now) : 0;

@@ -196,6 +196,16 @@ final class LeaderRace {
           "the lock is free but I am not a failover candidate (nofailover or failover_priority <="
               + " 0)");
     }
+    int clusterTl = Timelines.clusterTimeline(c.history());
+    if (in.settings().dynamic().checkTimeline() && clusterTl > 0 && pg.timeline() < clusterTl) {
+      return Decision.of(
+          Action.NONE,
+          "the lock is free but my timeline "
+              + pg.timeline()
+              + " is behind the cluster's ("
+              + clusterTl
+              + "): not racing (check_timeline)");
+    }
     Decision wait = awaitCheckpoint(in, c, stepped);
     if (wait != null) {
       return wait;

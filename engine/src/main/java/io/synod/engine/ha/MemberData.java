@@ -51,6 +51,12 @@ final class MemberData {
     return m;
   }
 
+  /** Patroni's state of a member whose data is being copied. */
+  static final String CREATING_REPLICA = "creating replica";
+
+  /** The leader of a standby cluster, in its member key and /patroni (Patroni's name). */
+  static final String STANDBY_LEADER = "standby_leader";
+
   /** A witness's role, in its member key and /patroni. */
   static final String WITNESS = "witness";
 

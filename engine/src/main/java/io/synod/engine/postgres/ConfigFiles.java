@@ -196,7 +196,18 @@ final class ConfigFiles {
           target.leaderName() != null
               ? target.leaderName().replaceAll("[\\r\\n]", " ")
               : "the leader";
-      if (s.options().noStream()) {
+      if (target.remote() != null) {
+        // the standby leader of a standby cluster: the remote's slot and recovery settings
+        b.append("\n# standby leader settings: this node replicates from ")
+            .append(source)
+            .append(" (standby_cluster)\n");
+        if (target.host() != null) {
+          setting(b, "primary_conninfo", primaryConninfo(s, target, passfile));
+        }
+        if (target.remote().primarySlotName() != null) {
+          setting(b, "primary_slot_name", target.remote().primarySlotName());
+        }
+      } else if (s.options().noStream()) {
         // tags.nostream: WAL only from restore_command (postgresql.recovery_conf / parameters)
         b.append("\n# standby settings: this node follows ")
             .append(source)
@@ -221,9 +232,16 @@ final class ConfigFiles {
                   extra.put(key, v);
                 }
               });
+      if (target != null && target.remote() != null) {
+        extra.keySet().removeAll(target.remote().recovery().keySet()); // the remote's win
+      }
       if (!extra.isEmpty()) {
         b.append("\n# postgresql.recovery_conf\n");
         extra.forEach((k, v) -> setting(b, k, v));
+      }
+      if (target != null && target.remote() != null && !target.remote().recovery().isEmpty()) {
+        b.append("\n# standby_cluster recovery settings\n");
+        new TreeMap<>(target.remote().recovery()).forEach((k, v) -> setting(b, k, v));
       }
     }
     if (bootstrapRecovery != null && !bootstrapRecovery.isEmpty()) {

@@ -71,6 +71,11 @@ public record PermanentSlots(List<Slot> wanted, List<Map<?, ?>> ignore) {
     return wanted.stream().filter(Slot::logical).toList();
   }
 
+  /** The same without the logical slots (for a standby leader, which cannot create them). */
+  public PermanentSlots physicalOnly() {
+    return new PermanentSlots(physical(), ignore);
+  }
+
   /** Whether a slot of this name, type, database and plugin matches an ignore_slots entry. */
   public boolean ignored(String name, String type, String database, String plugin) {
     return ignored(ignore, name, type, database, plugin);

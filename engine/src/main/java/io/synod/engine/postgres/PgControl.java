@@ -76,6 +76,26 @@ public interface PgControl {
    */
   void createReplica(String host, int port);
 
+  /** {@link #createReplica(String, int)} with these methods instead of create_replica_methods. */
+  default void createReplica(String host, int port, java.util.List<String> methods) {
+    createReplica(host, port);
+  }
+
+  /** The standby leader's replication source: the standby cluster's remote primary. */
+  default boolean configureAsStandbyLeader(io.synod.config.StandbyCluster sc) {
+    return configureAsReplica(sc.host(), sc.port(), sc.describe());
+  }
+
+  /** What a running replica creation is doing ("35% (1.2 of 3.4 GB)"); null when none runs. */
+  default String replicaProgress() {
+    return null;
+  }
+
+  /** remove_data_directory_on_diverged_timelines: copy a diverged replica again. */
+  default boolean removeDataOnDivergedTimelines() {
+    return false;
+  }
+
   /** Some create_replica_methods entry works without a leader (no_leader: true). */
   default boolean canCloneWithoutLeader() {
     return false;

@@ -32,6 +32,8 @@ import java.util.Map;
  * @param methods bootstrap.method and create_replica_methods ({@link DataMethods})
  * @param noStream Patroni's {@code tags.nostream}: as a replica, no primary_conninfo and no slot;
  *     WAL comes from restore_command (the archive) only
+ * @param removeOnDivergedTimelines {@code remove_data_directory_on_diverged_timelines}: a replica
+ *     whose timeline diverged and that cannot be rewound is copied again
  */
 public record PgOptions(
     Map<String, String> binName,
@@ -46,7 +48,8 @@ public record PgOptions(
     Map<String, String> recoveryConf,
     int majorVersion,
     DataMethods methods,
-    boolean noStream) {
+    boolean noStream,
+    boolean removeOnDivergedTimelines) {
 
   public PgOptions {
     binName =
@@ -93,6 +96,7 @@ public record PgOptions(
         recoveryConf,
         majorVersion,
         methods,
+        false,
         false);
   }
 

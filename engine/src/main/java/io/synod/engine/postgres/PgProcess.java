@@ -71,6 +71,18 @@ public final class PgProcess {
     return run(asPostgres(command), env, timeout, true);
   }
 
+  /**
+   * {@link #runPg} that hands each new line of the command's stderr to {@code stderrLines} about
+   * once a second while it runs (pg_basebackup --progress reports there).
+   */
+  public static Result runPg(
+      List<String> command,
+      Map<String, String> env,
+      Duration timeout,
+      java.util.function.Consumer<String> stderrLines) {
+    return run(asPostgres(command), env, timeout, true, stderrLines);
+  }
+
   /** Runs a command as the JVM's user (callbacks, scripts). */
   public static Result run(List<String> command, Map<String, String> env, Duration timeout) {
     return run(command, env, timeout, false);
@@ -88,6 +100,15 @@ public final class PgProcess {
 
   private static Result run(
       List<String> command, Map<String, String> env, Duration timeout, boolean pg) {
+    return run(command, env, timeout, pg, null);
+  }
+
+  private static Result run(
+      List<String> command,
+      Map<String, String> env,
+      Duration timeout,
+      boolean pg,
+      java.util.function.Consumer<String> stderrLines) {
     Path out = null;
     Path err = null;
     try {
@@ -117,7 +138,10 @@ public final class PgProcess {
       }
       boolean done;
       try {
-        done = p.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        done =
+            stderrLines == null
+                ? p.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)
+                : waitWatching(p, timeout, err, stderrLines);
       } catch (InterruptedException ex) {
         killTree(p.toHandle());
         Thread.currentThread().interrupt();
@@ -139,6 +163,32 @@ public final class PgProcess {
     } finally {
       deleteQuietly(out);
       deleteQuietly(err);
+    }
+  }
+
+  /** Waits like Process.waitFor, passing new complete stderr lines on about once a second. */
+  private static boolean waitWatching(
+      Process p, Duration timeout, Path err, java.util.function.Consumer<String> lines)
+      throws InterruptedException, IOException {
+    long deadline = System.nanoTime() + Math.max(1, timeout.toMillis()) * 1_000_000L;
+    long offset = 0;
+    while (true) {
+      long left = deadline - System.nanoTime();
+      boolean done = p.waitFor(Math.max(0, Math.min(left, 1_000_000_000L)), TimeUnit.NANOSECONDS);
+      String fresh = readFrom(err, offset);
+      int end = Math.max(fresh.lastIndexOf('\n'), fresh.lastIndexOf('\r'));
+      if (end >= 0) {
+        String complete = fresh.substring(0, end + 1);
+        offset += complete.getBytes(StandardCharsets.UTF_8).length;
+        for (String line : complete.split("[\r\n]+")) {
+          if (!line.isBlank()) {
+            lines.accept(line.strip());
+          }
+        }
+      }
+      if (done || left <= 0) {
+        return done;
+      }
     }
   }
 

@@ -129,6 +129,7 @@ class HaDeciderTest {
     String replicateFrom;
     boolean noStream;
     boolean cloneWithoutLeader;
+    boolean removeOnDiverged;
 
     I(String me, Cluster c, LocalPg pg) {
       this.me = me;
@@ -167,7 +168,8 @@ class HaDeciderTest {
           witness,
           replicateFrom,
           noStream,
-          cloneWithoutLeader);
+          cloneWithoutLeader,
+          removeOnDiverged);
     }
   }
 
@@ -624,6 +626,53 @@ class HaDeciderTest {
     Decision d = HaDecider.decide(i.build());
     expect(Action.NONE, d);
     assertTrue(d.reason().contains("reinitialize"), d.reason());
+  }
+
+  @Test
+  void aDivergedStandbyThatCannotBeRewoundIsCopiedAgainWhenConfigured() {
+    I i = new I("node2", forkedAt(1000).build(), notStreaming(1, 1500, "node1"));
+    i.notStreamingMs = 60_000;
+    i.rewindFailed = true;
+    i.removeOnDiverged = true;
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.REMOVE_DATA, d);
+    assertTrue(d.reason().contains("remove_data_directory_on_diverged_timelines"), d.reason());
+    // use_pg_rewind off: the same
+    I off = new I("node2", forkedAt(1000).build(), notStreaming(1, 1500, "node1"));
+    off.notStreamingMs = 60_000;
+    off.removeOnDiverged = true;
+    off.settings =
+        new HaSettings(
+            SETTINGS.ttl(),
+            SETTINGS.loopWait(),
+            SETTINGS.retryTimeout(),
+            MAX_LAG,
+            false,
+            true,
+            SETTINGS.primaryStartTimeout(),
+            SETTINGS.dynamic());
+    d = HaDecider.decide(off.build());
+    expect(Action.REMOVE_DATA, d);
+    assertTrue(d.reason().contains("use_pg_rewind is off"), d.reason());
+    // a stopped former primary whose rewind failed
+    I stoppedOne = new I("node2", forkedAt(1000).build(), stopped(true));
+    stoppedOne.rewindFailed = true;
+    stoppedOne.removeOnDiverged = true;
+    expect(Action.REMOVE_DATA, HaDecider.decide(stoppedOne.build()));
+  }
+
+  @Test
+  void withCheckTimelineAReplicaBehindTheClustersTimelineDoesNotRace() {
+    C c = new C().members("node1", "node2");
+    c.history = List.of(List.of(1, 1000L, "no recovery target specified", "t", "node1"));
+    Map<String, PeerStatus> peers = Map.of();
+    I i = new I("node2", c.build(), notStreaming(1, 900, null)).peers(peers);
+    i.settings = settings(DynamicConfig.fromMap(Map.of("check_timeline", true), "test"));
+    Decision d = HaDecider.decide(i.build());
+    expect(Action.NONE, d);
+    assertTrue(d.reason().endsWith("not racing (check_timeline)"), d.reason());
+    i.settings = SETTINGS; // off (Patroni's default): the same replica may race
+    expect(Action.TAKE_LEASE_AND_PROMOTE, HaDecider.decide(i.build()));
   }
 
   @Test

@@ -99,9 +99,64 @@ class ReplicaSourcesIT {
             + script
             + "\n"
             + "    stanza: it\n");
-    cluster.startAll();
+    // node4's clone is slowed down (and the leader given some data) so that it lasts several
+    // lease periods: the first test watches it from the outside
+    cluster.addToPostgresql("node4", "  basebackup:\n    max-rate: 3M\n");
+    for (String n : List.of("node1", "node2", "node3")) {
+      cluster.node(n).start();
+    }
     Await.until(FORM, "node1 to accept writes", () -> cluster.node("node1").writable());
     cluster.node("node1").exec("CREATE TABLE IF NOT EXISTS t (id int primary key, v text)");
+    cluster
+        .node("node1")
+        .exec(
+            "CREATE TABLE filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 80000) g");
+  }
+
+  @Test
+  @Order(0)
+  void node4sLongCloneRunsBesideTheLoopAndStaysListedWithItsProgress() throws Exception {
+    NodeProc node1 = cluster.node("node1");
+    NodeProc node4 = cluster.node("node4");
+    node4.start();
+    Set<String> states = new TreeSet<>();
+    Set<String> progress = new TreeSet<>();
+    int seen = 0;
+    int missingAfterSeen = 0;
+    long deadline = System.nanoTime() + FORM.toNanos();
+    while (!isStandby(node4) && System.nanoTime() < deadline) {
+      JsonNode c = ClusterFixture.get(node1.restPort, "/cluster");
+      JsonNode me = null;
+      Iterable<JsonNode> members = c == null ? List.of() : iterable(c.path("members"));
+      for (JsonNode m : members) {
+        if (m.path("name").asText().equals("node4")) {
+          me = m;
+        }
+      }
+      if (me == null) {
+        missingAfterSeen += seen > 0 ? 1 : 0;
+      } else {
+        seen++;
+        states.add(me.path("state").asText());
+        if (me.has("progress")) {
+          progress.add(me.path("progress").asText());
+        }
+      }
+      Thread.sleep(200);
+    }
+    System.out.println("node4 states " + states + ", progress " + progress);
+    assertTrue(states.contains("creating replica"), "states seen: " + states);
+    assertTrue(
+        progress.stream().anyMatch(p -> p.matches("\\d+% \\(.* of .*\\)")), progress.toString());
+    assertTrue(progress.size() >= 2, "the figures move while it copies: " + progress);
+    assertEquals(0, missingAfterSeen, "node4's member key never expired during its clone");
+    assertTrue(
+        Files.readString(node4.log()).contains("creating replica: pg_basebackup"),
+        "the log shows the figures");
+  }
+
+  static Iterable<JsonNode> iterable(JsonNode arr) {
+    return arr::elements;
   }
 
   @AfterAll

@@ -89,7 +89,8 @@ class ConfigFilesTest {
             Map.of("restore_command", "cp /archive/%f %p"),
             15,
             d.methods(),
-            true);
+            true,
+            false);
     PgSettings s = settings(Map.of(), new PgSettings.Credentials("postgres", "pw"));
     String conf =
         ConfigFiles.postgresqlConf(
