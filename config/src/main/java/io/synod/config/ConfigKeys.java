@@ -580,18 +580,18 @@ public final class ConfigKeys {
         "",
         "how long a stopped member's replication slot is kept (30 min)");
     String slots =
-        "permanent replication slots are "
-            + NOT_YET
-            + "; they would not be created or kept through a failover, and a consumer would lose"
-            + " WAL or changes";
-    r("bootstrap.dcs.slots", "", slots, "{}");
-    r("bootstrap.dcs.permanent_replication_slots", "", "old name of slots: " + slots, "{}");
-    r("bootstrap.dcs.permanent_slots", "", "old name of slots: " + slots, "{}");
+        "permanent slots, {name: {type: physical}} or {type: logical, database, plugin}: created on"
+            + " the primary, kept on replicas at the leader's positions (logical ones copied from"
+            + " the primary, then advanced), so they survive failover; logical ones need"
+            + " postgresql.parameters.wal_level: logical and turn hot_standby_feedback on";
+    h("bootstrap.dcs.slots", "", slots);
+    h("bootstrap.dcs.permanent_replication_slots", "", "old name of slots: " + slots);
+    h("bootstrap.dcs.permanent_slots", "", "old name of slots: " + slots);
     h(
         "bootstrap.dcs.ignore_slots",
         "",
-        "Synod drops only the member slots it created itself (recorded in PGDATA/synod.slots), so"
-            + " these slots, like every other, are left alone");
+        "slots matching an entry (every given name, type, database, plugin) are never created,"
+            + " dropped or advanced by Synod");
     h(
         "bootstrap.dcs.standby_cluster",
         "",
@@ -613,7 +613,11 @@ public final class ConfigKeys {
         "",
         "pg_ident.conf lines for every member (a node's own postgresql.pg_ident replaces them)");
     h("bootstrap.dcs.postgresql.use_pg_rewind", "", "rewind a former primary instead of re-clone");
-    h("bootstrap.dcs.postgresql.use_slots", "", "one physical slot per member on the primary");
+    h(
+        "bootstrap.dcs.postgresql.use_slots",
+        "",
+        "one physical slot per member on the primary; false: no slot at all, permanent ones"
+            + " included");
     h(
         "bootstrap.dcs.use_pg_rewind",
         "",

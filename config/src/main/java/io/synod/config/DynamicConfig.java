@@ -368,6 +368,10 @@ public final class DynamicConfig {
       for (Map.Entry<String, Object> e : b.slots.entrySet()) {
         String slotPath = key + "." + e.getKey();
         Object v = e.getValue();
+        if (!e.getKey().matches("[a-z0-9_]{1,63}")) {
+          // PostgreSQL's own rule for slot names; Patroni skips such a slot with an error log
+          s.error(slotPath, "a slot name is 1 to 63 characters of a-z, 0-9 and _");
+        }
         if (v == null) {
           continue; // physical slot with defaults
         }
@@ -383,6 +387,18 @@ public final class DynamicConfig {
         } else if ("logical".equals(type)
             && (m.get("database") == null || m.get("plugin") == null)) {
           s.error(slotPath, "a logical slot needs database and plugin");
+        } else if ("logical".equals(type) && !walLevelLogical(b.parameters)) {
+          // Refused rather than set: wal_level needs a restart of the primary, which a config
+          // change must not do behind the DBA's back, and a slot that is never created would
+          // fail silently.
+          s.error(
+              slotPath,
+              "a logical slot needs postgresql.parameters.wal_level: logical in the dynamic"
+                  + " configuration (it is "
+                  + (b.parameters == null || b.parameters.get("wal_level") == null
+                      ? "not set, so replica"
+                      : Section.describe(b.parameters.get("wal_level")))
+                  + ")");
         }
       }
     }
@@ -398,6 +414,11 @@ public final class DynamicConfig {
       }
     }
     b.ignoreSlots = ignore;
+  }
+
+  private static boolean walLevelLogical(Map<String, Object> parameters) {
+    return parameters != null
+        && "logical".equalsIgnoreCase(String.valueOf(parameters.get("wal_level")).trim());
   }
 
   // --- accessors ---

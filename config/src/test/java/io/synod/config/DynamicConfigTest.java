@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class DynamicConfigTest {
@@ -321,20 +322,43 @@ class DynamicConfigTest {
     slots.put("b", Map.of("type", "logical"));
     slots.put("c", "physical");
     slots.put("d", null);
+    slots.put("Bad-Name", null);
+    slots.put("cdc", Map.of("type", "logical", "database", "app", "plugin", "pgoutput"));
     assertEquals(
         List.of(
-            "dcs: config key: slots: " + ConfigKeys.lookup("bootstrap.dcs.slots").refusal(),
             "dcs: config key: slots.a.type: expected physical or logical, got \"weird\"",
             "dcs: config key: slots.b: a logical slot needs database and plugin",
             "dcs: config key: slots.c: expected a mapping (type, database, plugin), got a string",
+            "dcs: config key: slots.Bad-Name: a slot name is 1 to 63 characters of a-z, 0-9 and _",
+            "dcs: config key: slots.cdc: a logical slot needs postgresql.parameters.wal_level:"
+                + " logical in the dynamic configuration (it is not set, so replica)",
             "dcs: config key: ignore_slots[0]: expected a mapping (name, type, database, plugin), got a string"),
         problems(Map.of("slots", slots, "ignore_slots", List.of("x")), "dcs: config key"));
     assertEquals(
         List.of(
-            "dcs: config key: permanent_slots: "
-                + ConfigKeys.lookup("bootstrap.dcs.permanent_slots").refusal()),
+            "dcs: config key: permanent_slots.cdc: a logical slot needs"
+                + " postgresql.parameters.wal_level: logical in the dynamic configuration (it is"
+                + " \"replica\")"),
         problems(
-            Map.of("permanent_slots", Map.of("s", Map.of("type", "physical"))), "dcs: config key"));
+            Map.of(
+                "permanent_slots",
+                Map.of("cdc", Map.of("type", "logical", "database", "app", "plugin", "x")),
+                "postgresql",
+                Map.of("parameters", Map.of("wal_level", "replica"))),
+            "dcs: config key"));
+    // Honoured under the old names too, and a logical slot with wal_level logical is accepted.
+    DynamicConfig old =
+        dyn(
+            Map.of(
+                "permanent_slots",
+                Map.of(
+                    "s",
+                    Map.of("type", "physical"),
+                    "cdc",
+                    Map.of("type", "logical", "database", "app", "plugin", "pgoutput")),
+                "postgresql",
+                Map.of("parameters", Map.of("wal_level", "logical"))));
+    assertEquals(Set.of("s", "cdc"), old.slots().keySet());
     DynamicConfig none = dyn(Map.of("permanent_slots", Map.of()));
     assertEquals(Map.of(), none.slots());
     assertNull(none.toMap().get("permanent_slots"));

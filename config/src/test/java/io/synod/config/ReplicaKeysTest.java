@@ -117,17 +117,31 @@ class ReplicaKeysTest {
   }
 
   @Test
-  void permanentSlotsAreRefusedUnderEveryNameIgnoreSlotsIsHonoured() {
+  void permanentSlotsAreHonouredUnderEveryNameAsIsIgnoreSlots() {
     for (String key : List.of("slots", "permanent_replication_slots", "permanent_slots")) {
-      List<String> p =
-          problems(
-              "bootstrap:\n  dcs:\n    "
-                  + key
-                  + ":\n      debezium: {type: logical, database: app, plugin: pgoutput}\n");
+      SynodConfig c =
+          TestYaml.load(
+              TestYaml.minimalWith(
+                  "bootstrap:\n  dcs:\n    postgresql: {parameters: {wal_level: logical}}\n    "
+                      + key
+                      + ":\n      debezium: {type: logical, database: app, plugin: pgoutput}\n"));
       assertEquals(
-          List.of(refusal("node1.yml", "bootstrap.dcs." + key, "bootstrap.dcs." + key)), p);
-      assertTrue(p.get(0).contains("not supported by Synod yet"), p.get(0));
+          Map.of("debezium", Map.of("type", "logical", "database", "app", "plugin", "pgoutput")),
+          c.dynamic().slots(),
+          key);
+      assertEquals(List.of(), c.warnings(), key);
     }
+    // A logical slot without wal_level logical is refused, naming both keys.
+    List<String> p =
+        problems(
+            "bootstrap:\n  dcs:\n    slots:\n"
+                + "      debezium: {type: logical, database: app, plugin: pgoutput}\n");
+    assertEquals(
+        List.of(
+            "node1.yml: bootstrap.dcs.slots.debezium: a logical slot needs"
+                + " postgresql.parameters.wal_level: logical in the dynamic configuration (it is"
+                + " not set, so replica)"),
+        p);
     SynodConfig c =
         TestYaml.load(
             TestYaml.minimalWith(

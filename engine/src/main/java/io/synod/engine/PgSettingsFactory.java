@@ -27,6 +27,11 @@ final class PgSettingsFactory {
     Map<String, String> params = new LinkedHashMap<>();
     dynamic.postgresqlParameters().forEach((k, v) -> params.put(k, String.valueOf(v)));
     p.parameters().forEach((k, v) -> params.put(k, String.valueOf(v)));
+    if (dynamic.useSlots() && hasLogicalSlot(dynamic)) {
+      // Patroni's rule: a replica's copy of a logical slot is only usable after a failover if the
+      // primary kept the catalog rows it needs, which the replica's feedback asks for.
+      params.put("hot_standby_feedback", "on");
+    }
     // Patroni: a node's own pg_hba / pg_ident lines replace the dynamic ones.
     List<String> hba = p.pgHba().isEmpty() ? dynamic.pgHba() : p.pgHba();
     List<String> ident = p.pgIdent().isEmpty() ? dynamic.pgIdent() : p.pgIdent();
@@ -83,5 +88,10 @@ final class PgSettingsFactory {
 
   private static PgSettings.Credentials creds(PgUser u) {
     return new PgSettings.Credentials(u.username(), u.password(), u.connectionParams());
+  }
+
+  private static boolean hasLogicalSlot(DynamicConfig dynamic) {
+    return dynamic.slots().values().stream()
+        .anyMatch(v -> v instanceof Map<?, ?> m && "logical".equals(m.get("type")));
   }
 }

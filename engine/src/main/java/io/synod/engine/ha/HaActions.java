@@ -4,6 +4,7 @@ import io.synod.config.DynamicConfig;
 import io.synod.config.StandbyCluster;
 import io.synod.engine.postgres.ControlData;
 import io.synod.engine.postgres.Lsn;
+import io.synod.engine.postgres.PermanentSlots;
 import io.synod.engine.postgres.PgControl;
 import io.synod.engine.postgres.PgException;
 import io.synod.engine.postgres.PgState;
@@ -275,9 +276,10 @@ public final class HaActions {
     }
     moveStoreLeadershipAway();
     String synced = sync == null ? null : applySync(sync);
-    publishStatus(c, st.currentLsn(), slotPositions(st));
+    PermanentSlots permanent = permanentSlots(s);
+    publishStatus(c, st.currentLsn(), slotPositions(st, permanent));
     if (s.useSlots()) {
-      pg.createOrUpdateSlots(slotMembers(s, c, id.name()));
+      pg.createOrUpdateSlots(slotMembers(s, c, id.name()), permanent);
     }
     return synced;
   }
@@ -322,14 +324,31 @@ public final class HaActions {
     return "synchronous replication: " + step.why();
   }
 
-  private Map<String, Object> slotPositions(PgState st) {
+  /**
+   * The status key's slots: each streaming member's flush position, and the permanent slots' (a
+   * physical one's restart_lsn unless a member of that name streams, a logical one's
+   * confirmed_flush_lsn), which replicas advance their copies to.
+   */
+  private Map<String, Object> slotPositions(PgState st, PermanentSlots permanent) {
     Map<String, Object> slots = new HashMap<>();
     for (PgState.ReplicationRow r : st.replication()) {
       if (r.applicationName() != null) {
         slots.put(io.synod.engine.postgres.Postgres.slotNameFor(r.applicationName()), r.flushLsn());
       }
     }
+    try {
+      pg.permanentSlotPositions(permanent).forEach(slots::putIfAbsent);
+    } catch (PgException e) {
+      LOG.debug("reading the permanent slots' positions failed: {}", e.getMessage());
+    }
     return slots;
+  }
+
+  /** The dynamic configuration's permanent slots, none when use_slots is off. */
+  static PermanentSlots permanentSlots(HaSettings s) {
+    return s.useSlots()
+        ? PermanentSlots.of(s.dynamic().slots(), s.dynamic().ignoreSlots())
+        : PermanentSlots.NONE;
   }
 
   /**
@@ -383,12 +402,29 @@ public final class HaActions {
           m.equals(c.leader().name()) ? c.optime() : p instanceof Number n ? n.longValue() : 0L;
       positions.put(m, pos);
     }
+    PermanentSlots permanent = permanentSlots(s);
+    Map<String, Long> published = new HashMap<>();
+    c.slots().forEach((k, v) -> published.put(k, v instanceof Number n ? n.longValue() : 0L));
+    for (PermanentSlots.Slot p : permanent.physical()) {
+      positions.putIfAbsent(p.name(), published.getOrDefault(p.name(), 0L));
+    }
     try {
-      pg.copySlotsFromLeader(positions);
+      pg.copySlotsFromLeader(positions, permanent);
     } catch (PgException e) {
       LOG.debug("keeping the members' slots on this replica failed: {}", e.getMessage());
     }
-    return null;
+    if (permanent.logical().isEmpty()) {
+      return null;
+    }
+    Member leader = c.leader() == null ? null : c.member(c.leader().name());
+    URI u = leader == null || leader.connUrl() == null ? null : URI.create(leader.connUrl());
+    try {
+      return pg.keepLogicalSlotsOnReplica(
+          permanent, published, u == null ? null : u.getHost(), u == null ? 0 : u.getPort());
+    } catch (PgException e) {
+      LOG.warn("keeping the permanent logical slots on this replica failed: {}", e.getMessage());
+      return null;
+    }
   }
 
   /**
@@ -467,9 +503,11 @@ public final class HaActions {
     }
     // members cascade from the standby leader through their slots here; they read their lag from
     // its replay position, as from a primary's optime
-    publishStatus(c, st.walPosition(), slotPositions(st));
+    // a standby cannot create logical slots: it keeps the physical permanent ones (Patroni's rule)
+    PermanentSlots permanent = permanentSlots(s).physicalOnly();
+    publishStatus(c, st.walPosition(), slotPositions(st, permanent));
     if (s.useSlots()) {
-      pg.createOrUpdateSlots(slotMembers(s, c, id.name()));
+      pg.createOrUpdateSlots(slotMembers(s, c, id.name()), permanent);
     }
     return null;
   }
@@ -935,7 +973,8 @@ public final class HaActions {
     }
     store.setStatus(after.currentLsn(), Map.of());
     if (s.useSlots()) {
-      pg.createOrUpdateSlots(slotMembers(s, c, id.name())); // usually there (kept as a replica)
+      // usually there (kept as a replica); a logical slot never copied is created afresh
+      pg.createOrUpdateSlots(slotMembers(s, c, id.name()), permanentSlots(s));
     }
     pg.runCallback("on_role_change", "primary");
     return "promoted: now the primary on timeline " + after.timeline();

@@ -133,14 +133,32 @@ public interface PgControl {
 
   // --- slots
 
-  /** Primary: a physical slot per member (except this one); drops Synod's stale ones. */
-  SlotChanges createOrUpdateSlots(Set<String> members);
+  /**
+   * Primary: a physical slot per member (except this one) and the permanent slots, physical and
+   * logical; drops Synod's slots nothing needs any more (never one matching ignore_slots).
+   */
+  SlotChanges createOrUpdateSlots(Set<String> members, PermanentSlots permanent);
 
   /**
-   * Replica: the members' slots kept here too, advanced to the leader's positions (capped at what
-   * this node replayed), so a promotion finds them in place before replicas reconnect.
+   * Primary: the permanent slots' positions for the status key (logical: confirmed_flush_lsn,
+   * physical: restart_lsn), by slot name.
    */
-  void copySlotsFromLeader(Map<String, Long> positions);
+  Map<String, Long> permanentSlotPositions(PermanentSlots permanent);
+
+  /**
+   * Replica: the members' and permanent physical slots kept here too, advanced to the leader's
+   * positions (capped at what this node replayed), so a promotion finds them in place before
+   * replicas reconnect. Keys are member or slot names.
+   */
+  void copySlotsFromLeader(Map<String, Long> positions, PermanentSlots permanent);
+
+  /**
+   * Replica: the permanent logical slots advanced to the leader's published positions, or copied
+   * from the leader's server (at {@code leaderHost:leaderPort}) when missing, which restarts this
+   * server. Returns what was done when it restarted, else null.
+   */
+  String keepLogicalSlotsOnReplica(
+      PermanentSlots permanent, Map<String, Long> published, String leaderHost, int leaderPort);
 
   // --- synchronous replication
 

@@ -115,7 +115,7 @@ public final class Postgres implements PgControl, AutoCloseable {
   }
 
   @Override
-  public void copySlotsFromLeader(Map<String, Long> positions) {
+  public void copySlotsFromLeader(Map<String, Long> positions, PermanentSlots permanent) {
     if (!settings.useSlots()) {
       return;
     }
@@ -123,11 +123,99 @@ public final class Postgres implements PgControl, AutoCloseable {
       withSharedConnection(
           settings.pgCtlTimeout(),
           c -> {
-            Slots.keepOnReplica(c, dataDir(), settings.name(), positions);
+            Slots.keepOnReplica(c, dataDir(), settings.name(), positions, permanent);
             return null;
           });
     } catch (SQLException e) {
       throw new PgException("keeping the members' slots failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Replica: the permanent logical slots, advanced here, or copied from the leader's server when
+   * missing. A copy stops this server, writes the slots' state files and starts it again, as
+   * Patroni does (PostgreSQL before 16 cannot create a logical slot on a standby).
+   *
+   * @return what was done when the server was restarted for a copy, else null
+   */
+  @Override
+  public String keepLogicalSlotsOnReplica(
+      PermanentSlots permanent, Map<String, Long> published, String leaderHost, int leaderPort) {
+    if (!settings.useSlots() || permanent.logical().isEmpty()) {
+      return null;
+    }
+    Duration timeout = settings.pgCtlTimeout();
+    List<LogicalSlots.Copy> copies;
+    try {
+      List<LogicalSlots.Need> needs =
+          withSharedConnection(
+              timeout,
+              c ->
+                  LogicalSlots.keepOnReplica(
+                      c, db -> connect(timeout, null, 0, db), dataDir(), permanent, published));
+      if (needs.isEmpty() || leaderHost == null) {
+        return null;
+      }
+      String walLevel = queryValue("SHOW wal_level");
+      if (!"logical".equals(walLevel)) {
+        // PostgreSQL refuses to start with a logical slot below wal_level logical (FATAL)
+        if (slotWarnings.add("wal_level " + walLevel)) {
+          log.warn(
+              "not copying logical slots here: this server runs with wal_level {}, and would not"
+                  + " start with a logical slot (a local postgresql.parameters.wal_level, or a"
+                  + " pending restart?)",
+              walLevel);
+        }
+        return null;
+      }
+      try (Connection leader = connect(timeout, leaderHost, leaderPort, "postgres")) {
+        copies =
+            LogicalSlots.readFromPrimary(
+                leader, needs.stream().map(LogicalSlots.Need::slot).toList());
+      }
+      long segmentSize =
+          Long.parseLong(
+              queryValue("SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'"));
+      copies =
+          LogicalSlots.usable(
+              copies, needs, dataDir().resolve("pg_wal"), segmentSize, installedSlotCopies);
+    } catch (SQLException e) {
+      throw new PgException("keeping the permanent logical slots failed: " + e.getMessage(), e);
+    }
+    if (copies.isEmpty()) {
+      return null;
+    }
+    List<String> names = copies.stream().map(LogicalSlots.Copy::name).toList();
+    log.info(
+        "copying logical slots {} from the primary: stopping this replica to write them", names);
+    closeShared();
+    stop(StopMode.FAST, timeout, false);
+    LogicalSlots.install(dataDir(), copies);
+    copies.forEach(c -> installedSlotCopies.put(c.name(), c.restartLsn()));
+    boolean up = start(timeout);
+    runCallback("on_restart", "replica");
+    return "copied logical slot(s) "
+        + String.join(", ", names)
+        + " from the primary and restarted"
+        + (up ? "" : " (not accepting connections yet)");
+  }
+
+  /** Slot name to the restart_lsn of the copy last written here (not rewritten unchanged). */
+  private final Map<String, Long> installedSlotCopies =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final Set<String> slotWarnings = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  @Override
+  public Map<String, Long> permanentSlotPositions(PermanentSlots permanent) {
+    if (!settings.useSlots() || permanent.wanted().isEmpty()) {
+      return Map.of();
+    }
+    try {
+      return withSharedConnection(
+          settings.pgCtlTimeout(), c -> LogicalSlots.positions(c, permanent));
+    } catch (SQLException e) {
+      throw new PgException("reading the permanent slots failed: " + e.getMessage(), e);
     }
   }
 
@@ -787,18 +875,37 @@ public final class Postgres implements PgControl, AutoCloseable {
 
   // ---------------------------------------------------------------- slots
 
+  /** {@link #createOrUpdateSlots(Set, PermanentSlots)} with no permanent slot configured. */
+  public SlotChanges createOrUpdateSlots(Set<String> members) {
+    return createOrUpdateSlots(members, PermanentSlots.NONE);
+  }
+
   /**
    * On the primary: makes sure a physical slot exists for every member in the set except this one,
-   * and drops inactive slots Synod created earlier for members no longer in it. Takes member names
-   * (slot names work too). Does nothing when use_slots is off.
+   * and for every permanent slot (logical ones in their database), and drops inactive slots Synod
+   * created earlier that nothing names any more. Takes member names (slot names work too). Does
+   * nothing when use_slots is off.
    */
-  public SlotChanges createOrUpdateSlots(Set<String> members) {
+  @Override
+  public SlotChanges createOrUpdateSlots(Set<String> members, PermanentSlots permanent) {
     if (!settings.useSlots()) {
       return new SlotChanges(List.of(), List.of());
     }
+    Duration timeout = settings.pgCtlTimeout();
     try {
       return withSharedConnection(
-          settings.pgCtlTimeout(), c -> Slots.sync(c, dataDir(), settings.name(), members));
+          timeout,
+          c -> {
+            SlotChanges physical = Slots.sync(c, dataDir(), settings.name(), members, permanent);
+            SlotChanges logical =
+                LogicalSlots.syncOnPrimary(
+                    c, db -> connect(timeout, null, 0, db), dataDir(), permanent);
+            List<String> created = new ArrayList<>(physical.created());
+            created.addAll(logical.created());
+            List<String> dropped = new ArrayList<>(physical.dropped());
+            dropped.addAll(logical.dropped());
+            return new SlotChanges(created, dropped);
+          });
     } catch (SQLException e) {
       throw new PgException("createOrUpdateSlots failed: " + e.getMessage(), e);
     }
@@ -841,6 +948,15 @@ public final class Postgres implements PgControl, AutoCloseable {
    * every statement.
    */
   public Connection connect(Duration socketTimeout) throws SQLException {
+    return connect(socketTimeout, null, 0, "postgres");
+  }
+
+  /**
+   * A superuser connection to {@code database} on {@code host:port}; a null host means this server
+   * (the leader's server, for copying its logical slots, shares the superuser).
+   */
+  Connection connect(Duration socketTimeout, String otherHost, int otherPort, String database)
+      throws SQLException {
     PgSettings s = settings;
     Properties p = new Properties();
     p.setProperty("user", s.superuser().username());
@@ -854,13 +970,21 @@ public final class Postgres implements PgControl, AutoCloseable {
     p.setProperty("ApplicationName", "synod");
     // postgresql.authentication.superuser's sslmode, sslcert, ... (pgjdbc's names)
     Libpq.jdbc(s.superuser(), s.options().majorVersion(), p);
-    String host = ConfigFiles.localHost(s.listenHost());
+    String host = otherHost != null ? otherHost : ConfigFiles.localHost(s.listenHost());
+    int port = otherHost != null ? otherPort : s.port();
     if (host.contains(":")) {
       host = "[" + host + "]";
     }
     Connection c =
         new org.postgresql.Driver()
-            .connect("jdbc:postgresql://" + host + ":" + s.port() + "/postgres", p);
+            .connect(
+                "jdbc:postgresql://"
+                    + host
+                    + ":"
+                    + port
+                    + "/"
+                    + java.net.URLEncoder.encode(database, StandardCharsets.UTF_8),
+                p);
     if (c == null) {
       throw new SQLException("the PostgreSQL driver rejected the URL");
     }

@@ -20,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Physical replication slots on the primary, one per member, named as Patroni names them. Synod
+ * Physical replication slots on the primary, one per member, named as Patroni names them, and the
+ * permanent physical slots of the configuration (logical ones are {@link LogicalSlots}). Synod
  * remembers the slots it created in {@code <dataDir>/synod.slots} and only ever drops those, so
  * slots made by people or other tools are left alone. A copy of that file arriving through
  * pg_basebackup/pg_rewind is harmless: entries for slots that do not exist on this server are
@@ -55,9 +56,15 @@ final class Slots {
     return b.length() > 63 ? b.substring(0, 63) : b.toString();
   }
 
-  record Existing(String type, boolean active, boolean temporary) {}
+  record Existing(String type, boolean active, boolean temporary, String database, String plugin) {}
 
-  static SlotChanges sync(Connection c, Path dataDir, String selfMember, Set<String> members)
+  /**
+   * @param members member names (or slot names) that get a physical slot here
+   * @param permanent permanent physical slots are kept too; a slot matching ignore_slots is never
+   *     dropped
+   */
+  static SlotChanges sync(
+      Connection c, Path dataDir, String selfMember, Set<String> members, PermanentSlots permanent)
       throws SQLException {
     String self = slotNameFor(selfMember);
     Set<String> wanted = new TreeSet<>();
@@ -67,16 +74,12 @@ final class Slots {
         wanted.add(slot);
       }
     }
-    Map<String, Existing> existing = new HashMap<>();
-    try (Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT slot_name, slot_type, active, temporary FROM pg_replication_slots")) {
-      while (rs.next()) {
-        existing.put(
-            rs.getString(1), new Existing(rs.getString(2), rs.getBoolean(3), rs.getBoolean(4)));
+    for (PermanentSlots.Slot p : permanent.physical()) {
+      if (!p.name().equals(self)) {
+        wanted.add(p.name());
       }
     }
+    Map<String, Existing> existing = existing(c);
     Path recordFile = dataDir.resolve(RECORD_FILE);
     Set<String> managed = readRecord(recordFile);
     managed.retainAll(existing.keySet());
@@ -104,7 +107,11 @@ final class Slots {
     List<String> dropped = new ArrayList<>();
     for (String slot : new TreeSet<>(managed)) {
       Existing e = existing.get(slot);
-      if (wanted.contains(slot) || e == null || e.active() || !"physical".equals(e.type())) {
+      if (wanted.contains(slot)
+          || e == null
+          || e.active()
+          || !"physical".equals(e.type())
+          || permanent.ignored(slot, e.type(), e.database(), e.plugin())) {
         continue;
       }
       try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
@@ -112,7 +119,7 @@ final class Slots {
         ps.execute();
         dropped.add(slot);
         managed.remove(slot);
-        log.info("dropped replication slot {} of a member that is gone", slot);
+        log.info("dropped replication slot {}: no member or permanent slot needs it", slot);
       } catch (SQLException ex) {
         // 55006 object_in_use: a walsender attached meanwhile; 42704: already gone
         if ("42704".equals(ex.getSQLState())) {
@@ -134,9 +141,13 @@ final class Slots {
    * @param positions member name to the flush position the leader published (0: unknown)
    */
   static void keepOnReplica(
-      Connection c, Path dataDir, String selfMember, Map<String, Long> positions)
+      Connection c,
+      Path dataDir,
+      String selfMember,
+      Map<String, Long> positions,
+      PermanentSlots permanent)
       throws SQLException {
-    sync(c, dataDir, selfMember, positions.keySet());
+    sync(c, dataDir, selfMember, positions.keySet(), permanent);
     long replayed;
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT pg_last_wal_replay_lsn()")) {
@@ -170,7 +181,29 @@ final class Slots {
     }
   }
 
-  private static Set<String> readRecord(Path f) {
+  /** Every slot on the server, temporary ones included, by name. */
+  static Map<String, Existing> existing(Connection c) throws SQLException {
+    Map<String, Existing> existing = new HashMap<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT slot_name, slot_type, active, temporary, database, plugin"
+                    + " FROM pg_replication_slots")) {
+      while (rs.next()) {
+        existing.put(
+            rs.getString(1),
+            new Existing(
+                rs.getString(2),
+                rs.getBoolean(3),
+                rs.getBoolean(4),
+                rs.getString(5),
+                rs.getString(6)));
+      }
+    }
+    return existing;
+  }
+
+  static Set<String> readRecord(Path f) {
     Set<String> s = new TreeSet<>();
     try {
       if (Files.exists(f)) {
@@ -186,7 +219,7 @@ final class Slots {
     return s;
   }
 
-  private static void writeRecord(Path f, Set<String> managed) {
+  static void writeRecord(Path f, Set<String> managed) {
     StringBuilder b =
         new StringBuilder("# replication slots created by Synod (it drops only these)\n");
     managed.forEach(s -> b.append(s).append('\n'));

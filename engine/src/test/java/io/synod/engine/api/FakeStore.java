@@ -28,6 +28,10 @@ public final class FakeStore implements ClusterStore {
   public String leader;
   public final Map<String, Map<String, Object>> members = new TreeMap<>();
   public long optime;
+
+  /** The status key's slot positions, as the last setStatus wrote them. */
+  public Map<String, Object> slots = Map.of();
+
   public List<List<Object>> history = new ArrayList<>();
   public SyncState sync;
   public FailoverRequest failover;
@@ -90,7 +94,7 @@ public final class FakeStore implements ClusterStore {
         leader == null ? null : new Leader(leader, revision, 2000),
         ms,
         optime,
-        Map.of(),
+        slots,
         new ArrayList<>(history),
         sync,
         failover,
@@ -264,6 +268,7 @@ public final class FakeStore implements ClusterStore {
   public void setStatus(long optime, Map<String, Object> slots) {
     statusWrites++;
     this.optime = optime;
+    this.slots = Map.copyOf(slots);
   }
 
   @Override

@@ -210,14 +210,48 @@ class FakePg implements PgControl {
   /** The members the last createOrUpdateSlots kept slots for. */
   volatile Set<String> slotMembers;
 
+  /** The permanent slots the last createOrUpdateSlots / copySlotsFromLeader was given. */
+  volatile io.synod.engine.postgres.PermanentSlots permanent;
+
+  /** Replica: the positions the last copySlotsFromLeader was given. */
+  volatile Map<String, Long> replicaPositions;
+
+  /** Primary: what permanentSlotPositions answers. */
+  volatile Map<String, Long> permanentPositions = Map.of();
+
   @Override
-  public SlotChanges createOrUpdateSlots(Set<String> members) {
+  public SlotChanges createOrUpdateSlots(
+      Set<String> members, io.synod.engine.postgres.PermanentSlots permanent) {
     slotMembers = Set.copyOf(members);
+    this.permanent = permanent;
     return new SlotChanges(List.of(), List.of());
   }
 
   @Override
-  public void copySlotsFromLeader(Map<String, Long> positions) {}
+  public Map<String, Long> permanentSlotPositions(
+      io.synod.engine.postgres.PermanentSlots permanent) {
+    return permanentPositions;
+  }
+
+  @Override
+  public void copySlotsFromLeader(
+      Map<String, Long> positions, io.synod.engine.postgres.PermanentSlots permanent) {
+    replicaPositions = Map.copyOf(positions);
+    this.permanent = permanent;
+  }
+
+  /** Replica: the published positions the last keepLogicalSlotsOnReplica was given. */
+  volatile Map<String, Long> logicalPublished;
+
+  @Override
+  public String keepLogicalSlotsOnReplica(
+      io.synod.engine.postgres.PermanentSlots permanent,
+      Map<String, Long> published,
+      String leaderHost,
+      int leaderPort) {
+    logicalPublished = Map.copyOf(published);
+    return null;
+  }
 
   io.synod.engine.postgres.SyncStandbyNames ssn;
   long syncSetAt;

@@ -280,4 +280,58 @@ class HaActionsTest {
     assertTrue(out.startsWith("promoted"), out);
     assertEquals(java.util.Set.of("node2"), pg.slotMembers, "a witness never streams: no slot");
   }
+
+  static HaSettings withPermanentSlots() {
+    return HaDeciderTest.settings(
+        DynamicConfig.fromMap(
+            Map.of(
+                "postgresql",
+                Map.of("parameters", Map.of("wal_level", "logical")),
+                "slots",
+                Map.of(
+                    "cdc",
+                    Map.of("type", "logical", "database", "app", "plugin", "pgoutput"),
+                    "keep",
+                    Map.of("type", "physical"),
+                    "theirs",
+                    Map.of("type", "physical")),
+                "ignore_slots",
+                List.of(Map.of("name", "theirs"))),
+            "test"));
+  }
+
+  @Test
+  void theLeaderPublishesThePermanentSlotsPositionsAndKeepsThemOnThePrimary() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    run(Action.TAKE_LEASE_AND_PROMOTE, null);
+    pg.permanentPositions = Map.of("cdc", 500L, "keep", 300L);
+    Cluster c = store.load(ReadMode.LOCAL);
+    actions.observe(c);
+    actions.execute(new Decision(Action.RENEW, null, "test"), c, withPermanentSlots(), pg.state());
+    assertEquals(500L, ((Number) store.slots.get("cdc")).longValue(), store.slots.toString());
+    assertEquals(300L, ((Number) store.slots.get("keep")).longValue(), store.slots.toString());
+    assertEquals(
+        java.util.Set.of("cdc", "keep"),
+        pg.permanent.wanted().stream()
+            .map(s -> s.name())
+            .collect(java.util.stream.Collectors.toSet()),
+        "an ignored slot is never made");
+    assertTrue(pg.permanent.ignored("theirs", "physical", null, null));
+  }
+
+  @Test
+  void aReplicaKeepsPermanentPhysicalSlotsAtTheLeadersPositionsAndGetsTheLogicalOnes() {
+    actions(WatchdogConfig.Mode.AUTOMATIC);
+    store.member("node2", "primary", "running", 900, null, 5433);
+    store.leader = "node2";
+    store.slots = Map.of("cdc", 700L, "keep", 300L, "node1", 900L);
+    pg.running = true;
+    pg.primary = false;
+    Cluster c = store.load(ReadMode.LOCAL);
+    actions.observe(c);
+    actions.execute(new Decision(Action.NONE, null, "test"), c, withPermanentSlots(), pg.state());
+    assertEquals(300L, pg.replicaPositions.get("keep"), pg.replicaPositions.toString());
+    assertFalse(pg.replicaPositions.containsKey("cdc"), "a logical slot is not a physical one");
+    assertEquals(700L, pg.logicalPublished.get("cdc"), String.valueOf(pg.logicalPublished));
+  }
 }
