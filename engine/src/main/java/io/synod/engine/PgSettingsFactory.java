@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 
 /** Maps the typed configuration onto what the PostgreSQL controller needs. */
 final class PgSettingsFactory {
@@ -30,7 +31,14 @@ final class PgSettingsFactory {
     if (dynamic.useSlots() && hasLogicalSlot(dynamic)) {
       // Patroni's rule: a replica's copy of a logical slot is only usable after a failover if the
       // primary kept the catalog rows it needs, which the replica's feedback asks for.
-      params.put("hot_standby_feedback", "on");
+      String set = params.put("hot_standby_feedback", "on");
+      if (set != null && !java.util.Set.of("on", "true", "1", "yes").contains(set.toLowerCase())) {
+        LoggerFactory.getLogger(PgSettingsFactory.class)
+            .warn(
+                "postgresql.parameters.hot_standby_feedback: {} is overridden with on: the"
+                    + " logical permanent slots in slots need it on every replica",
+                set);
+      }
     }
     // Patroni: a node's own pg_hba / pg_ident lines replace the dynamic ones.
     List<String> hba = p.pgHba().isEmpty() ? dynamic.pgHba() : p.pgHba();
