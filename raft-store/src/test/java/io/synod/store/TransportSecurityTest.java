@@ -31,6 +31,14 @@ import org.junit.jupiter.api.Test;
 class TransportSecurityTest {
   static final int ELECTION_MS = 1000; // no spurious elections on a loaded 2-core test machine
   static final long REQUEST_MS = 2000;
+
+  /**
+   * The outsider's own request timeout: every attempt of its must fail, and a refused connection
+   * fails at once; waiting the cluster's 2 s on each of its ~16 attempts only made the test slow. A
+   * request that did get through late is still caught by the state check after the attack.
+   */
+  static final long ATTACKER_REQUEST_MS = 700;
+
   StoreCluster cluster;
   PeerTransport secret;
   String before;
@@ -164,7 +172,7 @@ class TransportSecurityTest {
                 self,
                 all,
                 ELECTION_MS,
-                REQUEST_MS,
+                ATTACKER_REQUEST_MS,
                 cluster.root.resolve(name + ".log"))
             .transport(t)
             .netns(netns);

@@ -464,37 +464,37 @@ public final class HaActions {
           : "lost the leader race to " + lead.lastHolder();
     }
     lead.keep(true);
-    StringBuilder out = new StringBuilder();
     if (st.isPrimary()) {
       LOG.warn("demote-cluster: stopping the primary to restart it as the standby leader");
       lead.busyFor(pg.pgCtlTimeout().toMillis() * 2);
       pg.stop(StopMode.FAST, pg.pgCtlTimeout());
       lead.disarmFence();
-      out.append("demoted the primary (demote-cluster); ");
       if (s.useRewind() && sc.host() != null) {
         // The remote was typically promoted from this cluster's WAL and went its own way: this
-        // data continues its timeline only after pg_rewind ("no rewind required" otherwise).
-        RewindResult r = pg.rewind(sc.host(), sc.port());
-        out.append(
-            r.ok()
-                ? "pg_rewind against " + sc.describe() + " done; "
-                : "pg_rewind against "
-                    + sc.describe()
-                    + " failed ("
-                    + r.detail()
-                    + "): it may not be able to replicate; reinitialize it if so; ");
+        // data continues its timeline only after pg_rewind ("no rewind required" otherwise),
+        // which may take a while: beside the loop, which keeps the lock meanwhile.
+        return inBackground(
+            "pg_rewind onto " + sc.describe() + " (demote-cluster)",
+            "stopped",
+            () -> {
+              RewindResult r = pg.rewind(sc.host(), sc.port());
+              return "demoted the primary (demote-cluster); "
+                  + (r.ok()
+                      ? "pg_rewind against " + sc.describe() + " done; "
+                      : "pg_rewind against "
+                          + sc.describe()
+                          + " failed ("
+                          + r.detail()
+                          + "): it may not be able to replicate; reinitialize it if so; ")
+                  + startAsStandbyLeader(sc, true);
+            });
       }
+      return "demoted the primary (demote-cluster); " + startAsStandbyLeader(sc, true);
     }
     standbyLeading = true;
     boolean changed = pg.configureAsStandbyLeader(sc);
     if (!pg.isRunning()) {
-      lead.busyFor(REPLICA_START_WAIT.toMillis() + 5_000);
-      boolean ok = pg.start(REPLICA_START_WAIT);
-      pg.runCallback(st.isPrimary() ? "on_role_change" : "on_start", "standby_leader");
-      return out.append(ok ? "started" : "starting")
-          .append(" as the standby leader, replicating from ")
-          .append(sc.describe())
-          .toString();
+      return startAsStandbyLeader(sc, false);
     }
     if (changed) {
       pg.reload();
@@ -510,6 +510,18 @@ public final class HaActions {
       pg.createOrUpdateSlots(slotMembers(s, c, id.name()), permanent);
     }
     return null;
+  }
+
+  /** Starts PostgreSQL as the standby leader, replicating from the remote primary. */
+  private String startAsStandbyLeader(StandbyCluster sc, boolean wasPrimary) {
+    standbyLeading = true;
+    pg.configureAsStandbyLeader(sc);
+    lead.busyFor(REPLICA_START_WAIT.toMillis() + 5_000);
+    boolean ok = pg.start(REPLICA_START_WAIT);
+    pg.runCallback(wasPrimary ? "on_role_change" : "on_start", "standby_leader");
+    return (ok ? "started" : "starting")
+        + " as the standby leader, replicating from "
+        + sc.describe();
   }
 
   /**

@@ -101,7 +101,7 @@ class ReplicaSourcesIT {
             + "    stanza: it\n");
     // node4's clone is slowed down (and the leader given some data) so that it lasts several
     // lease periods: the first test watches it from the outside
-    cluster.addToPostgresql("node4", "  basebackup:\n    max-rate: 3M\n");
+    cluster.addToPostgresql("node4", "  basebackup:\n    max-rate: 6M\n");
     for (String n : List.of("node1", "node2", "node3")) {
       cluster.node(n).start();
     }
