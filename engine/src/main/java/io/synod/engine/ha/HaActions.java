@@ -171,7 +171,10 @@ public final class HaActions {
     return what + ": started beside the HA loop";
   }
 
-  /** Stops the background runner (a running copy is left to its command's own end). */
+  /**
+   * Stops the background runner: the running action is interrupted, which kills its command (a copy
+   * is not left writing into the data directory after the node stops).
+   */
   void shutdownBackground() {
     background.shutdownNow();
   }
@@ -805,10 +808,9 @@ public final class HaActions {
    * decider's rule ({@link Upstream}) with this node's own tags. A nostream node names the leader.
    */
   private String streamSource(Cluster c, String leader) {
-    if (Member.noStream(id.tags())) {
-      return leader;
-    }
-    String up = Upstream.of(c, id.name(), Member.replicateFrom(id.tags()), leader);
+    String up =
+        Upstream.forNode(
+            c, id.name(), Member.replicateFrom(id.tags()), Member.noStream(id.tags()), leader);
     Member m = c.member(up);
     return m != null && m.connUrl() != null ? up : leader;
   }

@@ -346,7 +346,7 @@ public final class HaDecider {
    * with the leader's name (in the log and its recovery settings' comment).
    */
   private static String source(HaInput in, Cluster c, String leader) {
-    return in.noStream() ? leader : Upstream.of(c, in.me(), in.replicateFrom(), leader);
+    return Upstream.forNode(c, in.me(), in.replicateFrom(), in.noStream(), leader);
   }
 
   private static String sourceNote(HaInput in, String up, String leader) {

@@ -47,6 +47,15 @@ final class Upstream {
     return replicateFrom;
   }
 
+  /**
+   * The member a node configures as its source, given its own tags: {@link #of}, or the leader for
+   * a nostream node (it streams nothing; the leader's name labels its recovery settings).
+   */
+  static String forNode(
+      Cluster c, String me, String replicateFrom, boolean noStream, String leader) {
+    return noStream ? leader : of(c, me, replicateFrom, leader);
+  }
+
   /** Whom a member (by its key's tags) streams from; null for a nostream member or no leader. */
   static String ofMember(Cluster c, Member m, String leader) {
     return m.noStream() ? null : of(c, m.name(), m.replicateFrom(), leader);
