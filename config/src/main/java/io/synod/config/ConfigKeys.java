@@ -531,9 +531,9 @@ public final class ConfigKeys {
     h("tags.<tag>", "", "user tags, published in the member key, matched by ?tag_key=value");
 
     // --- dynamic configuration (bootstrap.dcs, the DCS config key, PATCH /config)
-    h("bootstrap.dcs.ttl", "", "leader lease (Synod default 2 s)");
+    h("bootstrap.dcs.ttl", "", "leader lease (Synod default 1.3 s)");
     h("bootstrap.dcs.loop_wait", "", "HA loop period (Synod default 0.5 s)");
-    h("bootstrap.dcs.retry_timeout", "", "bound on one store call (Synod default 0.5 s)");
+    h("bootstrap.dcs.retry_timeout", "", "bound on one store call (Synod default 0.4 s)");
     h("bootstrap.dcs.maximum_lag_on_failover", "", "a replica lagging more may not be promoted");
     h(
         "bootstrap.dcs.maximum_lag_on_syncnode",

@@ -187,7 +187,7 @@ public final class ConfigLoader {
     root.notUsed("kubernetes", "etcd", "exhibitor", "citus");
     root.finish();
     if (raft != null) {
-      checkRaftTiming(root, raft, bootstrap.dcs());
+      checkRaftTiming(root, raft, bootstrap.dcs(), watchdog);
     }
     watchdog.check(root, bootstrap.dcs().ttlSeconds());
     return new SynodConfig(
@@ -310,23 +310,28 @@ public final class ConfigLoader {
   }
 
   /**
-   * A Raft leader change blocks DCS writes; measured worst case is about 3x election_timeout_ms.
-   * The primary renews its lease every loop_wait and is fenced 0.3 s before the lease could expire,
-   * so a leader change longer than ttl - loop_wait - 0.3 s can make a healthy primary demote (safe,
-   * but an outage).
+   * A Raft leader change blocks DCS writes, lease renewals included. With jraft's election delay at
+   * half a timeout, a follower finds a dead leader silent at most 2.5 election timeouts after its
+   * last heartbeat, and the vote takes milliseconds (measured: median 2x, about one election in ten
+   * needs a second round). The primary believes its lease until ttl less the 2% drift margin after
+   * its last renewal, is fenced safety_margin before that, and retries a failed renewal every
+   * ttl/16: a leader change longer than that slack makes a healthy primary demote (safe, but an
+   * outage).
    */
-  private static void checkRaftTiming(Section root, RaftConfig raft, DynamicConfig dcs) {
-    double electionWorst = 3 * raft.electionTimeoutMs() / 1000.0;
-    double slack = dcs.ttlSeconds() - dcs.loopWaitSeconds() - 0.3;
+  private static void checkRaftTiming(
+      Section root, RaftConfig raft, DynamicConfig dcs, WatchdogConfig watchdog) {
+    double ttl = dcs.ttlSeconds();
+    double electionWorst = 2.5 * raft.electionTimeoutMs() / 1000.0;
+    double slack = ttl * 0.98 - watchdog.safetyMarginMs(ttl) / 1000.0 - ttl / 16;
     if (electionWorst > slack) {
       root.warn(
           "raft.election_timeout_ms",
           raft.electionTimeoutMs()
-              + " ms: a Raft leader change can take "
-              + "about 3x that ("
+              + " ms: a Raft leader change can take 2.5x that ("
               + Problems.num(electionWorst)
-              + " s), more than the lease slack ttl - loop_wait - 0.3 ("
-              + Problems.num(slack)
+              + " s), more than the primary's lease slack, ttl*0.98 - watchdog.safety_margin"
+              + " - ttl/16 ("
+              + Problems.num(Math.round(slack * 1000) / 1000.0)
               + " s); the primary may demote during one");
     }
   }

@@ -23,40 +23,53 @@ import java.util.regex.Pattern;
  * <table>
  * <caption>Defaults, Synod vs Patroni</caption>
  * <tr><th>key</th><th>Synod</th><th>Patroni</th><th>Synod minimum</th></tr>
- * <tr><td>ttl</td><td>2 s</td><td>30 s</td><td>1 s</td></tr>
+ * <tr><td>ttl</td><td>1.3 s</td><td>30 s</td><td>1 s</td></tr>
  * <tr><td>loop_wait</td><td>0.5 s</td><td>10 s</td><td>0.1 s</td></tr>
- * <tr><td>retry_timeout</td><td>0.5 s</td><td>10 s</td><td>0.2 s</td></tr>
+ * <tr><td>retry_timeout</td><td>0.4 s</td><td>10 s</td><td>0.2 s</td></tr>
  * <tr><td>raft.election_timeout_ms</td><td>300 ms</td><td>(pysyncobj)</td><td>100 ms</td></tr>
  * </table>
  *
  * <p>Why different: Patroni's defaults budget for a remote etcd/Consul/ZooKeeper reached over a
  * WAN-ish network, where one request can take seconds. Synod's DCS is a SOFAJRaft group embedded in
  * the Synod processes on the database hosts themselves: a write is a Raft commit over loopback or
- * the LAN (milliseconds), and a new Raft leader is elected in 0.34-0.87 s with a 300 ms election
- * timeout (measured, 2 cores, SIGKILL of the leader). The product goal is a crash failover in about
- * 2 s; with the leader key expiring {@code ttl} after the last renewal every {@code loop_wait},
- * {@code ttl = 2} gives detection 1.5-2 s after a crash, and a promotion a few hundred milliseconds
- * later. The engine's watchdog fences a primary 0.3 s before its lease could expire, so a healthy
- * leader can miss up to two renewals (a Raft leader change takes 0.3-0.9 s) without demoting. Times
- * are seconds and may be fractional ({@code ttl: 2.5}, or strings such as {@code "500ms"}).
+ * the LAN (milliseconds).
+ *
+ * <p>Why 1.3 s (bench/RESULTS.md has the figures). A crash failover waits for the dead primary's
+ * lease: the lease keeper renews every ttl/4, so at a random moment of a crash about 7/8 of a ttl
+ * is left, and the race and promotion add 0.15-0.25 s. The goal is a median under 1.5 s, so ttl may
+ * be at most about 1.4 s. The price of a short ttl is false failovers: a healthy primary that
+ * cannot renew for ttl*0.98 less the fence's 0.3 s margin is fenced. That slack must cover (1) a
+ * loaded host's scheduling delays, measured with {@code bin/synod bench flaps} (pgbench plus a CPU
+ * hog per core: no unplanned leader change and no renewal with under a quarter of the lease left at
+ * 1.2 s and 1.3 s), and (2) a Raft leader change, during which no write commits: with the 300 ms
+ * election timeout a follower notices a dead Raft leader within 0.75 s and the vote takes
+ * milliseconds (measured median 0.6 s), but about one election in ten needs a second round and
+ * takes 1.1-1.6 s. At 1.3 s the slack is 0.89 s, which covers the first case and not the second;
+ * 1.4 s would buy 0.1 s of slack and cost 0.09 s of failover, and covers no more of the second
+ * rounds. The Raft leader is kept off the primary's node, so a crash of the primary's host never
+ * needs a store election; a crash of the Raft leader's host (a replica) costs the primary its lease
+ * in about one case in ten, as it would with any ttl under 2 s. Set ttl 2 if that matters more than
+ * 0.6 s of failover. Times are seconds and may be fractional ({@code ttl: 2.5}, or strings such as
+ * {@code "500ms"}).
  *
  * <p>The minimums sit well above a Raft commit (milliseconds), so one slow commit or GC pause
  * cannot by itself cost the leader its lock, while still allowing sub-second loops for testing.
  *
  * <h2>Safety rule</h2>
  *
- * <p>As in Patroni, {@code loop_wait + 2*retry_timeout <= ttl} is enforced. The leader renews its
- * key once per loop; if the DCS stops answering it retries for up to {@code retry_timeout} and then
- * demotes. Demote-before- promote relies on this: a cut-off leader must have stopped accepting
+ * <p>As in Patroni, {@code loop_wait + 2*retry_timeout <= ttl} is enforced. Patroni's leader renews
+ * its key once per loop; if the DCS stops answering it retries for up to {@code retry_timeout} and
+ * then demotes. Demote-before-promote relies on this: a cut-off leader must have stopped accepting
  * writes before its key can expire and a replica can take the lock. A loop that started just before
  * the outage (up to {@code loop_wait}) plus a failed attempt and its retries ({@code
- * 2*retry_timeout}) must still end inside {@code ttl}. With the defaults: 0.5 + 2*0.5 = 1.5 &lt;=
- * 2.
+ * 2*retry_timeout}) must still end inside {@code ttl}. Synod keeps the rule so a Patroni file means
+ * the same here, although its own guarantee comes from the lease deadline and the fence (raft-store
+ * package docs). With the defaults: 0.5 + 2*0.4 = 1.3 &lt;= 1.3.
  */
 public final class DynamicConfig {
-  public static final double DEFAULT_TTL = 2;
+  public static final double DEFAULT_TTL = 1.3;
   public static final double DEFAULT_LOOP_WAIT = 0.5;
-  public static final double DEFAULT_RETRY_TIMEOUT = 0.5;
+  public static final double DEFAULT_RETRY_TIMEOUT = 0.4;
   public static final double MIN_TTL = 1;
   public static final double MIN_LOOP_WAIT = 0.1;
   public static final double MIN_RETRY_TIMEOUT = 0.2;

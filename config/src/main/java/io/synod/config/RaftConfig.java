@@ -15,9 +15,9 @@ import java.util.Set;
  * @param selfAddr this node's Raft endpoint, reachable by the partners (required)
  * @param partnerAddrs the other members' Raft endpoints; empty = single-node group
  * @param electionTimeoutMs SOFAJRaft electionTimeoutMs, default {@value
- *     #DEFAULT_ELECTION_TIMEOUT_MS}: measured 0.34-0.87 s to a new Raft leader after a SIGKILL on 2
- *     cores; 3x the default (0.9 s) fits inside the default lease slack, ttl - loop_wait - 0.3 =
- *     1.2 s
+ *     #DEFAULT_ELECTION_TIMEOUT_MS}: a dead Raft leader is noticed within 2.5x that (0.75 s) and a
+ *     new one elected in about 0.6 s (median, SIGKILL on 2 cores), inside the default lease slack
+ *     ttl*0.98 - 0.3 - ttl/16 = 0.89 s
  * @param snapshotIntervalSecs SOFAJRaft snapshotIntervalSecs, default {@value
  *     #DEFAULT_SNAPSHOT_INTERVAL_SECS}; 0 disables snapshots
  * @param bindAddr where the Raft server listens (Patroni's name); null = the host and port of

@@ -224,9 +224,9 @@ class ConfigLoaderTest {
 
     DynamicConfig d = c.dynamic();
     assertEquals(DynamicConfig.defaults(), d);
-    assertEquals(Duration.ofSeconds(2), d.ttl());
+    assertEquals(Duration.ofMillis(1300), d.ttl());
     assertEquals(Duration.ofMillis(500), d.loopWait());
-    assertEquals(Duration.ofMillis(500), d.retryTimeout());
+    assertEquals(Duration.ofMillis(400), d.retryTimeout());
     assertEquals(1048576L, d.maximumLagOnFailover());
     assertEquals(-1L, d.maximumLagOnSyncnode());
     assertEquals(Duration.ofSeconds(300), d.primaryStartTimeout());
@@ -574,38 +574,35 @@ class ConfigLoaderTest {
     String slow =
         TestYaml.MINIMAL.replace(
             "self_addr: 127.0.0.1:8300", "self_addr: 127.0.0.1:8300\n  election_timeout_ms: 1000");
-    // Defaults: slack = ttl - loop_wait - 0.3 = 2 - 0.5 - 0.3 = 1.2 s < 3 x 1000 ms.
+    // Defaults: slack = 1.3*0.98 - 0.3 - 1.3/16 = 0.893 s < 2.5 x 1000 ms.
     assertEquals(
         List.of(
-            "node1.yml: raft.election_timeout_ms: 1000 ms: a Raft leader change can take about 3x "
-                + "that (3 s), more than the lease slack ttl - loop_wait - 0.3 (1.2 s); the primary may demote "
-                + "during one"),
+            "node1.yml: raft.election_timeout_ms: 1000 ms: a Raft leader change can take 2.5x that"
+                + " (2.5 s), more than the primary's lease slack, ttl*0.98 - watchdog.safety_margin"
+                + " - ttl/16 (0.893 s); the primary may demote during one"),
         load(slow).warnings());
-    // The default election timeout fits the default slack (0.9 s <= 1.2 s), and so does 400 ms
-    // exactly.
+    // The default election timeout fits the default slack (0.75 s), and so does 350 ms (0.875 s);
+    // 400 ms (1 s) does not.
     assertEquals(List.of(), load(TestYaml.MINIMAL).warnings());
-    assertEquals(
-        List.of(),
-        load(TestYaml.MINIMAL.replace(
-                "self_addr: 127.0.0.1:8300",
-                "self_addr: 127.0.0.1:8300\n  election_timeout_ms: 400"))
-            .warnings());
-    // The slack is ttl - loop_wait - 0.3: a longer ttl absorbs the slow election (5 - 0.5 - 0.3 =
-    // 4.2 s)...
+    assertEquals(List.of(), load(timeout(350)).warnings());
+    assertEquals(1, load(timeout(400)).warnings().size());
+    // A longer ttl absorbs the slow election (5*0.98 - 0.3 - 5/16 = 4.29 s)...
     assertEquals(List.of(), load(slow + "bootstrap:\n  dcs:\n    ttl: 5\n").warnings());
-    // ...a longer loop_wait eats into it (5 - 2 - 0.3 = 2.7 s), and retry_timeout plays no part.
+    // ...a wider fence margin eats into it (3*0.98 - 0.6 - 3/16 = 2.15 s), a narrower one gives
+    // back (3*0.98 - 0.2 - 3/16 = 2.55 s), and loop_wait and retry_timeout play no part.
+    String ttl3 = slow + "bootstrap:\n  dcs:\n    ttl: 3\n    loop_wait: 1\n    retry_timeout: 1\n";
     assertEquals(
         List.of(
-            "node1.yml: raft.election_timeout_ms: 1000 ms: a Raft leader change can take about 3x "
-                + "that (3 s), more than the lease slack ttl - loop_wait - 0.3 (2.7 s); the primary may demote "
-                + "during one"),
-        load(slow
-                + "bootstrap:\n  dcs:\n    ttl: 5\n    loop_wait: 2\n"
-                + "    retry_timeout: 0.2\n")
-            .warnings());
-    assertEquals(
-        List.of(),
-        load(slow + "bootstrap:\n  dcs:\n    ttl: 5\n    retry_timeout: 2\n").warnings());
+            "node1.yml: raft.election_timeout_ms: 1000 ms: a Raft leader change can take 2.5x that"
+                + " (2.5 s), more than the primary's lease slack, ttl*0.98 - watchdog.safety_margin"
+                + " - ttl/16 (2.153 s); the primary may demote during one"),
+        load(ttl3 + "watchdog:\n  safety_margin: 0.6\n").warnings());
+    assertEquals(List.of(), load(ttl3 + "watchdog:\n  safety_margin: 0.2\n").warnings());
+  }
+
+  private static String timeout(int ms) {
+    return TestYaml.MINIMAL.replace(
+        "self_addr: 127.0.0.1:8300", "self_addr: 127.0.0.1:8300\n  election_timeout_ms: " + ms);
   }
 
   @Test

@@ -27,9 +27,9 @@ class DynamicConfigTest {
   @Test
   void defaultsAreSynods() {
     DynamicConfig d = DynamicConfig.defaults();
-    assertEquals(2.0, d.ttlSeconds());
+    assertEquals(1.3, d.ttlSeconds());
     assertEquals(0.5, d.loopWaitSeconds());
-    assertEquals(0.5, d.retryTimeoutSeconds());
+    assertEquals(0.4, d.retryTimeoutSeconds());
     assertTrue(d.loopWaitSeconds() + 2 * d.retryTimeoutSeconds() <= d.ttlSeconds());
     assertEquals(List.of(), d.warnings());
     assertEquals(d, dyn(null));
@@ -44,11 +44,11 @@ class DynamicConfigTest {
     assertEquals(
         List.of("dcs: config key: ttl: 2.4 is less than loop_wait + 2*retry_timeout (2.5)"),
         problems(Map.of("ttl", 2.4, "loop_wait", 0.5, "retry_timeout", 1), "dcs: config key"));
-    // Against the defaults (0.5 + 2*0.5 = 1.5): equal is allowed, below is not, even at the ttl
+    // Against the defaults (0.5 + 2*0.4 = 1.3): equal is allowed, below is not, even at the ttl
     // minimum.
-    assertEquals(Duration.ofMillis(1500), dyn(Map.of("ttl", 1.5)).ttl());
+    assertEquals(Duration.ofMillis(1300), dyn(Map.of("ttl", 1.3)).ttl());
     assertEquals(
-        List.of("dcs: config key: ttl: 1 is less than loop_wait + 2*retry_timeout (1.5)"),
+        List.of("dcs: config key: ttl: 1 is less than loop_wait + 2*retry_timeout (1.3)"),
         problems(Map.of("ttl", 1), "dcs: config key"));
     assertEquals(
         List.of("dcs: config key: ttl: 20 is less than loop_wait + 2*retry_timeout (30)"),
@@ -208,7 +208,7 @@ class DynamicConfigTest {
                 "ttl",
                 5,
                 "loop_wait",
-                1,
+                0.3,
                 "postgresql",
                 Map.of(
                     "parameters",
@@ -225,8 +225,8 @@ class DynamicConfigTest {
     DynamicConfig merged =
         DynamicConfig.fromMap(Maps.mergePatch(base.toMap(), patch), "config patch");
 
-    assertEquals(Duration.ofSeconds(2), merged.ttl(), "null deletes: back to Synod's default");
-    assertEquals(Duration.ofSeconds(1), merged.loopWait(), "untouched keys stay");
+    assertEquals(Duration.ofMillis(1300), merged.ttl(), "null deletes: back to Synod's default");
+    assertEquals(Duration.ofMillis(300), merged.loopWait(), "untouched keys stay");
     assertEquals(
         Map.of("max_connections", 100, "shared_buffers", "1GB"), merged.postgresqlParameters());
     assertEquals(List.of("c"), merged.pgHba(), "lists are replaced, not merged");
@@ -244,7 +244,8 @@ class DynamicConfigTest {
                 DynamicConfig.fromMap(
                     Maps.mergePatch(base.toMap(), Map.of("loop_wait", 2)), "config patch"));
     assertEquals(
-        List.of("config patch: ttl: 2 is less than loop_wait + 2*retry_timeout (3)"), e.problems());
+        List.of("config patch: ttl: 1.3 is less than loop_wait + 2*retry_timeout (2.8)"),
+        e.problems());
   }
 
   @Test

@@ -13,6 +13,7 @@ import com.alipay.sofa.jraft.error.InvokeTimeoutException;
 import com.alipay.sofa.jraft.error.RaftError;
 import com.alipay.sofa.jraft.error.RemotingException;
 import com.alipay.sofa.jraft.option.NodeOptions;
+import com.alipay.sofa.jraft.option.ReadOnlyOption;
 import com.alipay.sofa.jraft.option.RpcOptions;
 import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
 import com.alipay.sofa.jraft.rpc.RpcClient;
@@ -117,6 +118,14 @@ public final class RaftStore implements AutoCloseable {
               + "com.alipay.sofa.jraft.rpc.RaftRpcFactory from synod-raft-store is missing"
               + " from the class path");
     }
+    // lease expiry and forwarded writes' timeouts; made first: the RPC server may call on it
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "synod-lease-expiry");
+              t.setDaemon(true);
+              return t;
+            });
     RaftTransport transport = opts.transport();
     SynodRaftRpcFactory factory = (SynodRaftRpcFactory) RpcFactoryHelper.rpcFactory();
     PeerId self = peer(opts.self());
@@ -128,10 +137,19 @@ public final class RaftStore implements AutoCloseable {
 
     NodeOptions no = new TransportOptions.Node(transport);
     io.synod.store.lean.PoolSizes.size(no);
+    io.synod.store.lean.RocksDbMemory.apply();
     no.setFsm(fsm);
     no.setElectionTimeoutMs(opts.electionTimeoutMs());
-    // jraft adds up to maxElectionDelayMs (default 1 s) of random delay; keep it at one timeout.
-    no.getRaftOptions().setMaxElectionDelayMs(opts.electionTimeoutMs());
+    // jraft adds up to maxElectionDelayMs (default 1 s) of random delay to each election timer
+    // period. Half a timeout still separates two candidates by far more than a vote round trip
+    // (milliseconds) and bounds detection of a dead Raft leader at 2.5 timeouts instead of 3.
+    no.getRaftOptions().setMaxElectionDelayMs(Math.max(1, opts.electionTimeoutMs() / 2));
+    // A linearizable read on the Raft leader checks the leader's lease (a majority acknowledged it
+    // within 90% of an election timeout) instead of sending a heartbeat round of its own; a
+    // follower's read is one RPC to the leader. The lease rests on the same bounded clock-rate
+    // drift as the leader lock (package docs), and jraft falls back to a heartbeat round whenever
+    // the lease is not fresh.
+    no.getRaftOptions().setReadOnlyOptions(ReadOnlyOption.ReadOnlyLeaseBased);
     // Heartbeats every quarter of the election timeout (jraft's default: a tenth, i.e. 30 ms at
     // 300 ms, 67 RPCs a second from an idle leader): a follower still hears four before it may
     // start an election, so one lost heartbeat does not cost a term.
@@ -147,6 +165,7 @@ public final class RaftStore implements AutoCloseable {
     group = new RaftGroupService(opts.groupId(), self, no, rpcServer);
     node = group.start();
     if (node == null) {
+      timer.shutdownNow();
       throw new StoreException(
           StoreException.Kind.REJECTED,
           "raft: could not start peer "
@@ -163,13 +182,6 @@ public final class RaftStore implements AutoCloseable {
       rpcClient.init(new RpcOptions());
       ownClient = true;
     }
-    timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "synod-lease-expiry");
-              t.setDaemon(true);
-              return t;
-            });
     fsm.leases.onDeadline(this::expireAt);
     expireAt(System.nanoTime());
     timer.scheduleWithFixedDelay(
@@ -350,8 +362,15 @@ public final class RaftStore implements AutoCloseable {
       }
       KvStateMachine.ApplyClosure done = new KvStateMachine.ApplyClosure();
       node.apply(new Task(ByteBuffer.wrap(req.command), done));
+      // on the store's own timer thread: CompletableFuture.orTimeout would start a JDK thread
+      // that then lives as long as the JVM, for a timeout that almost never fires
+      java.util.concurrent.ScheduledFuture<?> giveUp =
+          timer.schedule(
+              () -> done.future.completeExceptionally(new TimeoutException()),
+              requestTimeoutMs,
+              TimeUnit.MILLISECONDS);
       done.future
-          .orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS)
+          .whenComplete((r, err) -> giveUp.cancel(false))
           .whenComplete(
               (r, err) -> {
                 if (err == null) {

@@ -4,7 +4,8 @@ package io.synod.store;
 public enum ReadMode {
   /**
    * Raft ReadIndex: the answer reflects every write committed before the read started, on any node.
-   * Costs a heartbeat round to a majority; fails with NO_QUORUM when a majority is gone.
+   * Answered from the Raft leader's lease (one RPC from a follower; a heartbeat round to a majority
+   * when the lease is not fresh); fails with NO_QUORUM when a majority is gone.
    */
   LINEARIZABLE,
   /**

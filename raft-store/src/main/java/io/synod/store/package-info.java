@@ -29,8 +29,11 @@
  *
  * <h2>Reads</h2>
  *
- * {@link io.synod.store.ReadMode#LINEARIZABLE} uses jraft's ReadIndex (a heartbeat round to a
- * majority); {@link io.synod.store.ReadMode#LOCAL} reads this replica's applied state.
+ * {@link io.synod.store.ReadMode#LINEARIZABLE} uses jraft's ReadIndex, lease-based: the Raft leader
+ * answers from its leader lease (a majority acknowledged it within 90% of an election timeout, so
+ * no other leader can exist yet under the drift bound above) and falls back to a heartbeat round to
+ * a majority when the lease is not fresh; {@link io.synod.store.ReadMode#LOCAL} reads this
+ * replica's applied state.
  *
  * <h2>Writes</h2>
  *

@@ -165,7 +165,9 @@ public final class SynodCluster extends HaCluster {
         m.put("retry_timeout", c.path("retry_timeout").asText());
         m.put("maximum_lag_on_failover", c.path("maximum_lag_on_failover").asText());
         m.put("raft.election_timeout_ms", "300 (default)");
-        m.put("lease renewal", "lease keeper thread, every ttl/8 in this build");
+        m.put(
+            "lease renewal",
+            "lease keeper thread, every ttl/4 (the HA loop writes only when the keeper has not)");
         if (!extraDcs.isBlank()) {
           m.put("bootstrap.dcs overrides", extraDcs.strip());
         }
@@ -188,16 +190,16 @@ public final class SynodCluster extends HaCluster {
   }
 
   /**
-   * loop_wait: the lease keeper renews every ttl/8 (250 ms at the defaults), so a uniform delay in
-   * [0, loop_wait) covers whole renewal cycles and lands the crash at a uniformly random phase.
+   * ttl: the lease keeper renews every ttl/4, so a uniform delay in [0, ttl) covers four whole
+   * renewal cycles and lands the crash at a uniformly random phase.
    */
   @Override
   public long renewalPeriodMs() {
-    Object lw = settings().get("loop_wait");
+    Object ttl = settings().get("ttl");
     try {
-      return Math.max(50, (long) (Double.parseDouble(String.valueOf(lw)) * 1000));
+      return Math.max(50, (long) (Double.parseDouble(String.valueOf(ttl)) * 1000));
     } catch (NumberFormatException e) {
-      return 500;
+      return 1300;
     }
   }
 

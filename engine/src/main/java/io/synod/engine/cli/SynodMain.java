@@ -73,6 +73,8 @@ public final class SynodMain implements Callable<Integer> {
   String dsn;
 
   public static void main(String[] args) {
+    // before Netty's and jraft's classes load: they read these once (the REST server may be first)
+    io.synod.store.lean.PoolSizes.applyDefaults();
     System.exit(new CommandLine(new SynodMain()).execute(args));
   }
 

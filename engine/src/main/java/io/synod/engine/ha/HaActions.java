@@ -69,15 +69,27 @@ public final class HaActions {
   /**
    * Copying a database (a clone, a standby cluster's bootstrap) takes as long as the data is large:
    * it runs here, one at a time, while the loop goes on refreshing the member key and reporting
-   * progress (Patroni's async executor).
+   * progress (Patroni's async executor). Its thread ends a few seconds after the work does: copies
+   * are rare and a node lives for years.
    */
-  private final java.util.concurrent.ExecutorService background =
-      java.util.concurrent.Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "synod-background-action");
-            t.setDaemon(true);
-            return t;
-          });
+  private final java.util.concurrent.ExecutorService background = backgroundExecutor();
+
+  private static java.util.concurrent.ThreadPoolExecutor backgroundExecutor() {
+    java.util.concurrent.ThreadPoolExecutor e =
+        new java.util.concurrent.ThreadPoolExecutor(
+            1,
+            1,
+            5,
+            java.util.concurrent.TimeUnit.SECONDS,
+            new java.util.concurrent.LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "synod-background-action");
+              t.setDaemon(true);
+              return t;
+            });
+    e.allowCoreThreadTimeOut(true);
+    return e;
+  }
 
   private volatile String backgroundAction;
   private volatile String backgroundState;
@@ -263,7 +275,7 @@ public final class HaActions {
   // --- the leader's cycle ------------------------------------------------------------------
 
   private String renew(Cluster c, HaSettings s, PgState st, SyncPlan.Step sync) {
-    if (!lead.renew()) {
+    if (!lead.renewFromLoop()) {
       return demote("the lock now belongs to " + lead.lastHolder());
     }
     lead.keep(true);

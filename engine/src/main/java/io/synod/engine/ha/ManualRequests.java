@@ -189,16 +189,20 @@ public final class ManualRequests {
     if (restart != null) {
       running = "restart";
       RestartSpec toRun = spec;
+      Outcome o = null;
       try {
-        restart.complete(call(() -> worker.restart(toRun), "restart"));
+        o = call(() -> worker.restart(toRun), "restart");
       } finally {
         running = null;
+        // cleared before the caller hears the outcome: its next request must not find this one
+        // still "in progress"
         synchronized (this) {
           if (restartWaiter == restart) {
             restartWaiter = null;
             restartNow = null;
           }
         }
+        restart.complete(o != null ? o : new Outcome(false, "restart failed"));
       }
     }
     if (reinit != null) {

@@ -36,7 +36,7 @@ public final class FakeStore implements ClusterStore {
   public SyncState sync;
   public FailoverRequest failover;
   public boolean failCas;
-  public boolean down;
+  public volatile boolean down;
   public boolean deleted;
 
   /** The initialize key (the cluster's system identifier); "" while a bootstrap runs. */
@@ -140,8 +140,13 @@ public final class FakeStore implements ClusterStore {
   /** How long a renewal takes to answer, as on a loaded host. */
   public volatile long renewDelayMs;
 
+  /** Renewal requests, answered or not. */
+  public final java.util.concurrent.atomic.AtomicInteger renewCalls =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   @Override
   public synchronized LeaseGrant renewLeader(String name, Duration ttl) {
+    renewCalls.incrementAndGet();
     if (renewDelayMs > 0) {
       try {
         Thread.sleep(renewDelayMs);

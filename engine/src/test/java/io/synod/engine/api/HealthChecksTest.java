@@ -355,7 +355,7 @@ class HealthChecksTest {
           leader                     | 2500 | 503
           replica                    | 2500 | 200
           replica                    | 4500 | 503
-          replica, PostgreSQL stopped | 3000 | 200
+          replica, PostgreSQL stopped | 2000 | 200
           """)
   void livenessAllowsOneTtlOnAPrimaryAndTwoOnAReplica(String node, long ago, int expected) {
     NodeView v = lastLoop(NODES.get(node).get(), NOW.minusMillis(ago));

@@ -328,7 +328,7 @@ class RestApiTest {
     assertEquals("node1", hist.get(0).get(4).asText());
     Response c = h.call("GET", "/config", null);
     assertEquals(200, c.status());
-    assertEquals(2, json(c).path("ttl").asInt());
+    assertEquals(1.3, json(c).path("ttl").asDouble());
     assertEquals("\"5\"", c.headers().get("ETag"));
     h.store.config.clear();
     assertEquals(502, h.call("GET", "/config", null).status());
@@ -949,7 +949,7 @@ class RestApiTest {
     // reads and health checks stay open, as in Patroni
     assertEquals(200, h.call("GET", "/primary", null, null, "127.0.0.1").status());
     assertEquals(200, h.call("GET", "/config", null, null, "127.0.0.1").status());
-    assertEquals(2, h.store.config.get("ttl"));
+    assertEquals(1.3, h.store.config.get("ttl"));
   }
 
   @Test

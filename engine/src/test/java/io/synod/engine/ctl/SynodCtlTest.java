@@ -330,7 +330,8 @@ class SynodCtlTest {
     JsonNode hj = JSON.readTree(ctl("history", "-f", "json").out());
     assertEquals("node2", hj.get(0).path("New Leader").asText());
     Run cfg = ctl("show-config");
-    assertTrue(cfg.out().contains("ttl: 2\n") && cfg.out().contains("loop_wait: 0.5\n"), cfg.out());
+    assertTrue(
+        cfg.out().contains("ttl: 1.3\n") && cfg.out().contains("loop_wait: 0.5\n"), cfg.out());
     Run ver = ctl("version", "test");
     assertTrue(ver.out().startsWith("synodctl version 0.1.0\n"), ver.out());
     assertTrue(ver.out().contains("node1: Synod synod-0.1.0 PostgreSQL 15.13"), ver.out());
@@ -558,14 +559,15 @@ class SynodCtlTest {
   void editConfigInAnEditorAndFromAFile() throws Exception {
     serve(null);
     Path editor = tmp.resolve("editor.sh");
-    Files.writeString(editor, "#!/bin/sh\nsed -i 's/^ttl: 2$/ttl: 3/' \"$1\"\n");
+    Files.writeString(editor, "#!/bin/sh\nsed -i 's/^ttl: 1.3$/ttl: 3/' \"$1\"\n");
     editor.toFile().setExecutable(true);
     Map<String, String> env = new HashMap<>();
     env.put("EDITOR", editor.toString());
     Run r = ctl("y\n", env, "--api", h.baseUrl(), "edit-config");
     assertEquals(0, r.code(), r.toString());
     assertTrue(
-        r.out().contains("-ttl: 2\n+ttl: 3\n") && r.out().contains("Apply these changes? [y/N]: "),
+        r.out().contains("-ttl: 1.3\n+ttl: 3\n")
+            && r.out().contains("Apply these changes? [y/N]: "),
         r.out());
     assertEquals(3, h.store.config.get("ttl"));
     Path patch = tmp.resolve("patch.yml");

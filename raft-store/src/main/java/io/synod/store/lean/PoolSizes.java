@@ -5,25 +5,33 @@ import com.alipay.sofa.jraft.option.NodeOptions;
 import java.util.Map;
 
 /**
- * Thread pools sized for a Raft group of three to five peers carrying a few writes per second.
- * jraft and sofa-bolt size theirs from the host's core count (a 32-core database host would get
- * hundreds of threads, most of them idle for the node's whole life); none of the work they run
- * blocks, so a couple of threads each serve it. A value set with {@code -D} on the command line
- * wins.
+ * Thread pools (and Netty's buffer pools) sized for a Raft group of three to five peers carrying a
+ * few writes per second. jraft and sofa-bolt size theirs from the host's core count (a 32-core
+ * database host would get hundreds of threads, most of them idle for the node's whole life); none
+ * of the work they run blocks, so a couple of threads each serve it. A value set with {@code -D} on
+ * the command line wins.
  */
 public final class PoolSizes {
   /** System properties read by jraft and bolt when their classes load. */
   static final Map<String, String> PROPERTIES =
-      Map.of(
+      Map.ofEntries(
           // sizes derived from the core count (closure pools, append-entries senders, ...)
-          "jraft.available_processors", "2",
-          "jraft.closure.threadpool.size.min", "1",
-          "jraft.rpc.closure.threadpool.size.min", "1",
-          "jraft.append.entries.threads.send", "2",
+          Map.entry("jraft.available_processors", "2"),
+          Map.entry("jraft.closure.threadpool.size.min", "1"),
+          Map.entry("jraft.rpc.closure.threadpool.size.min", "1"),
+          // the leader's append-entries senders only hand batches to the RPC client
+          Map.entry("jraft.append.entries.threads.send", "1"),
           // bolt's executor for jraft's request processors (vote, read-index, forwarded writes):
-          // they all answer without blocking
-          "bolt.tp.min", "2",
-          "bolt.tp.max", "16");
+          // they answer without blocking, except a follower's snapshot install, which waits for
+          // the download; it grows past its core only when its queue is full, so two, not one
+          // (with one, a peer added online could not catch up)
+          Map.entry("bolt.tp.min", "2"),
+          Map.entry("bolt.tp.max", "16"),
+          // Netty's pooled buffers (bolt and the REST API): one arena of 2 MiB chunks instead of
+          // one 4 MiB chunk per arena and two arenas per core; the traffic is a few KB a second
+          Map.entry("io.netty.allocator.numDirectArenas", "1"),
+          Map.entry("io.netty.allocator.numHeapArenas", "1"),
+          Map.entry("io.netty.allocator.maxOrder", "8"));
 
   private PoolSizes() {}
 
