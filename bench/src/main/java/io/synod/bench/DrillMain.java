@@ -42,10 +42,13 @@ public final class DrillMain {
           "raft_reelection_ms",
           "response_ms",
           "request_to_stepdown_ms",
-          "stepdown_to_take_ms");
+          "stepdown_to_take_ms",
+          "rejoin_ms");
   private static final PrintStream OUT = System.out;
 
   private int trials = 5;
+  private int nodes = 3; // failover/switchover against Synod: cluster size
+  private int patroniDefaultsTrials; // compare: trials at Patroni's defaults (0 = --trials)
   private long seed = 42;
   private Path out;
   private String system = "synod";
@@ -83,8 +86,11 @@ public final class DrillMain {
           jmh [JMH options]       the JMH benchmarks (same as java -jar bench/target/benchmarks.jar)
         options:
           --trials N              trials per drill (default 5)
+          --patroni-defaults-trials N
+                                  compare only: trials at Patroni's defaults (about 40 s each; default --trials)
           --seed S                seed of the random kill delays and candidates (default 42)
           --system S              failover/switchover only: synod (default), patroni, patroni-fast
+          --nodes N               failover/switchover against Synod only: cluster size (default 3)
           --out DIR               where results go (default bench/results)
           --no-install            compare: never run apt-get
         """);
@@ -130,6 +136,9 @@ public final class DrillMain {
       argv.add(a);
       switch (a) {
         case "--trials" -> trials = Integer.parseInt(value(args, ++i));
+        case "--nodes" -> nodes = Integer.parseInt(value(args, ++i));
+        case "--patroni-defaults-trials" ->
+            patroniDefaultsTrials = Integer.parseInt(value(args, ++i));
         case "--seed" -> seed = Long.parseLong(value(args, ++i));
         case "--out" -> out = Path.of(value(args, ++i));
         case "--system" -> system = value(args, ++i);
@@ -142,6 +151,12 @@ public final class DrillMain {
     }
     if (trials < 1) {
       throw new IllegalArgumentException("--trials must be at least 1");
+    }
+    if (nodes < 3 || nodes > 9) {
+      throw new IllegalArgumentException("--nodes must be between 3 and 9");
+    }
+    if (nodes != 3 && (cmd.equals("compare") || !system.equals("synod"))) {
+      throw new IllegalArgumentException("--nodes goes with failover or switchover against synod");
     }
     if (out == null) {
       out = defaultOut();
@@ -203,7 +218,7 @@ public final class DrillMain {
 
   private HaCluster create(String which) throws Exception {
     return switch (which) {
-      case "synod" -> new SynodCluster("");
+      case "synod" -> new SynodCluster("", nodes);
       case "patroni" -> new PatroniCluster(30, 10, 10);
       case "patroni-fast" -> new PatroniCluster(10, 2, 4);
       default ->
@@ -257,6 +272,11 @@ public final class DrillMain {
     OUT.println("  " + s.stats().line());
     if (drill.equals("failover") && s.extraStats("detection_ms") != null) {
       OUT.println("  where the time went (medians): " + breakdown(s));
+    }
+    if (drill.equals("failover") && s.extraStats("rejoin_ms") != null) {
+      OUT.println(
+          "  rejoin of the killed node (restart -> streaming, untimed above): "
+              + s.extraStats("rejoin_ms").line());
     }
     if (drill.equals("switchover") && s.extraStats("write_gap_ms") != null) {
       OUT.println("  write gap: " + s.extraStats("write_gap_ms").line());
@@ -344,12 +364,19 @@ public final class DrillMain {
     ensurePatroni();
     List<Series> series = new ArrayList<>();
     Map<String, String> loads = new LinkedHashMap<>();
+    int all = trials;
+    List<Integer> expected = new ArrayList<>();
     for (String which : List.of("patroni", "patroni-fast", "synod")) {
       Random rnd = new Random(seed);
       String before = MachineFacts.loadAvg();
+      trials = which.equals("patroni") && patroniDefaultsTrials > 0 ? patroniDefaultsTrials : all;
       try (HaCluster c = create(which)) {
         series.add(runDrill(c, "failover", rnd));
         series.add(runDrill(c, "switchover", rnd));
+        expected.add(trials);
+        expected.add(trials);
+      } finally {
+        trials = all;
       }
       loads.put(which, before + " -> " + MachineFacts.loadAvg());
     }
@@ -375,7 +402,12 @@ public final class DrillMain {
             + "```\n");
     files.add(md);
     files.forEach(f -> OUT.println("wrote " + f));
-    return series.stream().allMatch(s -> s.stats().n() == trials) ? 0 : 1;
+    for (int i = 0; i < series.size(); i++) {
+      if (series.get(i).stats().n() != expected.get(i)) {
+        return 1;
+      }
+    }
+    return 0;
   }
 
   /**
@@ -457,6 +489,15 @@ public final class DrillMain {
       b.append("Synod switchover, where the time went (medians): ")
           .append(switchoverBreakdown(synodS))
           .append('\n');
+    }
+    for (Series s : series) {
+      if (s.drill().equals("failover") && s.extraStats("rejoin_ms") != null) {
+        b.append("rejoin of the killed node (restart -> streaming), ")
+            .append(s.label())
+            .append(": ")
+            .append(s.extraStats("rejoin_ms").line())
+            .append('\n');
+      }
     }
     return b.toString();
   }

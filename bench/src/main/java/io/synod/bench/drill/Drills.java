@@ -120,8 +120,24 @@ public final class Drills {
       Procs.sleep(300);
       extra.putAll(Timeline.patroniFailover(p.cluster, winner, p.killEpochMs, firstCommitEpochMs));
     }
-    p.cluster.start(p.primary); // it rejoins (pg_rewind) while the next trial waits for health
+    // Untimed for the trial, measured for itself: the killed node is started again (manager
+    // process, JVM included) and rejoins, pg_rewind included, until its WAL receiver streams.
+    long restart = System.nanoTime();
+    p.cluster.start(p.primary);
+    extra.put("rejoin_ms", awaitStreaming(p.cluster, p.primary, restart));
     return new TrialResult(trial, ms, extra);
+  }
+
+  /** Milliseconds from {@code sinceNanos} until the node streams (null: not within 60 s). */
+  private static Long awaitStreaming(HaCluster c, Node n, long sinceNanos) {
+    long deadline = sinceNanos + 60_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (c.streaming(n)) {
+        return (System.nanoTime() - sinceNanos) / 1_000_000L;
+      }
+      Procs.sleep(25);
+    }
+    return null;
   }
 
   public static TrialResult failoverTrial(HaCluster c, Random rnd, int trial) throws Exception {

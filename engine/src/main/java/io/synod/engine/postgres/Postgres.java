@@ -60,6 +60,8 @@ public final class Postgres implements PgControl, AutoCloseable {
    */
   private static final Duration PG_CTL_GRACE = Duration.ofSeconds(30);
 
+  private static final long STOP_POLL_MS = 10;
+
   private volatile PgSettings settings;
   private volatile ReplicaTarget replicaTarget;
   private volatile String replicaProgress;
@@ -686,20 +688,28 @@ public final class Postgres implements PgControl, AutoCloseable {
     }
   }
 
+  /**
+   * {@code pg_ctl stop -W} (signal only), then waits here: pg_ctl's own wait polls every 100 ms,
+   * which a switchover would pay on its critical path (the lock is released only once PostgreSQL is
+   * down). The postmaster removes postmaster.pid as its last act, which is what pg_ctl waits for
+   * too.
+   */
   private PgProcess.Result pgCtlStop(StopMode mode, Duration timeout) {
-    return PgProcess.runPg(
-        List.of(
-            bin("pg_ctl"),
-            "stop",
-            "-m",
-            mode.pgCtlName(),
-            "-w",
-            "-t",
-            seconds(timeout),
-            "-D",
-            dataDir().toString()),
-        null,
-        timeout.plus(PG_CTL_GRACE));
+    List<String> cmd =
+        List.of(bin("pg_ctl"), "stop", "-m", mode.pgCtlName(), "-W", "-D", dataDir().toString());
+    PgProcess.Result r = PgProcess.runPg(cmd, null, PG_CTL_GRACE);
+    if (!r.ok()) {
+      return r;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (isRunning()) {
+      if (System.nanoTime() - deadline > 0) {
+        return new PgProcess.Result(
+            cmd, 1, "", "server did not shut down within " + timeout.toSeconds() + " s", false);
+      }
+      Postmaster.sleep(STOP_POLL_MS);
+    }
+    return r;
   }
 
   /** SIGKILL to the postmaster and every process in its data directory; waits until gone. */
