@@ -57,8 +57,8 @@ public class RaftElection extends ForkedBenchmark {
     leader = peers.awaitLeader();
     oldLeaderAddr = peers.addrs().get(leader);
     survivor = (leader + 1) % 3;
-    // a random point of the heartbeat cycle (heartbeats go out every electionTimeout/10)
-    Thread.sleep((long) (rnd.nextDouble() * Math.max(1, electionTimeoutMs / 10.0)));
+    // a random point of the heartbeat cycle (the store sends one every electionTimeout/4)
+    Thread.sleep((long) (rnd.nextDouble() * Math.max(1, electionTimeoutMs / 4.0)));
   }
 
   @Benchmark

@@ -346,7 +346,7 @@ public final class SynodNode implements AutoCloseable {
       return RaftTransport.mutualTls(r.certfile(), r.keyfile(), r.keyfilePassword(), r.cafile());
     }
     if (r.password() != null) {
-      return RaftTransport.sharedSecret(r.password().toCharArray(), scope, self);
+      return RaftTransport.sharedSecret(r.password().toCharArray(), scope, self, r.dataDir());
     }
     return RaftTransport.plain();
   }

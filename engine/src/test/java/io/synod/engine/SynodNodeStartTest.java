@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.synod.config.ConfigLoader;
 import io.synod.config.SynodConfig;
 import io.synod.store.transport.RaftTransport;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What a node checks before it starts anything. */
 class SynodNodeStartTest {
@@ -44,15 +47,21 @@ class SynodNodeStartTest {
   }
 
   @Test
-  void theRaftTransportFollowsTheConfig() {
+  void theRaftTransportFollowsTheConfig(@TempDir Path tmp) {
     assertEquals(
         RaftTransport.Mode.PLAIN,
         SynodNode.raftTransport(load(BASE, Map.of()).raft(), "demo", "127.0.0.1:8300").mode());
+    Path raftDir = tmp.resolve("raft");
     SynodConfig withSecret =
-        load(BASE, Map.of("PATRONI_RAFT_PASSWORD", "0123456789abcdef0123456789"));
+        load(
+            BASE.replace("/tmp/never-created", raftDir.toString()),
+            Map.of("PATRONI_RAFT_PASSWORD", "0123456789abcdef0123456789"));
     assertEquals(
         RaftTransport.Mode.SECRET,
         SynodNode.raftTransport(withSecret.raft(), "demo", "127.0.0.1:8300").mode());
+    assertTrue(
+        Files.isRegularFile(raftDir.resolve("raft-ca.seed")),
+        "the derived CA's seed is kept in raft.data_dir for the next start");
     SynodConfig badCert =
         load(
             BASE.replace(

@@ -65,10 +65,20 @@ public final class RaftTransport {
    * @param self this node's Raft address, the certificate's name
    */
   public static RaftTransport sharedSecret(char[] secret, String scope, String self) {
+    return sharedSecret(secret, scope, self, null);
+  }
+
+  /**
+   * As {@link #sharedSecret(char[], String, String)}; the derivation runs once per data directory
+   * and secret, its result kept in {@code dataDir} (0600) for the next start.
+   *
+   * @param dataDir raft.data_dir, or null to derive on every call
+   */
+  public static RaftTransport sharedSecret(char[] secret, String scope, String self, Path dataDir) {
     if (secret == null || secret.length == 0) {
       throw new IllegalArgumentException("raft.password: empty");
     }
-    SecretAuthority ca = SecretAuthority.derive(secret, scope);
+    SecretAuthority ca = SecretAuthority.derive(secret, scope, dataDir);
     SecretAuthority.Issued me = ca.issue(self);
     X509Certificate[] chain = {me.cert(), ca.caCertificate()};
     try {

@@ -2,6 +2,7 @@ package io.synod.store.transport;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -73,12 +74,28 @@ final class SecretAuthority {
 
   /** The same CA on every node with the same secret and scope. */
   static SecretAuthority derive(char[] secret, String scope) {
+    return derive(secret, scope, null);
+  }
+
+  /**
+   * As {@link #derive(char[], String)}, reading the seed from {@code cacheDir} when a start before
+   * kept it there for this secret and scope, and keeping it there otherwise ({@link SeedCache}).
+   *
+   * @param cacheDir raft.data_dir, or null to derive every time
+   */
+  static SecretAuthority derive(char[] secret, String scope, Path cacheDir) {
     try {
       X9ECParameters curve = CustomNamedCurves.getByName("secp256r1");
       BigInteger n = curve.getN();
+      Path cache = cacheDir == null ? null : cacheDir.resolve(SeedCache.FILE_NAME);
+      byte[] seed = cache == null ? null : SeedCache.read(cache, secret, scope).orElse(null);
+      if (seed == null) {
+        seed = pbkdf2(secret, ("synod raft cluster CA\0" + scope).getBytes(StandardCharsets.UTF_8));
+        if (cache != null) {
+          SeedCache.write(cache, secret, scope, seed);
+        }
+      }
       // 384 bits reduced modulo n-1: the bias is below 2^-128 (FIPS 186-4 B.4.1).
-      byte[] seed =
-          pbkdf2(secret, ("synod raft cluster CA\0" + scope).getBytes(StandardCharsets.UTF_8));
       BigInteger d = new BigInteger(1, seed).mod(n.subtract(BigInteger.ONE)).add(BigInteger.ONE);
       Arrays.fill(seed, (byte) 0);
       org.bouncycastle.math.ec.ECPoint q = curve.getG().multiply(d).normalize();
