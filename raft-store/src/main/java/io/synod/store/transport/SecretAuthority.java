@@ -188,7 +188,13 @@ final class SecretAuthority {
   }
 
   private static byte[] pbkdf2(char[] secret, byte[] salt) throws GeneralSecurityException {
-    PBEKeySpec spec = new PBEKeySpec(secret, salt, ITERATIONS, 384);
+    return pbkdf2(secret, salt, ITERATIONS, 384);
+  }
+
+  /** PBKDF2-HMAC-SHA256 of the secret: {@code bits} bits after {@code iterations} rounds. */
+  static byte[] pbkdf2(char[] secret, byte[] salt, int iterations, int bits)
+      throws GeneralSecurityException {
+    PBEKeySpec spec = new PBEKeySpec(secret, salt, iterations, bits);
     try {
       return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
     } finally {

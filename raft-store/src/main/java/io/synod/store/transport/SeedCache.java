@@ -16,8 +16,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.Properties;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,13 +138,10 @@ final class SeedCache {
     byte[] prefix = ("synod raft CA seed check\0" + scope + "\0").getBytes(StandardCharsets.UTF_8);
     byte[] salt = Arrays.copyOf(prefix, prefix.length + seed.length);
     System.arraycopy(seed, 0, salt, prefix.length, seed.length);
-    PBEKeySpec spec = new PBEKeySpec(secret, salt, CHECK_ITERATIONS, 256);
     try {
-      return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+      return SecretAuthority.pbkdf2(secret, salt, CHECK_ITERATIONS, 256);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable: " + e, e);
-    } finally {
-      spec.clearPassword();
     }
   }
 }
