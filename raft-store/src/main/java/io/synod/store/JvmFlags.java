@@ -1,6 +1,7 @@
 package io.synod.store;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The JVM flags every Synod process needs for jraft 1.4 on JDK 17+ (bin/synod and the parent pom
@@ -38,6 +39,18 @@ public final class JvmFlags {
           "-XX:TieredStopAtLevel=1",
           "-XX:CICompilerCount=1",
           "-Xss512k");
+
+  /**
+   * The environment a node's JVM starts with, unless already set (the launchers spell out the
+   * same). {@code MALLOC_ARENA_MAX}: glibc's per-thread malloc arenas otherwise add tens of MB of
+   * RSS. {@code _JAVA_SR_SIGNUM}: the signal HotSpot suspends threads with (JFR's CPU sampler,
+   * among others) is SIGUSR2 by default, and jraft registers a Java handler for SIGUSR2 when its
+   * node class loads, which takes the signal over: every sample then made jraft write describe and
+   * metrics files into the working directory, and JFR recorded no CPU samples. A real-time signal
+   * nothing else uses leaves SIGUSR2 to jraft's diagnostics ({@code kill -USR2 PID}).
+   */
+  public static final Map<String, String> NODE_ENV =
+      Map.of("MALLOC_ARENA_MAX", "2", "_JAVA_SR_SIGNUM", "40");
 
   /** {@code SYNOD_JAVA_OPTS} split on blanks when it is set, else {@link #NODE_DEFAULTS}. */
   public static List<String> node() {

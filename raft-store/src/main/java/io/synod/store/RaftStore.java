@@ -76,6 +76,13 @@ public final class RaftStore implements AutoCloseable {
 
   private static final long PERMISSION_SWEEP_MS = 5_000;
 
+  /** Where jraft writes what a SIGUSR2 asks for (default: the working directory). */
+  private static final List<String> JRAFT_SIGNAL_DIRS =
+      List.of(
+          "jraft.signal.node.describe.dir",
+          "jraft.signal.node.metrics.dir",
+          "jraft.signal.thread.pool.metrics.dir");
+
   private final StoreOptions opts;
   private final KvStateMachine fsm = new KvStateMachine();
   private RaftGroupService group;
@@ -108,6 +115,13 @@ public final class RaftStore implements AutoCloseable {
 
   public synchronized RaftStore start() {
     PrivateDir.create(opts.dataDir());
+    // kill -USR2 makes jraft describe the node into files; they go where the node's state is
+    // (private), not into whatever the working directory is
+    for (String p : JRAFT_SIGNAL_DIRS) {
+      if (System.getProperty(p) == null) {
+        System.setProperty(p, opts.dataDir().toAbsolutePath().toString());
+      }
+    }
     if (!(RpcFactoryHelper.rpcFactory() instanceof SynodRaftRpcFactory)) {
       // Without it jraft's own clients would not authenticate and would not be heard.
       throw new StoreException(

@@ -17,7 +17,11 @@ class JvmFlagsTest {
       assertTrue(
           text.contains("${SYNOD_JAVA_OPTS:-" + flags + "}"),
           launcher + " does not default to " + flags);
-      assertTrue(text.contains("MALLOC_ARENA_MAX"), launcher + " leaves malloc arenas unbounded");
+      JvmFlags.NODE_ENV.forEach(
+          (k, v) ->
+              assertTrue(
+                  text.contains("export " + k + "=\"${" + k + ":-" + v + "}\""),
+                  launcher + " does not default " + k + " to " + v));
     }
   }
 }

@@ -241,4 +241,42 @@ class MultiProcessStoreTest {
         peers[victim].ask("snapshots"),
         "the wiped peer was rebuilt from the leader's snapshot");
   }
+
+  /**
+   * SIGUSR2 is jraft's "describe yourself" signal. HotSpot suspends threads with SIGUSR2 too (JFR's
+   * CPU sampler), unless told another signal: a node runs with {@code _JAVA_SR_SIGNUM} (JvmFlags),
+   * so profiling a node no longer makes jraft write files, and the files an operator's kill -USR2
+   * asks for go to the data directory rather than the working directory.
+   */
+  @Test
+  @Order(6)
+  void sigusr2DescribesTheNodeIntoItsDataDirAndTheJvmSuspendsWithAnotherSignal() throws Exception {
+    int i = 0;
+    while (!peers[i].alive()) {
+      i++;
+    }
+    PeerProcess p = peers[i];
+    String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
+    String caught = status.lines().filter(l -> l.startsWith("SigCgt:")).findFirst().orElseThrow();
+    long mask = Long.parseUnsignedLong(caught.substring(7).strip(), 16);
+    int sr = Integer.parseInt(JvmFlags.NODE_ENV.get("_JAVA_SR_SIGNUM"));
+    assertTrue((mask & (1L << (sr - 1))) != 0, "signal " + sr + " is not caught: " + caught);
+
+    Path cwd = Path.of("").toAbsolutePath();
+    assertEquals(0, describeFiles(cwd), "left over in " + cwd);
+    assertEquals(0, new ProcessBuilder("kill", "-USR2", "" + p.pid()).start().waitFor());
+    Path dataDir = root.resolve("p" + i);
+    for (int attempt = 0; attempt < 200 && describeFiles(dataDir) == 0; attempt++) {
+      Thread.sleep(50);
+    }
+    assertTrue(describeFiles(dataDir) > 0, "no node_describe.log.* in " + dataDir);
+    assertEquals(0, describeFiles(cwd), "jraft wrote into the working directory " + cwd);
+    assertTrue(p.alive(), "SIGUSR2 must not stop a node");
+  }
+
+  private static long describeFiles(Path dir) throws java.io.IOException {
+    try (var s = Files.list(dir)) {
+      return s.filter(f -> f.getFileName().toString().startsWith("node_describe.log.")).count();
+    }
+  }
 }

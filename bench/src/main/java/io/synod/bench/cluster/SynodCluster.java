@@ -245,7 +245,7 @@ public final class SynodCluster extends HaCluster {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(managerLog(n).toFile()));
     // RocksDB extracts its native library per JVM: keep it in the node dir (deleted with it)
     pb.environment().put("ROCKSDB_SHAREDLIB_DIR", n.dir.toString());
-    pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // as bin/synod runs a node
+    JvmFlags.NODE_ENV.forEach(pb.environment()::putIfAbsent); // as bin/synod runs a node
     n.proc = pb.start();
   }
 

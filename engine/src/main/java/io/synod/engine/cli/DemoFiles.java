@@ -208,8 +208,7 @@ public final class DemoFiles {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     // one dir per node: RocksDB extracts its native library under a fixed name there
     pb.environment().put("ROCKSDB_SHAREDLIB_DIR", log.getParent().toString());
-    // glibc's per-thread malloc arenas otherwise add tens of MB of RSS to a JVM (as bin/synod)
-    pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+    io.synod.store.JvmFlags.NODE_ENV.forEach(pb.environment()::putIfAbsent); // as bin/synod
     return pb.start();
   }
 }

@@ -89,6 +89,7 @@ public final class PeerProcess implements AutoCloseable {
     // RocksDB unpacks its native library per JVM; keep it out of /tmp so kills leave nothing
     // behind.
     pb.environment().put("ROCKSDB_SHAREDLIB_DIR", dataDir.getParent().toString());
+    io.synod.store.JvmFlags.NODE_ENV.forEach(pb.environment()::putIfAbsent); // as a node runs
     proc = pb.start();
     stdin = new PrintWriter(proc.getOutputStream(), true);
     Thread reader =
