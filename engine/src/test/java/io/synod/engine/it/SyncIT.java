@@ -66,11 +66,19 @@ class SyncIT {
   }
 
   /** The standby the primary waits for (from synchronous_standby_names and pg_stat_replication). */
+  /**
+   * The synchronous standby once PostgreSQL waits for it and the sync key allows it to take over
+   * (its {@code GET /sync} answers 200, Patroni's check). Between the two, for a loop or so while
+   * the standby confirms the WAL up to the change, the key still forbids any failover (SyncPlan).
+   */
   static String syncStandby(NodeProc primary) {
     String ssn = one(primary, "SHOW synchronous_standby_names");
     String sync =
         one(primary, "SELECT application_name FROM pg_stat_replication WHERE sync_state = 'sync'");
-    return ssn != null && sync != null && ssn.contains("\"" + sync + "\"") ? sync : null;
+    if (ssn == null || sync == null || !ssn.contains("\"" + sync + "\"")) {
+      return null;
+    }
+    return cluster.node(sync).status("/sync") == 200 ? sync : null;
   }
 
   static NodeProc primary() {
