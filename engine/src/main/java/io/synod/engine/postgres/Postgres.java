@@ -689,25 +689,21 @@ public final class Postgres implements PgControl, AutoCloseable {
   }
 
   /**
-   * {@code pg_ctl stop -W} (signal only), then waits here: pg_ctl's own wait polls every 100 ms,
-   * which a switchover would pay on its critical path (the lock is released only once PostgreSQL is
-   * down). The postmaster removes postmaster.pid as its last act, which is what pg_ctl waits for
-   * too.
+   * {@code pg_ctl stop -W} (signal only), then waits here for the postmaster to exit: pg_ctl's own
+   * wait polls every 100 ms, which a switchover would pay on its critical path (the lock is
+   * released only once PostgreSQL is down). The postmaster removes postmaster.pid, what pg_ctl
+   * waits for, before it exits.
    */
   private PgProcess.Result pgCtlStop(StopMode mode, Duration timeout) {
+    OptionalLong pid = postmasterPid();
     List<String> cmd =
         List.of(bin("pg_ctl"), "stop", "-m", mode.pgCtlName(), "-W", "-D", dataDir().toString());
     PgProcess.Result r = PgProcess.runPg(cmd, null, PG_CTL_GRACE);
-    if (!r.ok()) {
-      return r;
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (isRunning()) {
-      if (System.nanoTime() - deadline > 0) {
-        return new PgProcess.Result(
-            cmd, 1, "", "server did not shut down within " + timeout.toSeconds() + " s", false);
-      }
-      Postmaster.sleep(STOP_POLL_MS);
+    if (r.ok()
+        && pid.isPresent()
+        && !Postmaster.awaitExit(pid.getAsLong(), timeout, STOP_POLL_MS)) {
+      return new PgProcess.Result(
+          cmd, 1, "", "server did not shut down within " + timeout.toSeconds() + " s", false);
     }
     return r;
   }

@@ -140,12 +140,17 @@ public final class Postmaster {
 
   /** Waits until pid is gone; returns whether it went within the timeout. */
   public static boolean awaitExit(long pid, Duration timeout) {
+    return awaitExit(pid, timeout, 50);
+  }
+
+  /** As {@link #awaitExit(long, Duration)}, looking every {@code pollMs} milliseconds. */
+  public static boolean awaitExit(long pid, Duration timeout, long pollMs) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (isAlive(pid)) {
       if (System.nanoTime() > deadline) {
         return false;
       }
-      sleep(50);
+      sleep(pollMs);
     }
     return true;
   }
