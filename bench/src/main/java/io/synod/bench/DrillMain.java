@@ -48,7 +48,7 @@ public final class DrillMain {
 
   private int trials = 5;
   private int nodes = 3; // failover/switchover against Synod: cluster size
-  private int patroniDefaultsTrials; // compare: trials at Patroni's defaults (0 = --trials)
+  private Integer patroniDefaultsTrials; // compare: trials at Patroni's defaults (null: --trials)
   private long seed = 42;
   private Path out;
   private String system = "synod";
@@ -152,6 +152,12 @@ public final class DrillMain {
     if (trials < 1) {
       throw new IllegalArgumentException("--trials must be at least 1");
     }
+    if (patroniDefaultsTrials != null && patroniDefaultsTrials < 1) {
+      throw new IllegalArgumentException("--patroni-defaults-trials must be at least 1");
+    }
+    if (patroniDefaultsTrials != null && !cmd.equals("compare")) {
+      throw new IllegalArgumentException("--patroni-defaults-trials goes with compare");
+    }
     if (nodes < 3 || nodes > 9) {
       throw new IllegalArgumentException("--nodes must be between 3 and 9");
     }
@@ -205,7 +211,7 @@ public final class DrillMain {
     Random rnd = new Random(seed);
     List<Series> series = new ArrayList<>();
     try (HaCluster c = create(system)) {
-      series.add(runDrill(c, drill, rnd));
+      series.add(runDrill(c, drill, rnd, trials));
     }
     machine.put("loadavg_after", MachineFacts.loadAvg());
     String run = runId(drill + (system.equals("synod") ? "" : "-" + system));
@@ -227,25 +233,30 @@ public final class DrillMain {
     };
   }
 
-  /** Forms the cluster (if not yet), runs the trials of one drill, prints each. */
-  private Series runDrill(HaCluster c, String drill, Random rnd) throws Exception {
+  /** Forms the cluster (if not yet), runs {@code n} trials of one drill, prints each. */
+  private Series runDrill(HaCluster c, String drill, Random rnd, int n) throws Exception {
     if (c.nodes().stream().noneMatch(HaCluster.Node::alive)) {
       OUT.println();
+      int size = c.nodes().size();
       OUT.println(
-          "forming a 3-node "
+          "forming a "
+              + size
+              + "-node "
               + c.kind()
               + " cluster in "
               + c.dir()
-              + " (initdb, two base backups)...");
+              + " (initdb, "
+              + (size - 1)
+              + " base backups)...");
       long t = System.nanoTime();
       c.startAll();
       c.awaitHealthy(Drills.HEALTHY);
       OUT.printf(Locale.ROOT, "formed in %.1f s: %s%n", (System.nanoTime() - t) / 1e9, c.label());
     }
     OUT.println();
-    OUT.println(c.label() + ": " + drill + ", " + trials + " trial(s), seed " + seed);
+    OUT.println(c.label() + ": " + drill + ", " + n + " trial(s), seed " + seed);
     List<TrialResult> results = new ArrayList<>();
-    for (int i = 1; i <= trials; i++) {
+    for (int i = 1; i <= n; i++) {
       TrialResult r;
       try {
         r =
@@ -364,19 +375,18 @@ public final class DrillMain {
     ensurePatroni();
     List<Series> series = new ArrayList<>();
     Map<String, String> loads = new LinkedHashMap<>();
-    int all = trials;
-    List<Integer> expected = new ArrayList<>();
+    boolean complete = true;
     for (String which : List.of("patroni", "patroni-fast", "synod")) {
       Random rnd = new Random(seed);
       String before = MachineFacts.loadAvg();
-      trials = which.equals("patroni") && patroniDefaultsTrials > 0 ? patroniDefaultsTrials : all;
+      int n =
+          which.equals("patroni") && patroniDefaultsTrials != null ? patroniDefaultsTrials : trials;
       try (HaCluster c = create(which)) {
-        series.add(runDrill(c, "failover", rnd));
-        series.add(runDrill(c, "switchover", rnd));
-        expected.add(trials);
-        expected.add(trials);
-      } finally {
-        trials = all;
+        for (String drill : List.of("failover", "switchover")) {
+          Series sr = runDrill(c, drill, rnd, n);
+          series.add(sr);
+          complete &= sr.stats().n() == n;
+        }
       }
       loads.put(which, before + " -> " + MachineFacts.loadAvg());
     }
@@ -402,12 +412,7 @@ public final class DrillMain {
             + "```\n");
     files.add(md);
     files.forEach(f -> OUT.println("wrote " + f));
-    for (int i = 0; i < series.size(); i++) {
-      if (series.get(i).stats().n() != expected.get(i)) {
-        return 1;
-      }
-    }
-    return 0;
+    return complete ? 0 : 1;
   }
 
   /**
