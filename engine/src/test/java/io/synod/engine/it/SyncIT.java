@@ -65,7 +65,6 @@ class SyncIT {
     }
   }
 
-  /** The standby the primary waits for (from synchronous_standby_names and pg_stat_replication). */
   /**
    * The synchronous standby once PostgreSQL waits for it and the sync key allows it to take over
    * (its {@code GET /sync} answers 200, Patroni's check). Between the two, for a loop or so while
