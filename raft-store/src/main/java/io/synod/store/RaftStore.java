@@ -148,6 +148,7 @@ public final class RaftStore implements AutoCloseable {
     RpcServer rpcServer = factory.createRpcServer(listen, transport);
     RaftRpcServerFactory.addRaftRequestProcessors(rpcServer);
     rpcServer.registerProcessor(new ForwardProcessor());
+    rpcServer.registerProcessor(new KeepAliveProcessor());
 
     NodeOptions no = new TransportOptions.Node(transport);
     io.synod.store.lean.PoolSizes.size(no);
@@ -403,6 +404,171 @@ public final class RaftStore implements AutoCloseable {
     @Override
     public String interest() {
       return StoreRpc.Request.class.getName();
+    }
+  }
+
+  // --- keep-alives -------------------------------------------------------------------------
+
+  /**
+   * Keeps the lease of {@code key} alive without a log entry, as etcd does: the Raft leader moves
+   * its deadline to a full {@code ttlMs} from when the request reached it, if the key still holds
+   * {@code value} written by {@code owner} with that TTL. Only the leader's memory changes, which
+   * is safe because a new leader grants every lease a full TTL from its own election, and that
+   * election comes after the old leader confirmed its leadership for this request (a heartbeat
+   * round, {@link ReadOnlyOption#ReadOnlySafe}, whatever the node's read option): the lease ends,
+   * on any leader, no earlier than the request arrived plus its TTL.
+   *
+   * @return true when the lease was extended; false when the caller must write the key instead (it
+   *     changed, is gone, its lease ran out or is expiring, its TTL differs, or the leader could
+   *     not be asked)
+   * @throws StoreException as {@link #write} when no leader answered within the request timeout
+   */
+  public boolean keepAlive(String key, String value, String owner, long ttlMs) {
+    ensureOpen();
+    long deadline = System.nanoTime() + requestTimeoutMs * 1_000_000L;
+    String lastLeader = null;
+    while (true) {
+      long left = (deadline - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) {
+        throw lastLeader == null
+            ? new StoreException(
+                StoreException.Kind.NO_QUORUM,
+                "no Raft leader within " + requestTimeoutMs + " ms to keep " + key + " alive")
+            : new StoreException(
+                StoreException.Kind.TIMEOUT,
+                "Raft leader " + lastLeader + " did not keep " + key + " alive in time");
+      }
+      PeerId leader = node.getLeaderId();
+      if (leader == null || leader.isEmpty()) {
+        pause(Math.min(RETRY_PAUSE_MS, left));
+        continue;
+      }
+      lastLeader = leader.getEndpoint().toString();
+      if (fsm.isLeader()) {
+        try {
+          return keepAliveHere(key, value, owner, ttlMs).get(left, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          throw new StoreException(
+              StoreException.Kind.TIMEOUT,
+              "could not confirm Raft leadership within " + left + " ms to keep " + key + " alive");
+        } catch (ExecutionException e) {
+          pause(Math.min(RETRY_PAUSE_MS, left)); // lost leadership meanwhile: ask the next one
+          continue;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new StoreException(StoreException.Kind.CLOSED, "interrupted", e);
+        }
+      }
+      StoreRpc.KeepAlive req = new StoreRpc.KeepAlive();
+      req.groupId = opts.groupId();
+      req.key = key;
+      req.value = value;
+      req.owner = owner;
+      req.ttlMs = ttlMs;
+      StoreRpc.Response resp;
+      try {
+        resp = (StoreRpc.Response) rpcClient.invokeSync(leader.getEndpoint(), req, left);
+      } catch (InvokeTimeoutException e) {
+        throw new StoreException(
+            StoreException.Kind.TIMEOUT,
+            "Raft leader " + lastLeader + " did not answer a keep-alive within " + left + " ms",
+            e);
+      } catch (RemotingException e) {
+        // Not delivered, or a peer without keep-alives (an older version during an upgrade): the
+        // logged write has its own retries and works with every version.
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreException(StoreException.Kind.CLOSED, "interrupted", e);
+      }
+      if (resp.error == null) {
+        return resp.result != null && resp.result.length == 1 && resp.result[0] == 1;
+      }
+      switch (resp.error) {
+        case "NOT_LEADER" -> pause(Math.min(RETRY_PAUSE_MS, left));
+        case "TIMEOUT" ->
+            throw new StoreException(
+                StoreException.Kind.TIMEOUT, "Raft leader " + lastLeader + ": " + resp.message);
+        default ->
+            throw new StoreException(
+                StoreException.Kind.REJECTED, "Raft leader " + lastLeader + ": " + resp.message);
+      }
+    }
+  }
+
+  /**
+   * The leader's half of {@link #keepAlive}. The key is checked once the read index is applied, so
+   * every write committed before the request arrived is seen; the deadline counts from arrival.
+   * Completes exceptionally when leadership could not be confirmed.
+   */
+  private CompletableFuture<Boolean> keepAliveHere(
+      String key, String value, String owner, long ttlMs) {
+    long arrived = System.nanoTime();
+    CompletableFuture<Boolean> f = new CompletableFuture<>();
+    node.readIndex(
+        ReadOnlyOption.ReadOnlySafe,
+        new byte[0],
+        new ReadIndexClosure(requestTimeoutMs) {
+          @Override
+          public void run(Status status, long index, byte[] reqCtx) {
+            if (!status.isOk()) {
+              f.completeExceptionally(new KvStateMachine.NotAppliedException(status));
+              return;
+            }
+            KvEntry e = fsm.state.get(key);
+            f.complete(
+                e != null
+                    && e.hasLease()
+                    && e.ttlMs() == ttlMs
+                    && e.value().equals(value)
+                    && java.util.Objects.equals(e.leaseOwner(), owner)
+                    && fsm.leases.extend(
+                        key, e.modRevision(), arrived + ttlMs * 1_000_000L, System.nanoTime()));
+          }
+        });
+    return f;
+  }
+
+  /** The leader answers keep-alives sent by followers. */
+  private final class KeepAliveProcessor implements RpcProcessor<StoreRpc.KeepAlive> {
+    @Override
+    public void handleRequest(RpcContext ctx, StoreRpc.KeepAlive req) {
+      StoreRpc.Response resp = new StoreRpc.Response();
+      if (!opts.groupId().equals(req.groupId)) {
+        resp.error = "REJECTED";
+        resp.message =
+            "wrong Raft group " + req.groupId + " (this peer serves " + opts.groupId() + ")";
+        ctx.sendResponse(resp);
+        return;
+      }
+      if (req.key == null || req.value == null) {
+        resp.result = new byte[] {0};
+        ctx.sendResponse(resp);
+        return;
+      }
+      if (closed || !fsm.isLeader()) {
+        resp.error = "NOT_LEADER";
+        PeerId l = node == null ? null : node.getLeaderId();
+        resp.leaderHint = l == null ? null : l.toString();
+        ctx.sendResponse(resp);
+        return;
+      }
+      keepAliveHere(req.key, req.value, req.owner, req.ttlMs)
+          .whenComplete(
+              (ok, err) -> {
+                if (err == null) {
+                  resp.result = new byte[] {(byte) (ok ? 1 : 0)};
+                } else {
+                  resp.error = "NOT_LEADER";
+                  resp.message = "leadership not confirmed: " + err.getMessage();
+                }
+                ctx.sendResponse(resp);
+              });
+    }
+
+    @Override
+    public String interest() {
+      return StoreRpc.KeepAlive.class.getName();
     }
   }
 

@@ -3,8 +3,9 @@ package io.synod.store;
 import java.io.Serializable;
 
 /**
- * The one RPC Synod adds to jraft's transport: a follower forwards a write to the leader. Plain
- * serializable classes: sofa-bolt encodes them with its default (Hessian) serializer.
+ * The RPCs Synod adds to jraft's transport: a follower forwards a write to the leader, or asks it
+ * to keep a lease alive. Plain serializable classes: sofa-bolt encodes them with its default
+ * (Hessian) serializer.
  */
 public final class StoreRpc {
   private StoreRpc() {}
@@ -24,5 +25,19 @@ public final class StoreRpc {
     public String message;
     public String leaderHint;
     public byte[] result;
+  }
+
+  /**
+   * Extend the lease of {@code key} by {@code ttlMs} if it still holds {@code value} from {@code
+   * owner} with that TTL. Answered with a {@link Response} whose result is one byte: 1 extended, 0
+   * not (the caller writes instead).
+   */
+  public static final class KeepAlive implements Serializable {
+    private static final long serialVersionUID = 1L;
+    public String groupId;
+    public String key;
+    public String value;
+    public String owner;
+    public long ttlMs;
   }
 }

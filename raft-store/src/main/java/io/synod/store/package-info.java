@@ -19,6 +19,17 @@
  *       write, which is later in real time.
  * </ol>
  *
+ * <p><b>Keep-alives</b> (a renewal of an unchanged key: the leader lock every ttl/4, a member key
+ * whose content did not change) are not logged, as in etcd. The Raft leader moves the deadline in
+ * its memory to {@code arrival + ttl}, after a heartbeat round to a majority confirmed that it
+ * still leads ({@code ReadOnlySafe}, not the lease read below, so no clock bound is needed for this
+ * step) and after applying everything committed before the request, so it checks the key's current
+ * value and owner. A deadline extended this way exists only on that leader, and rule 2 covers its
+ * loss: any later leader was elected after a member of that majority acknowledged the heartbeat, so
+ * after the request arrived, and it grants a full TTL from its election. A lease that already ran
+ * out, or whose expiry is in flight, is never revived by a keep-alive; the holder then falls back
+ * to the logged compare-and-set, and rule 1 decides between the two in the log.
+ *
  * <p>So, in real time, with clock rates differing by at most ρ: the holder believes the lease gone
  * at most at {@code sent + ttl(1-m)(1+ρ)}, and no leader can expire it before {@code apply +
  * ttl(1-ρ) ≥ sent + ttl(1-ρ)}. With the margin m = 2% that holds for any ρ up to about 1% (real

@@ -279,4 +279,69 @@ class MultiProcessStoreTest {
       return s.filter(f -> f.getFileName().toString().startsWith("node_describe.log.")).count();
     }
   }
+
+  @Test
+  @Order(7)
+  void keepAlivesHoldALeaseWithoutLogEntriesEvenAcrossTheLeadersDeath() throws Exception {
+    int l = leaderIndex();
+    int f = (l + 1) % 3;
+    assertTrue(peers[f].ask("put /t/ka v " + TTL_MS + " absent").startsWith("OK "));
+    assertEquals("KEPT false", peers[f].ask("keepalive /t/ka other " + TTL_MS), "another value");
+    assertEquals("KEPT false", peers[f].ask("keepalive /t/ka v " + (TTL_MS + 1)), "another TTL");
+    assertEquals("KEPT false", peers[f].ask("keepalive /t/none v " + TTL_MS), "no such key");
+
+    // Kept alive from a follower and from the leader itself for two TTLs: still there, and the
+    // log did not grow by one entry per keep-alive.
+    long before = index(peers[f]);
+    int sent = keepAliveFor(2 * TTL_MS, false, f, l);
+    assertTrue(peers[f].ask("get /t/ka linear").startsWith("VAL v"), "kept alive");
+    long grown = index(peers[f]) - before;
+    assertTrue(grown < sent / 2, sent + " keep-alives added " + grown + " log entries");
+
+    // The extended deadline lives only in the leader's memory. Kill that leader: the next one
+    // grants a full TTL from its election, and keep-alives go on against it.
+    peers[l].kill();
+    int keptAfter = keepAliveFor(2 * TTL_MS, true, f);
+    assertTrue(keptAfter > 0, "no keep-alive reached the new leader");
+    assertTrue(
+        peers[f].ask("get /t/ka linear").startsWith("VAL v"),
+        "a kept-alive lease survives the death of the leader that kept it");
+
+    // Once keep-alives stop, the lease runs out: never before a TTL after the last one was sent.
+    long lastSent = System.nanoTime();
+    assertEquals("KEPT true", peers[f].ask("keepalive /t/ka v " + TTL_MS));
+    waitFor(peers[f], "get /t/ka linear", "NONE");
+    long goneMs = (System.nanoTime() - lastSent) / 1_000_000;
+    assertTrue(goneMs >= TTL_MS, "expired " + goneMs + " ms after the last keep-alive was sent");
+    assertEquals("KEPT false", peers[f].ask("keepalive /t/ka v " + TTL_MS), "never revived");
+
+    peers[l] = peer(l).start();
+    waitFor(peers[l], "get /t/ka local", "NONE");
+  }
+
+  /**
+   * Keeps /t/ka alive every TTL/6 from the given peers in turn. While a leader is being elected a
+   * keep-alive may fail (an error, or false: "write instead"); {@code electing} allows that.
+   *
+   * @return how many were sent (electing: how many extended the lease)
+   */
+  private static int keepAliveFor(long ms, boolean electing, int... from) throws Exception {
+    long end = System.nanoTime() + ms * 1_000_000L;
+    int n = 0;
+    int kept = 0;
+    while (System.nanoTime() < end) {
+      String a = peers[from[n % from.length]].ask("keepalive /t/ka v " + TTL_MS);
+      if (!electing) {
+        assertEquals("KEPT true", a, "keep-alive number " + n);
+      }
+      kept += a.equals("KEPT true") ? 1 : 0;
+      n++;
+      Thread.sleep(TTL_MS / 6);
+    }
+    return electing ? kept : n;
+  }
+
+  private static long index(PeerProcess p) throws Exception {
+    return Long.parseLong(p.ask("index").split(" ")[1]);
+  }
 }

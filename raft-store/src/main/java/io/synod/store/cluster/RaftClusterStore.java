@@ -35,6 +35,9 @@ public final class RaftClusterStore implements ClusterStore {
   private final Keys keys;
   private final String owner;
 
+  /** The member values this node last wrote, per key: unchanged ones are only kept alive. */
+  private final Map<String, String> lastWritten = new java.util.concurrent.ConcurrentHashMap<>();
+
   public RaftClusterStore(RaftStore store, String namespace, String scope) {
     this.store = store;
     this.keys = new Keys(namespace, scope);
@@ -129,9 +132,23 @@ public final class RaftClusterStore implements ClusterStore {
     return lease(name, ttl, Expect.ABSENT);
   }
 
+  /**
+   * A keep-alive first (no log entry; see {@link RaftStore#keepAlive}); a logged compare-and-set
+   * only when that could not extend the lease (the key changed hands, the TTL changed, the lease
+   * ran out, or the leader was unreachable), so the answer and who holds the lock come from the log
+   * as before.
+   */
   @Override
   public LeaseGrant renewLeader(String name, Duration ttl) {
+    long sent = System.nanoTime();
+    if (store.keepAlive(keys.key(Keys.LEADER), name, owner, ttl.toMillis())) {
+      return new LeaseGrant(true, sent + usable(ttl), name);
+    }
     return lease(name, ttl, Expect.ownedValue(name, owner));
+  }
+
+  private static long usable(Duration ttl) {
+    return (long) (ttl.toNanos() * (1.0 - DRIFT_MARGIN));
   }
 
   private LeaseGrant lease(String name, Duration ttl, Expect expect) {
@@ -143,8 +160,7 @@ public final class RaftClusterStore implements ClusterStore {
     if (!r.succeeded()) {
       return new LeaseGrant(false, 0, r.current() == null ? null : r.current().value());
     }
-    long usable = (long) (ttl.toNanos() * (1.0 - DRIFT_MARGIN));
-    return new LeaseGrant(true, sent + usable, name);
+    return new LeaseGrant(true, sent + usable(ttl), name);
   }
 
   @Override
@@ -154,13 +170,27 @@ public final class RaftClusterStore implements ClusterStore {
         .succeeded();
   }
 
+  /**
+   * Unchanged content is kept alive without a log entry; new content (or a failed keep-alive) is
+   * written, which also checks that no other node owns the name.
+   */
   @Override
   public boolean touchMember(String name, Map<String, Object> data, Duration ttl) {
-    return store
-        .write(
-            Command.put(
-                keys.member(name), json(data), ttl.toMillis(), owner, Expect.absentOrOwned(owner)))
-        .succeeded();
+    String key = keys.member(name);
+    String value = json(data);
+    if (value.equals(lastWritten.get(key)) && store.keepAlive(key, value, owner, ttl.toMillis())) {
+      return true;
+    }
+    boolean ok =
+        store
+            .write(Command.put(key, value, ttl.toMillis(), owner, Expect.absentOrOwned(owner)))
+            .succeeded();
+    if (ok) {
+      lastWritten.put(key, value);
+    } else {
+      lastWritten.remove(key);
+    }
+    return ok;
   }
 
   @Override

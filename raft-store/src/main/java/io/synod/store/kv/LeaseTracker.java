@@ -10,9 +10,10 @@ import java.util.function.LongConsumer;
  * The Raft leader's view of when each leased key may expire, on its own monotonic clock.
  *
  * <p>Only the leader tracks deadlines, and only it proposes {@link Command#expire}. A deadline is
- * set when a leased write is applied here (never earlier than the writer sent it), and when this
- * node becomes leader every live lease gets a full TTL from that moment, because the new leader
- * cannot know when the old one last saw a renewal. Times are passed in so tests drive the clock.
+ * set when a leased write is applied here (never earlier than the writer sent it), moved on by
+ * keep-alives that reach this leader (which are not logged), and when this node becomes leader
+ * every live lease gets a full TTL from that moment, because the new leader cannot know when the
+ * old one last saw a renewal or a keep-alive. Times are passed in so tests drive the clock.
  */
 public final class LeaseTracker {
   private record Deadline(long revision, long atNanos) {}
@@ -66,6 +67,31 @@ public final class LeaseTracker {
       deadlines.remove(ev.key());
     }
     proposed.remove(ev.key());
+  }
+
+  /**
+   * A keep-alive: pushes the deadline of {@code key} to {@code atNanos} (never pulls it in), but
+   * only while this node leads, the key still has {@code revision}, its current deadline has not
+   * passed and no expiry is in flight. A lease that already ran out is not revived here: the caller
+   * falls back to a logged write, which races the expiry in the log as before.
+   *
+   * @return whether the lease now runs at least until {@code atNanos}
+   */
+  public synchronized boolean extend(String key, long revision, long atNanos, long nowNanos) {
+    if (!leader) {
+      return false;
+    }
+    Deadline d = deadlines.get(key);
+    if (d == null
+        || d.revision != revision
+        || d.atNanos - nowNanos <= 0
+        || Long.valueOf(revision).equals(proposed.get(key))) {
+      return false;
+    }
+    if (atNanos - d.atNanos > 0) {
+      deadlines.put(key, new Deadline(revision, atNanos));
+    }
+    return true;
   }
 
   /** Keys whose lease ran out and for which no expiry was proposed yet: key to revision. */

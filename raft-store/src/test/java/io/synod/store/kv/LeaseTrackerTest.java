@@ -46,6 +46,48 @@ class LeaseTrackerTest {
   }
 
   @Test
+  void aKeepAlivePushesTheDeadlineWithoutARevision() {
+    t.becomeLeader(List.of(), 0);
+    t.onEvent(put(leased("/l", 7, 1000)), 0);
+    assertTrue(t.extend("/l", 7, 1700 * MS, 700 * MS));
+    assertEquals(Map.of(), t.due(1500 * MS), "the old deadline (1000 ms) no longer counts");
+    assertEquals(Map.of("/l", 7L), t.due(1700 * MS));
+  }
+
+  @Test
+  void aKeepAliveNeverShortensALease() {
+    t.becomeLeader(List.of(), 0);
+    t.onEvent(put(leased("/l", 7, 1000)), 500 * MS); // deadline 1500 ms
+    assertTrue(t.extend("/l", 7, 1200 * MS, 600 * MS), "still live, so kept");
+    assertEquals(Map.of(), t.due(1400 * MS));
+    assertEquals(Map.of("/l", 7L), t.due(1500 * MS));
+  }
+
+  @Test
+  void aKeepAliveDoesNotReviveOrRaceAnExpiry() {
+    t.becomeLeader(List.of(), 0);
+    t.onEvent(put(leased("/l", 7, 1000)), 0);
+    assertFalse(t.extend("/l", 7, 2100 * MS, 1100 * MS), "the lease ran out at 1000 ms");
+    assertEquals(Map.of("/l", 7L), t.due(1100 * MS));
+    assertFalse(t.extend("/l", 7, 2100 * MS, 999 * MS), "an expiry is in flight");
+    t.retry("/l", 7);
+    assertFalse(t.extend("/l", 7, 2200 * MS, 1200 * MS), "retried, but still past its deadline");
+  }
+
+  @Test
+  void aKeepAliveNeedsTheRevisionTheLeaderTracksAndLeadership() {
+    assertFalse(t.extend("/l", 7, 2000 * MS, 0), "a follower tracks nothing");
+    t.becomeLeader(List.of(leased("/l", 7, 1000)), 0);
+    assertFalse(t.extend("/l", 6, 2000 * MS, 10 * MS), "an older revision of the key");
+    assertFalse(t.extend("/x", 7, 2000 * MS, 10 * MS), "an unknown key");
+    t.onEvent(new WatchEvent(WatchEvent.Type.DELETE, "/l", null, 8), 10 * MS);
+    assertFalse(t.extend("/l", 7, 2000 * MS, 20 * MS), "a deleted key");
+    t.onEvent(put(leased("/m", 9, 1000)), 20 * MS);
+    t.stepDown();
+    assertFalse(t.extend("/m", 9, 2000 * MS, 30 * MS), "after stepping down");
+  }
+
+  @Test
   void deletedOrUnleasedKeysAreForgotten() {
     t.becomeLeader(List.of(leased("/l", 1, 1000)), 0);
     t.onEvent(new WatchEvent(WatchEvent.Type.DELETE, "/l", null, 2), 10 * MS);

@@ -83,6 +83,10 @@ public final class StorePeerMain {
                   w.length > 2 && w[2].equals("local") ? ReadMode.LOCAL : ReadMode.LINEARIZABLE);
           return e.map(x -> "VAL " + x.value() + " " + x.modRevision()).orElse("NONE");
         }
+      case "keepalive": // keepalive KEY VALUE TTLMS (the owner is "test", as put writes it)
+        return "KEPT " + s.keepAlive(w[1], w[2], "test", Long.parseLong(w[3]));
+      case "index":
+        return "INDEX " + s.lastLogIndex();
       case "leader":
         return "LEADER " + s.leader() + " " + s.isLeader() + " " + s.term();
       case "snapshot":
