@@ -52,8 +52,11 @@ public final class HaLoop implements Runnable {
 
   private volatile Instant dcsLastSeen;
   private volatile boolean lastKnownPaused;
-  private final Object wake = new Object();
-  private volatile boolean wakeRequested;
+
+  /** Completed by {@link #wakeUp}; replaced once a wait has seen it. */
+  private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> wake =
+      new java.util.concurrent.atomic.AtomicReference<>(new CompletableFuture<>());
+
   private volatile ManualRequests manual;
   private volatile Consumer<String> onFatal = msg -> {};
   private long leaderPgDownSince;
@@ -133,10 +136,7 @@ public final class HaLoop implements Runnable {
 
   /** Runs one loop at once (REST actions such as restart or reload ask for it). */
   public void wakeUp() {
-    synchronized (wake) {
-      wakeRequested = true;
-      wake.notifyAll();
-    }
+    wake.get().complete(null);
   }
 
   public void stop() {
@@ -413,15 +413,24 @@ public final class HaLoop implements Runnable {
       return;
     }
     if (c == null) {
-      sleep(left);
+      CompletableFuture<Void> woken = wake.get();
+      try {
+        woken.get(left, TimeUnit.MILLISECONDS);
+        wake.compareAndSet(woken, new CompletableFuture<>());
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        // the loop is due
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       return;
     }
     String holder = c.leader() == null ? null : c.leader().name();
     CompletableFuture<Long> leader = store.watch(Keys.LEADER, c.revision());
     CompletableFuture<Long> failover = store.watch(Keys.FAILOVER, c.revision());
     long deadline = System.nanoTime() + left * 1_000_000L;
+    CompletableFuture<Void> woken = wake.get();
     try {
-      while (running && !wakeRequested && !failover.isDone()) {
+      while (running && !woken.isDone() && !failover.isDone()) {
         if (leader.isDone()) {
           String now = currentHolder();
           if (!Objects.equals(now, holder)) {
@@ -435,9 +444,10 @@ public final class HaLoop implements Runnable {
           break;
         }
         try {
-          CompletableFuture.anyOf(leader, failover).get(Math.min(ms, 50), TimeUnit.MILLISECONDS);
+          // sleeps until one of the three happens or the loop is due: no polling at rest
+          CompletableFuture.anyOf(leader, failover, woken).get(ms, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-          // re-check the wake flag and the deadline
+          // the loop is due
         }
       }
     } catch (Exception e) {
@@ -445,7 +455,9 @@ public final class HaLoop implements Runnable {
     } finally {
       leader.cancel(false);
       failover.cancel(false);
-      wakeRequested = false;
+      if (woken.isDone()) {
+        wake.compareAndSet(woken, new CompletableFuture<>()); // a wake seen is used up
+      }
     }
   }
 
