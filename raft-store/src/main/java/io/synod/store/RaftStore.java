@@ -169,6 +169,7 @@ public final class RaftStore implements AutoCloseable {
     // 300 ms, 67 RPCs a second from an idle leader): a follower still hears four before it may
     // start an election, so one lost heartbeat does not cost a term.
     no.getRaftOptions().setElectionHeartbeatFactor(HEARTBEATS_PER_ELECTION_TIMEOUT);
+    no.setRpcConnectTimeoutMs(connectTimeoutMs(opts.electionTimeoutMs()));
     no.setLogUri(opts.dataDir().resolve("log").toString());
     no.setRaftMetaUri(opts.dataDir().resolve("meta").toString());
     no.setSnapshotUri(opts.dataDir().resolve("snapshot").toString());
@@ -211,6 +212,22 @@ public final class RaftStore implements AutoCloseable {
         opts.listenAddress(),
         transport.describe());
     return this;
+  }
+
+  /**
+   * How long jraft may spend opening a missing connection to a peer (a TCP connect, the TLS
+   * handshake and a ping; jraft's default is 1 s). jraft does this synchronously, holding its node
+   * lock, for every peer when it starts a pre-vote or a vote. Behind a partition that drops packets
+   * the connection to the cut-off peer is gone (TCP_USER_TIMEOUT), so each round stalled for the
+   * whole second, past the vote timeout: the two reachable peers lost round after round (the chaos
+   * campaign's isolate-raft-leader after a leadership transfer: 5-6 terms, 6-11 s without a Raft
+   * leader). A fifth of an election timeout (60 ms at the default) keeps that stall short next to
+   * jraft's random election delay (half a timeout), so two candidates rarely start in step, and is
+   * still far longer than a connect and handshake between live peers on a network a 300 ms election
+   * timeout suits. A peer not reached in time is only skipped for that round.
+   */
+  static int connectTimeoutMs(int electionTimeoutMs) {
+    return Math.max(25, electionTimeoutMs / 5);
   }
 
   /**
@@ -824,6 +841,12 @@ public final class RaftStore implements AutoCloseable {
    * needs no election, and the dead primary's lease expires exactly one TTL after its last renewal
    * instead of one TTL after a new Raft leader took over.
    *
+   * <p>Only while every peer answers: with one cut off, the new leader's election has to run behind
+   * that partition, where each round first waits for the connection to the unreachable peer ({@link
+   * #connectTimeoutMs}) and two candidates that started together split the vote; the chaos campaign
+   * saw 3-5 lost rounds and seconds without a Raft leader (and so without lease renewals) that way.
+   * The transfer waits until the partition heals.
+   *
    * @return the peer asked to take over, or null when there is nothing to do
    */
   public String transferLeadershipAway() {
@@ -833,7 +856,11 @@ public final class RaftStore implements AutoCloseable {
     PeerId self = peer(opts.self());
     PeerId target = null;
     try {
-      for (PeerId p : node.listAlivePeers()) {
+      List<PeerId> alive = node.listAlivePeers();
+      if (alive.size() < node.listPeers().size()) {
+        return null;
+      }
+      for (PeerId p : alive) {
         if (!p.equals(self)) {
           target = p;
           break;

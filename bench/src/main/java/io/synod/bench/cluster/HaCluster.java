@@ -269,6 +269,23 @@ public abstract class HaCluster implements AutoCloseable {
     }
   }
 
+  /** The HTTP status of {@code GET path} on a node's REST API; -1 when it did not answer. */
+  public int status(Node n, String path) {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://" + n.host + ":" + n.restPort + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
   /** POSTs JSON; returns [status, body] (status -1 when the node did not answer). */
   public Object[] post(Node n, String path, Map<String, Object> body, Duration timeout) {
     try {

@@ -174,7 +174,6 @@ public final class RaftTransport {
   /** Applies to a bolt client before it starts. */
   void configure(com.alipay.remoting.rpc.RpcClient bolt) {
     bolt.option(BoltGenericOption.EXTENDED_NETTY_CHANNEL_HANDLER, handlers(client, false));
-    bolt.setAddressParser(new ConnectTimeout());
   }
 
   private static ExtendedNettyChannelHandler handlers(SslContext ctx, boolean isServer) {

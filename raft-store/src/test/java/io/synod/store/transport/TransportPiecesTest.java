@@ -44,21 +44,6 @@ class TransportPiecesTest {
   }
 
   @Test
-  void raftClientsConnectWithinAShortBoundNotBoltsSecond() {
-    // jraft connects to each peer under its node lock when it starts an election; bolt's 1 s
-    // default stalled every round on a peer behind a dropping partition (ConnectTimeout)
-    com.alipay.remoting.rpc.RpcClient bolt = new com.alipay.remoting.rpc.RpcClient();
-    RaftTransport.plain().configure(bolt);
-    assertEquals(
-        ConnectTimeout.MS, bolt.getAddressParser().parse("10.77.0.9:7204").getConnectTimeout());
-    assertTrue(ConnectTimeout.MS < 1000);
-    assertEquals(
-        250,
-        bolt.getAddressParser().parse("10.77.0.9:7205?_CONNECTTIMEOUT=250").getConnectTimeout(),
-        "an address that names its own timeout keeps it");
-  }
-
-  @Test
   void aRefusedPeerIsLoggedOnceAMinuteNotOnEveryReconnect() {
     int before = logged();
     for (int i = 0; i < 50; i++) {
