@@ -451,9 +451,12 @@ public final class HaActions {
     if (now - lastTransferAttempt < TRANSFER_BACKOFF_NANOS) {
       return;
     }
-    lastTransferAttempt = now;
     String to = store.moveStoreLeadershipAway();
     if (to != null) {
+      // The backoff counts from a transfer asked for, not from a loop that had nothing to move
+      // (the store waits until every peer answers): a peer that just came back gets the Raft
+      // leadership within a loop, not up to the backoff later.
+      lastTransferAttempt = now;
       LOG.info(
           "asked Raft peer {} to lead the store, so it does not share a node with the primary", to);
     }
