@@ -373,23 +373,33 @@ public final class RaftStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Answers a forwarded request that this peer must not serve: another Raft group (REJECTED), or
+   * this peer does not lead (NOT_LEADER, with a hint where the leader is).
+   *
+   * @return whether it answered
+   */
+  private boolean refused(RpcContext ctx, StoreRpc.Response resp, String groupId) {
+    if (!opts.groupId().equals(groupId)) {
+      resp.error = "REJECTED";
+      resp.message = "wrong Raft group " + groupId + " (this peer serves " + opts.groupId() + ")";
+    } else if (closed || !fsm.isLeader()) {
+      resp.error = "NOT_LEADER";
+      PeerId l = node == null ? null : node.getLeaderId();
+      resp.leaderHint = l == null ? null : l.toString();
+    } else {
+      return false;
+    }
+    ctx.sendResponse(resp);
+    return true;
+  }
+
   /** The leader applies writes forwarded by followers. */
   private final class ForwardProcessor implements RpcProcessor<StoreRpc.Request> {
     @Override
     public void handleRequest(RpcContext ctx, StoreRpc.Request req) {
       StoreRpc.Response resp = new StoreRpc.Response();
-      if (!opts.groupId().equals(req.groupId)) {
-        resp.error = "REJECTED";
-        resp.message =
-            "wrong Raft group " + req.groupId + " (this peer serves " + opts.groupId() + ")";
-        ctx.sendResponse(resp);
-        return;
-      }
-      if (closed || !fsm.isLeader()) {
-        resp.error = "NOT_LEADER";
-        PeerId l = node == null ? null : node.getLeaderId();
-        resp.leaderHint = l == null ? null : l.toString();
-        ctx.sendResponse(resp);
+      if (refused(ctx, resp, req.groupId)) {
         return;
       }
       KvStateMachine.ApplyClosure done = new KvStateMachine.ApplyClosure();
@@ -551,23 +561,12 @@ public final class RaftStore implements AutoCloseable {
     @Override
     public void handleRequest(RpcContext ctx, StoreRpc.KeepAlive req) {
       StoreRpc.Response resp = new StoreRpc.Response();
-      if (!opts.groupId().equals(req.groupId)) {
-        resp.error = "REJECTED";
-        resp.message =
-            "wrong Raft group " + req.groupId + " (this peer serves " + opts.groupId() + ")";
-        ctx.sendResponse(resp);
-        return;
-      }
       if (req.key == null || req.value == null) {
         resp.result = new byte[] {0};
         ctx.sendResponse(resp);
         return;
       }
-      if (closed || !fsm.isLeader()) {
-        resp.error = "NOT_LEADER";
-        PeerId l = node == null ? null : node.getLeaderId();
-        resp.leaderHint = l == null ? null : l.toString();
-        ctx.sendResponse(resp);
+      if (refused(ctx, resp, req.groupId)) {
         return;
       }
       keepAliveHere(req.key, req.value, req.owner, req.ttlMs)
