@@ -337,15 +337,8 @@ public final class RaftStore implements AutoCloseable {
               StoreException.Kind.REJECTED, "unreadable answer from " + lastLeader, e);
         }
       }
-      switch (resp.error) {
-        case "NOT_LEADER" -> pause(Math.min(RETRY_PAUSE_MS, left));
-        case "TIMEOUT" ->
-            throw new StoreException(
-                StoreException.Kind.TIMEOUT, "Raft leader " + lastLeader + ": " + resp.message);
-        default ->
-            throw new StoreException(
-                StoreException.Kind.REJECTED, "Raft leader " + lastLeader + ": " + resp.message);
-      }
+      throwUnlessNotLeader(resp, lastLeader);
+      pause(Math.min(RETRY_PAUSE_MS, left)); // it no longer leads: ask the next one
     }
   }
 
@@ -370,6 +363,19 @@ public final class RaftStore implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException(StoreException.Kind.CLOSED, "interrupted", e);
+    }
+  }
+
+  /** The leader's error answer to a forwarded request: returns when it only no longer leads. */
+  private static void throwUnlessNotLeader(StoreRpc.Response resp, String leader) {
+    switch (resp.error) {
+      case "NOT_LEADER" -> {}
+      case "TIMEOUT" ->
+          throw new StoreException(
+              StoreException.Kind.TIMEOUT, "Raft leader " + leader + ": " + resp.message);
+      default ->
+          throw new StoreException(
+              StoreException.Kind.REJECTED, "Raft leader " + leader + ": " + resp.message);
     }
   }
 
@@ -511,15 +517,8 @@ public final class RaftStore implements AutoCloseable {
       if (resp.error == null) {
         return resp.result != null && resp.result.length == 1 && resp.result[0] == 1;
       }
-      switch (resp.error) {
-        case "NOT_LEADER" -> pause(Math.min(RETRY_PAUSE_MS, left));
-        case "TIMEOUT" ->
-            throw new StoreException(
-                StoreException.Kind.TIMEOUT, "Raft leader " + lastLeader + ": " + resp.message);
-        default ->
-            throw new StoreException(
-                StoreException.Kind.REJECTED, "Raft leader " + lastLeader + ": " + resp.message);
-      }
+      throwUnlessNotLeader(resp, lastLeader);
+      pause(Math.min(RETRY_PAUSE_MS, left)); // it no longer leads: ask the next one
     }
   }
 
