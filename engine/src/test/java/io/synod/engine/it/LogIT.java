@@ -29,9 +29,10 @@ class LogIT {
     try (ClusterFixture cluster = new ClusterFixture("it-log", 1, "", List.of())) {
       NodeProc n = cluster.nodes().get(0);
       Path logs = n.nodeDir.resolve("logs");
-      // SOFAJRaft at DEBUG (logback.xml keeps it at ERROR; log.loggers overrides that) makes a busy
-      // log, so 20 kB files rotate within seconds; file_num keeps them all here (dropping the
-      // oldest is LogSetupTest's), so the start-up warning can be counted.
+      // SOFAJRaft at DEBUG (logback.xml keeps it at ERROR; log.loggers overrides that) logs every
+      // Raft entry; file_num keeps all files here (dropping the oldest is LogSetupTest's), so the
+      // start-up warning can be counted. At rest a node writes few entries (lease renewals are
+      // keep-alives), so the test makes its own: each PATCH /config below is one.
       Files.writeString(
           n.yml,
           Files.readString(n.yml)
@@ -49,10 +50,23 @@ class LogIT {
                   .formatted(logs));
       cluster.startAll();
       Await.until(Duration.ofSeconds(90), "node1 to lead", () -> "node1".equals(cluster.leader()));
+      int[] patches = {0};
       Await.until(
-          Duration.ofSeconds(60),
-          "two rotations of synod.log",
-          () -> Files.exists(logs.resolve("synod.log.2")));
+          Duration.ofSeconds(90),
+          () -> "two rotations of synod.log after " + patches[0] + " PATCH /config",
+          () -> {
+            if (Files.exists(logs.resolve("synod.log.2"))) {
+              return true;
+            }
+            int code =
+                cluster.post(
+                    n.restPort,
+                    "/config",
+                    "{\"maximum_lag_on_failover\": " + (1048576 + patches[0]++ % 2) + "}",
+                    "PATCH");
+            assertEquals(200, code, "PATCH /config");
+            return false;
+          });
 
       List<JsonNode> all = new ArrayList<>();
       for (Path f : files(logs)) {
