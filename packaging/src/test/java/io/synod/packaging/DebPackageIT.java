@@ -203,6 +203,11 @@ class DebPackageIT {
         "has passwords");
 
     String synod = root.resolve("usr/bin/synod").toString();
+    // postinst: the class archive (a training run) next to the jar
+    Result archived = run(Duration.ofMinutes(3), Map.of(), synod, "class-archive");
+    assertEquals(0, archived.code, archived.out + archived.err);
+    Path jsa = root.resolve("usr/share/synod/synod.jar.jsa");
+    assertTrue(Files.size(jsa) > 1_000_000, "archive of the node's classes: " + Files.size(jsa));
     // ExecStartPre
     Result valid =
         run(Duration.ofSeconds(60), Map.of(), synod, "--validate-config", yml.toString());
@@ -244,6 +249,10 @@ class DebPackageIT {
         Thread.sleep(1000);
       }
       assertTrue(list.contains("Leader") && list.contains("running"), list);
+      // the launcher handed the archive to the node's JVM, which mapped it
+      String maps = Files.readString(Path.of("/proc/" + node.pid() + "/maps"));
+      assertTrue(maps.contains(jsa.toString()), "the node maps " + jsa);
+      assertFalse(Files.readString(tmp.resolve("node.out")).contains("[cds]"), "no CDS warning");
       // KillMode=process: only the JVM gets SIGTERM; Synod stops PostgreSQL itself, cleanly.
       Optional<Long> postmaster = postmasterPid(data.resolve("pgdata"));
       assertTrue(postmaster.isPresent());

@@ -29,7 +29,10 @@ public final class JvmFlags {
    * launcher, the demo and the benches pass the same). A node's live heap is a few tens of MB and
    * its work is a few small requests a second: a serial collector needs no GC threads and its
    * pauses on a heap this size stay in the low milliseconds; C1 alone compiles fast with one thread
-   * and a small code cache; the heap starts small and grows only if the node needs it.
+   * and a small code cache; the heap starts small and grows only if the node needs it. Two JVM
+   * threads that idle for the node's life are not started: the code-cache sweeper (C1 compiles a
+   * few thousand methods once, far below the 240 MB cache, so nothing needs flushing) and the JMX
+   * notification thread (the service thread delivers the few notifications instead).
    */
   public static final List<String> NODE_DEFAULTS =
       List.of(
@@ -38,6 +41,8 @@ public final class JvmFlags {
           "-XX:+UseSerialGC",
           "-XX:TieredStopAtLevel=1",
           "-XX:CICompilerCount=1",
+          "-XX:-MethodFlushing",
+          "-XX:-UseNotificationThread",
           "-Xss512k");
 
   /**

@@ -28,6 +28,7 @@ public final class SynodCluster extends HaCluster {
   private final Path logbackXml;
   private volatile Map<String, Object> seenSettings;
   private final Hosts hosts;
+  private List<String> archiveFlags; // ClassArchive's, looked up at the first launch
 
   /**
    * @param extraDcs YAML lines under bootstrap.dcs (4-space indent), "" for Synod's defaults
@@ -231,6 +232,12 @@ public final class SynodCluster extends HaCluster {
     cmd.add(java);
     cmd.addAll(JvmFlags.node()); // as bin/synod runs a node
     cmd.addAll(JvmFlags.REQUIRED);
+    // as bin/synod: the class archive of the jar (made once here when missing), none for a test's
+    // class path
+    if (archiveFlags == null) {
+      archiveFlags = io.synod.engine.cli.ClassArchive.ensure(classpath(), System.err);
+    }
+    cmd.addAll(archiveFlags);
     cmd.add("-Dlogback.configurationFile=" + logbackXml);
     cmd.addAll(
         List.of(

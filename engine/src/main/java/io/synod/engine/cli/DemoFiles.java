@@ -192,6 +192,8 @@ public final class DemoFiles {
     cmd.add(java);
     cmd.addAll(io.synod.store.JvmFlags.node());
     cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
+    // the launcher's class archive, when there is one for this jar (ClassArchive)
+    cmd.addAll(ClassArchive.flags(System.getProperty("java.class.path")));
     // temp files (captured command output) stay in the node's dir: a killed node leaves nothing in
     // /tmp
     cmd.add("-Djava.io.tmpdir=" + log.getParent());

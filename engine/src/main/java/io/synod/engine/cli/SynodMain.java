@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     versionProvider = SynodMain.Version.class,
     description = "PostgreSQL high availability on an embedded Raft group.",
-    subcommands = {SynodMain.Run.class, SynodMain.WaitReady.class, Demo.class})
+    subcommands = {SynodMain.Run.class, SynodMain.WaitReady.class, Demo.class, ClassArchive.class})
 public final class SynodMain implements Callable<Integer> {
   /** {@code synod --version}: the build's version. */
   static final class Version implements CommandLine.IVersionProvider {
