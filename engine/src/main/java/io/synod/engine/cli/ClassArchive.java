@@ -208,23 +208,20 @@ public final class ClassArchive implements Callable<Integer> {
     }
     Path dir = Path.of(System.getProperty("java.io.tmpdir"));
     int rest = freePort();
-    String raft = "127.0.0.1:" + freePort();
+    // the demo's node file made a witness's (as WitnessIT runs one), with a secret of its own
     String yml =
-        """
-        scope: class-archive
-        name: trainer
-        restapi:
-          listen: 127.0.0.1:%d
-          connect_address: 127.0.0.1:%d
-        raft:
-          data_dir: %s
-          self_addr: %s
-          partner_addrs: []
-          password: '%s'
-        tags:
-          witness: true
-        """
-            .formatted(rest, rest, dir.resolve("raft"), raft, DemoFiles.newClusterSecret());
+        DemoFiles.witnessYaml(
+            DemoFiles.nodeYaml(
+                "class-archive",
+                "trainer",
+                rest,
+                0,
+                List.of("127.0.0.1:" + freePort()),
+                0,
+                dir,
+                "",
+                "",
+                DemoFiles.Secrets.random()));
     Path file = dir.resolve("trainer.yml");
     DemoFiles.writePrivate(file, yml);
     SynodConfig cfg = ConfigLoader.read(file, Map.of());

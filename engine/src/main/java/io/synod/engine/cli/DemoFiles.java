@@ -172,6 +172,32 @@ public final class DemoFiles {
         + (tags.isEmpty() ? "" : "tags:\n" + tags);
   }
 
+  /**
+   * A database node's YAML made a witness's: its postgresql section (the last top-level section but
+   * tags) goes, {@code tags: {witness: true}} comes.
+   */
+  public static String witnessYaml(String databaseNodeYaml) {
+    StringBuilder out = new StringBuilder();
+    boolean inPostgresql = false;
+    boolean inTags = false;
+    for (String line : databaseNodeYaml.split("\n", -1)) {
+      boolean topLevel = !line.isEmpty() && !Character.isWhitespace(line.charAt(0));
+      if (topLevel) {
+        inPostgresql = line.startsWith("postgresql:");
+        inTags = line.startsWith("tags:");
+        if (inTags) {
+          out.append(line).append('\n').append("  witness: true\n");
+          continue;
+        }
+      }
+      if (!inPostgresql) {
+        out.append(line).append('\n');
+      }
+    }
+    String yml = out.toString();
+    return yml.contains("\ntags:") ? yml : yml + "tags:\n  witness: true\n";
+  }
+
   /** Starts {@code synod run NODE_YML} as its own JVM, output appended to {@code log}. */
   public static Process startNode(Path yml, Path log) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

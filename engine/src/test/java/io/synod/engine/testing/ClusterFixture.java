@@ -244,38 +244,12 @@ public final class ClusterFixture implements AutoCloseable {
               secrets);
       boolean witness = witnesses.contains(name);
       if (witness) {
-        yml = witnessYaml(yml);
+        yml = DemoFiles.witnessYaml(yml);
       }
       Path file = dir.resolve(name + ".yml");
       DemoFiles.writePrivate(file, yml);
       nodes.add(new NodeProc(name, rest, pg, file, nodeDir, witness));
     }
-  }
-
-  /**
-   * A database node's YAML made a witness's: its postgresql section (the last top-level section but
-   * tags) goes, {@code tags: {witness: true}} comes.
-   */
-  static String witnessYaml(String databaseNodeYaml) {
-    StringBuilder out = new StringBuilder();
-    boolean inPostgresql = false;
-    boolean inTags = false;
-    for (String line : databaseNodeYaml.split("\n", -1)) {
-      boolean topLevel = !line.isEmpty() && !Character.isWhitespace(line.charAt(0));
-      if (topLevel) {
-        inPostgresql = line.startsWith("postgresql:");
-        inTags = line.startsWith("tags:");
-        if (inTags) {
-          out.append(line).append('\n').append("  witness: true\n");
-          continue;
-        }
-      }
-      if (!inPostgresql) {
-        out.append(line).append('\n');
-      }
-    }
-    String yml = out.toString();
-    return yml.contains("\ntags:") ? yml : yml + "tags:\n  witness: true\n";
   }
 
   /**
