@@ -560,12 +560,12 @@ public final class RaftStore implements AutoCloseable {
     @Override
     public void handleRequest(RpcContext ctx, StoreRpc.KeepAlive req) {
       StoreRpc.Response resp = new StoreRpc.Response();
+      if (refused(ctx, resp, req.groupId)) {
+        return;
+      }
       if (req.key == null || req.value == null) {
         resp.result = new byte[] {0};
         ctx.sendResponse(resp);
-        return;
-      }
-      if (refused(ctx, resp, req.groupId)) {
         return;
       }
       keepAliveHere(req.key, req.value, req.owner, req.ttlMs)
