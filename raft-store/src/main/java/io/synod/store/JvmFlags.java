@@ -66,5 +66,17 @@ public final class JvmFlags {
     return List.of(env.strip().split("\\s+"));
   }
 
+  /**
+   * The start of a node's command line: this JDK's {@code java}, {@link #node()} and {@link
+   * #REQUIRED} (the demo, the benches and the class archive's training run start nodes with it).
+   */
+  public static List<String> nodeJava() {
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(node());
+    cmd.addAll(REQUIRED);
+    return cmd;
+  }
+
   private JvmFlags() {}
 }

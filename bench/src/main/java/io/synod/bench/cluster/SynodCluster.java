@@ -221,7 +221,6 @@ public final class SynodCluster extends HaCluster {
 
   @Override
   protected void launch(Node n) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>();
     if (hosts != null) {
       // in its namespace, in a session of its own (so kill -STOP -PGID hits this node only),
@@ -229,9 +228,7 @@ public final class SynodCluster extends HaCluster {
       cmd.addAll(hosts.prefixes().get(nodes.indexOf(n)));
       cmd.add("setsid");
     }
-    cmd.add(java);
-    cmd.addAll(JvmFlags.node()); // as bin/synod runs a node
-    cmd.addAll(JvmFlags.REQUIRED);
+    cmd.addAll(JvmFlags.nodeJava()); // as bin/synod runs a node
     // as bin/synod: the class archive of the jar (made once here when missing), none for a test's
     // class path
     if (archiveFlags == null) {

@@ -3,6 +3,7 @@ package io.synod.engine.cli;
 import io.synod.config.ConfigLoader;
 import io.synod.config.SynodConfig;
 import io.synod.engine.SynodNode;
+import io.synod.engine.ctl.Readiness;
 import io.synod.engine.log.LogSetup;
 import io.synod.store.JvmFlags;
 import java.io.File;
@@ -10,10 +11,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +71,7 @@ public final class ClassArchive implements Callable<Integer> {
       return 2;
     }
     try {
-      Path made = create(jar, System.err);
+      Path made = create(jar);
       System.err.println("synod: wrote " + made + " (" + Files.size(made) / 1024 + " KB)");
       return 0;
     } catch (IOException e) {
@@ -134,13 +131,14 @@ public final class ClassArchive implements Callable<Integer> {
    * writable; says so on {@code err}. A failure leaves no archive and costs only the start time.
    */
   public static List<String> ensure(String classpath, PrintStream err) {
+    List<String> have = flags(classpath);
     Path jar = singleJar(classpath);
-    if (jar == null || off() || !flags(classpath).isEmpty() || !Files.isWritable(jar.getParent())) {
-      return flags(classpath);
+    if (!have.isEmpty() || jar == null || off() || !Files.isWritable(jar.getParent())) {
+      return have;
     }
     err.println("synod: writing the class archive of " + jar + " (once per build, ~10 s)...");
     try {
-      create(jar, err);
+      create(jar);
     } catch (IOException e) {
       err.println("synod: no class archive (" + e.getMessage() + "); nodes start ~0.6 s slower");
     }
@@ -148,14 +146,11 @@ public final class ClassArchive implements Callable<Integer> {
   }
 
   /** Runs the training JVM and moves its archive into place; the path of the archive. */
-  static Path create(Path jar, PrintStream err) throws IOException {
+  static Path create(Path jar) throws IOException {
     Path tmp = jar.resolveSibling(jar.getFileName() + SUFFIX + "." + ProcessHandle.current().pid());
     Path work = Files.createTempDirectory("synod-class-archive-");
     try {
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      List<String> cmd = new ArrayList<>(List.of(java));
-      cmd.addAll(JvmFlags.node());
-      cmd.addAll(JvmFlags.REQUIRED);
+      List<String> cmd = new ArrayList<>(JvmFlags.nodeJava()); // the flags the nodes will run with
       cmd.add("-XX:ArchiveClassesAtExit=" + tmp);
       cmd.add("-Djava.io.tmpdir=" + work);
       cmd.addAll(List.of("-cp", jar.toString(), SynodMain.class.getName(), "class-archive"));
@@ -226,27 +221,9 @@ public final class ClassArchive implements Callable<Integer> {
     DemoFiles.writePrivate(file, yml);
     SynodConfig cfg = ConfigLoader.read(file, Map.of());
     try (SynodNode node = new SynodNode(cfg).start()) {
-      HttpClient http = HttpClient.newHttpClient();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (true) {
-        try {
-          HttpResponse<String> r =
-              http.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rest + "/patroni"))
-                      .timeout(Duration.ofSeconds(2))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() == 200 && r.body().contains("\"trainer\"")) {
-            break;
-          }
-        } catch (IOException e) {
-          // not listening yet
-        }
-        if (System.nanoTime() > deadline) {
-          System.err.println("synod: the training witness did not answer GET /patroni in 60 s");
-          return 1;
-        }
-        Thread.sleep(100);
+      // as the systemd unit's readiness check does (synod wait-ready)
+      if (Readiness.await(file, Duration.ofSeconds(60), Map.of(), System.err) != 0) {
+        return 1;
       }
       loadClasses(Path.of(classpath), List.of("io/synod/", "org/postgresql/"));
     }

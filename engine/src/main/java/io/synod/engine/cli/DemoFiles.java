@@ -200,7 +200,6 @@ public final class DemoFiles {
 
   /** Starts {@code synod run NODE_YML} as its own JVM, output appended to {@code log}. */
   public static Process startNode(Path yml, Path log) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // Three nodes share one machine here: C1-only JIT and the serial GC keep a starting JVM from
     // starving its neighbours' Raft heartbeats (a 300 ms election timeout tolerates little).
     List<String> cmd = new ArrayList<>();
@@ -215,9 +214,7 @@ public final class DemoFiles {
     if (Files.isExecutable(Path.of("/usr/bin/env"))) {
       cmd.addAll(List.of("/usr/bin/env", "--default-signal=HUP"));
     }
-    cmd.add(java);
-    cmd.addAll(io.synod.store.JvmFlags.node());
-    cmd.addAll(io.synod.store.JvmFlags.REQUIRED);
+    cmd.addAll(io.synod.store.JvmFlags.nodeJava());
     // the launcher's class archive, when there is one for this jar (ClassArchive)
     cmd.addAll(ClassArchive.flags(System.getProperty("java.class.path")));
     // temp files (captured command output) stay in the node's dir: a killed node leaves nothing in
