@@ -155,6 +155,13 @@ class ReplicaSourcesIT {
         "the log shows the figures");
   }
 
+  /** node3's log lines about creating its replica, in order. */
+  static String cloneLines(String log) {
+    return log.lines()
+        .filter(l -> l.matches(".* (ha|Postgres): .*(replica|clon|copy|rewind|removing).*"))
+        .collect(java.util.stream.Collectors.joining("\n"));
+  }
+
   static Iterable<JsonNode> iterable(JsonNode arr) {
     return arr::elements;
   }
@@ -267,9 +274,32 @@ class ReplicaSourcesIT {
                 + " user=replicator"),
         args);
     String log = Files.readString(node3.log());
-    assertTrue(log.contains("creating the replica with broken failed"), "the failing method ran");
+    String lines = cloneLines(log);
     assertTrue(log.contains("replica has been created using copy"), "the custom method did it");
-    assertFalse(log.contains("cloning 127.0.0.1"), "basebackup, the last resort, never ran");
+    assertFalse(log.contains("replica has been created using basebackup"), lines);
+    // Each attempt runs the methods in order: broken (fails), then copy, then basebackup only
+    // when copy failed too. A loaded host can make an attempt fail (the primary's fence stops it
+    // when a Raft election outlasts the lease), and the next attempt starts from broken again.
+    int attempts = 0;
+    boolean brokenFailed = false;
+    boolean copyFailed = false;
+    for (String l : lines.lines().toList()) {
+      if (l.contains("creating the replica with broken:")) {
+        attempts++;
+        brokenFailed = false;
+        copyFailed = false;
+      } else if (l.contains("creating the replica with broken failed")) {
+        brokenFailed = true;
+      } else if (l.contains("creating the replica with copy:")) {
+        assertTrue(brokenFailed, "copy ran only after broken failed:\n" + lines);
+      } else if (l.contains("creating the replica with copy failed")) {
+        copyFailed = true;
+      } else if (l.contains("cloning 127.0.0.1")) {
+        assertTrue(
+            copyFailed, "basebackup, the last resort, ran only after copy failed:\n" + lines);
+      }
+    }
+    assertTrue(attempts >= 1, "the failing method ran first:\n" + lines);
   }
 
   @Test
