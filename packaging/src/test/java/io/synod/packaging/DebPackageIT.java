@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -253,6 +254,13 @@ class DebPackageIT {
       String maps = Files.readString(Path.of("/proc/" + node.pid() + "/maps"));
       assertTrue(maps.contains(jsa.toString()), "the node maps " + jsa);
       assertFalse(Files.readString(tmp.resolve("node.out")).contains("[cds]"), "no CDS warning");
+      // Multi-Release jar: the libraries' Java 11+ classes run, e.g. pgjdbc's cleaner on
+      // java.lang.ref.Cleaner instead of its Java 8 thread (plus a ForkJoin worker it blocks in)
+      try (JarFile jar = new JarFile(root.resolve("usr/share/synod/synod.jar").toFile())) {
+        assertTrue(jar.isMultiRelease(), "synod.jar is a Multi-Release jar");
+      }
+      List<String> threads = threadNames(node.pid());
+      assertFalse(threads.contains("PostgreSQL-JDBC"), threads.toString());
       // KillMode=process: only the JVM gets SIGTERM; Synod stops PostgreSQL itself, cleanly.
       Optional<Long> postmaster = postmasterPid(data.resolve("pgdata"));
       assertTrue(postmaster.isPresent());
@@ -329,6 +337,21 @@ class DebPackageIT {
   }
 
   /** A postmaster left behind by a failed run is killed by PID. */
+  /** The kernel's (15-character) names of a process's threads. */
+  static List<String> threadNames(long pid) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          out.add(Files.readString(t.resolve("comm")).strip());
+        } catch (IOException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
   static void stopPostgres(Path pgdata) {
     postmasterPid(pgdata)
         .flatMap(ProcessHandle::of)
