@@ -329,7 +329,12 @@ public abstract class HaCluster implements AutoCloseable {
 
   /** The member the manager names leader (role leader/master, running), or null. */
   public String restLeader() {
-    for (Map.Entry<String, String[]> e : restMembers().entrySet()) {
+    return leaderIn(restMembers());
+  }
+
+  /** The member of a {@link #restMembers()} answer with role leader/master/primary, running. */
+  public static String leaderIn(Map<String, String[]> members) {
+    for (Map.Entry<String, String[]> e : members.entrySet()) {
       String role = e.getValue()[0];
       if ((role.equals("leader") || role.equals("master") || role.equals("primary"))
           && e.getValue()[1].equals("running")) {

@@ -210,6 +210,14 @@ public final class Flaps {
               String.format(
                   Locale.ROOT, "| %s | %d | %d | %d → %d |%n", n, r[0], r[1], first, last));
         });
+    if (!p.leaderlessDetail().isEmpty()) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%npolls without a running leader (the first %d kept; + seconds into the run):%n",
+              Soak.Phase.DETAIL_KEPT));
+      p.leaderlessDetail().forEach(d -> b.append("- ").append(d).append('\n'));
+    }
     return b.toString();
   }
 }

@@ -3,6 +3,7 @@ package io.synod.bench.soak;
 import io.synod.bench.BenchOptions;
 import io.synod.bench.checker.PgbenchLoad;
 import io.synod.bench.checker.WriteChecker;
+import io.synod.bench.cluster.HaCluster;
 import io.synod.bench.cluster.HaCluster.Node;
 import io.synod.bench.cluster.SynodCluster;
 import java.io.PrintStream;
@@ -36,7 +37,11 @@ public final class Soak {
       int leaderChanges,
       int leaderlessPolls,
       List<String> leaders,
-      Map<String, List<NodeSample>> samples) {}
+      Map<String, List<NodeSample>> samples,
+      List<String> leaderlessDetail) {
+    /** The first polls without a leader kept with what they saw; the rest only counted. */
+    static final int DETAIL_KEPT = 50;
+  }
 
   private final int idleMinutes;
   private final int loadMinutes;
@@ -129,11 +134,21 @@ public final class Soak {
     String last = null;
     int changes = 0;
     int leaderless = 0;
+    List<String> detail = new ArrayList<>();
     long nextSample = start;
     while (System.nanoTime() < end) {
-      String l = c.restLeader();
+      Map<String, String[]> members = c.restMembers();
+      String l = HaCluster.leaderIn(members);
       if (l == null) {
         leaderless++;
+        // when and what: a poll that got no answer differs from one naming no running leader
+        String seen =
+            String.format(
+                Locale.ROOT, "+%.0f s: %s", (System.nanoTime() - start) / 1e9, seen(members));
+        out.println("  no running leader at " + seen);
+        if (detail.size() < Phase.DETAIL_KEPT) {
+          detail.add(seen);
+        }
       } else if (!l.equals(last)) {
         leaders.add(l);
         if (last != null) {
@@ -152,7 +167,24 @@ public final class Soak {
       Thread.sleep(1000);
     }
     return new Phase(
-        name, (System.nanoTime() - start) / 1e9, changes, leaderless, leaders, samples);
+        name, (System.nanoTime() - start) / 1e9, changes, leaderless, leaders, samples, detail);
+  }
+
+  /** A /cluster answer in one line ("node1 leader/stopped, node2 replica/streaming"). */
+  static String seen(Map<String, String[]> members) {
+    if (members.isEmpty()) {
+      return "no node answered GET /cluster";
+    }
+    StringBuilder b = new StringBuilder();
+    members.forEach(
+        (name, rs) ->
+            b.append(b.length() == 0 ? "" : ", ")
+                .append(name)
+                .append(' ')
+                .append(rs[0])
+                .append('/')
+                .append(rs[1]));
+    return b.toString();
   }
 
   public static String metrics(Node n) {

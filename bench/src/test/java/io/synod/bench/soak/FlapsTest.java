@@ -36,11 +36,29 @@ class FlapsTest {
 
   @Test
   void reportCountsChangesAndLateRenewals() {
-    Soak.Phase p = new Soak.Phase("flaps", 600, 1, 0, List.of("node1", "node2"), Map.of());
+    Soak.Phase p =
+        new Soak.Phase(
+            "flaps",
+            600,
+            1,
+            1,
+            List.of("node1", "node2"),
+            Map.of(),
+            List.of("+312 s: node1 leader/stopped, node2 replica/streaming"));
     Map<String, long[]> r = new LinkedHashMap<>();
     r.put("node1", new long[] {2400, 3, 2});
     String text = Flaps.report(p, r, 2, "stress-ng --cpu 2", 2, Map.of());
-    assertTrue(text.contains("1 unplanned leader change(s)"), text);
+    assertTrue(text.contains("1 unplanned leader change(s), 1 poll(s) without a leader"), text);
     assertTrue(text.contains("| node1 | 2400 | 3 | -1 → 2 |"), text);
+    assertTrue(text.contains("- +312 s: node1 leader/stopped, node2 replica/streaming"), text);
+  }
+
+  @Test
+  void aPollWithoutALeaderSaysWhatItSaw() {
+    Map<String, String[]> m = new LinkedHashMap<>();
+    m.put("node1", new String[] {"leader", "stopped"});
+    m.put("node2", new String[] {"replica", "streaming"});
+    assertEquals("node1 leader/stopped, node2 replica/streaming", Soak.seen(m));
+    assertEquals("no node answered GET /cluster", Soak.seen(Map.of()));
   }
 }

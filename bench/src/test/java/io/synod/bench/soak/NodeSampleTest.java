@@ -48,7 +48,13 @@ class NodeSampleTest {
         Soak.report(
             List.of(
                 new Soak.Phase(
-                    "idle", 100, 1, 2, List.of("node1", "node2"), Map.of("node1", List.of(a, b)))));
+                    "idle",
+                    100,
+                    1,
+                    2,
+                    List.of("node1", "node2"),
+                    Map.of("node1", List.of(a, b)),
+                    List.of())));
     assertTrue(r.contains("1 unplanned leader change(s), 2 poll(s) without a leader"), r);
     // 500 ticks of CPU over 100 s = 5 % of a core
     assertTrue(
