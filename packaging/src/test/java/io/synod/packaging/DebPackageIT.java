@@ -336,7 +336,6 @@ class DebPackageIT {
     }
   }
 
-  /** A postmaster left behind by a failed run is killed by PID. */
   /** The kernel's (15-character) names of a process's threads. */
   static List<String> threadNames(long pid) throws IOException {
     List<String> out = new ArrayList<>();
@@ -352,6 +351,7 @@ class DebPackageIT {
     return out;
   }
 
+  /** A postmaster left behind by a failed run is killed by PID. */
   static void stopPostgres(Path pgdata) {
     postmasterPid(pgdata)
         .flatMap(ProcessHandle::of)

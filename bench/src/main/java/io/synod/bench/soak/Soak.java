@@ -142,12 +142,12 @@ public final class Soak {
       if (l == null) {
         leaderless++;
         // when and what: a poll that got no answer differs from one naming no running leader
-        String seen =
+        String when =
             String.format(
                 Locale.ROOT, "+%.0f s: %s", (System.nanoTime() - start) / 1e9, seen(members));
-        out.println("  no running leader at " + seen);
+        out.println("  no running leader at " + when);
         if (detail.size() < Phase.DETAIL_KEPT) {
-          detail.add(seen);
+          detail.add(when);
         }
       } else if (!l.equals(last)) {
         leaders.add(l);
