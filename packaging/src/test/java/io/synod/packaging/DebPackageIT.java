@@ -2,6 +2,7 @@ package io.synod.packaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -258,9 +259,14 @@ class DebPackageIT {
       // java.lang.ref.Cleaner instead of its Java 8 thread (plus a ForkJoin worker it blocks in)
       try (JarFile jar = new JarFile(root.resolve("usr/share/synod/synod.jar").toFile())) {
         assertTrue(jar.isMultiRelease(), "synod.jar is a Multi-Release jar");
+        // bolt's RPC timeouts on raft-store's sleeping timer, not bolt's 10 ms wheel
+        assertNull(
+            jar.getEntry("com/alipay/remoting/TimerHolder$DefaultInstance.class"),
+            "bolt's own TimerHolder is left out of synod.jar");
       }
       List<String> threads = threadNames(node.pid());
       assertFalse(threads.contains("PostgreSQL-JDBC"), threads.toString());
+      assertTrue(threads.stream().noneMatch(t -> t.startsWith("DefaultTimer")), threads.toString());
       // KillMode=process: only the JVM gets SIGTERM; Synod stops PostgreSQL itself, cleanly.
       Optional<Long> postmaster = postmasterPid(data.resolve("pgdata"));
       assertTrue(postmaster.isPresent());
