@@ -39,6 +39,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +59,9 @@ public final class SynodNode implements AutoCloseable {
   private HaActions actions;
   private HaLoop loop;
   private WitnessLoop witnessLoop;
-  private Thread loopThread;
+  private Runnable loopBody;
+  private String loopName;
+  private final CountDownLatch loopDone = new CountDownLatch(1);
   private HttpServer http;
   private Bridges bridges = Bridges.none();
   private int pgMajor;
@@ -67,7 +71,22 @@ public final class SynodNode implements AutoCloseable {
     this.cfg = cfg;
   }
 
+  /**
+   * Starts the node and runs its HA loop on a thread of its own (tests, the class archive's
+   * training run).
+   */
   public SynodNode start() {
+    startServices();
+    new Thread(this::runLoop, loopName).start();
+    return this;
+  }
+
+  /**
+   * Starts everything but the HA loop, which the caller then runs with {@link #runLoop()}: the
+   * launcher's main thread, which would otherwise only wait for a loop thread to end (a thread for
+   * the node's whole life, saved).
+   */
+  public SynodNode startServices() {
     RaftConfig r = cfg.raft();
     if (r == null) {
       throw new IllegalStateException(
@@ -142,8 +161,8 @@ public final class SynodNode implements AutoCloseable {
                 loop.events(),
                 probe));
     http = serve(api);
-    loopThread = new Thread(loop, "synod-ha-loop");
-    loopThread.start();
+    loopBody = loop;
+    loopName = "synod-ha-loop";
     LOG.info(
         "node {} of cluster {} started (REST {}, PostgreSQL {}:{}, Raft {})",
         cfg.name(),
@@ -222,8 +241,8 @@ public final class SynodNode implements AutoCloseable {
                 witnessLoop.events(),
                 new PeerProbe(ClientTls.of(cfg.ctl(), cfg.restapi()))));
     http = serve(api);
-    loopThread = new Thread(witnessLoop, "synod-witness-loop");
-    loopThread.start();
+    loopBody = witnessLoop;
+    loopName = "synod-witness-loop";
     LOG.info(
         "node {} of cluster {} started as a witness: a Raft voter without PostgreSQL (REST {},"
             + " Raft {})",
@@ -479,8 +498,25 @@ public final class SynodNode implements AutoCloseable {
     return loop;
   }
 
+  /**
+   * Runs the HA loop (a witness's, on a witness) on the calling thread, named for it meanwhile,
+   * until {@link #close()} stops it.
+   */
+  public void runLoop() {
+    Thread t = Thread.currentThread();
+    String was = t.getName();
+    t.setName(loopName);
+    try {
+      loopBody.run();
+    } finally {
+      t.setName(was);
+      loopDone.countDown();
+    }
+  }
+
+  /** Waits until the HA loop has ended. */
   public void awaitTermination() throws InterruptedException {
-    loopThread.join();
+    loopDone.await();
   }
 
   /** Clean stop: the leader hands over (releases its lock) and PostgreSQL shuts down fast. */
@@ -496,7 +532,9 @@ public final class SynodNode implements AutoCloseable {
       witnessLoop.stop(); // its member key expires after ttl; it holds nothing to hand over
     }
     try {
-      loopThread.join(10_000);
+      // a latch, not a join: the loop may run on the launcher's main thread, which lives on
+      // after the loop (it may be the thread calling System.exit, waiting for this hook)
+      loopDone.await(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

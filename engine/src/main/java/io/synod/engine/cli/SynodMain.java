@@ -194,7 +194,7 @@ public final class SynodMain implements Callable<Integer> {
     cfg.warnings().forEach(w -> log.warn("{}", w));
     SynodNode node;
     try {
-      node = new SynodNode(cfg).start();
+      node = new SynodNode(cfg).startServices();
     } catch (RuntimeException e) {
       System.err.println("synod: cannot start node " + cfg.name() + ": " + e.getMessage());
       log.error("cannot start node {}: {}", cfg.name(), e.getMessage());
@@ -211,7 +211,8 @@ public final class SynodMain implements Callable<Integer> {
               + " reload will not reload this node; use `synodctl reload` (POST /reload), or start"
               + " it without nohup");
     }
-    node.awaitTermination();
+    // the HA loop runs on this thread until the node stops (SIGTERM, or a fatal condition)
+    node.runLoop();
     return 0;
   }
 }
