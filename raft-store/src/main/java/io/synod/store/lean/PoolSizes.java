@@ -21,6 +21,10 @@ public final class PoolSizes {
           Map.entry("jraft.rpc.closure.threadpool.size.min", "1"),
           // the leader's append-entries senders only hand batches to the RPC client
           Map.entry("jraft.append.entries.threads.send", "1"),
+          // no bolt reconnect thread: jraft opens a connection when it next sends to a peer (its
+          // heartbeats, votes and appends all do), so a thread redialling dropped connections in
+          // the background only adds a thread and, to a peer that is gone, futile dials
+          Map.entry("jraft.bolt.conn.reconnect", "false"),
           // bolt's executor for jraft's request processors (vote, read-index, forwarded writes):
           // they answer without blocking, except a follower's snapshot install, which waits for
           // the download; it grows past its core only when its queue is full, so two, not one
