@@ -163,7 +163,7 @@ public final class IdleCost {
         indexA < 0 || indexB < 0 ? -1 : Math.round((indexB - indexA) * perHour),
         duA < 0 || duB < 0 ? -1 : Math.round((duB - duA) * perHour),
         duB,
-        top(byThread, 8),
+        top(byThread, Integer.MAX_VALUE), // every thread that ran: the report prints the top 8
         count);
   }
 
@@ -207,7 +207,9 @@ public final class IdleCost {
     for (NodeCost c : costs) {
       b.append("  ").append(c.node()).append(": ");
       List<String> parts = new ArrayList<>();
-      c.cpuByThread().forEach((k, v) -> parts.add(String.format(Locale.ROOT, "%s %.2f", k, v)));
+      c.cpuByThread().entrySet().stream()
+          .limit(8)
+          .forEach(e -> parts.add(String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue())));
       b.append(String.join(", ", parts)).append('\n');
     }
     return b.toString();
