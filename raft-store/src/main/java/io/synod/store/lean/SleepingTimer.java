@@ -6,28 +6,20 @@ import com.alipay.sofa.jraft.util.timer.TimerTask;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A jraft {@link Timer} on a scheduler thread shared by every timer of the process, which sleeps
  * until the next deadline. {@link #stop()} cancels only this timer's own pending timeouts.
  */
 public final class SleepingTimer implements Timer {
-  private static final Logger LOG = LoggerFactory.getLogger(SleepingTimer.class);
-
   private static final ScheduledThreadPoolExecutor SCHEDULER = scheduler();
 
-  private final String name;
-  private final Set<Handle> pending = ConcurrentHashMap.newKeySet();
-  private volatile boolean stopped;
+  private final Deadlines<Handle> deadlines;
 
   public SleepingTimer(String name) {
-    this.name = name;
+    deadlines = new Deadlines<>(SCHEDULER, "raft timer " + name);
   }
 
   private static ScheduledThreadPoolExecutor scheduler() {
@@ -45,58 +37,29 @@ public final class SleepingTimer implements Timer {
 
   @Override
   public Timeout newTimeout(TimerTask task, long delay, TimeUnit unit) {
-    if (stopped) {
-      throw new IllegalStateException("timer " + name + " is stopped");
-    }
-    Handle h = new Handle(task);
-    pending.add(h);
-    synchronized (h) {
-      h.future = SCHEDULER.schedule(h, Math.max(0, delay), unit);
-    }
-    return h;
+    return deadlines.add(new Handle(task), delay, unit);
   }
 
   @Override
   public Set<Timeout> stop() {
-    stopped = true;
-    Set<Timeout> left = new LinkedHashSet<>();
-    for (Handle h : pending) {
-      if (h.cancel()) {
-        left.add(h);
-      }
-    }
-    pending.clear();
-    return Collections.unmodifiableSet(left);
+    return Collections.unmodifiableSet(new LinkedHashSet<>(deadlines.stop()));
   }
 
   /** How many timeouts wait to run (for tests). */
   int pendingCount() {
-    return pending.size();
+    return deadlines.pendingCount();
   }
 
-  private final class Handle implements Timeout, Runnable {
+  private final class Handle extends Deadlines.Entry implements Timeout {
     private final TimerTask task;
-    private ScheduledFuture<?> future;
-    private volatile boolean ran;
 
     Handle(TimerTask task) {
       this.task = task;
     }
 
     @Override
-    public void run() {
-      pending.remove(this);
-      ran = true;
-      try {
-        task.run(this);
-      } catch (Throwable t) {
-        // A throwing task must not kill the thread every other timer shares.
-        LOG.warn("raft timer {}: task failed", name, t);
-      }
-    }
-
-    private synchronized ScheduledFuture<?> future() {
-      return future;
+    protected void fire() throws Exception {
+      task.run(this);
     }
 
     @Override
@@ -107,24 +70,6 @@ public final class SleepingTimer implements Timer {
     @Override
     public TimerTask task() {
       return task;
-    }
-
-    @Override
-    public boolean isExpired() {
-      return ran;
-    }
-
-    @Override
-    public boolean isCancelled() {
-      ScheduledFuture<?> f = future();
-      return f != null && f.isCancelled();
-    }
-
-    @Override
-    public boolean cancel() {
-      pending.remove(this);
-      ScheduledFuture<?> f = future();
-      return f != null && f.cancel(false);
     }
   }
 }

@@ -14,11 +14,9 @@ import com.alipay.remoting.rpc.RpcResponseFuture;
 import com.alipay.remoting.rpc.RpcServer;
 import com.alipay.remoting.rpc.exception.InvokeTimeoutException;
 import com.alipay.remoting.rpc.protocol.SyncUserProcessor;
-import io.netty.util.Timeout;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -75,40 +73,7 @@ class RpcTimeoutsTest {
     }
   }
 
-  @Test
-  void runsDueTasksAndNotCancelledOnes() throws Exception {
-    RpcTimeouts t = new RpcTimeouts("test-rpc-timeouts");
-    CountDownLatch ran = new CountDownLatch(1);
-    AtomicInteger cancelledRan = new AtomicInteger();
-    Timeout c = t.newTimeout(x -> cancelledRan.incrementAndGet(), 50, TimeUnit.MILLISECONDS);
-    Timeout r = t.newTimeout(x -> ran.countDown(), 10, TimeUnit.MILLISECONDS);
-    assertTrue(c.cancel());
-    assertTrue(c.isCancelled());
-    assertFalse(c.cancel(), "a second cancel reports nothing cancelled");
-    assertTrue(ran.await(5, TimeUnit.SECONDS));
-    Thread.sleep(150);
-    assertEquals(0, cancelledRan.get());
-    assertTrue(r.isExpired());
-    assertFalse(r.isCancelled());
-    assertSame(t, r.timer());
-    assertEquals(0, t.pendingCount());
-    t.stop();
-  }
-
-  @Test
-  void aThrowingTaskDoesNotEndTheThread() throws Exception {
-    RpcTimeouts t = new RpcTimeouts("test-rpc-timeouts");
-    t.newTimeout(
-        x -> {
-          throw new IllegalStateException("boom");
-        },
-        1,
-        TimeUnit.MILLISECONDS);
-    CountDownLatch next = new CountDownLatch(1);
-    t.newTimeout(x -> next.countDown(), 20, TimeUnit.MILLISECONDS);
-    assertTrue(next.await(5, TimeUnit.SECONDS));
-    t.stop();
-  }
+  // Firing, cancelling and a throwing task: Deadlines, which SleepingTimerTest covers too.
 
   @Test
   void stopReturnsWhatWasPendingAndRefusesMore() throws Exception {
@@ -119,6 +84,6 @@ class RpcTimeoutsTest {
     Thread.sleep(200);
     assertEquals(0, ran.get());
     assertThrows(
-        RejectedExecutionException.class, () -> t.newTimeout(x -> {}, 1, TimeUnit.MILLISECONDS));
+        IllegalStateException.class, () -> t.newTimeout(x -> {}, 1, TimeUnit.MILLISECONDS));
   }
 }
