@@ -514,11 +514,6 @@ public final class SynodNode implements AutoCloseable {
     }
   }
 
-  /** Waits until the HA loop has ended. */
-  public void awaitTermination() throws InterruptedException {
-    loopDone.await();
-  }
-
   /** Clean stop: the leader hands over (releases its lock) and PostgreSQL shuts down fast. */
   @Override
   public synchronized void close() {

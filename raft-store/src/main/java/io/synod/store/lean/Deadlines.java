@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * SleepingTimer} (jraft's timer interface) and {@link RpcTimeouts} (Netty's, for bolt) share. Each
  * timeout is an {@link Entry} that also implements the timer interface's own {@code Timeout}.
  */
-final class Deadlines<E extends Deadlines.Entry> {
+final class Deadlines<E extends Deadlines.Entry<?, ?>> {
   private static final Logger LOG = LoggerFactory.getLogger(Deadlines.class);
 
   private final ScheduledExecutorService scheduler;
@@ -24,12 +25,29 @@ final class Deadlines<E extends Deadlines.Entry> {
   private volatile boolean stopped;
 
   /**
-   * @param scheduler a scheduler with remove-on-cancel set (nearly every timeout is cancelled)
+   * @param scheduler one from {@link #scheduler}, or one like it
    * @param what the timer's name in a log line
    */
   Deadlines(ScheduledExecutorService scheduler, String what) {
     this.scheduler = scheduler;
     this.what = what;
+  }
+
+  /**
+   * A daemon thread that sleeps until the next deadline; a cancelled timeout leaves its queue at
+   * once, since nearly every timeout is cancelled (an election timer reset, an RPC answered).
+   */
+  static ScheduledThreadPoolExecutor scheduler(String threadName) {
+    ScheduledThreadPoolExecutor s =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, threadName);
+              t.setDaemon(true);
+              return t;
+            });
+    s.setRemoveOnCancelPolicy(true);
+    return s;
   }
 
   /** Schedules {@code e} to fire after {@code delay}; refused once stopped. */
@@ -62,14 +80,32 @@ final class Deadlines<E extends Deadlines.Entry> {
     return pending.size();
   }
 
-  /** A scheduled timeout; subclasses add the timer interface's task and {@code timer()}. */
-  abstract static class Entry implements Runnable {
+  /**
+   * A scheduled timeout of task type {@code K} on timer type {@code T}; a subclass implements the
+   * timer interface's {@code Timeout} and runs the task in {@link #fire()}.
+   */
+  abstract static class Entry<K, T> implements Runnable {
+    private final K task;
+    private final T timer;
     Deadlines<?> owner;
     ScheduledFuture<?> future;
     private volatile boolean expired;
 
+    Entry(K task, T timer) {
+      this.task = task;
+      this.timer = timer;
+    }
+
     /** Runs the task; called once, on the scheduler's thread. */
     protected abstract void fire() throws Exception;
+
+    public K task() {
+      return task;
+    }
+
+    public T timer() {
+      return timer;
+    }
 
     @Override
     public final void run() {

@@ -28,16 +28,7 @@ public final class RpcTimeouts implements Timer {
   private final Deadlines<Handle> deadlines;
 
   RpcTimeouts(String threadName) {
-    scheduler =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, threadName);
-              t.setDaemon(true);
-              return t;
-            });
-    // nearly every timeout is cancelled: remove it at once rather than keep it until its deadline
-    scheduler.setRemoveOnCancelPolicy(true);
+    scheduler = Deadlines.scheduler(threadName);
     deadlines = new Deadlines<>(scheduler, "RPC timeouts");
   }
 
@@ -58,26 +49,14 @@ public final class RpcTimeouts implements Timer {
     return deadlines.pendingCount();
   }
 
-  private final class Handle extends Deadlines.Entry implements Timeout {
-    private final TimerTask task;
-
+  private final class Handle extends Deadlines.Entry<TimerTask, Timer> implements Timeout {
     Handle(TimerTask task) {
-      this.task = task;
+      super(task, RpcTimeouts.this);
     }
 
     @Override
     protected void fire() throws Exception {
-      task.run(this);
-    }
-
-    @Override
-    public Timer timer() {
-      return RpcTimeouts.this;
-    }
-
-    @Override
-    public TimerTask task() {
-      return task;
+      task().run(this);
     }
   }
 }

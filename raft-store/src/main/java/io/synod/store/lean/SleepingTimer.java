@@ -14,25 +14,13 @@ import java.util.concurrent.TimeUnit;
  * until the next deadline. {@link #stop()} cancels only this timer's own pending timeouts.
  */
 public final class SleepingTimer implements Timer {
-  private static final ScheduledThreadPoolExecutor SCHEDULER = scheduler();
+  private static final ScheduledThreadPoolExecutor SCHEDULER =
+      Deadlines.scheduler("synod-raft-timer");
 
   private final Deadlines<Handle> deadlines;
 
   public SleepingTimer(String name) {
     deadlines = new Deadlines<>(SCHEDULER, "raft timer " + name);
-  }
-
-  private static ScheduledThreadPoolExecutor scheduler() {
-    ScheduledThreadPoolExecutor s =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, "synod-raft-timer");
-              t.setDaemon(true);
-              return t;
-            });
-    s.setRemoveOnCancelPolicy(true); // election timers are reset often: no cancelled backlog
-    return s;
   }
 
   @Override
@@ -50,26 +38,14 @@ public final class SleepingTimer implements Timer {
     return deadlines.pendingCount();
   }
 
-  private final class Handle extends Deadlines.Entry implements Timeout {
-    private final TimerTask task;
-
+  private final class Handle extends Deadlines.Entry<TimerTask, Timer> implements Timeout {
     Handle(TimerTask task) {
-      this.task = task;
+      super(task, SleepingTimer.this);
     }
 
     @Override
     protected void fire() throws Exception {
-      task.run(this);
-    }
-
-    @Override
-    public Timer timer() {
-      return SleepingTimer.this;
-    }
-
-    @Override
-    public TimerTask task() {
-      return task;
+      task().run(this);
     }
   }
 }
